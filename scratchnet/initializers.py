@@ -1,0 +1,101 @@
+"""Weight initializers. Each is called as `init(shape, rng, dtype)` with a seeded
+`numpy.random.Generator`, so a seed fixes every weight.
+
+Keras's Glorot-normal, He-normal and LeCun-normal draw from a normal truncated at two standard
+deviations, scaled up by 1/0.8796 so the variance is still scale/fan; that is the default here.
+The textbook's He initialisation is a plain normal with std sqrt(2 / n_in): `HeNormal(truncated=False)`.
+"""
+import math
+
+import numpy as np
+
+from ._checks import as_float_dtype
+
+# Std of a unit normal truncated to [-2, 2]; dividing by it restores unit variance (Keras's constant).
+_TRUNCATED_STD = 0.87962566103423978
+
+
+def _fans(shape):
+    if len(shape) != 2:
+        raise ValueError(f"initializers expect a 2-D (n_in, n_out) shape, got {shape}")
+    return shape[0], shape[1]
+
+
+def truncated_normal(rng, shape, std):
+    """Normal(0, std) truncated to +-2 std by redrawing the values outside."""
+    out = rng.normal(0.0, 1.0, size=shape)
+    bad = np.abs(out) > 2.0
+    while bad.any():
+        out[bad] = rng.normal(0.0, 1.0, size=int(bad.sum()))
+        bad = np.abs(out) > 2.0
+    return out * std
+
+
+class Zeros:
+    def __call__(self, shape, rng, dtype=np.float64):
+        return np.zeros(shape, dtype=as_float_dtype(dtype))
+
+
+class Gaussian:
+    """Normal(0, std); the course's choice is std = 0.1 (Keras: RandomNormal(stddev=0.1))."""
+
+    def __init__(self, std=0.1):
+        self.std = std
+
+    def __call__(self, shape, rng, dtype=np.float64):
+        return rng.normal(0.0, self.std, size=shape).astype(as_float_dtype(dtype))
+
+
+class _VarianceScaling:
+    """Variance `scale / fan` where fan is fan_in, fan_out or their mean (Keras's VarianceScaling)."""
+
+    scale, mode, distribution = 1.0, "fan_in", "truncated_normal"
+
+    def __init__(self, truncated=True):
+        if self.distribution != "uniform":
+            self.distribution = "truncated_normal" if truncated else "normal"
+
+    def __call__(self, shape, rng, dtype=np.float64):
+        fan_in, fan_out = _fans(shape)
+        fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
+        variance = self.scale / max(1.0, fan)
+        if self.distribution == "uniform":
+            limit = math.sqrt(3.0 * variance)
+            values = rng.uniform(-limit, limit, size=shape)
+        elif self.distribution == "truncated_normal":
+            values = truncated_normal(rng, shape, math.sqrt(variance) / _TRUNCATED_STD)
+        else:
+            values = rng.normal(0.0, math.sqrt(variance), size=shape)
+        return values.astype(as_float_dtype(dtype))
+
+
+class GlorotUniform(_VarianceScaling):
+    """Uniform(-sqrt(6/(n_in+n_out)), +sqrt(6/(n_in+n_out))): Keras's default Dense kernel init."""
+    mode, distribution = "fan_avg", "uniform"
+
+
+class GlorotNormal(_VarianceScaling):
+    mode = "fan_avg"
+
+
+class HeNormal(_VarianceScaling):
+    scale = 2.0
+
+
+class LeCunNormal(_VarianceScaling):
+    scale = 1.0
+
+
+Xavier = GlorotNormal  # the course texts' name for Glorot
+
+INITIALIZERS = {"gaussian": Gaussian, "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
+                "he_normal": HeNormal, "lecun_normal": LeCunNormal, "zeros": Zeros}
+
+
+def get(name_or_init):
+    if callable(name_or_init):
+        return name_or_init
+    try:
+        return INITIALIZERS[name_or_init]()
+    except KeyError:
+        raise ValueError(f"unknown initializer {name_or_init!r}; known: {sorted(INITIALIZERS)}") from None

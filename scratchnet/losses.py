@@ -1,0 +1,103 @@
+"""Loss layers: `forward(x, t)` takes the last layer's output (logits for the two
+cross-entropies) and returns the batch-mean loss; `backward(dout=1.0)` returns dL/dx.
+
+All three follow Keras's reduction, the mean over the batch (and over output units for the
+element-wise losses). So SoftmaxCrossEntropy's backward is (softmax(x) - t) / N, where the
+course text 001 uses y - t: its learning rate 0.0001 then behaves like 0.01 here.
+"""
+import numpy as np
+
+from ._checks import check_array, labels_to_indices
+from .functions import log_softmax, sigmoid
+
+
+def _check_logits(x, name):
+    check_array(x, name, ndim=2)
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name}: expected float32 or float64 logits, got {x.dtype}")
+
+
+def _check_same_shape_targets(x, t, name):
+    check_array(t, f"{name} targets", shape=x.shape)
+    return t.astype(x.dtype, copy=False)
+
+
+class SoftmaxCrossEntropy:
+    """Softmax followed by categorical cross-entropy, fused: stable for logits in the thousands.
+
+    Keras: `CategoricalCrossentropy(from_logits=True)` for one-hot targets and
+    `SparseCategoricalCrossentropy(from_logits=True)` for integer labels.
+    """
+
+    name = "SoftmaxCrossEntropy"
+
+    def __init__(self):
+        self.y = None
+        self.t = None
+        self.labels = None
+
+    def forward(self, x, t):
+        _check_logits(x, self.name)
+        one_hot, labels = labels_to_indices(t, x.shape[0], x.shape[1], self.name)
+        logp = log_softmax(x)
+        self.y = np.exp(logp)
+        n = x.shape[0]
+        if labels is not None:
+            self.t, self.labels = None, labels
+            return float(-logp[np.arange(n), labels].sum() / n)
+        self.t, self.labels = one_hot.astype(x.dtype, copy=False), None
+        return float(-np.vdot(self.t, logp) / n)
+
+    def backward(self, dout=1.0):
+        n = self.y.shape[0]
+        if self.labels is not None:
+            dx = self.y.copy()
+            dx[np.arange(n), self.labels] -= 1
+        else:
+            dx = self.y - self.t
+        dx *= dout / n
+        return dx
+
+
+class SigmoidBinaryCrossEntropy:
+    """Sigmoid followed by binary cross-entropy on each output unit, computed from logits as
+    max(x, 0) - x*t + log1p(exp(-|x|)) (never overflows). Keras: `BinaryCrossentropy(from_logits=True)`."""
+
+    name = "SigmoidBinaryCrossEntropy"
+
+    def __init__(self):
+        self.x = None
+        self.t = None
+
+    def forward(self, x, t):
+        _check_logits(x, self.name)
+        self.t = _check_same_shape_targets(x, t, self.name)
+        self.x = x
+        per_unit = np.maximum(x, 0) - x * self.t + np.log1p(np.exp(-np.abs(x)))
+        return float(per_unit.mean())
+
+    def backward(self, dout=1.0):
+        return (sigmoid(self.x) - self.t) * (dout / self.x.size)
+
+
+class MeanSquaredError:
+    """mean((x - t)**2) over every element, Keras's `MeanSquaredError`; the textbook's
+    0.5 * sum((y - t)**2) differs by a factor 2 / (N * K)."""
+
+    name = "MeanSquaredError"
+
+    def __init__(self):
+        self.diff = None
+
+    def forward(self, x, t):
+        check_array(x, self.name, ndim=2)
+        self.diff = x - _check_same_shape_targets(x, t, self.name)
+        return float(np.vdot(self.diff, self.diff) / self.diff.size)
+
+    def backward(self, dout=1.0):
+        return self.diff * (2.0 * dout / self.diff.size)
+
+
+LOSSES = {"softmax_cross_entropy": SoftmaxCrossEntropy,
+          "sigmoid_binary_cross_entropy": SigmoidBinaryCrossEntropy,
+          "mean_squared_error": MeanSquaredError}

@@ -1,0 +1,159 @@
+"""Optimizers implementing Keras 3's update equations and defaults.
+
+Each keeps its own state array per parameter (keyed by the parameter's name) and updates the
+parameter arrays in place, so the layers that share them see the new values.
+
+Keras turns Python-float hyperparameters other than the learning rate into float32 tensors
+before casting them to the variable's dtype, so even a float64 Keras run uses
+float64(float32(0.9)) for momentum 0.9. `float32_hyperparams=True` does the same here, which is
+what lets float64 runs agree with Keras to ~1e-15 instead of ~1e-7.
+"""
+import math
+
+import numpy as np
+
+
+def _float32_rounded(value):
+    return float(np.float32(value))
+
+
+class Optimizer:
+    def __init__(self, learning_rate, float32_hyperparams=False):
+        if not isinstance(learning_rate, (int, float)) or learning_rate <= 0:
+            raise ValueError(f"{type(self).__name__}: learning_rate must be a positive number, got {learning_rate!r}")
+        self.learning_rate = float(learning_rate)
+        self.float32_hyperparams = float32_hyperparams
+        self.iterations = 0
+        self.state = {}
+
+    def _h(self, value):
+        """A hyperparameter as Keras sees it (see the module docstring)."""
+        return _float32_rounded(value) if self.float32_hyperparams else float(value)
+
+    def _slot(self, slot, key, param, fill=0.0):
+        """Per-parameter state: one array for each (slot, parameter name), never shared."""
+        arr = self.state.get((slot, key))
+        if arr is None or arr.shape != param.shape or arr.dtype != param.dtype:
+            arr = np.full_like(param, fill)
+            self.state[(slot, key)] = arr
+        return arr
+
+    def update(self, params, grads):
+        """Update every array in `params` in place from the matching entry of `grads`."""
+        if params.keys() != grads.keys():
+            raise KeyError(f"{type(self).__name__}: params and grads have different keys: "
+                           f"{sorted(params)} vs {sorted(grads)}")
+        for key, param in params.items():
+            grad = grads[key]
+            if grad.shape != param.shape or grad.dtype != param.dtype:
+                raise ValueError(f"{type(self).__name__}: gradient for {key!r} has shape {grad.shape} "
+                                 f"{grad.dtype}, parameter has {param.shape} {param.dtype}")
+            self._update_one(key, param, grad)
+        self.iterations += 1
+
+    def _update_one(self, key, param, grad):
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Keras 3 SGD: without momentum w -= lr*g; with momentum v = momentum*v - lr*g, then
+    w += v (classical) or w += momentum*v - lr*g (Nesterov). The textbook's Momentum class is
+    the same classical form; defaults: learning_rate=0.01, momentum=0.0."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, float32_hyperparams=False):
+        super().__init__(learning_rate, float32_hyperparams)
+        if not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"SGD: momentum must be in [0, 1], got {momentum}")
+        self.momentum, self.nesterov = momentum, nesterov
+
+    def _update_one(self, key, param, grad):
+        lr = self.learning_rate
+        if not self.momentum:
+            param -= lr * grad
+            return
+        momentum = self._h(self.momentum)
+        v = self._slot("velocity", key, param)
+        v *= momentum
+        v -= lr * grad
+        if self.nesterov:
+            param += momentum * v - lr * grad
+        else:
+            param += v
+
+
+class Adagrad(Optimizer):
+    """Keras 3 Adagrad: acc += g**2; w -= lr * g / sqrt(acc + epsilon), with defaults
+    learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7. The textbook starts the
+    accumulator at 0, puts 1e-7 outside the sqrt and uses lr 0.01:
+    Adagrad(0.01, initial_accumulator_value=0.0) is the closest."""
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
+                 float32_hyperparams=False):
+        super().__init__(learning_rate, float32_hyperparams)
+        self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
+
+    def _update_one(self, key, param, grad):
+        acc = self._slot("accumulator", key, param, self._h(self.initial_accumulator_value))
+        acc += grad * grad
+        param -= self.learning_rate * grad / np.sqrt(acc + self.epsilon)
+
+
+class RMSprop(Optimizer):
+    """Keras 3 RMSprop: v = rho*v + (1-rho)*g**2; w -= lr * g / sqrt(v + epsilon) (centered
+    subtracts the squared running mean of g; momentum accumulates the increments). Defaults
+    learning_rate=0.001, rho=0.9, epsilon=1e-7; the textbook's are lr 0.01, decay 0.99 and
+    1e-7 outside the sqrt: RMSprop(0.01, rho=0.99)."""
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
+                 float32_hyperparams=False):
+        super().__init__(learning_rate, float32_hyperparams)
+        self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
+
+    def _update_one(self, key, param, grad):
+        rho = self.rho
+        v = self._slot("velocity", key, param)
+        v *= rho
+        v += (1 - rho) * (grad * grad)
+        if self.centered:
+            mean_grad = self._slot("average_gradient", key, param)
+            mean_grad *= rho
+            mean_grad += (1 - rho) * grad
+            denominator = v - mean_grad * mean_grad + self.epsilon
+        else:
+            denominator = v + self.epsilon
+        increment = self.learning_rate * grad / np.sqrt(denominator)
+        if self.momentum > 0:
+            m = self._slot("momentum", key, param)
+            m *= self.momentum
+            m += increment
+            param -= m
+        else:
+            param -= increment
+
+
+class Adam(Optimizer):
+    """Keras 3 Adam: m += (g - m)(1 - beta_1); v += (g**2 - v)(1 - beta_2);
+    w -= alpha*m / (sqrt(v) + epsilon) with alpha = lr*sqrt(1 - beta_2**t)/(1 - beta_1**t).
+    Defaults learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7 (the paper and the
+    textbook use 1e-8); the bias correction is folded into alpha, as in Keras."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 float32_hyperparams=False):
+        super().__init__(learning_rate, float32_hyperparams)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def update(self, params, grads):
+        t = self.iterations + 1
+        self._alpha = (self.learning_rate * math.sqrt(1 - self._h(self.beta_2) ** t)
+                       / (1 - self._h(self.beta_1) ** t))
+        super().update(params, grads)
+
+    def _update_one(self, key, param, grad):
+        m = self._slot("m", key, param)
+        v = self._slot("v", key, param)
+        m += (grad - m) * (1 - self.beta_1)
+        v += (grad * grad - v) * (1 - self.beta_2)
+        param -= (m * self._alpha) / (np.sqrt(v) + self.epsilon)
+
+
+OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam}
