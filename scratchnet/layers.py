@@ -43,6 +43,8 @@ class Affine:
         """Fill self.grads in place and return dL/dx (skipped with need_dx=False, which the model
         uses for its first layer: nobody needs the gradient of the input images)."""
         W = self.params["W"]
+        if self.x is None:
+            raise RuntimeError(f"{self.name}: backward called before forward")
         check_array(dout, f"{self.name} backward", shape=(self.x.shape[0], W.shape[1]), dtype=W.dtype)
         np.matmul(self.x.T, dout, out=self.grads["W"])
         if self.l2:

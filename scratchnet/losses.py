@@ -17,6 +17,11 @@ def _check_logits(x, name):
         raise TypeError(f"{name}: expected float32 or float64 logits, got {x.dtype}")
 
 
+def _check_forward_done(layer, kept):
+    if kept is None:
+        raise RuntimeError(f"{layer.name}: backward called before forward")
+
+
 def _check_same_shape_targets(x, t, name):
     check_array(t, f"{name} targets", shape=x.shape)
     return t.astype(x.dtype, copy=False)
@@ -27,11 +32,17 @@ class SoftmaxCrossEntropy:
 
     Keras: `CategoricalCrossentropy(from_logits=True)` for one-hot targets and
     `SparseCategoricalCrossentropy(from_logits=True)` for integer labels.
+
+    reduction="sum" is the course text 001's convention (loss and gradient summed over the
+    batch, backward y - t); Keras's equivalent is the same loss with reduction="sum".
     """
 
     name = "SoftmaxCrossEntropy"
 
-    def __init__(self):
+    def __init__(self, reduction="mean"):
+        if reduction not in ("mean", "sum"):
+            raise ValueError(f"SoftmaxCrossEntropy: reduction must be 'mean' or 'sum', got {reduction!r}")
+        self.reduction = reduction
         self.y = None
         self.t = None
         self.labels = None
@@ -41,18 +52,22 @@ class SoftmaxCrossEntropy:
         one_hot, labels = labels_to_indices(t, x.shape[0], x.shape[1], self.name)
         logp = log_softmax(x)
         self.y = np.exp(logp)
-        n = x.shape[0]
+        n = self._divisor(x.shape[0])
         if labels is not None:
             self.t, self.labels = None, labels
-            return float(-logp[np.arange(n), labels].sum() / n)
+            return float(-logp[np.arange(x.shape[0]), labels].sum() / n)
         self.t, self.labels = one_hot.astype(x.dtype, copy=False), None
         return float(-np.vdot(self.t, logp) / n)
 
+    def _divisor(self, batch_size):
+        return batch_size if self.reduction == "mean" else 1
+
     def backward(self, dout=1.0):
-        n = self.y.shape[0]
+        _check_forward_done(self, self.y)
+        n = self._divisor(self.y.shape[0])
         if self.labels is not None:
             dx = self.y.copy()
-            dx[np.arange(n), self.labels] -= 1
+            dx[np.arange(self.y.shape[0]), self.labels] -= 1
         else:
             dx = self.y - self.t
         dx *= dout / n
@@ -77,6 +92,7 @@ class SigmoidBinaryCrossEntropy:
         return float(per_unit.mean())
 
     def backward(self, dout=1.0):
+        _check_forward_done(self, self.x)
         return (sigmoid(self.x) - self.t) * (dout / self.x.size)
 
 
@@ -95,6 +111,7 @@ class MeanSquaredError:
         return float(np.vdot(self.diff, self.diff) / self.diff.size)
 
     def backward(self, dout=1.0):
+        _check_forward_done(self, self.diff)
         return self.diff * (2.0 * dout / self.diff.size)
 
 

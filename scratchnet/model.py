@@ -92,6 +92,8 @@ class Sequential:
 
     def evaluate(self, x, t, batch_size=_EVAL_CHUNK):
         """(mean loss, accuracy) over a whole data set, in chunks to bound memory."""
+        if len(t) != len(x):  # chunking would otherwise silently drop or misalign targets
+            raise ValueError(f"Sequential.evaluate: {len(x)} inputs but {len(t)} targets")
         total_loss, correct = 0.0, 0
         for start in range(0, x.shape[0], batch_size):
             xb, tb = x[start:start + batch_size], t[start:start + batch_size]
@@ -115,10 +117,11 @@ class Sequential:
         if len(weights) != len(self.params):
             raise ValueError(f"Sequential.set_weights: expected {len(self.params)} arrays "
                              f"({', '.join(self.params)}), got {len(weights)}")
-        for (key, param), new in zip(self.params.items(), weights):
-            new = np.asarray(new)
+        weights = [np.asarray(new) for new in weights]
+        for (key, param), new in zip(self.params.items(), weights):  # check all before copying any
             if new.shape != param.shape:
                 raise ValueError(f"Sequential.set_weights: {key} expected shape {param.shape}, got {new.shape}")
+        for param, new in zip(self.params.values(), weights):
             np.copyto(param, new, casting="same_kind")  # in place: layers and optimizers keep their arrays
 
     def config(self):
@@ -126,23 +129,32 @@ class Sequential:
         layers = [{"kind": type(layer).__name__, **({"shape": list(layer.shape), "l2": layer.l2}
                                                      if isinstance(layer, Affine) else {})}
                   for layer in self.layers]
-        return {"layers": layers, "loss": type(self.loss_layer).__name__, "dtype": str(self.dtype)}
+        loss = {"loss": type(self.loss_layer).__name__}
+        if getattr(self.loss_layer, "reduction", "mean") != "mean":
+            loss["reduction"] = self.loss_layer.reduction
+        return {"layers": layers, **loss, "dtype": str(self.dtype)}
 
     def save(self, path):
-        np.savez(path, __config__=np.array(json.dumps(self.config())), **self.params)
+        """Write weights and architecture to `path` (".npz" is appended when missing, as NumPy does)."""
+        np.savez(_npz_path(path), __config__=np.array(json.dumps(self.config())), **self.params)
 
     def load(self, path):
         """Load weights saved by `save` into this model; the architecture must match."""
-        with np.load(path, allow_pickle=False) as data:
+        with np.load(_npz_path(path), allow_pickle=False) as data:
             stored = json.loads(str(data["__config__"]))
-            if stored["layers"] != self.config()["layers"] or stored["loss"] != type(self.loss_layer).__name__:
+            if {k: v for k, v in stored.items() if k != "dtype"} != {k: v for k, v in self.config().items() if k != "dtype"}:
                 raise ValueError(f"Sequential.load: {path} holds a different architecture: {stored}")
             self.set_weights([data[key] for key in self.params])
 
 
+def _npz_path(path):
+    path = str(path)
+    return path if path.endswith(".npz") else path + ".npz"
+
+
 def load_model(path):
     """Rebuild a model from a file written by `Sequential.save`."""
-    with np.load(path, allow_pickle=False) as data:
+    with np.load(_npz_path(path), allow_pickle=False) as data:
         stored = json.loads(str(data["__config__"]))
         weights = {key: data[key] for key in data.files if key != "__config__"}
     dtype = as_float_dtype(stored["dtype"])
@@ -155,7 +167,8 @@ def load_model(path):
                                  l2=spec["l2"]))
         else:
             layers.append(by_kind[spec["kind"]]())
-    loss = {cls.__name__: cls for cls in LOSSES.values()}[stored["loss"]]()
+    loss_class = {cls.__name__: cls for cls in LOSSES.values()}[stored["loss"]]
+    loss = loss_class(stored["reduction"]) if "reduction" in stored else loss_class()
     return Sequential(layers, loss, dtype=dtype)
 
 

@@ -3,10 +3,19 @@
 Each keeps its own state array per parameter (keyed by the parameter's name) and updates the
 parameter arrays in place, so the layers that share them see the new values.
 
-Keras turns Python-float hyperparameters other than the learning rate into float32 tensors
-before casting them to the variable's dtype, so even a float64 Keras run uses
-float64(float32(0.9)) for momentum 0.9. `float32_hyperparams=True` does the same here, which is
-what lets float64 runs agree with Keras to ~1e-15 instead of ~1e-7.
+Keras 3 (checked in keras 3.15.1's optimizers) passes some Python-float hyperparameters through
+`ops.cast(value, variable.dtype)`, and on the TensorFlow backend casting a Python float first makes
+a float32 tensor, so even a float64 Keras run uses float64(float32(0.9)) for these:
+  * SGD: momentum (both in v = momentum*v - lr*g and in the Nesterov step);
+  * Adagrad: initial_accumulator_value (the Constant initializer casts it);
+  * Adam: beta_1 and beta_2 inside the bias corrections beta_1**t, beta_2**t.
+Everything else reaches Keras's arithmetic as a Python float converted straight to the variable's
+dtype, i.e. exactly: Adam's 1 - beta_1 and 1 - beta_2, RMSprop's rho, 1 - rho and momentum, and
+every epsilon. (The learning rate is a variable created in `keras.config.floatx()`, exact when the
+Keras optimizer is built under float64.) `float32_hyperparams=True` rounds in exactly those three
+places, which is what lets float64 runs agree with Keras to ~1e-15 instead of ~1e-7 (SGD momentum)
+or ~1e-6 (Adam); it changes nothing for RMSprop. The operation order follows Keras's update_step
+too (e.g. lr*g / sqrt(acc + epsilon), m*alpha / (sqrt(v) + epsilon)).
 """
 import math
 
@@ -27,7 +36,8 @@ class Optimizer:
         self.state = {}
 
     def _h(self, value):
-        """A hyperparameter as Keras sees it (see the module docstring)."""
+        """A hyperparameter that Keras passes through ops.cast, as Keras sees it (see the module
+        docstring): float32-rounded when float32_hyperparams is set."""
         return _float32_rounded(value) if self.float32_hyperparams else float(value)
 
     def _slot(self, slot, key, param, fill=0.0):

@@ -18,7 +18,8 @@ class TrainingDiverged(FloatingPointError):
 def batch_indices(n_samples, batch_size, rng, sampling="shuffle", steps=None):
     """One epoch of index arrays.
 
-    shuffle: a permutation cut into batches (every sample once; a short last batch is kept).
+    shuffle: a permutation cut into batches (every sample once; a short last batch is kept),
+    or only its first `steps` batches.
     replacement: `steps` batches (default n/batch_size) drawn independently, as the course
     texts do with np.random.choice; a sample may repeat across batches.
     """
@@ -26,7 +27,8 @@ def batch_indices(n_samples, batch_size, rng, sampling="shuffle", steps=None):
         raise ValueError(f"batch_size must be positive, got {batch_size}")
     if sampling == "shuffle":
         order = rng.permutation(n_samples)
-        return [order[i:i + batch_size] for i in range(0, n_samples, batch_size)]
+        batches = [order[i:i + batch_size] for i in range(0, n_samples, batch_size)]
+        return batches[:steps] if steps else batches
     if sampling == "replacement":
         steps = steps or max(1, n_samples // batch_size)
         return [rng.choice(n_samples, batch_size) for _ in range(steps)]
@@ -97,7 +99,9 @@ class Trainer:
         if not self.progress:
             return None
         from tqdm.auto import tqdm  # imported lazily: keeps `import scratchnet` fast
-        per_epoch = self.steps_per_epoch or math.ceil(self.x_train.shape[0] / self.batch_size)
+        per_epoch = math.ceil(self.x_train.shape[0] / self.batch_size)
+        if self.steps_per_epoch:
+            per_epoch = self.steps_per_epoch if self.sampling == "replacement" else min(per_epoch, self.steps_per_epoch)
         return tqdm(total=per_epoch * self.epochs, desc="scratchnet", unit="step")
 
     def _record(self, epoch):
