@@ -13,9 +13,10 @@ Everything else reaches Keras's arithmetic as a Python float converted straight 
 dtype, i.e. exactly: Adam's 1 - beta_1 and 1 - beta_2, RMSprop's rho, 1 - rho and momentum, and
 every epsilon. (The learning rate is a variable created in `keras.config.floatx()`, exact when the
 Keras optimizer is built under float64.) `float32_hyperparams=True` rounds in exactly those three
-places, which is what lets float64 runs agree with Keras to ~1e-15 instead of ~1e-7 (SGD momentum)
-or ~1e-6 (Adam); it changes nothing for RMSprop. The operation order follows Keras's update_step
-too (e.g. lr*g / sqrt(acc + epsilon), m*alpha / (sqrt(v) + epsilon)).
+places, which is what lets float64 runs agree with Keras to ~1e-15 (after 50 MNIST steps, without
+it: 2e-7 for SGD momentum, 4e-9 for Adagrad, 6e-6 for Adam); it changes nothing for RMSprop. The
+operation order follows Keras's update_step too (e.g. lr*g / sqrt(acc + epsilon),
+m*alpha / (sqrt(v) + epsilon)).
 """
 import math
 

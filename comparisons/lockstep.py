@@ -1,0 +1,63 @@
+"""Train scratchnet and its Keras twin in lockstep: the same batches, step by step, recording
+both losses at every step and the weight drift between the two models."""
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import reference_keras
+from scratchnet import Trainer
+from scratchnet.gradcheck import relative_error
+
+
+@dataclass
+class Trajectory:
+    scratchnet_loss: list = field(default_factory=list)
+    keras_loss: list = field(default_factory=list)
+    drift_steps: list = field(default_factory=list)
+    weight_drift: list = field(default_factory=list)  # max over weights of relative_error
+    scratchnet_seconds: float = 0.0
+    keras_seconds: float = 0.0
+
+    def loss_differences(self):
+        ours, theirs = np.array(self.scratchnet_loss), np.array(self.keras_loss)
+        return np.abs(ours - theirs) / np.maximum(np.abs(theirs), 1e-300)
+
+
+def weight_drift(model, keras_model):
+    return max(relative_error(ours, theirs)
+               for ours, theirs in zip(model.params.values(), keras_model.get_weights()))
+
+
+def run_lockstep(model, keras_model, optimizer, keras_optimizer, x, t, settings, progress=None,
+                 drift_every=None):
+    """Fit `model` with scratchnet's Trainer and step `keras_model` on each of its batches.
+
+    The weight drift is recorded every `drift_every` steps (default: every step up to 2,000
+    steps, then about 1,000 points in all), since reading a large Keras model's weights costs
+    about as much as a step.
+    """
+    steps_per_epoch = settings.steps_per_epoch or -(-x.shape[0] // settings.batch_size)
+    total = steps_per_epoch * settings.epochs
+    drift_every = drift_every or (1 if total <= 2000 else total // 1000)
+    traj = Trajectory()
+    outside = [0.0]  # seconds spent outside scratchnet inside the callback
+
+    def on_step(step, loss, batch):
+        start = time.perf_counter()
+        traj.keras_loss.append(reference_keras.train_step(keras_model, keras_optimizer, x[batch], t[batch]))
+        traj.keras_seconds += time.perf_counter() - start
+        if step % drift_every == 0 or step == total:
+            traj.drift_steps.append(step)
+            traj.weight_drift.append(weight_drift(model, keras_model))
+        outside[0] += time.perf_counter() - start
+
+    trainer = Trainer(model, optimizer, x, t, epochs=settings.epochs, batch_size=settings.batch_size,
+                      seed=settings.seed, sampling=settings.sampling,
+                      steps_per_epoch=settings.steps_per_epoch, evaluate=None, progress=progress,
+                      on_step=on_step)
+    start = time.perf_counter()
+    history = trainer.fit()
+    traj.scratchnet_seconds = time.perf_counter() - start - outside[0]
+    traj.scratchnet_loss = history.step_loss
+    return traj

@@ -1,0 +1,142 @@
+"""Reports: a tabulate table on the terminal, and SCENARIO.json, SCENARIO.md and PNG plots."""
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+from tabulate import tabulate
+
+
+def check_rows(result):
+    return [[c.name, f"{c.value:.3g}", f"{c.tolerance:.0e}" if c.tolerance else "0",
+             "pass" if c.passed else "FAIL", c.diagnosis] for c in result.checks]
+
+
+def side_rows(result):
+    rows = []
+    for side, m in result.sides.items():
+        rows.append([side, f"{m['final_loss']:.6f}", f"{m['train_accuracy']:.4f}", f"{m['test_loss']:.6f}",
+                     f"{m['test_accuracy']:.4f}", f"{m['seconds']:.1f}"])
+    return rows
+
+
+SIDE_HEADERS = ["side", "train loss", "train accuracy", "test loss", "test accuracy", "seconds"]
+CHECK_HEADERS = ["check", "value", "tolerance", "result", "diagnosis"]
+
+
+def summary_line(result):
+    s = result.settings
+    n_pass = sum(c.passed for c in result.checks)
+    verdict = "PASSED" if result.passed else "FAILED"
+    return f"{s.scenario}: {verdict} {n_pass}/{len(result.checks)} checks ({s.dtype})"
+
+
+def print_report(result, out=print):
+    out(tabulate(check_rows(result), CHECK_HEADERS, tablefmt="simple"))
+    out("")
+    out(tabulate(side_rows(result), SIDE_HEADERS, tablefmt="simple"))
+    for section in result.sections:
+        out("")
+        out(section["title"])
+        out(tabulate(section["rows"], section["headers"], tablefmt="simple"))
+    for line in result.diagnosis:
+        out(f"diagnosis: {line}")
+    out(summary_line(result))
+
+
+def as_json(result):
+    traj = result.trajectory
+    return {
+        "scenario": result.settings.scenario,
+        "dtype": result.settings.dtype,
+        "passed": result.passed,
+        "checks": [c.as_dict() for c in result.checks],
+        "diagnosis": result.diagnosis,
+        "settings": result.settings.as_dict(),
+        "sides": result.sides,
+        "sections": result.sections,
+        "trajectory": {
+            "steps": len(traj.scratchnet_loss),
+            "scratchnet_loss": traj.scratchnet_loss,
+            "keras_loss": traj.keras_loss,
+            "drift_steps": traj.drift_steps,
+            "weight_drift": traj.weight_drift,
+        } if traj else None,
+    }
+
+
+def markdown(result, plot_names):
+    s = result.settings
+    lines = [f"# {s.scenario}: {'passed' if result.passed else 'FAILED'}", "",
+             f"{summary_line(result)}.", "", "## Checks", "",
+             tabulate(check_rows(result), CHECK_HEADERS, tablefmt="github"), "",
+             "## Both sides", "", tabulate(side_rows(result), SIDE_HEADERS, tablefmt="github"), ""]
+    for section in result.sections:
+        lines += [f"## {section['title']}", "", tabulate(section["rows"], section["headers"], tablefmt="github"), ""]
+    if result.diagnosis:
+        lines += ["## Diagnosis", ""] + [f"- {d}" for d in result.diagnosis] + [""]
+    lines += ["## Settings", "", tabulate([[k, v] for k, v in s.as_dict().items() if k != "notes"],
+                                          ["setting", "value"], tablefmt="github"), ""]
+    lines += ["## Conventions", "",
+              "- Both sides start from identical weights (copied from scratchnet into Keras) and see identical batches.",
+              "- Differences are relative and norm-scaled: max|scratchnet - Keras| / max|Keras|; the tolerances "
+              "come from `comparisons/tolerances.py`.",
+              "- The loss is Keras's batch mean unless the settings say `loss_reduction: sum`; "
+              "softmax + cross-entropy is one fused layer on logits (`from_logits=True` on the Keras side).",
+              "- Optimizer hyperparameters other than the learning rate are rounded through float32 on the "
+              "scratchnet side because Keras does so even in float64.",
+              ] + [f"- {note}" for note in s.notes] + [""]
+    if plot_names:
+        lines += ["## Plots", ""] + [f"![{name}]({name})" for name in plot_names] + [""]
+    return "\n".join(lines)
+
+
+def plot(result, out_dir):
+    """Loss curves of both sides overlaid, and the weight drift per step on a log scale."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    import matplotlib.pyplot as plt
+
+    traj, name = result.trajectory, result.settings.scenario
+    steps = np.arange(1, len(traj.scratchnet_loss) + 1)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(steps, traj.keras_loss, label="Keras", linewidth=3, alpha=0.5)
+    ax.plot(steps, traj.scratchnet_loss, label="scratchnet", linewidth=1, linestyle="--")
+    ax.set(xlabel="step", ylabel="training loss (batch)", title=f"{name}: loss per step, both sides")
+    if min(min(traj.keras_loss), min(traj.scratchnet_loss)) > 0:
+        ax.set_yscale("log")
+    ax.legend()
+    fig.tight_layout()
+    loss_png = f"{name}_loss.png"
+    fig.savefig(Path(out_dir) / loss_png, dpi=100)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    drift = np.maximum(np.array(traj.weight_drift), 1e-18)  # an exact 0 has no place on a log axis
+    ax.semilogy(traj.drift_steps, drift, label="max relative weight difference")
+    ax.semilogy(steps, np.maximum(traj.loss_differences(), 1e-18), label="relative loss difference",
+                alpha=0.5, linewidth=0.8)
+    ax.axhline(_tol(result), color="red", linestyle=":",
+               label="tolerance")
+    ax.set(xlabel="step", ylabel="scratchnet vs Keras (log scale)",
+           title=f"{name}: drift between the two sides ({result.settings.dtype})")
+    ax.legend()
+    fig.tight_layout()
+    drift_png = f"{name}_drift.png"
+    fig.savefig(Path(out_dir) / drift_png, dpi=100)
+    plt.close(fig)
+    return [loss_png, drift_png]
+
+
+def _tol(result):
+    from .tolerances import tolerance
+    return tolerance(result.settings.dtype, "trajectory_weights")
+
+
+def write(result, out_dir):
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = result.settings.scenario
+    plots = plot(result, out_dir) if result.trajectory else []
+    (out_dir / f"{name}.json").write_text(json.dumps(as_json(result), indent=1, default=float))
+    (out_dir / f"{name}.md").write_text(markdown(result, plots))
+    return [out_dir / f"{name}.json", out_dir / f"{name}.md"] + [out_dir / p for p in plots]

@@ -1,0 +1,111 @@
+"""Scenario settings: what to build, what data to feed and how to train, on both sides."""
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+
+import scratchnet
+from scratchnet import initializers, optimizers
+from scratchnet.layers import ACTIVATIONS, Affine
+from scratchnet.losses import SoftmaxCrossEntropy
+
+XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
+XOR_T = np.array([0, 1, 1, 0])
+
+
+@dataclass
+class Settings:
+    scenario: str
+    dataset: str | None = None  # "mnist", "fashion_mnist" or None (XOR's four points)
+    hidden: tuple = (64,)
+    activation: str = "relu"
+    weight_init: str = "he_normal"
+    init_std: float = 0.1  # for weight_init="gaussian"
+    optimizer: str = "sgd"
+    learning_rate: float = 0.1
+    momentum: float = 0.0
+    nesterov: bool = False
+    rho: float = 0.9
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    epsilon: float = 1e-7
+    initial_accumulator_value: float = 0.1
+    loss_reduction: str = "mean"
+    epochs: int = 1
+    batch_size: int = 100
+    steps_per_epoch: int | None = None
+    sampling: str = "shuffle"
+    dtype: str = "float64"
+    seed: int = 0
+    check_batch: int = 100  # rows of the fixed batch used for the forward and gradient checks
+    numerical_samples: int = 6  # entries per parameter for the numerical-gradient check
+    notes: list = field(default_factory=list)
+
+    def as_dict(self):
+        d = asdict(self)
+        d["hidden"] = list(self.hidden)
+        return d
+
+    def with_options(self, **options):
+        return replace(self, **{k: v for k, v in options.items() if v is not None})
+
+
+COURSE_NOTE = (
+    "Course text 001 back-propagates y - t (the batch *sum* of the cross-entropy) with lr 0.0001. "
+    "Keras's default loss is the batch *mean*, whose gradient is (y - t) / N: the equivalent Keras "
+    "setting is `CategoricalCrossentropy(from_logits=True, reduction=\"sum\")` with lr 0.0001, or the "
+    "default mean loss with lr 0.0001 * N = 0.01 (N = 100). Keeping lr 0.0001 with the mean loss "
+    "trains 100 times more slowly.")
+
+PRESETS = {
+    "xor": Settings("xor", None, hidden=(8,), learning_rate=0.1, epochs=1000, batch_size=4,
+                    check_batch=4, seed=1),
+    "mnist": Settings("mnist", "mnist"),
+    "fashion-mnist": Settings("fashion-mnist", "fashion_mnist"),
+    "textbook-mnist": Settings(
+        "textbook-mnist", "mnist", hidden=(500,), weight_init="gaussian", init_std=0.1,
+        learning_rate=0.0001, loss_reduction="sum", epochs=100, steps_per_epoch=600,
+        sampling="replacement", dtype="float32", notes=[COURSE_NOTE]),
+}
+ALL = ("xor", "mnist", "fashion-mnist")
+
+
+def load_data(settings):
+    """((x_train, t_train), (x_test, t_test)) in the scenario's dtype, labels as integers."""
+    dtype = np.dtype(settings.dtype)
+    if settings.dataset is None:
+        x = XOR_X.astype(dtype)
+        return (x, XOR_T), (x, XOR_T)
+    from scratchnet import datasets
+    (x_train, t_train), (x_test, t_test) = datasets.load(settings.dataset, dtype=dtype)
+    return (x_train, t_train.astype(np.int64)), (x_test, t_test.astype(np.int64))
+
+
+def build_model(settings, n_in, n_out):
+    dtype = np.dtype(settings.dtype)
+    rng = np.random.default_rng(settings.seed)
+    init = (initializers.Gaussian(settings.init_std) if settings.weight_init == "gaussian"
+            else initializers.get(settings.weight_init))
+    sizes = [n_in, *settings.hidden, n_out]
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
+        if i:
+            layers.append(ACTIVATIONS[settings.activation]())
+        layers.append(Affine(init((a, b), rng, dtype), np.zeros(b, dtype=dtype)))
+    return scratchnet.Sequential(layers, SoftmaxCrossEntropy(settings.loss_reduction), dtype=dtype)
+
+
+def build_optimizer(settings):
+    """scratchnet's optimizer, with hyperparameters rounded through float32 as Keras does."""
+    common = {"learning_rate": settings.learning_rate, "float32_hyperparams": True}
+    name = settings.optimizer
+    if name == "sgd":
+        return optimizers.SGD(momentum=settings.momentum, nesterov=settings.nesterov, **common)
+    if name == "adagrad":
+        return optimizers.Adagrad(initial_accumulator_value=settings.initial_accumulator_value,
+                                  epsilon=settings.epsilon, **common)
+    if name == "rmsprop":
+        return optimizers.RMSprop(rho=settings.rho, momentum=settings.momentum,
+                                  epsilon=settings.epsilon, **common)
+    if name == "adam":
+        return optimizers.Adam(beta_1=settings.beta_1, beta_2=settings.beta_2, epsilon=settings.epsilon, **common)
+    raise ValueError(f"unknown optimizer {name!r}; known: sgd, adagrad, rmsprop, adam")

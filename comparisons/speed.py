@@ -1,0 +1,190 @@
+"""`python -m comparisons speed`: training-step time of scratchnet, of the bare matrix
+multiplies (the floor), and of Keras (`model.fit` and a compiled `tf.function` step), in one
+run on the same real MNIST batches. A benchmark, not a test: it prints medians and ratios.
+
+Timing method: every contender runs `--steps` steps per round after a warm-up round, for
+`--rounds` rounds; a round's time divided by its steps is one sample, and the table shows
+the median and min/max of the samples. scratchnet and the floor alternate round by round so
+that a machine-wide slowdown hits both alike. scratchnet runs before TensorFlow is imported,
+so the peak RSS read then is scratchnet's (Python, NumPy, the data set and the training run).
+"""
+import argparse
+import json
+import platform
+import resource
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+from tabulate import tabulate
+
+import scratchnet
+from scratchnet import Trainer, optimizers
+
+from .scenarios import Settings, build_model
+
+
+def _per_step_ms(fn, steps, rounds):
+    fn()  # warm-up: first-call costs (allocation, tracing) are not a step's cost
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1e3 / steps)
+    return samples
+
+
+def floor_step(model, xb, dout_shapes):
+    """The five matrix multiplies of a step of an L-layer MLP, alone (no dx for the input layer)."""
+    weights = [model.params[f"W{i}"] for i in range(1, len(dout_shapes) + 1)]
+    douts = [np.ones(shape, dtype=model.dtype) for shape in dout_shapes]
+    def step():
+        h = xb
+        acts = []
+        for W in weights:
+            acts.append(h)
+            h = h @ W
+        for i in range(len(weights) - 1, -1, -1):
+            acts[i].T @ douts[i]
+            if i:
+                douts[i] @ weights[i].T
+    return step
+
+
+def measure(dtype, hidden, batch, steps, rounds, data):
+    (x, t), _ = data
+    x = x[: batch * steps].astype(dtype)
+    t = t[: batch * steps].astype(np.int64)
+    settings = Settings("speed", "mnist", hidden=tuple(hidden), dtype=dtype, batch_size=batch)
+    model = build_model(settings, x.shape[1], 10)
+    initial = model.get_weights()
+    optimizer = optimizers.SGD(learning_rate=0.01)
+
+    def scratchnet_round():
+        Trainer(model, optimizer, x, t, epochs=1, batch_size=batch, seed=0, evaluate=None, progress=False).fit()
+
+    sizes = [x.shape[1], *hidden, 10]
+    floor = floor_step(model, x[:batch], [(batch, n) for n in sizes[1:]])
+
+    def floor_round():
+        for _ in range(steps):
+            floor()
+
+    scratchnet_round()
+    floor_round()
+    sn, fl = [], []
+    for _ in range(rounds):  # alternate, one round each
+        sn += _per_step_ms(scratchnet_round, steps, 1)[:1]
+        fl += _per_step_ms(floor_round, steps, 1)[:1]
+    tracemalloc.start()
+    scratchnet_round()
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"model": model, "initial": initial, "x": x, "t": t, "scratchnet": sn, "floor": fl,
+            "traced_peak_mib": traced_peak / 2**20}
+
+
+def measure_keras(dtype, batch, steps, rounds, run):
+    import reference_keras
+    model = run["model"]
+    model.set_weights(run["initial"])
+    x, t = run["x"], run["t"]
+    keras_model = reference_keras.to_keras(model)
+    fit_optimizer = reference_keras.keras_optimizer(optimizers.SGD(learning_rate=0.01), dtype=dtype)
+    keras_model.compile(optimizer=fit_optimizer, loss=keras_model.scratchnet_loss)
+    fit = _per_step_ms(lambda: keras_model.fit(x, t, batch_size=batch, epochs=1, shuffle=False, verbose=0),
+                       steps, rounds)
+    step_model = reference_keras.to_keras(model)
+    step_optimizer = reference_keras.keras_optimizer(optimizers.SGD(learning_rate=0.01), dtype=dtype)
+    batches = [(x[i:i + batch], t[i:i + batch]) for i in range(0, x.shape[0], batch)]
+
+    def function_round():
+        for xb, tb in batches:
+            reference_keras.train_step(step_model, step_optimizer, xb, tb)
+    function = _per_step_ms(function_round, steps, rounds)
+    return fit, function
+
+
+def summarize(samples):
+    return {"median_ms": statistics.median(samples), "min_ms": min(samples), "max_ms": max(samples),
+            "samples_ms": samples}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m comparisons speed", description=__doc__.split("\n\n")[0])
+    p.add_argument("--dtype", nargs="+", choices=["float32", "float64"], default=["float32", "float64"])
+    p.add_argument("--hidden", type=int, nargs="+", default=[500])
+    p.add_argument("--batch", type=int, default=100)
+    p.add_argument("--steps", type=int, default=200, help="steps per round")
+    p.add_argument("--rounds", type=int, default=7)
+    p.add_argument("--out", default="reports")
+    args = p.parse_args(argv)
+    from scratchnet import datasets
+    try:
+        data = datasets.load("mnist", dtype=np.float32)
+    except datasets.DatasetError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if args.batch * args.steps > data[0][0].shape[0]:
+        print(f"error: --batch * --steps must be at most 60000, got {args.batch * args.steps}", file=sys.stderr)
+        return 2
+    runs = {dt: measure(dt, args.hidden, args.batch, args.steps, args.rounds, data) for dt in args.dtype}
+    peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before TensorFlow loads
+    record = {"configuration": {"hidden": args.hidden, "batch": args.batch, "steps_per_round": args.steps,
+                                "rounds": args.rounds, "optimizer": "SGD(0.01)"},
+              "machine": machine(), "scratchnet_peak_rss_mib": peak_rss_mib, "results": {}}
+    for dt, run in runs.items():
+        fit, function = measure_keras(dt, args.batch, args.steps, args.rounds, run)
+        record["results"][dt] = {
+            "scratchnet": summarize(run["scratchnet"]), "floor": summarize(run["floor"]),
+            "keras_fit": summarize(fit), "keras_tf_function": summarize(function),
+            "scratchnet_traced_peak_mib": run["traced_peak_mib"]}
+    rows, ratios = table(record)
+    text = tabulate(rows, ["dtype", "contender", "median ms/step", "min", "max"], tablefmt="github")
+    ratio_text = tabulate(ratios, ["dtype", "ratio", "value"], tablefmt="github")
+    print(text + "\n\n" + ratio_text)
+    print(f"\nscratchnet peak RSS (before TensorFlow is imported): {peak_rss_mib:.0f} MiB")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "speed.json").write_text(json.dumps(record, indent=1))
+    (out / "speed.md").write_text(markdown(record, text, ratio_text, argv))
+    print(f"wrote {out / 'speed.json'}, {out / 'speed.md'}")
+    return 0
+
+
+def table(record):
+    rows, ratios = [], []
+    for dt, res in record["results"].items():
+        for name in ("scratchnet", "floor", "keras_fit", "keras_tf_function"):
+            s = res[name]
+            rows.append([dt, name, f"{s['median_ms']:.3f}", f"{s['min_ms']:.3f}", f"{s['max_ms']:.3f}"])
+        sn = res["scratchnet"]["median_ms"]
+        ratios += [[dt, "scratchnet / floor", f"{sn / res['floor']['median_ms']:.2f}"],
+                   [dt, "Keras fit / scratchnet", f"{res['keras_fit']['median_ms'] / sn:.2f}"],
+                   [dt, "tf.function / scratchnet", f"{res['keras_tf_function']['median_ms'] / sn:.2f}"]]
+    if {"float32", "float64"} <= record["results"].keys():
+        r = record["results"]
+        ratios.append(["both", "scratchnet float64 / float32",
+                       f"{r['float64']['scratchnet']['median_ms'] / r['float32']['scratchnet']['median_ms']:.2f}"])
+    return rows, ratios
+
+
+def machine():
+    import os
+    return {"python": platform.python_version(), "numpy": np.__version__, "cpus": os.cpu_count(),
+            "processor": platform.processor() or platform.machine(), "scratchnet": scratchnet.__version__,
+            "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE")}
+
+
+def markdown(record, text, ratio_text, argv):
+    c = record["configuration"]
+    command = "python -m comparisons speed" + (" " + " ".join(argv) if argv else "")
+    return "\n".join([
+        "# Speed: scratchnet vs the matrix-multiply floor vs Keras", "",
+        f"Command: `{command}`. MLP {c['hidden']}, batch {c['batch']}, SGD, {c['steps_per_round']} steps a round, "
+        f"{c['rounds']} rounds; medians of the per-round ms/step.", "",
+        f"Machine: {json.dumps(record['machine'])}", "", text, "", ratio_text, "",
+        f"scratchnet peak RSS (before TensorFlow is imported): {record['scratchnet_peak_rss_mib']:.0f} MiB", ""])

@@ -1,0 +1,47 @@
+"""The one table of tolerances every check uses, by dtype.
+
+All differences are relative and norm-scaled: max|a - b| / max|b| over the whole array
+(`scratchnet.gradcheck.relative_error`), so one tiny entry near round-off cannot dominate.
+
+float64, the exact tier. Both sides run the same IEEE operations up to summation order, so
+forward outputs, losses and gradients agree to a few ulps (~1e-16 measured); 1e-12 leaves
+four orders of magnitude for deeper nets and longer sums. Lockstep training keeps the drift
+at ~1e-15 for an epoch (measured), so trajectories share the 1e-12 bound. Accuracies must be
+identical (the same images classified the same way).
+
+float32, the fast tier. One float32 ulp is 6e-8 and a 784-long dot product accumulates
+~1e-6 relative round-off, so single passes get 1e-5. Over hundreds of steps the two sides'
+round-off is amplified by training, so trajectories get 1e-3 and final accuracies may differ
+by a few images in 10,000 (0.1 %).
+
+The numerical-gradient check compares float64 backprop with central differences (h = 1e-5):
+truncation error ~h^2 and cancellation error ~eps/h put the quotient within ~1e-8 relative of
+the true derivative, so 1e-6 flags any real mistake and no round-off.
+"""
+
+TOLERANCES = {
+    "float64": {
+        "forward": 1e-12,
+        "loss": 1e-12,
+        "gradient": 1e-12,
+        "numerical_gradient": 1e-6,
+        "trajectory_loss": 1e-12,
+        "trajectory_weights": 1e-12,
+        "final_loss": 1e-12,
+        "accuracy": 0.0,
+    },
+    "float32": {
+        "forward": 1e-5,
+        "loss": 1e-5,
+        "gradient": 1e-4,
+        "numerical_gradient": 1e-6,
+        "trajectory_loss": 1e-3,
+        "trajectory_weights": 1e-3,
+        "final_loss": 1e-3,
+        "accuracy": 1e-3,
+    },
+}
+
+
+def tolerance(dtype, kind):
+    return TOLERANCES[str(dtype)][kind]

@@ -1,0 +1,194 @@
+"""Forward traces, losses, gradients and training steps computed by Keras/TensorFlow.
+
+Everything here is strict about dtypes where Keras is lenient: Keras casts a float64 input to a
+float32 layer (or a float64 prediction to a float32 loss) without a word, which would hide
+exactly the round-off these comparisons measure. Inputs must have the model's dtype, and a loss
+or optimizer created in another float type is refused.
+
+Keras's own `predict`, `evaluate` and `fit` convert NumPy inputs to `keras.config.floatx()`, not to
+the model's dtype: on a float64 model call them inside `reference_keras.floatx("float64")`, or
+use `forward_trace(...)[-1]` / `keras_model(x)`.
+
+Compiled vs eager: under `tf.function` TensorFlow's graph optimizer (Grappler's arithmetic
+optimizer) rewrites `x / sqrt(y)` as `x * rsqrt(y)`, which changes Adagrad's and RMSprop's
+updates by about one rounding per step (measured <= 1e-15 relative after 8 steps); eager Keras
+follows the source (divide by sqrt), as scratchnet does. SGD and Adam are bit for bit the same
+either way.
+"""
+import functools
+
+import numpy as np
+
+from ._environment import keras, tf
+from .dtype import dtype_name
+
+
+def model_dtype(keras_model):
+    """'float32' or 'float64': the `scratchnet_dtype` set by to_keras, else the weights' dtype."""
+    dtype = getattr(keras_model, "scratchnet_dtype", None)
+    if dtype is None:
+        weights = keras_model.weights
+        if not weights:
+            raise ValueError("reference_keras: the Keras model has no weights yet; build it first")
+        dtype = weights[0].dtype
+    return dtype_name(dtype)
+
+
+def _sequential_layers(keras_model):
+    if not isinstance(keras_model, keras.Sequential):
+        raise TypeError(f"reference_keras: expected a keras.Sequential, got {type(keras_model).__name__}")
+    return [layer for layer in keras_model.layers if not isinstance(layer, keras.layers.InputLayer)]
+
+
+def _inputs(keras_model, x):
+    dtype = model_dtype(keras_model)
+    x = np.asarray(x)
+    if x.ndim != 2 or x.dtype != np.dtype(dtype):
+        raise TypeError(f"reference_keras: expected a 2-D {dtype} input (the model's dtype), got "
+                        f"{x.ndim}-D {x.dtype}; convert it with .astype(np.{dtype})")
+    return x
+
+
+def _loss(keras_model, loss):
+    """The Keras loss to use: `loss`, else the model's `scratchnet_loss`; its dtype must be the model's."""
+    if loss is None:
+        loss = getattr(keras_model, "scratchnet_loss", None)
+        if loss is None:
+            raise ValueError("reference_keras: no loss given and the model has no scratchnet_loss "
+                             "(set by to_keras); pass a Keras loss, e.g. keras_loss(...)")
+    if not callable(loss) or hasattr(loss, "backward"):
+        raise TypeError(f"reference_keras: expected a Keras loss (see keras_loss), got {type(loss).__name__}")
+    loss_dtype, dtype = getattr(loss, "dtype", None), model_dtype(keras_model)
+    if loss_dtype is not None and dtype_name(loss_dtype) != dtype:
+        raise TypeError(f"reference_keras: the loss computes in {dtype_name(loss_dtype)} but the model is "
+                        f"{dtype}; create it with keras_loss(..., dtype='{dtype}')")
+    return loss
+
+
+def _total_loss(keras_model, loss, x, t):
+    """The batch loss plus the regularization losses, summed the way Keras's fit does
+    (Trainer._compute_loss: ops.sum over [loss, *model.losses])."""
+    value = loss(t, keras_model(x, training=True))
+    losses = [value] + [keras.ops.sum(extra) for extra in keras_model.losses]
+    return losses[0] if len(losses) == 1 else keras.ops.sum(losses)
+
+
+def forward_trace(keras_model, x):
+    """Every layer's output for input `x`, in order: one array per Keras layer (one per
+    scratchnet layer for a model built by to_keras)."""
+    h = tf.convert_to_tensor(_inputs(keras_model, x))
+    outputs = []
+    for layer in _sequential_layers(keras_model):
+        h = layer(h)
+        outputs.append(np.array(h))
+    return outputs
+
+
+def loss_and_gradients(keras_model, loss, x, t):
+    """(batch loss including regularization losses, [gradient of each weight in get_weights()
+    order]) by tf.GradientTape. `loss` None means `keras_model.scratchnet_loss`; targets are
+    integer labels (N,) or one-hot / 0-1 / real targets shaped like the output."""
+    loss = _loss(keras_model, loss)
+    x = _inputs(keras_model, x)
+    with tf.GradientTape() as tape:
+        value = _total_loss(keras_model, loss, x, t)
+    weights = keras_model.weights
+    grads = tape.gradient(value, weights)
+    return float(value), [np.zeros(w.shape, dtype=dtype_name(w.dtype)) if g is None else np.array(g)
+                          for w, g in zip(weights, grads)]
+
+
+def _check_optimizer(keras_model, optimizer):
+    if not isinstance(optimizer, keras.optimizers.Optimizer):
+        raise TypeError(f"reference_keras: expected a Keras optimizer (see keras_optimizer), got "
+                        f"{type(optimizer).__name__}")
+    lr = optimizer.learning_rate
+    dtype = model_dtype(keras_model)
+    if hasattr(lr, "dtype") and dtype_name(lr.dtype) != dtype:
+        raise TypeError(f"reference_keras: the optimizer's learning rate is a {dtype_name(lr.dtype)} variable but "
+                        f"the model is {dtype}; create it with keras_optimizer(..., dtype='{dtype}')")
+    if not optimizer.built:
+        optimizer.build(keras_model.trainable_variables)
+
+
+def _step(keras_model, optimizer, loss, x, t):
+    """One update on exactly this batch; returns the loss before it (the body of train_step)."""
+    with tf.GradientTape() as tape:
+        value = _total_loss(keras_model, loss, x, t)
+    variables = keras_model.trainable_variables
+    optimizer.apply(tape.gradient(value, variables), variables)
+    return value
+
+
+def compile_for(keras_model, optimizer, loss=None):
+    """The compiled training step `step(x, t) -> loss tensor` for this (model, optimizer, loss),
+    a `tf.function` (no XLA) built once and cached on the model. Builds the optimizer for the
+    model's trainable variables if needed. train_step calls this; use it directly to skip the
+    per-call checks in a hot loop (then pass inputs already in the model's dtype)."""
+    loss = _loss(keras_model, loss)
+    _check_optimizer(keras_model, optimizer)
+    cache = keras_model.__dict__.get("_reference_keras_steps")
+    if cache is None:
+        cache = {}
+        object.__setattr__(keras_model, "_reference_keras_steps", cache)  # bypass Keras's attribute tracking
+    key = (id(optimizer), id(loss))
+    if key not in cache:  # the entry holds optimizer and loss, so their ids stay theirs
+        step = tf.function(functools.partial(_step, keras_model, optimizer, loss),
+                           reduce_retracing=True, jit_compile=False)
+        cache[key] = (optimizer, loss, step)
+    return cache[key][2]
+
+
+def train_step(keras_model, optimizer, x, t, loss=None, compiled=True):
+    """One optimizer step on exactly this batch (no shuffling, no running averages); returns the
+    loss before the update, including regularization losses. `loss` None means
+    `keras_model.scratchnet_loss`. compiled=False runs the same code eagerly (for checking the
+    compiled path; slow)."""
+    x = _inputs(keras_model, x)
+    t = np.asarray(t)
+    if compiled:
+        step = compile_for(keras_model, optimizer, loss)
+        return float(step(tf.convert_to_tensor(x), tf.convert_to_tensor(t)))
+    loss = _loss(keras_model, loss)
+    _check_optimizer(keras_model, optimizer)
+    return float(_step(keras_model, optimizer, loss, x, t))
+
+
+def backward_trace(keras_model, x, t, loss=None):
+    """dLoss/d(output of each layer), in layer order, by tf.GradientTape: the Keras side of a
+    layer-by-layer backward comparison (where does a gradient first go wrong?)."""
+    loss = _loss(keras_model, loss)
+    h = tf.convert_to_tensor(_inputs(keras_model, x))
+    outputs = []
+    with tf.GradientTape() as tape:
+        for layer in _sequential_layers(keras_model):
+            h = layer(h, training=True)
+            tape.watch(h)
+            outputs.append(h)
+        value = loss(t, h)
+        extras = [keras.ops.sum(extra) for extra in keras_model.losses]
+        if extras:
+            value = keras.ops.sum([value, *extras])
+    return [np.array(g) for g in tape.gradient(value, outputs)]
+
+
+def evaluate(keras_model, x, t, loss=None, batch_size=10_000):
+    """(mean loss including regularization, accuracy) over a whole data set, computed by Keras
+    in chunks of `batch_size` rows. Accuracy is argmax against the labels (or one-hot rows);
+    for a binary cross-entropy model, per output unit: logit > 0 against target > 0.5."""
+    loss = _loss(keras_model, loss)
+    x, t = _inputs(keras_model, x), np.asarray(t)
+    binary = isinstance(loss, keras.losses.BinaryCrossentropy)
+    total, correct = 0.0, 0
+    for start in range(0, x.shape[0], batch_size):
+        xb, tb = x[start:start + batch_size], t[start:start + batch_size]
+        out = keras_model(tf.convert_to_tensor(xb), training=False)
+        total += float(loss(tb, out)) * xb.shape[0]
+        out = np.array(out)
+        if binary:
+            correct += int(np.sum((out > 0) == (tb > 0.5)))
+        else:
+            labels = tb if tb.ndim == 1 else np.argmax(tb, axis=1)
+            correct += int(np.sum(np.argmax(out, axis=1) == labels))
+    penalty = sum(float(keras.ops.sum(extra)) for extra in keras_model.losses)
+    return total / x.shape[0] + penalty, correct / (t.size if binary else x.shape[0])

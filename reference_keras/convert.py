@@ -1,0 +1,226 @@
+"""scratchnet Sequential <-> keras.Sequential, layer for layer and weight for weight.
+
+to_keras maps Affine -> Dense (kernel_regularizer=L2(l2) when l2 is set) and each activation to
+its own Activation layer, so the Keras model's layer outputs line up 1:1 with scratchnet's
+(forward_trace). Weights are copied exactly; the loss travels as a Keras loss object attached to
+the model (`keras_model.scratchnet_loss`, with `keras_model.scratchnet_dtype`).
+
+L2: Keras's L2 regularizer computes `cast(l2, dtype) * sum(W**2)`, and casting a Python float
+goes through float32, so Keras's penalty uses float32(l2) even in a float64 model. to_keras
+passes `Affine.l2` unchanged; for agreement beyond ~1e-9 in the penalty's share of the loss and
+gradient, give scratchnet a float32-representable factor, e.g. l2=float(np.float32(1e-4)).
+
+The softmax quirk (softmax_output=True): Keras's softmax and sigmoid activations tag their output
+tensor with the logits they came from (`_keras_logits`), and the cross-entropies then compute
+from those logits even when `from_logits=False`; inside `tf.function` an output whose op is
+Softmax/Sigmoid is recognised the same way. So loss_and_gradients/train_step on a
+softmax_output model compute exactly scratchnet's fused loss (logits [60, 0, 0], label 1: 60.0).
+The same loss applied to the probabilities as plain numbers (e.g. `model.predict(x)`) clips them
+to [1e-7, 1 - 1e-7] first, as scratchnet.functions.cross_entropy_error does: 16.118 = -log(1e-7).
+"""
+import numpy as np
+
+import scratchnet
+from scratchnet.layers import Affine, Identity, ReLU, Sigmoid, Tanh
+from scratchnet.losses import LOSSES, MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
+
+from ._environment import keras
+from .dtype import dtype_name, floatx
+from .mapping import KERAS_REDUCTION, SoftmaxCrossEntropyLoss, keras_loss, loss_class, reduction_of
+
+
+class UnsupportedLayerError(ValueError):
+    """A layer with no exact counterpart in the other library."""
+
+
+_ACTIVATION_OF = {ReLU: "relu", Sigmoid: "sigmoid", Tanh: "tanh", Identity: "linear"}
+_LAYER_OF = {name: cls for cls, name in _ACTIVATION_OF.items()}
+_OUTPUT_ACTIVATION = {SoftmaxCrossEntropy: "softmax", SigmoidBinaryCrossEntropy: "sigmoid"}
+
+
+def to_keras(model, softmax_output=False):
+    """The keras.Sequential computing the same function as scratchnet `model`, in its dtype,
+    with identical weights and the matching Keras loss as `.scratchnet_loss`.
+
+    softmax_output=False: the model outputs logits and the loss takes logits (from_logits=True).
+    softmax_output=True: the loss's output activation (softmax for SoftmaxCrossEntropy, sigmoid
+    for SigmoidBinaryCrossEntropy) is appended as one more Activation layer and the loss takes
+    probabilities (from_logits=False); see the module docstring for what Keras then computes.
+    """
+    if not isinstance(model, scratchnet.Sequential):
+        raise TypeError(f"to_keras: expected a scratchnet.Sequential, got {type(model).__name__}")
+    for layer in model.layers:  # refuse before building anything
+        if type(layer) is not Affine and type(layer) not in _ACTIVATION_OF:
+            raise UnsupportedLayerError(
+                f"to_keras: layer {layer.name!r} ({type(layer).__name__}) has no exact Keras equivalent; "
+                f"supported: Affine, {', '.join(cls.__name__ for cls in _ACTIVATION_OF)}")
+    loss_cls = loss_class(model.loss_layer)
+    if softmax_output and loss_cls not in _OUTPUT_ACTIVATION:
+        raise ValueError(f"to_keras: softmax_output=True needs a cross-entropy loss; "
+                         f"{loss_cls.__name__} has no output activation to append")
+    dtype = dtype_name(model.dtype)
+    with floatx(dtype):
+        layers = [keras.Input((model.input_size,), dtype=dtype)]
+        for layer in model.layers:
+            if type(layer) is Affine:
+                regularizer = keras.regularizers.L2(layer.l2) if layer.l2 else None
+                layers.append(keras.layers.Dense(layer.shape[1], use_bias=True, kernel_regularizer=regularizer,
+                                                 name=layer.name, dtype=dtype))
+            else:
+                layers.append(keras.layers.Activation(_ACTIVATION_OF[type(layer)], name=layer.name, dtype=dtype))
+        if softmax_output:
+            name = _OUTPUT_ACTIVATION[loss_cls]
+            layers.append(keras.layers.Activation(name, name=f"output_{name}", dtype=dtype))
+        keras_model = keras.Sequential(layers, name="from_scratchnet")
+        keras_model.set_weights(model.get_weights())
+        keras_model.scratchnet_loss = keras_loss(model.loss_layer, None, from_logits=not softmax_output,
+                                                 dtype=dtype)
+        keras_model.scratchnet_dtype = dtype
+    return keras_model
+
+
+# -- from Keras --------------------------------------------------------------------------------
+_KERAS_ACTIVATIONS = {keras.activations.relu: "relu", keras.activations.sigmoid: "sigmoid",
+                      keras.activations.tanh: "tanh", keras.activations.linear: "linear",
+                      keras.activations.softmax: "softmax"}
+_KERAS_LOSS_CLASSES = {keras.losses.SparseCategoricalCrossentropy: SoftmaxCrossEntropy,
+                       keras.losses.CategoricalCrossentropy: SoftmaxCrossEntropy,
+                       SoftmaxCrossEntropyLoss: SoftmaxCrossEntropy,
+                       keras.losses.BinaryCrossentropy: SigmoidBinaryCrossEntropy,
+                       keras.losses.MeanSquaredError: MeanSquaredError}
+_KERAS_LOSS_NAMES = {"sparse_categorical_crossentropy": SoftmaxCrossEntropy,
+                     "categorical_crossentropy": SoftmaxCrossEntropy,
+                     "binary_crossentropy": SigmoidBinaryCrossEntropy,
+                     "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError}
+
+
+def _unsupported(layer, why):
+    return UnsupportedLayerError(f"from_keras: layer {layer.name!r} ({type(layer).__name__}) {why}")
+
+
+def _activation(layer):
+    name = _KERAS_ACTIVATIONS.get(layer.activation)
+    if name is None:
+        raise _unsupported(layer, f"uses activation {getattr(layer.activation, '__name__', layer.activation)!r}; "
+                                  f"supported: {', '.join(_KERAS_ACTIVATIONS.values())}")
+    return name
+
+
+def _l2_factor(layer):
+    regularizer = layer.kernel_regularizer
+    if regularizer is None:
+        return 0.0
+    if type(regularizer) is keras.regularizers.L2:
+        return float(regularizer.l2)
+    if type(regularizer) is keras.regularizers.L1L2 and not regularizer.l1:
+        return float(regularizer.l2)
+    raise _unsupported(layer, f"has kernel_regularizer {type(regularizer).__name__}; "
+                              f"only L2 has a scratchnet equivalent")
+
+
+def _dense(layer):
+    """(Affine, activation name) for a Dense layer, refusing every option scratchnet lacks."""
+    if not layer.built:
+        raise _unsupported(layer, "is not built; build the model (e.g. with keras.Input) first")
+    if not layer.use_bias:
+        raise _unsupported(layer, "has use_bias=False; scratchnet's Affine always has a bias")
+    for option in ("bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"):
+        if getattr(layer, option, None) is not None:
+            raise _unsupported(layer, f"sets {option}, which scratchnet does not have")
+    if getattr(layer, "lora_enabled", False) or getattr(layer, "quantization_mode", None):
+        raise _unsupported(layer, "is LoRA-enabled or quantized")
+    if layer.compute_dtype != layer.variable_dtype:
+        raise _unsupported(layer, f"computes in {layer.compute_dtype} but stores {layer.variable_dtype} "
+                                  f"(mixed precision)")
+    kernel, bias = layer.get_weights()
+    return Affine(np.array(kernel), np.array(bias), l2=_l2_factor(layer)), _activation(layer)
+
+
+def _layer_activation(layer):
+    if type(layer) is keras.layers.Activation:
+        return _activation(layer)
+    if type(layer) is keras.layers.ReLU:
+        config = layer.get_config()
+        if config.get("max_value") is None and not config.get("negative_slope") and not config.get("threshold"):
+            return "relu"
+        raise _unsupported(layer, "has max_value, negative_slope or threshold set; "
+                                  "only the plain ReLU is supported")
+    raise _unsupported(layer, "has no scratchnet equivalent; supported: Dense, Activation, ReLU")
+
+
+def _infer_loss(keras_model):
+    """(scratchnet loss class, reduction) matching the model's attached (to_keras) or compiled
+    loss; (SoftmaxCrossEntropy, "mean") when it has neither."""
+    known = getattr(keras_model, "scratchnet_loss", None) or getattr(keras_model, "loss", None)
+    if known is None:
+        return SoftmaxCrossEntropy, "mean"
+    if isinstance(known, str):
+        cls, reduction = _KERAS_LOSS_NAMES.get(known), "mean"
+    else:
+        cls = _KERAS_LOSS_CLASSES.get(type(known))
+        config = known.get_config() if cls is not None else {}
+        reduction = {keras_name: name for name, keras_name in KERAS_REDUCTION.items()}.get(config.get("reduction"))
+        if config.get("label_smoothing") or reduction is None:
+            cls = None
+    if cls is None or (reduction != "mean" and cls is not SoftmaxCrossEntropy):
+        raise ValueError(f"from_keras: the model's loss {known!r} has no scratchnet equivalent; pass loss=")
+    return cls, reduction
+
+
+def _make_loss(cls, reduction):
+    return cls(reduction=reduction) if reduction != "mean" else cls()
+
+
+def from_keras(keras_model, loss=None):
+    """The scratchnet.Sequential computing the same function as `keras_model` (a built
+    keras.Sequential of Dense, Activation and ReLU layers), with its weights, in its dtype.
+
+    A Dense layer with an activation becomes Affine + that activation layer. `loss` is a
+    scratchnet loss (instance, class or name in scratchnet.losses.LOSSES; a fresh instance with
+    the same reduction is made); by default it is inferred from the model's `scratchnet_loss`
+    (set by to_keras) or compiled loss, reduction included, else SoftmaxCrossEntropy.
+
+    A final softmax (with SoftmaxCrossEntropy) or sigmoid (with SigmoidBinaryCrossEntropy) is the
+    loss's own output activation and is folded into it, so the scratchnet model ends in logits;
+    a softmax anywhere else is refused. Layers without an exact equivalent (Conv2D, Dropout,
+    BatchNormalization, ...) raise UnsupportedLayerError.
+    """
+    if not isinstance(keras_model, keras.Sequential):
+        raise TypeError(f"from_keras: expected a keras.Sequential, got {type(keras_model).__name__}")
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise ValueError(f"from_keras: unknown loss {loss!r}; known: {sorted(LOSSES)}")
+        loss = LOSSES[loss]
+    loss_cls, reduction = (loss_class(loss), reduction_of(loss)) if loss is not None else _infer_loss(keras_model)
+    entries = []  # (Affine or activation name, the Keras layer it came from), in order
+    for layer in keras_model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        if type(layer) is keras.layers.Dense:
+            affine, name = _dense(layer)
+            entries.append((affine, layer))
+            if name != "linear":
+                entries.append((name, layer))
+        else:
+            entries.append((_layer_activation(layer), layer))
+    try:
+        input_shape = tuple(keras_model.inputs[0].shape)
+    except (AttributeError, IndexError, TypeError, ValueError):  # not built with an Input
+        input_shape = None
+    if input_shape is not None and len(input_shape) != 2:
+        raise ValueError(f"from_keras: scratchnet models take (N, features) inputs; this model's input "
+                         f"shape is {input_shape}")
+    if entries and entries[-1][0] == _OUTPUT_ACTIVATION.get(loss_cls):
+        entries.pop()  # the loss's own output activation: scratchnet fuses it into the loss
+    for entry, layer in entries:
+        if entry == "softmax":
+            raise _unsupported(layer, "applies softmax before the output, or with a loss other than "
+                                      "SoftmaxCrossEntropy; scratchnet has softmax only inside "
+                                      "SoftmaxCrossEntropy")
+    layers = [entry for entry, _ in entries]
+    dtypes = {layer.params["W"].dtype for layer in layers if isinstance(layer, Affine)}
+    if len(dtypes) > 1:
+        raise TypeError(f"from_keras: the model mixes weight dtypes {sorted(map(str, dtypes))}")
+    dtype = dtype_name(dtypes.pop()) if dtypes else None
+    built = [entry if isinstance(entry, Affine) else _LAYER_OF[entry]() for entry in layers]
+    return scratchnet.Sequential(built, _make_loss(loss_cls, reduction), dtype=dtype)

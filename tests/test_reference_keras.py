@@ -1,0 +1,490 @@
+"""reference_keras against real Keras: the converted model computes the same function, loss and
+gradients as scratchnet, trains in lockstep with it, and round-trips its weights bit for bit.
+
+Tolerances are norm-scaled relative errors (scratchnet.gradcheck.relative_error): 1e-12 in
+float64 and 1e-5 in float32.
+"""
+import numpy as np
+import pytest
+
+import reference_keras as rk
+import scratchnet
+from reference_keras import keras
+from scratchnet.functions import cross_entropy_error
+from scratchnet.gradcheck import relative_error
+from scratchnet.layers import Affine, Identity, ReLU, Sigmoid, Tanh
+from scratchnet.losses import MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
+from scratchnet.optimizers import SGD, Adagrad, Adam, RMSprop
+
+TOL = {"float64": 1e-12, "float32": 1e-5}
+ACTIVATIONS = ["relu", "sigmoid", "tanh"]
+LOSS_NAMES = ["softmax_cross_entropy", "sigmoid_binary_cross_entropy", "mean_squared_error"]
+INITS = ["he_normal", "glorot_uniform", "glorot_normal", "lecun_normal", "gaussian"]
+
+
+def f32(value):
+    """A float32-representable Python float: Keras casts L2 factors through float32."""
+    return float(np.float32(value))
+
+
+def random_case(seed, dtype):
+    """A seeded random MLP (depth 1-4, widths 1-64; activation, loss, initializer and, every
+    fourth seed, an L2 factor cycled) with a batch and matching targets. Softmax targets alternate
+    between integer labels and one-hot rows; every fifth softmax case uses reduction="sum"."""
+    rng = np.random.default_rng(seed)
+    sizes = [int(s) for s in rng.integers(1, 65, int(rng.integers(1, 5)) + 1)]
+    loss = LOSS_NAMES[(seed // 3) % 3]
+    l2 = f32(rng.choice([1e-3, 1e-2, 1e-1])) if seed % 4 == 3 else 0.0
+    model = scratchnet.mlp(sizes, ACTIVATIONS[seed % 3], loss, INITS[int(rng.integers(len(INITS)))],
+                           seed=seed, dtype=dtype, l2=l2)
+    if loss == "softmax_cross_entropy" and seed % 5 == 4:
+        model = scratchnet.Sequential(model.layers, SoftmaxCrossEntropy(reduction="sum"))
+    n, k = int(rng.integers(1, 40)), sizes[-1]
+    x = rng.normal(size=(n, sizes[0])).astype(dtype)
+    if loss == "softmax_cross_entropy":
+        labels = rng.integers(0, k, n)
+        t = np.eye(k, dtype=dtype)[labels] if seed % 2 else labels
+    elif loss == "sigmoid_binary_cross_entropy":
+        t = (rng.random((n, k)) < 0.5).astype(dtype)
+    else:
+        t = rng.normal(size=(n, k)).astype(dtype)
+    return model, x, t
+
+
+# -- same function, loss and gradients ---------------------------------------------------------
+# Seeds 0-59 of random_case. Over seeds 0-299 the worst float64 error was 5e-15; in float32 one
+# case (seed 72: a width-1 ReLU bottleneck whose pre-activations cancel) reaches 1.3e-5, all
+# others stay below 3e-6.
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("seed", range(60))
+def test_forward_loss_and_gradients_agree(seed, dtype):
+    model, x, t = random_case(seed, dtype)
+    keras_model = rk.to_keras(model)
+    tol = TOL[dtype]
+
+    trace = rk.forward_trace(keras_model, x)
+    assert len(trace) == len(model.layers)
+    h = x
+    for layer, out in zip(model.layers, trace):
+        h = layer.forward(h)
+        assert out.dtype == h.dtype and out.shape == h.shape
+        assert relative_error(out, h) <= tol, layer.name
+
+    loss, grads = rk.loss_and_gradients(keras_model, None, x, t)
+    expected = model.gradient(x, t)
+    assert relative_error(loss, model.loss(x, t)) <= tol
+    assert len(grads) == len(expected)
+    for key, grad in zip(expected, grads):
+        assert grad.dtype == expected[key].dtype and grad.shape == expected[key].shape
+        assert relative_error(grad, expected[key]) <= tol, key
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_integer_and_one_hot_labels_and_explicit_keras_losses(dtype):
+    model = scratchnet.mlp([7, 6, 4], "tanh", seed=5, dtype=dtype)
+    keras_model = rk.to_keras(model)
+    rng = np.random.default_rng(0)
+    x, labels = rng.normal(size=(12, 7)).astype(dtype), rng.integers(0, 4, 12)
+    one_hot = np.eye(4, dtype=dtype)[labels]
+    reference = model.loss(x, labels)
+    sparse = rk.keras_loss(SoftmaxCrossEntropy, "sparse", dtype=dtype)
+    categorical = rk.keras_loss(SoftmaxCrossEntropy, "one_hot", dtype=dtype)
+    results = [rk.loss_and_gradients(keras_model, None, x, labels),
+               rk.loss_and_gradients(keras_model, None, x, one_hot),
+               rk.loss_and_gradients(keras_model, sparse, x, labels),
+               rk.loss_and_gradients(keras_model, categorical, x, one_hot)]
+    for loss, grads in results:
+        assert relative_error(loss, reference) <= TOL[dtype]
+        for grad, key in zip(grads, model.params):
+            assert relative_error(grad, model.gradient(x, labels)[key]) <= TOL[dtype]
+
+
+def test_l2_factor_is_rounded_through_float32_by_keras():
+    """Keras's L2 computes cast(l2, dtype) * sum(W**2), the cast going through float32; with a
+    float32-representable l2 the two libraries agree to round-off, with 0.01 they differ by
+    exactly (0.01 - float32(0.01)) * sum(W**2)."""
+    rng = np.random.default_rng(3)
+    x, t = rng.normal(size=(20, 5)), rng.integers(0, 3, 20)
+    exact = scratchnet.mlp([5, 8, 3], seed=1, l2=f32(0.01))
+    loss, grads = rk.loss_and_gradients(rk.to_keras(exact), None, x, t)
+    assert relative_error(loss, exact.loss(x, t)) <= 1e-15
+    for grad, expected in zip(grads, exact.gradient(x, t).values()):
+        assert relative_error(grad, expected) <= 1e-14
+
+    unrounded = scratchnet.mlp([5, 8, 3], seed=1, l2=0.01)
+    loss = rk.loss_and_gradients(rk.to_keras(unrounded), None, x, t)[0]
+    sum_w2 = sum(float(np.vdot(w, w)) for key, w in unrounded.params.items() if key.startswith("W"))
+    assert unrounded.loss(x, t) - loss == pytest.approx((0.01 - f32(0.01)) * sum_w2, rel=1e-3)
+
+
+def test_keras_casts_python_floats_through_float32():
+    """The Keras behaviour behind float32_hyperparams and f32(l2): a sentinel for upgrades."""
+    assert float(keras.ops.cast(0.9, "float64")) == f32(0.9) != 0.9
+    w = np.full((2, 2), 3.0)
+    assert float(keras.regularizers.L2(0.01)(keras.ops.convert_to_tensor(w))) == f32(0.01) * 36.0
+
+
+# -- the softmax quirk -------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_softmax_output_uses_the_logits_path_but_plain_probabilities_are_clipped(dtype):
+    """Logits [60, 0, 0], label 1. Fused softmax cross-entropy: 60.0. A Keras Activation('softmax')
+    tags its output with the logits, so the probability loss on the model's output computes from
+    logits too: 60.0, as scratchnet. The same loss on the probabilities as plain numbers clips
+    them at 1e-7 (Keras rounds that epsilon through float32, hence the 1e-8 from scratchnet's
+    clipping at exactly 1e-7): 16.118."""
+    model = scratchnet.Sequential([Affine(np.array([[60.0, 0.0, 0.0]], dtype=dtype), np.zeros(3, dtype=dtype))],
+                                  SoftmaxCrossEntropy())
+    x, t = np.ones((1, 1), dtype=dtype), np.array([1])
+    assert model.loss(x, t) == 60.0
+
+    keras_model = rk.to_keras(model, softmax_output=True)
+    assert [type(layer).__name__ for layer in keras_model.layers] == ["Dense", "Activation"]
+    assert keras_model.scratchnet_loss.from_logits is False
+    loss, grads = rk.loss_and_gradients(keras_model, None, x, t)
+    assert loss == 60.0
+    assert relative_error(grads[0], model.gradient(x, t)["W1"]) <= TOL[dtype]
+    assert rk.train_step(keras_model, rk.keras_optimizer(SGD(0.1), dtype=dtype), x, t) == 60.0  # compiled too
+
+    probabilities = rk.forward_trace(keras_model, x)[-1]  # a plain array: the logits tag is gone
+    clipped = float(keras_model.scratchnet_loss(t, probabilities))
+    assert clipped == pytest.approx(-np.log(np.float32(1e-7)), rel=TOL[dtype])  # 16.118095...
+    assert clipped == pytest.approx(cross_entropy_error(probabilities, t), rel=1e-7)
+    assert rk.loss_and_gradients(rk.to_keras(model), None, x, t)[0] == 60.0  # the logits model
+
+
+def test_softmax_output_for_sigmoid_loss_and_refused_for_mse():
+    model = scratchnet.mlp([4, 3, 2], loss="sigmoid_binary_cross_entropy", seed=2)
+    keras_model = rk.to_keras(model, softmax_output=True)
+    assert keras_model.layers[-1].get_config()["activation"] == "sigmoid"
+    rng = np.random.default_rng(0)
+    x, t = rng.normal(size=(6, 4)), (rng.random((6, 2)) < 0.5).astype(float)
+    loss, grads = rk.loss_and_gradients(keras_model, None, x, t)
+    assert relative_error(loss, model.loss(x, t)) <= 1e-12
+    for grad, expected in zip(grads, model.gradient(x, t).values()):
+        assert relative_error(grad, expected) <= 1e-12
+    with pytest.raises(ValueError, match="MeanSquaredError"):
+        rk.to_keras(scratchnet.mlp([4, 2], loss="mean_squared_error"), softmax_output=True)
+
+
+# -- lockstep training on MNIST ----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def mnist():
+    from scratchnet.datasets import DatasetError, load
+    try:
+        (x, t), _ = load("mnist", dtype=np.float64)
+    except DatasetError as error:
+        pytest.skip(f"MNIST not available ({error}); run: python -m scratchnet.datasets fetch all")
+    return x[:5000], t[:5000]
+
+
+OPTIMIZERS = {
+    "sgd": lambda flag: SGD(0.1, float32_hyperparams=flag),
+    "sgd_momentum": lambda flag: SGD(0.05, momentum=0.9, float32_hyperparams=flag),
+    "sgd_nesterov": lambda flag: SGD(0.05, momentum=0.9, nesterov=True, float32_hyperparams=flag),
+    "adagrad": lambda flag: Adagrad(0.05, float32_hyperparams=flag),
+    "rmsprop": lambda flag: RMSprop(0.001, float32_hyperparams=flag),
+    "rmsprop_centered_momentum": lambda flag: RMSprop(0.0005, momentum=0.5, centered=True,
+                                                      float32_hyperparams=flag),
+    "adam": lambda flag: Adam(0.001, float32_hyperparams=flag),
+}
+
+
+def lockstep(x, t, optimizer, dtype, steps=50, batch=100, l2=0.0):
+    """Train a 784-32-10 ReLU net `steps` times on consecutive MNIST batches in both libraries;
+    returns (worst relative loss difference, worst relative weight difference at the end)."""
+    model = scratchnet.mlp([784, 32, 10], seed=0, dtype=dtype, l2=l2)
+    keras_model = rk.to_keras(model)
+    keras_opt = rk.keras_optimizer(optimizer, dtype=dtype)
+    x = x.astype(dtype)
+    loss_error = 0.0
+    for i in range(steps):
+        xb, tb = x[i * batch:(i + 1) * batch], t[i * batch:(i + 1) * batch]
+        keras_loss = rk.train_step(keras_model, keras_opt, xb, tb)
+        loss = model.backprop(xb, tb)
+        optimizer.update(model.params, model.grads)
+        loss_error = max(loss_error, relative_error(keras_loss, loss))
+    weight_error = max(relative_error(a, b) for a, b in zip(keras_model.get_weights(), model.get_weights()))
+    return loss_error, weight_error
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_optimizers_train_in_lockstep_on_mnist(mnist, name, dtype):
+    loss_error, weight_error = lockstep(*mnist, OPTIMIZERS[name](True), dtype)
+    assert loss_error <= TOL[dtype]
+    assert weight_error <= TOL[dtype]
+
+
+def test_lockstep_with_l2_penalty(mnist):
+    loss_error, weight_error = lockstep(*mnist, Adam(0.001, float32_hyperparams=True), "float64", steps=20,
+                                        l2=f32(1e-3))
+    assert loss_error <= 1e-12 and weight_error <= 1e-12
+
+
+@pytest.mark.parametrize("name", ["sgd_momentum", "sgd_nesterov", "adagrad", "adam"])
+def test_without_float32_hyperparams_the_runs_drift_apart(mnist, name):
+    """Why the flag exists: Keras uses float32(0.9) etc. (see scratchnet.optimizers). With exact
+    hyperparameters the weights drift apart by 4e-9 (Adagrad) to 6e-6 (Adam) in 50 steps."""
+    assert lockstep(*mnist, OPTIMIZERS[name](False), "float64")[1] > 1e-12
+
+
+def test_rmsprop_has_no_float32_rounded_hyperparameter():
+    """Keras's RMSprop never casts rho, momentum or epsilon, so the flag changes nothing."""
+    rng = np.random.default_rng(0)
+    x, t = rng.normal(size=(30, 6)), rng.integers(0, 3, 30)
+    weights = []
+    for flag in (False, True):
+        model, opt = scratchnet.mlp([6, 5, 3], seed=1), RMSprop(0.01, rho=0.85, momentum=0.3, centered=True,
+                                                                float32_hyperparams=flag)
+        for _ in range(5):
+            model.backprop(x, t)
+            opt.update(model.params, model.grads)
+        weights.append(model.get_weights())
+    assert all(np.array_equal(a, b) for a, b in zip(*weights))
+
+
+@pytest.mark.parametrize("name,tol", [("sgd_nesterov", 0.0), ("adam", 0.0), ("adagrad", 2e-15),
+                                      ("rmsprop_centered_momentum", 2e-15)])
+def test_compiled_train_step_equals_eager(name, tol):
+    """Bit for bit, except where TensorFlow's graph optimizer (Grappler's arithmetic optimizer,
+    only under tf.function) rewrites Adagrad's and RMSprop's lr*g / sqrt(d) as lr*g * rsqrt(d):
+    one rounding more or less per step. Eager Keras follows the source (divide by sqrt), and so
+    does scratchnet; either way the difference stays at round-off."""
+    rng = np.random.default_rng(1)
+    x, t = rng.normal(size=(40, 12)), rng.integers(0, 4, 40)
+    model = scratchnet.mlp([12, 9, 4], activation="sigmoid", seed=2, l2=f32(1e-3))
+    compiled, eager = rk.to_keras(model), rk.to_keras(model)
+    opt_c, opt_e = (rk.keras_optimizer(OPTIMIZERS[name](True), dtype="float64") for _ in range(2))
+    for i in range(8):
+        xb, tb = x[5 * i:5 * i + 5 + i], t[5 * i:5 * i + 5 + i]  # varying batch sizes
+        loss_c = rk.train_step(compiled, opt_c, xb, tb)
+        assert relative_error(loss_c, rk.train_step(eager, opt_e, xb, tb, compiled=False)) <= tol
+    for a, b in zip(compiled.get_weights(), eager.get_weights()):
+        assert relative_error(a, b) <= tol
+
+
+def test_compile_for_caches_one_step_per_optimizer_and_loss():
+    keras_model = rk.to_keras(scratchnet.mlp([3, 2]))
+    opt = rk.keras_optimizer(SGD(0.1), dtype="float64")
+    step = rk.compile_for(keras_model, opt)
+    assert rk.compile_for(keras_model, opt) is step
+    assert rk.compile_for(keras_model, rk.keras_optimizer(SGD(0.1), dtype="float64")) is not step
+    other_loss = rk.keras_loss(SoftmaxCrossEntropy, "sparse", dtype="float64")
+    assert rk.compile_for(keras_model, opt, other_loss) is not step
+
+
+# -- mapping -----------------------------------------------------------------------------------
+def test_keras_loss_mapping():
+    cases = [(SoftmaxCrossEntropy(), "sparse", keras.losses.SparseCategoricalCrossentropy),
+             (SoftmaxCrossEntropy, "one_hot", keras.losses.CategoricalCrossentropy),
+             (SoftmaxCrossEntropy(), None, rk.SoftmaxCrossEntropyLoss),
+             (SigmoidBinaryCrossEntropy(), None, keras.losses.BinaryCrossentropy),
+             (MeanSquaredError(), None, keras.losses.MeanSquaredError)]
+    for layer, targets, cls in cases:
+        loss = rk.keras_loss(layer, targets, dtype="float64")
+        assert type(loss) is cls and loss.dtype == "float64"
+        if cls is not keras.losses.MeanSquaredError:
+            assert loss.get_config()["from_logits"] is True
+    probability_loss = rk.keras_loss(SoftmaxCrossEntropy, from_logits=False, dtype="float32")
+    assert probability_loss.get_config()["from_logits"] is False
+    with rk.floatx("float64"):
+        assert rk.keras_loss(MeanSquaredError).dtype == "float64"
+    with pytest.raises(ValueError):
+        rk.keras_loss(SigmoidBinaryCrossEntropy, "sparse")
+    with pytest.raises(ValueError):
+        rk.keras_loss(MeanSquaredError, from_logits=False)
+    with pytest.raises(ValueError, match="str"):
+        rk.keras_loss("mse")
+
+
+def test_keras_optimizer_mapping():
+    expected = [(SGD(1, momentum=0.5, nesterov=True), keras.optimizers.SGD,
+                 {"learning_rate": 1.0, "momentum": 0.5, "nesterov": True}),
+                (Adagrad(0.2, initial_accumulator_value=0.3, epsilon=1e-6), keras.optimizers.Adagrad,
+                 {"learning_rate": 0.2, "initial_accumulator_value": 0.3, "epsilon": 1e-6}),
+                (RMSprop(0.01, rho=0.8, momentum=0.1, epsilon=1e-5, centered=True), keras.optimizers.RMSprop,
+                 {"learning_rate": 0.01, "rho": 0.8, "momentum": 0.1, "epsilon": 1e-5, "centered": True}),
+                (Adam(0.002, beta_1=0.8, beta_2=0.99, epsilon=1e-8), keras.optimizers.Adam,
+                 {"learning_rate": 0.002, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-8, "amsgrad": False})]
+    for sn_opt, cls, config in expected:
+        for dtype in ("float64", "float32"):
+            opt = rk.keras_optimizer(sn_opt, dtype=dtype)
+            assert type(opt) is cls
+            assert opt.learning_rate.dtype == dtype
+            got = opt.get_config()
+            for key, value in config.items():
+                assert got[key] == pytest.approx(value, rel=1e-7 if dtype == "float32" else 0), key
+    assert float(rk.keras_optimizer(SGD(0.1), dtype="float64").learning_rate.numpy()) == 0.1
+
+    class Custom(SGD):
+        pass
+    with pytest.raises(ValueError, match="Custom"):
+        rk.keras_optimizer(Custom(0.1))
+    used = SGD(0.1)
+    used.update({"W": np.ones(2)}, {"W": np.ones(2)})
+    with pytest.raises(ValueError, match="already taken 1 steps"):
+        rk.keras_optimizer(used)
+
+
+def test_dtype_mismatches_are_refused():
+    keras_model = rk.to_keras(scratchnet.mlp([3, 2], dtype="float64"))
+    x, t = np.ones((2, 3)), np.array([0, 1])
+    with pytest.raises(TypeError, match="keras_optimizer"):
+        rk.train_step(keras_model, rk.keras_optimizer(SGD(0.1), dtype="float32"), x, t)
+    with pytest.raises(TypeError, match="keras_loss"):
+        rk.loss_and_gradients(keras_model, rk.keras_loss(SoftmaxCrossEntropy, dtype="float32"), x, t)
+    with pytest.raises(TypeError, match="float64"):
+        rk.forward_trace(keras_model, x.astype(np.float32))
+    with pytest.raises(TypeError, match="keras_loss"):
+        rk.loss_and_gradients(keras_model, SoftmaxCrossEntropy(), x, t)  # a scratchnet loss layer
+
+
+# -- conversion in both directions -------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_to_keras_builds_layer_for_layer_in_the_models_dtype(dtype):
+    model = scratchnet.Sequential(
+        [Affine(np.ones((4, 3), dtype), np.zeros(3, dtype), l2=f32(0.01)), Sigmoid(),
+         Affine(np.ones((3, 3), dtype), np.zeros(3, dtype)), Tanh(),
+         Affine(np.ones((3, 2), dtype), np.zeros(2, dtype)), Identity()], MeanSquaredError())
+    with rk.floatx("float32" if dtype == "float64" else "float64"):  # the ambient floatx must not matter
+        keras_model = rk.to_keras(model)
+    assert keras.config.floatx() == "float32"
+    assert [layer.name for layer in keras_model.layers] == [layer.name for layer in model.layers]
+    assert [layer.get_config().get("activation") for layer in keras_model.layers] == \
+        ["linear", "sigmoid", "linear", "tanh", "linear", "linear"]
+    assert all(layer.dtype == dtype for layer in keras_model.layers)
+    assert keras_model.scratchnet_dtype == dtype and keras_model.scratchnet_loss.dtype == dtype
+    assert type(keras_model.scratchnet_loss) is keras.losses.MeanSquaredError
+    assert keras_model.layers[0].kernel_regularizer.l2 == f32(0.01)
+    assert keras_model.layers[2].kernel_regularizer is None
+    assert all(np.array_equal(a, b) and a.dtype == b.dtype
+               for a, b in zip(keras_model.get_weights(), model.get_weights()))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("loss", LOSS_NAMES)
+def test_from_keras_round_trips_bit_for_bit(dtype, loss):
+    for activation in ACTIVATIONS:
+        model = scratchnet.mlp([5, 7, 6, 3], activation, loss, seed=4, dtype=dtype, l2=0.01)
+        for softmax_output in ([False, True] if loss != "mean_squared_error" else [False]):
+            back = rk.from_keras(rk.to_keras(model, softmax_output=softmax_output))
+            assert repr(back) == repr(model)  # same layers, loss and dtype
+            assert [layer.l2 for layer in back.layers if isinstance(layer, Affine)] == [0.01] * 3
+            for a, b in zip(back.get_weights(), model.get_weights()):
+                assert np.array_equal(a, b) and a.dtype == b.dtype
+
+
+def test_sum_reduction_maps_to_keras_reduction_sum_and_back():
+    model = scratchnet.mlp([6, 5, 4], seed=1)
+    model = scratchnet.Sequential(model.layers, SoftmaxCrossEntropy(reduction="sum"))
+    keras_model = rk.to_keras(model)
+    assert keras_model.scratchnet_loss.reduction == "sum"
+    assert rk.keras_loss(SoftmaxCrossEntropy(reduction="sum"), "sparse").reduction == "sum"
+    assert rk.keras_loss(SoftmaxCrossEntropy(), "sparse").reduction == "sum_over_batch_size"
+    rng = np.random.default_rng(0)
+    x, t = rng.normal(size=(11, 6)), rng.integers(0, 4, 11)
+    loss, grads = rk.loss_and_gradients(keras_model, None, x, t)
+    assert relative_error(loss, model.loss(x, t)) <= 1e-12
+    for grad, expected in zip(grads, model.gradient(x, t).values()):
+        assert relative_error(grad, expected) <= 1e-12
+    for softmax_output in (False, True):
+        back = rk.from_keras(rk.to_keras(model, softmax_output=softmax_output))
+        assert back.loss_layer.reduction == "sum" and repr(back) == repr(model)
+    assert rk.from_keras(keras_model, loss=SoftmaxCrossEntropy()).loss_layer.reduction == "mean"
+
+
+def test_from_keras_expands_dense_activations_and_folds_a_final_softmax():
+    with rk.floatx("float64"):
+        keras_model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(5, activation="relu"),
+                                        keras.layers.Dense(4, activation="tanh"), keras.layers.ReLU(),
+                                        keras.layers.Dense(3, activation="softmax")])
+    model = rk.from_keras(keras_model)
+    assert [type(layer) for layer in model.layers] == [Affine, ReLU, Affine, Tanh, ReLU, Affine]
+    assert type(model.loss_layer) is SoftmaxCrossEntropy and model.dtype == np.float64
+    x = np.random.default_rng(0).normal(size=(9, 6))
+    probabilities = rk.forward_trace(keras_model, x)[-1]  # not keras_model.predict: it casts x to floatx
+    logits = model.predict(x)
+    assert relative_error(np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True), probabilities) <= 1e-12
+
+    sigmoid_model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, activation="sigmoid")])
+    assert [type(layer) for layer in rk.from_keras(sigmoid_model).layers] == [Affine, Sigmoid]
+    folded = rk.from_keras(sigmoid_model, loss="sigmoid_binary_cross_entropy")
+    assert [type(layer) for layer in folded.layers] == [Affine] and folded.dtype == np.float32
+    compiled = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)])
+    compiled.compile(loss="mse")
+    assert type(rk.from_keras(compiled).loss_layer) is MeanSquaredError
+
+
+@pytest.mark.parametrize("layer,name", [
+    (lambda: keras.layers.Dropout(0.5, name="drop"), "Dropout"),
+    (lambda: keras.layers.BatchNormalization(name="bn"), "BatchNormalization"),
+    (lambda: keras.layers.Dense(3, activation="elu", name="elu_dense"), "elu"),
+    (lambda: keras.layers.Dense(3, use_bias=False, name="nobias"), "use_bias"),
+    (lambda: keras.layers.Dense(3, kernel_regularizer=keras.regularizers.L1(0.1), name="l1"), "L1"),
+])
+def test_from_keras_refuses_layers_without_an_exact_equivalent(layer, name):
+    keras_model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4), layer()])
+    with pytest.raises(rk.UnsupportedLayerError, match=name) as error:
+        rk.from_keras(keras_model)
+    assert repr(keras_model.layers[-1].name) in str(error.value)
+
+
+def test_from_keras_refuses_conv2d_and_misplaced_softmax():
+    conv = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, name="conv")])
+    with pytest.raises(ValueError, match="'conv' \\(Conv2D\\)"):
+        rk.from_keras(conv)
+    inner_softmax = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax", name="inner"),
+                                      keras.layers.Dense(2)])
+    with pytest.raises(rk.UnsupportedLayerError, match="'inner'.*softmax"):
+        rk.from_keras(inner_softmax)
+    images = keras.Sequential([keras.Input((5, 4)), keras.layers.Dense(3)])
+    with pytest.raises(ValueError, match="\\(None, 5, 4\\)"):
+        rk.from_keras(images)
+    final_softmax = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax", name="out")])
+    with pytest.raises(rk.UnsupportedLayerError, match="'out'"):
+        rk.from_keras(final_softmax, loss=MeanSquaredError())
+
+
+def test_to_keras_refuses_an_unknown_layer_class_by_name():
+    class Swish(ReLU):
+        pass
+    model = scratchnet.Sequential([Affine(np.ones((2, 2)), np.zeros(2)), Swish(),
+                                   Affine(np.ones((2, 2)), np.zeros(2))], SoftmaxCrossEntropy())
+    with pytest.raises(rk.UnsupportedLayerError, match="'Swish1' \\(Swish\\)"):
+        rk.to_keras(model)
+    assert issubclass(rk.UnsupportedLayerError, ValueError)
+
+
+# -- floatx ------------------------------------------------------------------------------------
+def test_floatx_sets_and_restores_even_on_error():
+    before = keras.config.floatx()
+    with rk.floatx(np.float64) as name:
+        assert name == keras.config.floatx() == "float64"
+        with rk.floatx("float32"):
+            assert keras.config.floatx() == "float32"
+        assert keras.config.floatx() == "float64"
+    assert keras.config.floatx() == before
+    with pytest.raises(RuntimeError, match="boom"):
+        with rk.floatx("float64"):
+            raise RuntimeError("boom")
+    assert keras.config.floatx() == before
+    for bad in ("float16", "int32", None):
+        with pytest.raises(TypeError):
+            with rk.floatx(bad):
+                pass
+    assert keras.config.floatx() == before
+
+
+def test_floatx_also_sets_keras_cached_default_dtype_policy():
+    """Keras caches its default dtype policy from floatx when the first dtype-less layer is
+    created; after that set_floatx alone would not change new layers. floatx handles both."""
+    assert keras.layers.Dense(2).dtype_policy.name == "float32"  # the policy is cached now
+    keras.config.set_floatx("float64")
+    try:
+        assert keras.layers.Dense(2).dtype_policy.name == "float32"  # the trap
+    finally:
+        keras.config.set_floatx("float32")
+    with rk.floatx("float64"):
+        assert keras.layers.Dense(2).dtype_policy.name == "float64"
+        assert keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]).weights[0].dtype == "float64"
+    assert keras.layers.Dense(2).dtype_policy.name == "float32"
