@@ -98,6 +98,9 @@ def main(argv=None):
         results = [run_one(s, args) for s in settings]
     except DatasetError as err:
         print(f"error: {err}", file=sys.stderr)
+        if "scratchnet.datasets fetch" not in str(err):
+            print("provision the data sets with: python -m scratchnet.datasets fetch all  (or: make data)",
+                  file=sys.stderr)
         return 2
     if len(results) > 1:
         from . import report

@@ -111,15 +111,17 @@ def plot(result, out_dir):
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(7, 4))
-    drift = np.maximum(np.array(traj.weight_drift), 1e-18)  # an exact 0 has no place on a log axis
-    ax.semilogy(traj.drift_steps, drift, label="max relative weight difference")
-    ax.semilogy(steps, np.maximum(traj.loss_differences(), 1e-18), label="relative loss difference",
-                alpha=0.5, linewidth=0.8)
+    drift = np.maximum(np.array(traj.weight_drift), 1e-18)  # an exact 0 is drawn at 1e-18
+    ax.semilogy(traj.drift_steps, drift, label="max relative weight difference", zorder=3)
+    loss_diff = traj.loss_differences()
+    nonzero = loss_diff > 0  # steps where the losses agree exactly have no place on a log axis
+    ax.semilogy(steps[nonzero], loss_diff[nonzero], ".", markersize=2, alpha=0.5,
+                label=f"relative loss difference ({(~nonzero).sum()} steps exactly equal, not shown)")
     ax.axhline(_tol(result), color="red", linestyle=":",
                label="tolerance")
     ax.set(xlabel="step", ylabel="scratchnet vs Keras (log scale)",
            title=f"{name}: drift between the two sides ({result.settings.dtype})")
-    ax.legend()
+    ax.legend(loc="lower right", fontsize="small")
     fig.tight_layout()
     drift_png = f"{name}_drift.png"
     fig.savefig(Path(out_dir) / drift_png, dpi=100)

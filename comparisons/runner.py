@@ -7,7 +7,6 @@ import numpy as np
 
 import reference_keras
 from scratchnet.layers import Affine, ReLU
-from scratchnet.gradcheck import relative_error
 
 from .checks import Check, compare, scalar_check
 from .lockstep import Trajectory, run_lockstep
@@ -218,30 +217,32 @@ def run(settings, progress=None, data=None):
     result.checks.extend(checks)
     result.diagnosis.extend(diagnosis)
 
-    traj = run_lockstep(model, keras_model, optimizer, keras_optimizer, x_train, t_train, settings, progress)
+    try:
+        traj = run_lockstep(model, keras_model, optimizer, keras_optimizer, x_train, t_train, settings, progress)
+    except (ValueError, TypeError, FloatingPointError) as err:  # a defect may break training itself
+        traj = None
+        result.checks.append(Check("trajectory (lockstep training)", float("inf"),
+                                   tolerance(settings.dtype, "trajectory_weights"), False, f"training stopped: {err}"))
+    result.trajectory = traj
     untested = [key for key in model.params
                 if not any(c.name.startswith(f"gradient {key} (numerical") for c in result.checks)]
     if untested:  # every sampled entry was on a ReLU kink at the initial weights: check the trained ones
         result.checks.extend(numerical_checks(model, xb, tb, settings, model.gradient(xb, tb), untested,
                                               when=" after training"))
-    result.trajectory = traj
-    result.checks.extend(trajectory_checks(traj, settings.dtype))
-    if not result.checks[-1].passed or not result.checks[-2].passed:
-        result.diagnosis.append("training trajectories diverge although the first step's gradients "
-                                + ("match: look at the optimizer's update" if not diagnosis else "differ"))
+    if traj is not None:
+        trajectory = trajectory_checks(traj, settings.dtype)
+        result.checks.extend(trajectory)
+        if not all(c.passed for c in trajectory):
+            result.diagnosis.append("training trajectories diverge although the first step's gradients "
+                                    + ("match: look at the optimizer's update" if not diagnosis else "differ"))
 
     start = time.perf_counter()
     sn_side = side_metrics(model.evaluate, data)
-    sn_eval = time.perf_counter() - start
+    sn_side["seconds"] = (traj.scratchnet_seconds if traj else 0.0) + time.perf_counter() - start
     start = time.perf_counter()
     k_side = side_metrics(lambda x, t: reference_keras.evaluate(keras_model, x, t), data)
-    k_eval = time.perf_counter() - start
-    sn_side["seconds"], k_side["seconds"] = traj.scratchnet_seconds + sn_eval, traj.keras_seconds + k_eval
+    k_side["seconds"] = (traj.keras_seconds if traj else 0.0) + time.perf_counter() - start
     result.sides = {"scratchnet": sn_side, "keras": k_side}
     result.checks.extend(final_checks(result.sides, settings.dtype))
     result.initial_weights = initial_weights
     return result
-
-
-def weights_relative_error(a_list, b_list):
-    return max(relative_error(a, b) for a, b in zip(a_list, b_list))

@@ -126,7 +126,7 @@ def main(argv=None):
     try:
         data = datasets.load("mnist", dtype=np.float32)
     except datasets.DatasetError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {err}\nprovision the data sets with: python -m scratchnet.datasets fetch all", file=sys.stderr)
         return 2
     if args.batch * args.steps > data[0][0].shape[0]:
         print(f"error: --batch * --steps must be at most 60000, got {args.batch * args.steps}", file=sys.stderr)

@@ -26,11 +26,13 @@ class Sequential:
         self.dtype = as_float_dtype(dtype if dtype is not None else affines[0].params["W"].dtype)
         self._name_layers()
         self.params, self.grads = {}, {}
+        self._slots = []  # (model key, layer, layer key): where each entry of params/grads lives
         for i, layer in enumerate(affines, start=1):
             for key in ("W", "b"):
                 if layer.params[key].dtype != self.dtype:
                     raise TypeError(f"Sequential: {layer.name}.{key} is {layer.params[key].dtype}, "
                                     f"the model is {self.dtype}; every layer must share one dtype")
+                self._slots.append((f"{key}{i}", layer, key))
                 self.params[f"{key}{i}"] = layer.params[key]
                 self.grads[f"{key}{i}"] = layer.grads[key]
         for prev, nxt in zip(affines, affines[1:]):
@@ -74,6 +76,8 @@ class Sequential:
                 layer.backward(dout, need_dx=False)
             else:
                 dout = layer.backward(dout)
+        for name, layer, key in self._slots:  # a layer may have rebound its grads (textbook style)
+            self.grads[name] = layer.grads[key]
         return value
 
     def gradient(self, x, t):
