@@ -64,7 +64,7 @@ PRESETS = {
     "textbook-mnist": Settings(
         "textbook-mnist", "mnist", hidden=(500,), weight_init="gaussian", init_std=0.1,
         learning_rate=0.0001, loss_reduction="sum", epochs=100, steps_per_epoch=600,
-        sampling="replacement", dtype="float32", notes=[COURSE_NOTE]),
+        sampling="replacement", notes=[COURSE_NOTE]),
 }
 ALL = ("xor", "mnist", "fashion-mnist")
 

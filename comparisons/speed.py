@@ -37,12 +37,18 @@ def _per_step_ms(fn, steps, rounds):
     return samples
 
 
-def floor_step(model, xb, dout_shapes):
-    """The five matrix multiplies of a step of an L-layer MLP, alone (no dx for the input layer)."""
+def floor_step(model, batches, dout_shapes):
+    """The matrix multiplies of one step of an MLP, alone: the forward products, then for each
+    layer dW = x.T @ dout and, except for the input layer, dx = dout @ W.T (five for one hidden
+    layer). Each call takes the next of the real input `batches`, so reading fresh data from
+    memory costs the floor what it costs a real step."""
     weights = [model.params[f"W{i}"] for i in range(1, len(dout_shapes) + 1)]
-    douts = [np.ones(shape, dtype=model.dtype) for shape in dout_shapes]
+    douts = [np.full(shape, 1e-3, dtype=model.dtype) for shape in dout_shapes]
+    position = [0]
+
     def step():
-        h = xb
+        h = batches[position[0] % len(batches)]
+        position[0] += 1
         acts = []
         for W in weights:
             acts.append(h)
@@ -67,7 +73,8 @@ def measure(dtype, hidden, batch, steps, rounds, data):
         Trainer(model, optimizer, x, t, epochs=1, batch_size=batch, seed=0, evaluate=None, progress=False).fit()
 
     sizes = [x.shape[1], *hidden, 10]
-    floor = floor_step(model, x[:batch], [(batch, n) for n in sizes[1:]])
+    batches = [x[i:i + batch] for i in range(0, x.shape[0], batch)]
+    floor = floor_step(model, batches, [(batch, n) for n in sizes[1:]])
 
     def floor_round():
         for _ in range(steps):

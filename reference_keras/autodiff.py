@@ -173,7 +173,7 @@ def backward_trace(keras_model, x, t, loss=None):
 
 
 def evaluate(keras_model, x, t, loss=None, batch_size=10_000):
-    """(mean loss including regularization, accuracy) over a whole data set, computed by Keras
+    """(mean loss per sample including regularization, accuracy) over a whole data set, computed by Keras
     in chunks of `batch_size` rows. Accuracy is argmax against the labels (or one-hot rows);
     for a binary cross-entropy model, per output unit: logit > 0 against target > 0.5."""
     loss = _loss(keras_model, loss)
@@ -183,7 +183,7 @@ def evaluate(keras_model, x, t, loss=None, batch_size=10_000):
     for start in range(0, x.shape[0], batch_size):
         xb, tb = x[start:start + batch_size], t[start:start + batch_size]
         out = keras_model(tf.convert_to_tensor(xb), training=False)
-        total += float(loss(tb, out)) * xb.shape[0]
+        total += float(loss(tb, out)) * (1 if loss.reduction == "sum" else xb.shape[0])
         out = np.array(out)
         if binary:
             correct += int(np.sum((out > 0) == (tb > 0.5)))

@@ -63,7 +63,10 @@ class Sequential:
     def loss(self, x, t):
         """Batch-mean loss plus the layers' L2 penalties (as Keras adds regularization losses)."""
         value = self.loss_layer.forward(self.predict(x), t)
-        return value + sum(layer.penalty() for layer in self.layers if isinstance(layer, Affine))
+        return value + self._penalty()
+
+    def _penalty(self):
+        return sum(layer.penalty() for layer in self.layers if isinstance(layer, Affine))
 
     def backprop(self, x, t):
         """Forward and backward pass; fills `self.grads` in place (no copies) and returns the loss.
@@ -95,16 +98,18 @@ class Sequential:
         return int(np.sum(np.argmax(y, axis=1) == labels))
 
     def evaluate(self, x, t, batch_size=_EVAL_CHUNK):
-        """(mean loss, accuracy) over a whole data set, in chunks to bound memory."""
+        """(mean loss per sample, accuracy) over a whole data set, in chunks to bound memory.
+        The loss is the per-sample mean even for a sum-reduced loss layer, so numbers compare."""
         if len(t) != len(x):  # chunking would otherwise silently drop or misalign targets
             raise ValueError(f"Sequential.evaluate: {len(x)} inputs but {len(t)} targets")
         total_loss, correct = 0.0, 0
         for start in range(0, x.shape[0], batch_size):
             xb, tb = x[start:start + batch_size], t[start:start + batch_size]
             y = self.predict(xb)
-            total_loss += self.loss_layer.forward(y, tb) * xb.shape[0]
+            summed = getattr(self.loss_layer, "reduction", "mean") == "sum"
+            total_loss += self.loss_layer.forward(y, tb) * (1 if summed else xb.shape[0])
             correct += self._correct(y, tb)
-        penalty = sum(layer.penalty() for layer in self.layers if isinstance(layer, Affine))
+        penalty = self._penalty()
         units = t.size if isinstance(self.loss_layer, SigmoidBinaryCrossEntropy) else x.shape[0]
         return total_loss / x.shape[0] + penalty, correct / units
 

@@ -407,3 +407,14 @@ def test_sum_reduction_survives_save_and_load(tmp_path):
     mean_model = scratchnet.Sequential([Affine(np.full((2, 3), 0.5), np.zeros(3))], SoftmaxCrossEntropy())
     with pytest.raises(ValueError, match="different architecture"):
         mean_model.load(tmp_path / "sum.npz")
+
+
+def test_evaluate_reports_the_per_sample_mean_for_a_sum_reduced_loss():
+    rng = np.random.default_rng(4)
+    W, b = rng.normal(size=(3, 4)), rng.normal(size=4)
+    x, t = rng.normal(size=(25, 3)), rng.integers(0, 4, 25)
+    summed = scratchnet.Sequential([Affine(W.copy(), b.copy())], SoftmaxCrossEntropy(reduction="sum"))
+    mean = scratchnet.Sequential([Affine(W.copy(), b.copy())], SoftmaxCrossEntropy())
+    assert summed.loss(x, t) == pytest.approx(25 * mean.loss(x, t), rel=1e-14)
+    for chunk in (7, 25):
+        assert summed.evaluate(x, t, batch_size=chunk)[0] == pytest.approx(mean.loss(x, t), rel=1e-14)
