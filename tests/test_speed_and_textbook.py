@@ -1,0 +1,48 @@
+"""The speed benchmark runs on a tiny configuration and writes well-formed output (it is a
+benchmark, so no timing is asserted), and the course-convention comparison shows that Keras's
+mean loss with lr * N follows the course's sum-loss trajectory."""
+import json
+
+import numpy as np
+
+from comparisons import speed
+from comparisons.scenarios import PRESETS, build_model, load_data
+from comparisons.textbook import convention_comparison
+
+
+def test_speed_runs_on_a_tiny_configuration(tmp_path, capsys):
+    status = speed.main(["--dtype", "float32", "float64", "--hidden", "8", "--steps", "3", "--rounds", "2",
+                         "--out", str(tmp_path)])
+    assert status == 0
+    record = json.loads((tmp_path / "speed.json").read_text())
+    assert record["configuration"] == {"hidden": [8], "batch": 100, "steps_per_round": 3, "rounds": 2,
+                                       "optimizer": "SGD(0.01)"}
+    for dtype in ("float32", "float64"):
+        for name in ("scratchnet", "floor", "keras_fit", "keras_tf_function"):
+            result = record["results"][dtype][name]
+            assert len(result["samples_ms"]) == 2
+            assert 0 < result["min_ms"] <= result["median_ms"] <= result["max_ms"]
+    assert record["scratchnet_peak_rss_mib"] > 0
+    printed = capsys.readouterr().out
+    for ratio in ("scratchnet / floor", "Keras fit / scratchnet", "tf.function / scratchnet",
+                  "scratchnet float64 / float32"):
+        assert ratio in printed
+    assert "scratchnet / floor" in (tmp_path / "speed.md").read_text()
+
+
+def test_speed_refuses_more_steps_than_the_data_has(tmp_path):
+    assert speed.main(["--batch", "100", "--steps", "601", "--out", str(tmp_path)]) == 2
+
+
+def test_course_convention_equals_keras_mean_loss_with_lr_times_batch_size():
+    settings = PRESETS["textbook-mnist"].with_options(hidden=(16,))
+    data = load_data(settings)
+    initial = build_model(settings, 784, 10).get_weights()
+    checks, section = convention_comparison(settings, initial, data, steps=40)
+    (check,) = checks
+    assert check.passed and check.value <= 1e-12  # float64: the same trajectory up to round-off
+    course, equivalent, naive = section["rows"]
+    assert equivalent[1] == "0.01" and naive[1] == "0.0001"
+    assert course[3] == equivalent[3]  # same test accuracy, printed to 4 decimals
+    assert float(naive[2]) > 1e-3  # the course's lr on the mean loss is a different run
+    assert np.isclose(float(course[3]), float(equivalent[3]))
