@@ -99,9 +99,13 @@ def plot(result, out_dir):
     traj, name = result.trajectory, result.settings.scenario
     steps = np.arange(1, len(traj.scratchnet_loss) + 1)
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(steps, traj.keras_loss, label="Keras", linewidth=3, alpha=0.5)
-    ax.plot(steps, traj.scratchnet_loss, label="scratchnet", linewidth=1, linestyle="--")
-    ax.set(xlabel="step", ylabel="training loss (batch)", title=f"{name}: loss per step, both sides")
+    window = max(1, len(steps) // 200)  # a long run's raw batch losses are a solid band: smooth them
+    keras_curve, scratchnet_curve = _moving_average(traj.keras_loss, window), _moving_average(traj.scratchnet_loss, window)
+    note = f" (mean of {window} steps)" if window > 1 else ""
+    ax.plot(steps[window - 1:], keras_curve, label="Keras" + note, linewidth=3, alpha=0.5)
+    ax.plot(steps[window - 1:], scratchnet_curve, label="scratchnet" + note, linewidth=1, linestyle="--")
+    ax.set(xlabel="step", ylabel=f"training loss (batch {result.settings.loss_reduction})",
+           title=f"{name}: loss per step, both sides")
     if min(min(traj.keras_loss), min(traj.scratchnet_loss)) > 0:
         ax.set_yscale("log")
     ax.legend()
@@ -127,6 +131,10 @@ def plot(result, out_dir):
     fig.savefig(Path(out_dir) / drift_png, dpi=100)
     plt.close(fig)
     return [loss_png, drift_png]
+
+
+def _moving_average(values, window):
+    return np.convolve(np.asarray(values, dtype=np.float64), np.ones(window) / window, mode="valid")
 
 
 def _tol(result):
