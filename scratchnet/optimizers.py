@@ -18,8 +18,6 @@ it: 2e-7 for SGD momentum, 4e-9 for Adagrad, 6e-6 for Adam); it changes nothing 
 operation order follows Keras's update_step too (e.g. lr*g / sqrt(acc + epsilon),
 m*alpha / (sqrt(v) + epsilon)).
 """
-import math
-
 import numpy as np
 
 
@@ -155,18 +153,21 @@ class Adam(Optimizer):
         super().__init__(learning_rate, float32_hyperparams)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
 
-    def update(self, params, grads):
-        t = self.iterations + 1
-        self._alpha = (self.learning_rate * math.sqrt(1 - self._h(self.beta_2) ** t)
-                       / (1 - self._h(self.beta_1) ** t))
-        super().update(params, grads)
+    def _alpha(self, dtype):
+        """lr * sqrt(1 - beta_2**t) / (1 - beta_1**t), computed in the parameter's dtype as Keras
+        does (in float32 this rounding is what keeps the two sides' float32 runs together)."""
+        real = dtype.type
+        t = real(self.iterations + 1)
+        beta_1_power = real(self._h(self.beta_1)) ** t
+        beta_2_power = real(self._h(self.beta_2)) ** t
+        return real(self.learning_rate) * np.sqrt(real(1) - beta_2_power) / (real(1) - beta_1_power)
 
     def _update_one(self, key, param, grad):
         m = self._slot("m", key, param)
         v = self._slot("v", key, param)
         m += (grad - m) * (1 - self.beta_1)
         v += (grad * grad - v) * (1 - self.beta_2)
-        param -= (m * self._alpha) / (np.sqrt(v) + self.epsilon)
+        param -= (m * self._alpha(param.dtype)) / (np.sqrt(v) + self.epsilon)
 
 
 OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam}
