@@ -10,9 +10,17 @@ at ~1e-15 for an epoch (measured), so trajectories share the 1e-12 bound. Accura
 identical (the same images classified the same way).
 
 float32, the fast tier. One float32 ulp is 6e-8 and a 784-long dot product accumulates
-~1e-6 relative round-off, so single passes get 1e-5. Over hundreds of steps the two sides'
-round-off is amplified by training, so trajectories get 1e-3 and final accuracies may differ
-by a few images in 10,000 (0.1 %).
+~1e-6 relative round-off, so single passes get 1e-5 (gradients, one more product deep, 1e-4;
+the numerical check compares float32 backprop with float64 differences, so it gets 1e-4 too).
+Training amplifies round-off, and in float32 it can do so abruptly: a ReLU input that lies
+within round-off of 0 switches on one side only, and from that step on the two runs are
+different (equally good) trainings. Measured over one epoch (`python -m comparisons
+fashion-mnist --dtype float32 --optimizer rmsprop --learning-rate 0.001`: such a switch at step
+19): weights apart by up to 18% of the layer's largest weight, per-step losses by up to 7%,
+final losses by 1e-3 and test accuracies by 0.12%; without such an event the drift stays
+~1e-6. So the float32 trajectory checks only catch gross divergence (a wrong update rule drifts
+by O(1) within a few steps), final losses get 5e-3 and accuracies 0.5%. Exactness is the
+float64 tier's job.
 
 The numerical-gradient check compares float64 backprop with central differences (h = 1e-5):
 truncation error ~h^2 and cancellation error ~eps/h put the quotient within ~1e-8 relative of
@@ -34,11 +42,11 @@ TOLERANCES = {
         "forward": 1e-5,
         "loss": 1e-5,
         "gradient": 1e-4,
-        "numerical_gradient": 1e-6,
-        "trajectory_loss": 1e-3,
-        "trajectory_weights": 1e-3,
-        "final_loss": 1e-3,
-        "accuracy": 1e-3,
+        "numerical_gradient": 1e-4,
+        "trajectory_loss": 0.1,
+        "trajectory_weights": 0.25,
+        "final_loss": 5e-3,
+        "accuracy": 5e-3,
     },
 }
 
