@@ -181,9 +181,27 @@ def table(record):
 
 def machine():
     import os
-    return {"python": platform.python_version(), "numpy": np.__version__, "cpus": os.cpu_count(),
-            "processor": platform.processor() or platform.machine(), "scratchnet": scratchnet.__version__,
-            "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE")}
+    info = {"python": platform.python_version(), "numpy": np.__version__, "cpus": os.cpu_count(),
+            "cpu": _cpu_model(), "scratchnet": scratchnet.__version__,
+            "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
+            "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS")}
+    try:
+        from threadpoolctl import threadpool_info
+        blas = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+        if blas:
+            info["blas"] = f"{blas[0]['internal_api']} {blas[0]['version']} ({blas[0]['architecture']} kernel, " \
+                           f"{blas[0]['num_threads']} threads)"
+    except ImportError:
+        pass
+    return info
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            return next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.machine()
 
 
 def markdown(record, text, ratio_text, argv):
