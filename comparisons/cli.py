@@ -9,7 +9,8 @@ import time
 
 
 def _environment():
-    # Keras and matplotlib write config files on import; keep them in the project's cache dir.
+    # Plots are written to files, never shown; reference_keras keeps Keras's and matplotlib's
+    # config files out of the home directory when it imports them.
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

@@ -21,7 +21,8 @@ class Result:
     sides: dict = field(default_factory=dict)
     trajectory: Trajectory | None = None
     diagnosis: list = field(default_factory=list)
-    sections: list = field(default_factory=list)  # extra (title, headers, rows, text) tables
+    sections: list = field(default_factory=list)  # extra tables: {"title", "headers", "rows"}
+    initial_weights: list = field(default_factory=list)
 
     @property
     def passed(self):
@@ -154,14 +155,15 @@ def backward_divergence(model, keras_model, x, t, dtype, grad_checks):
     for i in range(len(model.layers) - 1, -1, -1):
         check = compare(f"dL/d(output of {model.layers[i].name})", ours[i], theirs[i], tol, x.shape[0])
         if not check.passed:
-            below = model.layers[i + 1].name if i + 1 < len(model.layers) else "the loss"
+            upstream = model.layers[i + 1].name if i + 1 < len(model.layers) else "the loss"
             lines.append(f"first divergence going backward: the gradient arriving at {model.layers[i].name}'s "
-                         f"output (from {below}'s backward): {check.diagnosis}")
+                         f"output (from {upstream}'s backward): {check.diagnosis}")
             break
     else:
         lines.append("every layer's output gradient matches; the difference is in a parameter gradient")
-    first_param = next(c for c in grad_checks if not c.passed)
-    lines.append(f"first differing parameter gradient: {first_param.name}: "
+    first_param = next(c for c in reversed(grad_checks) if not c.passed and "autodiff" in c.name) \
+        if any(not c.passed and "autodiff" in c.name for c in grad_checks) else next(c for c in grad_checks if not c.passed)
+    lines.append(f"first differing parameter gradient (nearest the loss): {first_param.name}: "
                  f"{first_param.diagnosis or f'relative error {first_param.value:.3g}'}")
     return lines
 
@@ -233,8 +235,9 @@ def run(settings, progress=None, data=None):
         trajectory = trajectory_checks(traj, settings.dtype)
         result.checks.extend(trajectory)
         if not all(c.passed for c in trajectory):
-            result.diagnosis.append("training trajectories diverge although the first step's gradients "
-                                    + ("match: look at the optimizer's update" if not diagnosis else "differ"))
+            result.diagnosis.append(
+                "training trajectories diverge although the first step's gradients match: look at the optimizer's update"
+                if not diagnosis else "training trajectories diverge as a consequence of the difference above")
 
     start = time.perf_counter()
     sn_side = side_metrics(model.evaluate, data)
