@@ -86,7 +86,8 @@ def test_bias_gradient_summed_over_the_wrong_axis_is_diagnosed(mnist, monkeypatc
     assert "training stopped" in next(c for c in result.checks if c.name.startswith("trajectory")).diagnosis
 
 
-def test_momentum_with_the_wrong_sign_fails_the_trajectory(mnist, monkeypatch):
+@pytest.mark.parametrize("dtype", ["float64", "float32"])  # float32's loose trajectory bound still catches it
+def test_momentum_with_the_wrong_sign_fails_the_trajectory(dtype, monkeypatch):
     def update_wrong_sign(self, key, param, grad):
         v = self._slot("velocity", key, param)
         v *= -self._h(self.momentum)  # defect: the decayed velocity enters with the wrong sign
@@ -94,7 +95,8 @@ def test_momentum_with_the_wrong_sign_fails_the_trajectory(mnist, monkeypatch):
         param += v
 
     monkeypatch.setattr(optimizers.SGD, "_update_one", update_wrong_sign)
-    result = runner.run(SMALL.with_options(momentum=0.9), progress=False, data=mnist)
+    settings = SMALL.with_options(momentum=0.9, dtype=dtype)
+    result = runner.run(settings, progress=False, data=load_data(settings))
     assert not result.passed
     failed = failed_names(result)
     assert "trajectory weights (max drift)" in failed
