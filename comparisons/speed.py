@@ -60,6 +60,42 @@ def floor_step(model, batches, dout_shapes):
     return step
 
 
+def plain_numpy_round(weights, x, t, batch, learning_rate, seed=0):
+    """A hand-written NumPy loop for the same training (ReLU MLP, softmax cross-entropy as the
+    batch mean, SGD, shuffled batches) with no checks and no abstraction: the reference for
+    what scratchnet's layers, model, optimizer and trainer cost on top of plain NumPy."""
+    weights = [w.copy() for w in weights]  # W1, b1, W2, b2, ...
+    rng = np.random.default_rng(seed)
+    rows = np.arange(batch)
+    lr = x.dtype.type(learning_rate)
+
+    def run():
+        order = rng.permutation(x.shape[0])
+        for start in range(0, x.shape[0], batch):
+            idx = order[start:start + batch]
+            h, tb, acts, masks = x[idx], t[idx], [], []
+            for i in range(0, len(weights), 2):
+                if i:
+                    masks.append(h > 0)
+                    h = np.maximum(h, 0)
+                acts.append(h)
+                h = h @ weights[i]
+                h += weights[i + 1]
+            h -= h.max(axis=1, keepdims=True)
+            e = np.exp(h)
+            d = e / e.sum(axis=1, keepdims=True)
+            d[rows[:len(idx)], tb] -= 1
+            d /= len(idx)
+            for i in range(len(weights) - 2, -1, -2):
+                grad_w, grad_b = acts[i // 2].T @ d, d.sum(axis=0)
+                if i:
+                    d = (d @ weights[i].T) * masks[i // 2 - 1]
+                weights[i] -= lr * grad_w
+                weights[i + 1] -= lr * grad_b
+        return weights
+    return run
+
+
 def measure(dtype, hidden, batch, steps, rounds, data):
     (x, t), _ = data
     x = x[: batch * steps].astype(dtype)
@@ -80,18 +116,21 @@ def measure(dtype, hidden, batch, steps, rounds, data):
         for _ in range(steps):
             floor()
 
+    plain_round = plain_numpy_round(initial, x, t, batch, optimizer.learning_rate)
     scratchnet_round()
     floor_round()
-    sn, fl = [], []
+    plain_round()
+    sn, fl, plain = [], [], []
     for _ in range(rounds):  # alternate, one round each
         sn += _per_step_ms(scratchnet_round, steps, 1)[:1]
         fl += _per_step_ms(floor_round, steps, 1)[:1]
+        plain += _per_step_ms(plain_round, steps, 1)[:1]
     tracemalloc.start()
     scratchnet_round()
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {"model": model, "initial": initial, "x": x, "t": t, "scratchnet": sn, "floor": fl,
-            "traced_peak_mib": traced_peak / 2**20}
+            "plain_numpy": plain, "traced_peak_mib": traced_peak / 2**20}
 
 
 def measure_keras(dtype, batch, steps, rounds, run):
@@ -147,6 +186,7 @@ def main(argv=None):
         fit, function = measure_keras(dt, args.batch, args.steps, args.rounds, run)
         record["results"][dt] = {
             "scratchnet": summarize(run["scratchnet"]), "floor": summarize(run["floor"]),
+            "plain_numpy": summarize(run["plain_numpy"]),
             "keras_fit": summarize(fit), "keras_tf_function": summarize(function),
             "scratchnet_traced_peak_mib": run["traced_peak_mib"]}
     rows, ratios = table(record)
@@ -165,11 +205,13 @@ def main(argv=None):
 def table(record):
     rows, ratios = [], []
     for dt, res in record["results"].items():
-        for name in ("scratchnet", "floor", "keras_fit", "keras_tf_function"):
+        for name in ("scratchnet", "plain_numpy", "floor", "keras_fit", "keras_tf_function"):
             s = res[name]
             rows.append([dt, name, f"{s['median_ms']:.3f}", f"{s['min_ms']:.3f}", f"{s['max_ms']:.3f}"])
         sn = res["scratchnet"]["median_ms"]
         ratios += [[dt, "scratchnet / floor", f"{sn / res['floor']['median_ms']:.2f}"],
+                   [dt, "plain NumPy loop / floor", f"{res['plain_numpy']['median_ms'] / res['floor']['median_ms']:.2f}"],
+                   [dt, "scratchnet / plain NumPy loop", f"{sn / res['plain_numpy']['median_ms']:.2f}"],
                    [dt, "Keras fit / scratchnet", f"{res['keras_fit']['median_ms'] / sn:.2f}"],
                    [dt, "tf.function / scratchnet", f"{res['keras_tf_function']['median_ms'] / sn:.2f}"]]
     if {"float32", "float64"} <= record["results"].keys():

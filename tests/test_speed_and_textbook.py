@@ -18,13 +18,13 @@ def test_speed_runs_on_a_tiny_configuration(tmp_path, capsys):
     assert record["configuration"] == {"hidden": [8], "batch": 100, "steps_per_round": 3, "rounds": 2,
                                        "optimizer": "SGD(0.01)"}
     for dtype in ("float32", "float64"):
-        for name in ("scratchnet", "floor", "keras_fit", "keras_tf_function"):
+        for name in ("scratchnet", "plain_numpy", "floor", "keras_fit", "keras_tf_function"):
             result = record["results"][dtype][name]
             assert len(result["samples_ms"]) == 2
             assert 0 < result["min_ms"] <= result["median_ms"] <= result["max_ms"]
     assert record["scratchnet_peak_rss_mib"] > 0
     printed = capsys.readouterr().out
-    for ratio in ("scratchnet / floor", "Keras fit / scratchnet", "tf.function / scratchnet",
+    for ratio in ("scratchnet / floor", "scratchnet / plain NumPy loop", "Keras fit / scratchnet", "tf.function / scratchnet",
                   "scratchnet float64 / float32"):
         assert ratio in printed
     assert "scratchnet / floor" in (tmp_path / "speed.md").read_text()
@@ -46,3 +46,17 @@ def test_course_convention_equals_keras_mean_loss_with_lr_times_batch_size():
     assert course[3] == equivalent[3]  # same test accuracy, printed to 4 decimals
     assert float(naive[2]) > 1e-3  # the course's lr on the mean loss is a different run
     assert np.isclose(float(course[3]), float(equivalent[3]))
+
+
+def test_plain_numpy_loop_trains_exactly_like_scratchnet():
+    # The benchmark's plain loop is only a fair reference if it does the same work.
+    from scratchnet import Trainer, optimizers
+    from comparisons.scenarios import Settings
+    from comparisons.speed import plain_numpy_round
+    rng = np.random.default_rng(0)
+    x, t = rng.random((300, 12)), rng.integers(0, 10, 300)
+    model = build_model(Settings("s", None, hidden=(7, 5), dtype="float64"), 12, 10)
+    plain = plain_numpy_round(model.get_weights(), x, t, 50, 0.1, seed=3)()
+    Trainer(model, optimizers.SGD(0.1), x, t, batch_size=50, seed=3, evaluate=None, progress=False).fit()
+    for ours, theirs in zip(model.get_weights(), plain):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
