@@ -6,6 +6,8 @@ from pathlib import Path
 import numpy as np
 from tabulate import tabulate
 
+from .tolerances import tolerance
+
 
 def check_rows(result):
     return [[c.name, f"{c.value:.3g}", f"{c.tolerance:.0e}" if c.tolerance else "0",
@@ -138,7 +140,6 @@ def _moving_average(values, window):
 
 
 def _tol(result):
-    from .tolerances import tolerance
     return tolerance(result.settings.dtype, "trajectory_weights")
 
 

@@ -161,8 +161,8 @@ def backward_divergence(model, keras_model, x, t, dtype, grad_checks):
             break
     else:
         lines.append("every layer's output gradient matches; the difference is in a parameter gradient")
-    first_param = next(c for c in reversed(grad_checks) if not c.passed and "autodiff" in c.name) \
-        if any(not c.passed and "autodiff" in c.name for c in grad_checks) else next(c for c in grad_checks if not c.passed)
+    autodiff_failures = [c for c in grad_checks if not c.passed and "autodiff" in c.name]
+    first_param = autodiff_failures[-1] if autodiff_failures else next(c for c in grad_checks if not c.passed)
     lines.append(f"first differing parameter gradient (nearest the loss): {first_param.name}: "
                  f"{first_param.diagnosis or f'relative error {first_param.value:.3g}'}")
     return lines

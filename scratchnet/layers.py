@@ -128,15 +128,15 @@ class Identity(_Activation):
 
     def __init__(self, name="Identity"):
         self.name = name
-        self.shape_dtype = None
+        self.x = None  # kept only so backward can check dout's shape and dtype
 
     def forward(self, x):
         self._check_forward(x)
-        self.shape_dtype = x
+        self.x = x
         return x
 
     def backward(self, dout):
-        self._check_backward(dout, self.shape_dtype)
+        self._check_backward(dout, self.x)
         return dout
 
 
