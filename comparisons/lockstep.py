@@ -41,16 +41,17 @@ def run_lockstep(model, keras_model, optimizer, keras_optimizer, x, t, settings,
     total = steps_per_epoch * settings.epochs
     drift_every = drift_every or (1 if total <= 2000 else total // 1000)
     traj = Trajectory()
-    outside = [0.0]  # seconds spent outside scratchnet inside the callback
+    outside = 0.0  # seconds spent outside scratchnet inside the callback
 
     def on_step(step, loss, batch):
+        nonlocal outside
         start = time.perf_counter()
         traj.keras_loss.append(reference_keras.train_step(keras_model, keras_optimizer, x[batch], t[batch]))
         traj.keras_seconds += time.perf_counter() - start
         if step % drift_every == 0 or step == total:
             traj.drift_steps.append(step)
             traj.weight_drift.append(weight_drift(model, keras_model))
-        outside[0] += time.perf_counter() - start
+        outside += time.perf_counter() - start
 
     trainer = Trainer(model, optimizer, x, t, epochs=settings.epochs, batch_size=settings.batch_size,
                       seed=settings.seed, sampling=settings.sampling,
@@ -58,6 +59,6 @@ def run_lockstep(model, keras_model, optimizer, keras_optimizer, x, t, settings,
                       on_step=on_step)
     start = time.perf_counter()
     history = trainer.fit()
-    traj.scratchnet_seconds = time.perf_counter() - start - outside[0]
+    traj.scratchnet_seconds = time.perf_counter() - start - outside
     traj.scratchnet_loss = history.step_loss
     return traj

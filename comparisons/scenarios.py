@@ -5,7 +5,6 @@ import numpy as np
 
 import scratchnet
 from scratchnet import initializers, optimizers
-from scratchnet.layers import ACTIVATIONS, Affine
 from scratchnet.losses import SoftmaxCrossEntropy
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
@@ -81,17 +80,10 @@ def load_data(settings):
 
 
 def build_model(settings, n_in, n_out):
-    dtype = np.dtype(settings.dtype)
-    rng = np.random.default_rng(settings.seed)
     init = (initializers.Gaussian(settings.init_std) if settings.weight_init == "gaussian"
-            else initializers.get(settings.weight_init))
-    sizes = [n_in, *settings.hidden, n_out]
-    layers = []
-    for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
-        if i:
-            layers.append(ACTIVATIONS[settings.activation]())
-        layers.append(Affine(init((a, b), rng, dtype), np.zeros(b, dtype=dtype)))
-    return scratchnet.Sequential(layers, SoftmaxCrossEntropy(settings.loss_reduction), dtype=dtype)
+            else settings.weight_init)
+    return scratchnet.mlp([n_in, *settings.hidden, n_out], settings.activation,
+                          SoftmaxCrossEntropy(settings.loss_reduction), init, settings.seed, settings.dtype)
 
 
 def build_optimizer(settings):

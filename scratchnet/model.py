@@ -103,10 +103,10 @@ class Sequential:
         if len(t) != len(x):  # chunking would otherwise silently drop or misalign targets
             raise ValueError(f"Sequential.evaluate: {len(x)} inputs but {len(t)} targets")
         total_loss, correct = 0.0, 0
+        summed = getattr(self.loss_layer, "reduction", "mean") == "sum"
         for start in range(0, x.shape[0], batch_size):
             xb, tb = x[start:start + batch_size], t[start:start + batch_size]
             y = self.predict(xb)
-            summed = getattr(self.loss_layer, "reduction", "mean") == "sum"
             total_loss += self.loss_layer.forward(y, tb) * (1 if summed else xb.shape[0])
             correct += self._correct(y, tb)
         penalty = self._penalty()
@@ -184,13 +184,14 @@ def load_model(path):
 def mlp(sizes, activation="relu", loss="softmax_cross_entropy", weight_init="he_normal",
         seed=0, dtype=np.float64, l2=0.0):
     """A multilayer perceptron: Affine layers of `sizes` (e.g. [784, 64, 10]) with `activation`
-    between them, zero biases, and `weight_init` drawn from numpy.random.default_rng(seed)."""
+    between them, zero biases, and `weight_init` (a name or an initializer) drawn from
+    numpy.random.default_rng(seed). `loss` is a name from LOSSES or a loss layer instance."""
     dtype = as_float_dtype(dtype)
     if len(sizes) < 2:
         raise ValueError(f"mlp: sizes needs at least input and output sizes, got {sizes}")
     if activation not in ACTIVATIONS:
         raise ValueError(f"mlp: unknown activation {activation!r}; known: {sorted(ACTIVATIONS)}")
-    if loss not in LOSSES:
+    if isinstance(loss, str) and loss not in LOSSES:
         raise ValueError(f"mlp: unknown loss {loss!r}; known: {sorted(LOSSES)}")
     rng = np.random.default_rng(seed)
     init = initializers.get(weight_init)
@@ -199,4 +200,4 @@ def mlp(sizes, activation="relu", loss="softmax_cross_entropy", weight_init="he_
         if i:
             layers.append(ACTIVATIONS[activation]())
         layers.append(Affine(init((n_in, n_out), rng, dtype), np.zeros(n_out, dtype=dtype), l2=l2))
-    return Sequential(layers, LOSSES[loss](), dtype=dtype)
+    return Sequential(layers, LOSSES[loss]() if isinstance(loss, str) else loss, dtype=dtype)
