@@ -6,6 +6,8 @@ import numpy as np
 
 from scratchnet.gradcheck import relative_error
 
+from .tolerances import tolerance
+
 
 @dataclass
 class Check:
@@ -20,8 +22,11 @@ class Check:
 
 
 def compare(name, ours, theirs, tol, batch_size=None):
-    """Check scratchnet's array `ours` against the reference `theirs`."""
-    ours, theirs = np.asarray(ours, dtype=np.float64), np.asarray(theirs, dtype=np.float64)
+    """Check scratchnet's array `ours` against the reference `theirs`: dtype, shape, then values."""
+    ours, theirs = np.asarray(ours), np.asarray(theirs)
+    if ours.dtype != theirs.dtype:
+        return Check(name, float("inf"), tol, False, f"dtype {ours.dtype} vs Keras {theirs.dtype}")
+    ours, theirs = ours.astype(np.float64), theirs.astype(np.float64)
     if ours.shape != theirs.shape:
         return Check(name, float("inf"), tol, False, diagnose_shapes(ours, theirs, batch_size))
     value = relative_error(ours, theirs)
@@ -77,3 +82,33 @@ def diagnose(ours, theirs, batch_size=None):
                 "gradient passed where the activation is inactive")
     differing = ~np.isclose(ours, theirs, rtol=1e-6, atol=1e-9 * max(scale, 1e-300))
     return f"differs in {differing.mean():.1%} of entries, no simple pattern"
+
+
+def final_checks(sides, dtype):
+    """Both sides' final train/test loss and accuracy against each other."""
+    ours, theirs = sides["scratchnet"], sides["keras"]
+    return [
+        scalar_check("final train loss", ours["final_loss"], theirs["final_loss"], tolerance(dtype, "final_loss")),
+        scalar_check("final test loss", ours["test_loss"], theirs["test_loss"], tolerance(dtype, "final_loss")),
+        scalar_check("final train accuracy", ours["train_accuracy"], theirs["train_accuracy"],
+                     tolerance(dtype, "accuracy"), relative=False),
+        scalar_check("final test accuracy", ours["test_accuracy"], theirs["test_accuracy"],
+                     tolerance(dtype, "accuracy"), relative=False),
+    ]
+
+
+def trajectory_checks(traj, dtype):
+    """The lockstep trajectory: the per-step loss difference and the weight drift, each with the
+    first step where it exceeds its tolerance."""
+    loss_diff = traj.loss_differences()
+    checks = [Check("trajectory loss (max over steps)", float(loss_diff.max()), tolerance(dtype, "trajectory_loss"),
+                    bool(loss_diff.max() <= tolerance(dtype, "trajectory_loss"))),
+              Check("trajectory weights (max drift)", float(max(traj.weight_drift)),
+                    tolerance(dtype, "trajectory_weights"),
+                    bool(max(traj.weight_drift) <= tolerance(dtype, "trajectory_weights")))]
+    for check, series, steps in ((checks[0], loss_diff, range(1, len(loss_diff) + 1)),
+                                 (checks[1], traj.weight_drift, traj.drift_steps)):
+        if not check.passed:
+            step = next(s for s, v in zip(steps, series) if v > check.tolerance)
+            check.diagnosis = f"first exceeds the tolerance at step {step}"
+    return checks

@@ -1,64 +1,81 @@
-"""`python -m comparisons SCENARIO [options] [--out DIR]`.
+"""`python -m comparisons COMMAND [options]`: one subcommand per scenario, `all`, and `speed`.
 
 Exit status: 0 every check passed, 1 a check failed, 2 bad usage or missing data.
 """
 import argparse
-import os
 import sys
 import time
 
+from scratchnet.initializers import INITIALIZERS
+from scratchnet.layers import ACTIVATIONS
+from scratchnet.losses import REDUCTIONS
+from scratchnet.optimizers import OPTIMIZERS
+from scratchnet.training import SAMPLINGS
 
-def _environment():
-    # Plots are written to files, never shown; reference_keras keeps Keras's and matplotlib's
-    # config files out of the home directory when it imports them.
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from .scenarios import ALL, OPTIMIZER_OPTIONS, PRESETS, build_optimizer
+
+DTYPES = ("float32", "float64")
 
 
-def parser():
-    from .scenarios import PRESETS
-    p = argparse.ArgumentParser(prog="python -m comparisons",
-                                description="Run a scenario on scratchnet and on Keras from identical weights "
-                                            "and batches, and check that they agree.")
-    p.add_argument("scenario", choices=[*PRESETS, "all", "speed"],
-                   help="all = xor, mnist and fashion-mnist with their defaults; speed = the benchmark "
-                        "(see `python -m comparisons speed --help`)")
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr and exit status 2 (argparse's own prints the usage too)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _scenario_options(p):
     p.add_argument("--hidden", type=int, nargs="+", help="hidden layer sizes, e.g. --hidden 128 64")
-    p.add_argument("--activation", choices=["relu", "sigmoid", "tanh"])
-    p.add_argument("--weight-init", choices=["he_normal", "glorot_uniform", "glorot_normal", "lecun_normal", "gaussian"])
+    p.add_argument("--activation", choices=list(ACTIVATIONS))
+    p.add_argument("--weight-init", choices=list(INITIALIZERS))
     p.add_argument("--init-std", type=float, help="std of the gaussian initializer")
-    p.add_argument("--optimizer", choices=["sgd", "adagrad", "rmsprop", "adam"])
+    p.add_argument("--optimizer", choices=list(OPTIMIZERS))
     p.add_argument("--learning-rate", "--lr", type=float)
-    p.add_argument("--momentum", type=float)
-    p.add_argument("--nesterov", action="store_true", default=None)
-    p.add_argument("--rho", type=float)
-    p.add_argument("--beta-1", type=float)
-    p.add_argument("--beta-2", type=float)
-    p.add_argument("--epsilon", type=float)
-    p.add_argument("--initial-accumulator-value", type=float)
-    p.add_argument("--loss-reduction", choices=["mean", "sum"])
+    for name, default in OPTIMIZER_OPTIONS.items():  # every optimizer's hyperparameters, from the registry
+        owners = ", ".join(key for key, cls in OPTIMIZERS.items() if name in cls.options())
+        flag = "--" + name.replace("_", "-")
+        if isinstance(default, bool):
+            p.add_argument(flag, action="store_true", default=None, help=f"({owners})")
+        else:
+            p.add_argument(flag, type=float, help=f"({owners}; default {default})")
+    p.add_argument("--loss-reduction", choices=list(REDUCTIONS))
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--steps-per-epoch", type=int)
-    p.add_argument("--sampling", choices=["shuffle", "replacement"])
-    p.add_argument("--dtype", choices=["float32", "float64"])
+    p.add_argument("--sampling", choices=list(SAMPLINGS))
+    p.add_argument("--dtype", choices=DTYPES)
     p.add_argument("--seed", type=int)
-    p.add_argument("--out", default="reports", help="output folder (default: reports/)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def parser():
+    p = _Parser(prog="python -m comparisons",
+                description="Run scratchnet and Keras from identical weights and batches, and check that they agree.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    for name in (*PRESETS, "all"):
+        help_text = ("xor, mnist and fashion-mnist with their defaults" if name == "all"
+                     else f"the {name} scenario on both sides")
+        s = sub.add_parser(name, help=help_text, description=help_text)
+        _scenario_options(s)
+        s.add_argument("--out", default="reports", help="output folder (default: reports/)")
+    from . import speed
+    s = sub.add_parser("speed", help="the training-step benchmark", description=speed.__doc__.split("\n\n")[0])
+    speed.add_arguments(s)
+    s.add_argument("--out", default="reports", help="output folder (default: reports/)")
     return p
 
 
 def settings_from(args, name):
-    from .scenarios import PRESETS
-    options = {k: getattr(args, k) for k in (
-        "activation", "weight_init", "init_std", "optimizer", "learning_rate", "momentum", "nesterov", "rho",
-        "beta_1", "beta_2", "epsilon", "initial_accumulator_value", "loss_reduction", "epochs", "batch_size",
-        "steps_per_epoch", "sampling", "dtype", "seed")}
+    """The preset `name` with the options given on the command line; a ValueError for bad values."""
+    options = {key: getattr(args, key) for key in (
+        "activation", "weight_init", "init_std", "optimizer", "learning_rate", "loss_reduction", "epochs",
+        "batch_size", "steps_per_epoch", "sampling", "dtype", "seed", *OPTIMIZER_OPTIONS)}
     options["hidden"] = tuple(args.hidden) if args.hidden else None
     settings = PRESETS[name].with_options(**options)
     for key in ("epochs", "batch_size"):
         if getattr(settings, key) < 1:
             raise ValueError(f"--{key.replace('_', '-')} must be at least 1")
+    build_optimizer(settings)  # refuses an option the optimizer lacks, or a value out of range
     return settings
 
 
@@ -79,33 +96,51 @@ def run_one(settings, args):
     return result
 
 
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else list(argv)
-    _environment()
-    if argv and argv[0] == "speed":
-        from . import speed
-        return speed.main(argv[1:])
-    args = parser().parse_args(argv)
-    from scratchnet.datasets import DatasetError
-    from .scenarios import ALL
-    names = ALL if args.scenario == "all" else (args.scenario,)
+def _scenarios(args):
+    names = ALL if args.command == "all" else (args.command,)
     try:
         settings = [settings_from(args, name) for name in names]
     except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return _usage_error(err)
     start = time.perf_counter()
-    try:
-        results = [run_one(s, args) for s in settings]
-    except DatasetError as err:
-        print(f"error: {err}", file=sys.stderr)
-        if "scratchnet.datasets fetch" not in str(err):
-            print("provision the data sets with: python -m scratchnet.datasets fetch all  (or: make data)",
-                  file=sys.stderr)
-        return 2
+    results = [run_one(s, args) for s in settings]
     if len(results) > 1:
         from . import report
         for result in results:
             print(report.summary_line(result))
         print(f"all: {'PASSED' if all(r.passed for r in results) else 'FAILED'} in {time.perf_counter() - start:.1f} s")
     return 0 if all(r.passed for r in results) else 1
+
+
+def _speed(args):
+    import numpy as np
+
+    from scratchnet import datasets
+
+    from . import report, speed
+    data = datasets.load("mnist", dtype=np.float32)
+    try:
+        record = speed.run(args, data)
+    except ValueError as err:
+        return _usage_error(err)
+    report.print_speed(record)
+    files = report.write_speed(record, args.out, " ".join(["python -m comparisons", *args.argv]))
+    print(f"wrote {', '.join(map(str, files))}")
+    return 0
+
+
+def _usage_error(err):
+    print(f"python -m comparisons: error: {err}", file=sys.stderr)
+    return 2
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parser().parse_args(argv)
+    args.argv = argv
+    from scratchnet.datasets import DatasetError
+    try:
+        return _speed(args) if args.command == "speed" else _scenarios(args)
+    except DatasetError as err:  # its message says how to provision the data
+        print(f"error: {err}", file=sys.stderr)
+        return 2

@@ -24,9 +24,16 @@ class Trajectory:
         return np.abs(ours - theirs) / np.maximum(np.abs(theirs), 1e-300)
 
 
-def weight_drift(model, keras_model):
-    return max(relative_error(ours, theirs)
-               for ours, theirs in zip(model.params.values(), keras_model.get_weights()))
+def _weights(model):
+    if hasattr(model, "params"):  # a scratchnet model: its own arrays, no copies
+        return list(model.params.values())
+    return model.get_weights()
+
+
+def weight_drift(ours, theirs):
+    """The largest relative_error between the two models' weights, taken in get_weights() order
+    (scratchnet or Keras models, in any combination)."""
+    return max(relative_error(a, b) for a, b in zip(_weights(ours), _weights(theirs), strict=True))
 
 
 def run_lockstep(model, keras_model, optimizer, keras_optimizer, x, t, settings, progress=None,

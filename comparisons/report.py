@@ -1,6 +1,5 @@
 """Reports: a tabulate table on the terminal, and SCENARIO.json, SCENARIO.md and PNG plots."""
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -95,12 +94,12 @@ def markdown(result, plot_names):
 
 def plot(result, out_dir):
     """Loss curves of both sides overlaid, and the weight drift per step on a log scale."""
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: files only, whatever backend is configured
 
     traj, name = result.trajectory, result.settings.scenario
     steps = np.arange(1, len(traj.scratchnet_loss) + 1)
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig = Figure(figsize=(7, 4))
+    ax = fig.subplots()
     window = max(1, len(steps) // 200)  # a long run's raw batch losses are a solid band: smooth them
     keras_curve, scratchnet_curve = _moving_average(traj.keras_loss, window), _moving_average(traj.scratchnet_loss, window)
     note = f" (mean of {window} steps)" if window > 1 else ""
@@ -114,9 +113,9 @@ def plot(result, out_dir):
     fig.tight_layout()
     loss_png = f"{name}_loss.png"
     fig.savefig(Path(out_dir) / loss_png, dpi=100)
-    plt.close(fig)
 
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig = Figure(figsize=(7, 4))
+    ax = fig.subplots()
     drift = np.maximum(np.array(traj.weight_drift), 1e-18)  # an exact 0 is drawn at 1e-18
     ax.semilogy(traj.drift_steps, drift, label="max relative weight difference", zorder=3)
     loss_diff = traj.loss_differences()
@@ -131,7 +130,6 @@ def plot(result, out_dir):
     fig.tight_layout()
     drift_png = f"{name}_drift.png"
     fig.savefig(Path(out_dir) / drift_png, dpi=100)
-    plt.close(fig)
     return [loss_png, drift_png]
 
 
@@ -151,3 +149,57 @@ def write(result, out_dir):
     (out_dir / f"{name}.json").write_text(json.dumps(as_json(result), indent=1, default=float))
     (out_dir / f"{name}.md").write_text(markdown(result, plots))
     return [out_dir / f"{name}.json", out_dir / f"{name}.md"] + [out_dir / p for p in plots]
+
+
+# -- the speed benchmark ------------------------------------------------------------------------
+_CONTENDERS = ("scratchnet", "plain_numpy", "floor", "keras_fit", "keras_tf_function")
+
+
+def speed_tables(record):
+    """(per-contender rows, ratio rows) of a speed record."""
+    rows, ratios = [], []
+    for dt, res in record["results"].items():
+        for name in _CONTENDERS:
+            s = res[name]
+            rows.append([dt, name, f"{s['median_ms']:.3f}", f"{s['min_ms']:.3f}", f"{s['max_ms']:.3f}"])
+        sn = res["scratchnet"]["median_ms"]
+        ratios += [[dt, "scratchnet / floor", f"{sn / res['floor']['median_ms']:.2f}"],
+                   [dt, "plain NumPy loop / floor", f"{res['plain_numpy']['median_ms'] / res['floor']['median_ms']:.2f}"],
+                   [dt, "scratchnet / plain NumPy loop", f"{sn / res['plain_numpy']['median_ms']:.2f}"],
+                   [dt, "Keras fit / scratchnet", f"{res['keras_fit']['median_ms'] / sn:.2f}"],
+                   [dt, "tf.function / scratchnet", f"{res['keras_tf_function']['median_ms'] / sn:.2f}"]]
+    if {"float32", "float64"} <= record["results"].keys():
+        r = record["results"]
+        ratios.append(["both", "scratchnet float64 / float32",
+                       f"{r['float64']['scratchnet']['median_ms'] / r['float32']['scratchnet']['median_ms']:.2f}"])
+    return rows, ratios
+
+
+def _speed_texts(record):
+    rows, ratios = speed_tables(record)
+    return (tabulate(rows, ["dtype", "contender", "median ms/step", "min", "max"], tablefmt="github"),
+            tabulate(ratios, ["dtype", "ratio", "value"], tablefmt="github"),
+            f"scratchnet peak RSS (before TensorFlow is imported): {record['scratchnet_peak_rss_mib']:.0f} MiB")
+
+
+def print_speed(record, out=print):
+    text, ratio_text, rss = _speed_texts(record)
+    out(text + "\n\n" + ratio_text + "\n\n" + rss)
+
+
+def speed_markdown(record, command):
+    c = record["configuration"]
+    text, ratio_text, rss = _speed_texts(record)
+    return "\n".join([
+        "# Speed: scratchnet vs the matrix-multiply floor vs Keras", "",
+        f"Command: `{command}`. MLP {c['hidden']}, batch {c['batch']}, SGD, {c['steps_per_round']} steps a round, "
+        f"{c['rounds']} rounds; medians of the per-round ms/step.", "",
+        f"Machine: {json.dumps(record['machine'])}", "", text, "", ratio_text, "", rss, ""])
+
+
+def write_speed(record, out_dir, command):
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "speed.json").write_text(json.dumps(record, indent=1))
+    (out_dir / "speed.md").write_text(speed_markdown(record, command))
+    return [out_dir / "speed.json", out_dir / "speed.md"]

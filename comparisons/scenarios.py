@@ -4,8 +4,13 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 import scratchnet
-from scratchnet import initializers, optimizers
+from scratchnet import initializers
 from scratchnet.losses import SoftmaxCrossEntropy
+from scratchnet.optimizers import OPTIMIZERS
+
+# Every optimizer hyperparameter besides the learning rate, with its default, from the registry
+# (the CLI's flags are made from this; an option shared by two optimizers has one default).
+OPTIMIZER_OPTIONS = {name: default for cls in OPTIMIZERS.values() for name, default in cls.options().items()}
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
 XOR_T = np.array([0, 1, 1, 0])
@@ -19,15 +24,9 @@ class Settings:
     activation: str = "relu"
     weight_init: str = "he_normal"
     init_std: float = 0.1  # for weight_init="gaussian"
-    optimizer: str = "sgd"
+    optimizer: str = "sgd"  # a name in scratchnet.optimizers.OPTIMIZERS
     learning_rate: float = 0.1
-    momentum: float = 0.0
-    nesterov: bool = False
-    rho: float = 0.9
-    beta_1: float = 0.9
-    beta_2: float = 0.999
-    epsilon: float = 1e-7
-    initial_accumulator_value: float = 0.1
+    optimizer_options: dict = field(default_factory=dict)  # given hyperparameters; the rest default
     loss_reduction: str = "mean"
     epochs: int = 1
     batch_size: int = 100
@@ -40,12 +39,18 @@ class Settings:
     notes: list = field(default_factory=list)
 
     def as_dict(self):
+        """Flat and JSON-able: every optimizer option appears, at its default unless given."""
         d = asdict(self)
         d["hidden"] = list(self.hidden)
+        d.update({**OPTIMIZER_OPTIONS, **d.pop("optimizer_options")})
         return d
 
     def with_options(self, **options):
-        return replace(self, **{k: v for k, v in options.items() if v is not None})
+        """A copy with the options that are not None; optimizer hyperparameters (any name in
+        OPTIMIZER_OPTIONS) go to `optimizer_options`."""
+        options = {key: value for key, value in options.items() if value is not None}
+        given = {key: options.pop(key) for key in list(options) if key in OPTIMIZER_OPTIONS}
+        return replace(self, **options, optimizer_options={**self.optimizer_options, **given})
 
 
 COURSE_NOTE = (
@@ -87,17 +92,13 @@ def build_model(settings, n_in, n_out):
 
 
 def build_optimizer(settings):
-    """scratchnet's optimizer, with hyperparameters rounded through float32 as Keras does."""
-    common = {"learning_rate": settings.learning_rate, "float32_hyperparams": True}
-    name = settings.optimizer
-    if name == "sgd":
-        return optimizers.SGD(momentum=settings.momentum, nesterov=settings.nesterov, **common)
-    if name == "adagrad":
-        return optimizers.Adagrad(initial_accumulator_value=settings.initial_accumulator_value,
-                                  epsilon=settings.epsilon, **common)
-    if name == "rmsprop":
-        return optimizers.RMSprop(rho=settings.rho, momentum=settings.momentum,
-                                  epsilon=settings.epsilon, **common)
-    if name == "adam":
-        return optimizers.Adam(beta_1=settings.beta_1, beta_2=settings.beta_2, epsilon=settings.epsilon, **common)
-    raise ValueError(f"unknown optimizer {name!r}; known: sgd, adagrad, rmsprop, adam")
+    """scratchnet's optimizer, with hyperparameters rounded through float32 as Keras does. An
+    option the chosen optimizer does not have is refused rather than ignored."""
+    cls = OPTIMIZERS.get(settings.optimizer)
+    if cls is None:
+        raise ValueError(f"unknown optimizer {settings.optimizer!r}; known: {', '.join(OPTIMIZERS)}")
+    foreign = [key for key in settings.optimizer_options if key not in cls.options()]
+    if foreign:
+        raise ValueError(f"{', '.join(foreign)} is not an option of {settings.optimizer} "
+                         f"(its options: {', '.join(cls.options())})")
+    return cls(learning_rate=settings.learning_rate, float32_hyperparams=True, **settings.optimizer_options)

@@ -8,18 +8,13 @@ the median and min/max of the samples. scratchnet and the floor alternate round 
 that a machine-wide slowdown hits both alike. scratchnet runs before TensorFlow is imported,
 so the peak RSS read then is scratchnet's (Python, NumPy, the data set and the training run).
 """
-import argparse
-import json
 import platform
 import resource
 import statistics
-import sys
 import time
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
-from tabulate import tabulate
 
 import scratchnet
 from scratchnet import Trainer, optimizers
@@ -139,12 +134,12 @@ def measure_keras(dtype, batch, steps, rounds, run):
     model.set_weights(run["initial"])
     x, t = run["x"], run["t"]
     keras_model = reference_keras.to_keras(model)
-    fit_optimizer = reference_keras.keras_optimizer(optimizers.SGD(learning_rate=0.01), dtype=dtype)
+    fit_optimizer = reference_keras.keras_optimizer(optimizers.SGD(learning_rate=0.01), keras_model)
     keras_model.compile(optimizer=fit_optimizer, loss=keras_model.scratchnet_loss)
     fit = _per_step_ms(lambda: keras_model.fit(x, t, batch_size=batch, epochs=1, shuffle=False, verbose=0),
                        steps, rounds)
     step_model = reference_keras.to_keras(model)
-    step_optimizer = reference_keras.keras_optimizer(optimizers.SGD(learning_rate=0.01), dtype=dtype)
+    step_optimizer = reference_keras.keras_optimizer(optimizers.SGD(learning_rate=0.01), step_model)
     batches = [(x[i:i + batch], t[i:i + batch]) for i in range(0, x.shape[0], batch)]
 
     def function_round():
@@ -159,66 +154,31 @@ def summarize(samples):
             "samples_ms": samples}
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m comparisons speed", description=__doc__.split("\n\n")[0])
+def add_arguments(p):
     p.add_argument("--dtype", nargs="+", choices=["float32", "float64"], default=["float32", "float64"])
     p.add_argument("--hidden", type=int, nargs="+", default=[500])
     p.add_argument("--batch", type=int, default=100)
     p.add_argument("--steps", type=int, default=200, help="steps per round")
     p.add_argument("--rounds", type=int, default=7)
-    p.add_argument("--out", default="reports")
-    args = p.parse_args(argv)
-    from scratchnet import datasets
-    try:
-        data = datasets.load("mnist", dtype=np.float32)
-    except datasets.DatasetError as err:
-        print(f"error: {err}\nprovision the data sets with: python -m scratchnet.datasets fetch all", file=sys.stderr)
-        return 2
+
+
+def run(args, data):
+    """Measure every contender in every dtype of `args`; returns the record speed.json holds."""
     if args.batch * args.steps > data[0][0].shape[0]:
-        print(f"error: --batch * --steps must be at most 60000, got {args.batch * args.steps}", file=sys.stderr)
-        return 2
+        raise ValueError(f"--batch * --steps must be at most {data[0][0].shape[0]}, got {args.batch * args.steps}")
     runs = {dt: measure(dt, args.hidden, args.batch, args.steps, args.rounds, data) for dt in args.dtype}
     peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before TensorFlow loads
     record = {"configuration": {"hidden": args.hidden, "batch": args.batch, "steps_per_round": args.steps,
                                 "rounds": args.rounds, "optimizer": "SGD(0.01)"},
               "machine": machine(), "scratchnet_peak_rss_mib": peak_rss_mib, "results": {}}
-    for dt, run in runs.items():
-        fit, function = measure_keras(dt, args.batch, args.steps, args.rounds, run)
+    for dt, run_ in runs.items():
+        fit, function = measure_keras(dt, args.batch, args.steps, args.rounds, run_)
         record["results"][dt] = {
-            "scratchnet": summarize(run["scratchnet"]), "floor": summarize(run["floor"]),
-            "plain_numpy": summarize(run["plain_numpy"]),
+            "scratchnet": summarize(run_["scratchnet"]), "floor": summarize(run_["floor"]),
+            "plain_numpy": summarize(run_["plain_numpy"]),
             "keras_fit": summarize(fit), "keras_tf_function": summarize(function),
-            "scratchnet_traced_peak_mib": run["traced_peak_mib"]}
-    rows, ratios = table(record)
-    text = tabulate(rows, ["dtype", "contender", "median ms/step", "min", "max"], tablefmt="github")
-    ratio_text = tabulate(ratios, ["dtype", "ratio", "value"], tablefmt="github")
-    print(text + "\n\n" + ratio_text)
-    print(f"\nscratchnet peak RSS (before TensorFlow is imported): {peak_rss_mib:.0f} MiB")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "speed.json").write_text(json.dumps(record, indent=1))
-    (out / "speed.md").write_text(markdown(record, text, ratio_text, argv))
-    print(f"wrote {out / 'speed.json'}, {out / 'speed.md'}")
-    return 0
-
-
-def table(record):
-    rows, ratios = [], []
-    for dt, res in record["results"].items():
-        for name in ("scratchnet", "plain_numpy", "floor", "keras_fit", "keras_tf_function"):
-            s = res[name]
-            rows.append([dt, name, f"{s['median_ms']:.3f}", f"{s['min_ms']:.3f}", f"{s['max_ms']:.3f}"])
-        sn = res["scratchnet"]["median_ms"]
-        ratios += [[dt, "scratchnet / floor", f"{sn / res['floor']['median_ms']:.2f}"],
-                   [dt, "plain NumPy loop / floor", f"{res['plain_numpy']['median_ms'] / res['floor']['median_ms']:.2f}"],
-                   [dt, "scratchnet / plain NumPy loop", f"{sn / res['plain_numpy']['median_ms']:.2f}"],
-                   [dt, "Keras fit / scratchnet", f"{res['keras_fit']['median_ms'] / sn:.2f}"],
-                   [dt, "tf.function / scratchnet", f"{res['keras_tf_function']['median_ms'] / sn:.2f}"]]
-    if {"float32", "float64"} <= record["results"].keys():
-        r = record["results"]
-        ratios.append(["both", "scratchnet float64 / float32",
-                       f"{r['float64']['scratchnet']['median_ms'] / r['float32']['scratchnet']['median_ms']:.2f}"])
-    return rows, ratios
+            "scratchnet_traced_peak_mib": run_["traced_peak_mib"]}
+    return record
 
 
 def machine():
@@ -244,14 +204,3 @@ def _cpu_model():
             return next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
     except (OSError, StopIteration):
         return platform.machine()
-
-
-def markdown(record, text, ratio_text, argv):
-    c = record["configuration"]
-    command = "python -m comparisons speed" + (" " + " ".join(argv) if argv else "")
-    return "\n".join([
-        "# Speed: scratchnet vs the matrix-multiply floor vs Keras", "",
-        f"Command: `{command}`. MLP {c['hidden']}, batch {c['batch']}, SGD, {c['steps_per_round']} steps a round, "
-        f"{c['rounds']} rounds; medians of the per-round ms/step.", "",
-        f"Machine: {json.dumps(record['machine'])}", "", text, "", ratio_text, "",
-        f"scratchnet peak RSS (before TensorFlow is imported): {record['scratchnet_peak_rss_mib']:.0f} MiB", ""])

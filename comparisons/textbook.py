@@ -7,10 +7,10 @@ the same trajectory; the mean loss with the course's lr 0.0001 learns 100 times 
 import numpy as np
 
 import reference_keras
-from scratchnet.gradcheck import relative_error
 from scratchnet.training import batch_indices
 
 from .checks import Check
+from .lockstep import weight_drift
 from .scenarios import build_model, build_optimizer
 from .tolerances import tolerance
 
@@ -35,10 +35,10 @@ def convention_comparison(settings, initial_weights, data, steps=600):
         twin = build_model(mean_settings, n_in, 10)
         twin.set_weights(initial_weights)
         keras_model = reference_keras.to_keras(twin)
-        keras_opt = reference_keras.keras_optimizer(build_optimizer(mean_settings), dtype=settings.dtype)
+        keras_opt = reference_keras.keras_optimizer(build_optimizer(mean_settings), keras_model)
         for batch in batches:
             reference_keras.train_step(keras_model, keras_opt, x_train[batch], t_train[batch])
-        drift = max(relative_error(a, b) for a, b in zip(course.get_weights(), keras_model.get_weights()))
+        drift = weight_drift(course, keras_model)
         _, accuracy = reference_keras.evaluate(keras_model, x_test, t_test)
         runs.append((lr, drift, accuracy))
 

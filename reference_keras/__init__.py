@@ -4,18 +4,18 @@ package in the project that imports Keras.
     keras_model = to_keras(model)                    # same function, weights, dtype and loss
     forward_trace(keras_model, x)                    # every layer's output
     loss_and_gradients(keras_model, None, x, t)      # loss and d loss / d weight, by autodiff
-    opt = keras_optimizer(sn_opt, dtype=model.dtype) # same hyperparameters
+    opt = keras_optimizer(sn_opt, keras_model)       # same hyperparameters, the model's dtype
     train_step(keras_model, opt, x, t)               # one update, in lockstep with scratchnet
 
 Importing it keeps Keras and matplotlib from writing into the home directory (see _environment).
 """
 from ._environment import keras, tf  # noqa: F401  (first: sets up the environment for the import)
-from .autodiff import (backward_trace, compile_for, evaluate, forward_trace, loss_and_gradients, model_dtype,
-                       train_step)
+from .autodiff import (backward_trace, compile_for, evaluate, forward_trace, loss_and_gradients, train_step,
+                       weight_names)
 from .convert import UnsupportedLayerError, from_keras, to_keras
-from .dtype import floatx
-from .mapping import SoftmaxCrossEntropyLoss, keras_loss, keras_optimizer
+from .dtype import floatx, model_dtype
+from .mapping import SoftmaxCrossEntropyLoss, keras_loss, keras_optimizer, scratchnet_loss
 
 __all__ = ["to_keras", "from_keras", "UnsupportedLayerError", "keras_loss", "keras_optimizer",
-           "SoftmaxCrossEntropyLoss", "forward_trace", "backward_trace", "evaluate", "loss_and_gradients", "train_step",
-           "compile_for", "model_dtype", "floatx"]
+           "SoftmaxCrossEntropyLoss", "scratchnet_loss", "forward_trace", "backward_trace", "evaluate", "loss_and_gradients", "train_step",
+           "compile_for", "model_dtype", "weight_names", "floatx"]

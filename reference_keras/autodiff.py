@@ -11,7 +11,7 @@ use `forward_trace(...)[-1]` / `keras_model(x)`.
 
 Compiled vs eager: under `tf.function` TensorFlow's graph optimizer (Grappler's arithmetic
 optimizer) rewrites `x / sqrt(y)` as `x * rsqrt(y)`, which changes Adagrad's and RMSprop's
-updates by about one rounding per step (measured <= 1e-15 relative after 8 steps); eager Keras
+updates by about one rounding per step (tests/test_reference_keras.py bounds it); eager Keras
 follows the source (divide by sqrt), as scratchnet does. SGD and Adam are bit for bit the same
 either way.
 """
@@ -19,19 +19,11 @@ import functools
 
 import numpy as np
 
+from scratchnet.losses import Loss
+
 from ._environment import keras, tf
-from .dtype import dtype_name
-
-
-def model_dtype(keras_model):
-    """'float32' or 'float64': the `scratchnet_dtype` set by to_keras, else the weights' dtype."""
-    dtype = getattr(keras_model, "scratchnet_dtype", None)
-    if dtype is None:
-        weights = keras_model.weights
-        if not weights:
-            raise ValueError("reference_keras: the Keras model has no weights yet; build it first")
-        dtype = weights[0].dtype
-    return dtype_name(dtype)
+from .dtype import dtype_name, model_dtype
+from .mapping import scratchnet_loss
 
 
 def _sequential_layers(keras_model):
@@ -65,37 +57,49 @@ def _loss(keras_model, loss):
     return loss
 
 
-def _total_loss(keras_model, loss, x, t):
+def _with_regularization(keras_model, value):
     """The batch loss plus the regularization losses, summed the way Keras's fit does
     (Trainer._compute_loss: ops.sum over [loss, *model.losses])."""
-    value = loss(t, keras_model(x, training=True))
-    losses = [value] + [keras.ops.sum(extra) for extra in keras_model.losses]
-    return losses[0] if len(losses) == 1 else keras.ops.sum(losses)
+    extras = [keras.ops.sum(extra) for extra in keras_model.losses]
+    return keras.ops.sum([value, *extras]) if extras else value
+
+
+def _total_loss(keras_model, loss, x, t):
+    return _with_regularization(keras_model, loss(t, keras_model(x, training=True)))
+
+
+def weight_names(keras_model):
+    """The names of the model's weights in get_weights() order: scratchnet's (W1, b1, ...) for a
+    model built by to_keras, else Keras's variable paths."""
+    return getattr(keras_model, "scratchnet_weight_names", None) or [w.path for w in keras_model.weights]
+
+
+def _labelled(keras_model, grads):
+    """Gradients by weight name; a weight the loss does not depend on gets zeros, not None."""
+    return {name: np.zeros(w.shape, dtype=dtype_name(w.dtype)) if g is None else np.array(g)
+            for name, w, g in zip(weight_names(keras_model), keras_model.weights, grads)}
 
 
 def forward_trace(keras_model, x):
-    """Every layer's output for input `x`, in order: one array per Keras layer (one per
-    scratchnet layer for a model built by to_keras)."""
+    """Every layer's output for input `x`, by layer name in layer order (one per scratchnet layer
+    for a model built by to_keras): the twin of scratchnet's `Sequential.forward_trace`."""
     h = tf.convert_to_tensor(_inputs(keras_model, x))
-    outputs = []
+    outputs = {}
     for layer in _sequential_layers(keras_model):
         h = layer(h)
-        outputs.append(np.array(h))
+        outputs[layer.name] = np.array(h)
     return outputs
 
 
 def loss_and_gradients(keras_model, loss, x, t):
-    """(batch loss including regularization losses, [gradient of each weight in get_weights()
-    order]) by tf.GradientTape. `loss` None means `keras_model.scratchnet_loss`; targets are
-    integer labels (N,) or one-hot / 0-1 / real targets shaped like the output."""
+    """(batch loss including regularization losses, {weight name: gradient} in get_weights()
+    order; see `weight_names`) by tf.GradientTape. `loss` None means `keras_model.scratchnet_loss`;
+    targets are integer labels (N,) or one-hot / 0-1 / real targets shaped like the output."""
     loss = _loss(keras_model, loss)
     x = _inputs(keras_model, x)
     with tf.GradientTape() as tape:
         value = _total_loss(keras_model, loss, x, t)
-    weights = keras_model.weights
-    grads = tape.gradient(value, weights)
-    return float(value), [np.zeros(w.shape, dtype=dtype_name(w.dtype)) if g is None else np.array(g)
-                          for w, g in zip(weights, grads)]
+    return float(value), _labelled(keras_model, tape.gradient(value, keras_model.weights))
 
 
 def _check_optimizer(keras_model, optimizer):
@@ -106,7 +110,7 @@ def _check_optimizer(keras_model, optimizer):
     dtype = model_dtype(keras_model)
     if hasattr(lr, "dtype") and dtype_name(lr.dtype) != dtype:
         raise TypeError(f"reference_keras: the optimizer's learning rate is a {dtype_name(lr.dtype)} variable but "
-                        f"the model is {dtype}; create it with keras_optimizer(..., dtype='{dtype}')")
+                        f"the model is {dtype}; create it with keras_optimizer(sn_optimizer, keras_model)")
     if not optimizer.built:
         optimizer.build(keras_model.trainable_variables)
 
@@ -155,21 +159,22 @@ def train_step(keras_model, optimizer, x, t, loss=None, compiled=True):
 
 
 def backward_trace(keras_model, x, t, loss=None):
-    """dLoss/d(output of each layer), in layer order, by tf.GradientTape: the Keras side of a
-    layer-by-layer backward comparison (where does a gradient first go wrong?)."""
+    """({layer name: dLoss/d(layer output)} in layer order, {weight name: gradient}) by
+    tf.GradientTape: the twin of scratchnet's `Sequential.backward_trace`, for finding the layer
+    where a gradient first goes wrong."""
     loss = _loss(keras_model, loss)
     h = tf.convert_to_tensor(_inputs(keras_model, x))
+    layers = _sequential_layers(keras_model)
     outputs = []
     with tf.GradientTape() as tape:
-        for layer in _sequential_layers(keras_model):
+        for layer in layers:
             h = layer(h, training=True)
             tape.watch(h)
             outputs.append(h)
-        value = loss(t, h)
-        extras = [keras.ops.sum(extra) for extra in keras_model.losses]
-        if extras:
-            value = keras.ops.sum([value, *extras])
-    return [np.array(g) for g in tape.gradient(value, outputs)]
+        value = _with_regularization(keras_model, loss(t, h))
+    output_grads, weight_grads = tape.gradient(value, [outputs, keras_model.weights])
+    return ({layer.name: np.array(g) for layer, g in zip(layers, output_grads)},
+            _labelled(keras_model, weight_grads))
 
 
 def evaluate(keras_model, x, t, loss=None, batch_size=10_000):
@@ -178,17 +183,13 @@ def evaluate(keras_model, x, t, loss=None, batch_size=10_000):
     for a binary cross-entropy model, per output unit: logit > 0 against target > 0.5."""
     loss = _loss(keras_model, loss)
     x, t = _inputs(keras_model, x), np.asarray(t)
-    binary = isinstance(loss, keras.losses.BinaryCrossentropy)
-    total, correct = 0.0, 0
+    counter = scratchnet_loss(loss) or Loss()  # counts correct predictions as scratchnet does
+    total, correct, units = 0.0, 0, 0
     for start in range(0, x.shape[0], batch_size):
         xb, tb = x[start:start + batch_size], t[start:start + batch_size]
         out = keras_model(tf.convert_to_tensor(xb), training=False)
         total += float(loss(tb, out)) * (1 if loss.reduction == "sum" else xb.shape[0])
-        out = np.array(out)
-        if binary:
-            correct += int(np.sum((out > 0) == (tb > 0.5)))
-        else:
-            labels = tb if tb.ndim == 1 else np.argmax(tb, axis=1)
-            correct += int(np.sum(np.argmax(out, axis=1) == labels))
+        batch_correct, batch_units = counter.count_correct(np.array(out), tb)
+        correct, units = correct + batch_correct, units + batch_units
     penalty = sum(float(keras.ops.sum(extra)) for extra in keras_model.losses)
-    return total / x.shape[0] + penalty, correct / (t.size if binary else x.shape[0])
+    return total / x.shape[0] + penalty, correct / units

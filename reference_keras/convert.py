@@ -21,21 +21,34 @@ to [1e-7, 1 - 1e-7] first, as scratchnet.functions.cross_entropy_error does: 16.
 import numpy as np
 
 import scratchnet
-from scratchnet.layers import Affine, Identity, ReLU, Sigmoid, Tanh
-from scratchnet.losses import LOSSES, MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
+from scratchnet.layers import ACTIVATIONS, Affine
+from scratchnet.losses import LOSSES, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
 
 from ._environment import keras
 from .dtype import dtype_name, floatx
-from .mapping import KERAS_REDUCTION, SoftmaxCrossEntropyLoss, keras_loss, loss_class, reduction_of
+from .mapping import keras_loss, loss_instance, scratchnet_loss
 
 
 class UnsupportedLayerError(ValueError):
     """A layer with no exact counterpart in the other library."""
 
 
-_ACTIVATION_OF = {ReLU: "relu", Sigmoid: "sigmoid", Tanh: "tanh", Identity: "linear"}
-_LAYER_OF = {name: cls for cls, name in _ACTIVATION_OF.items()}
+_ACTIVATION_OF = {cls: name for name, cls in ACTIVATIONS.items()}  # ReLU -> "relu", ...
 _OUTPUT_ACTIVATION = {SoftmaxCrossEntropy: "softmax", SigmoidBinaryCrossEntropy: "sigmoid"}
+
+
+def _keras_dense(layer, dtype):
+    regularizer = keras.regularizers.L2(layer.l2) if layer.l2 else None
+    return keras.layers.Dense(layer.shape[1], use_bias=True, kernel_regularizer=regularizer, name=layer.name,
+                              dtype=dtype)
+
+
+def _keras_activation(layer, dtype):
+    return keras.layers.Activation(_ACTIVATION_OF[type(layer)], name=layer.name, dtype=dtype)
+
+
+# scratchnet layer class -> the function building its Keras layer (weights are copied afterwards).
+TO_KERAS = {Affine: _keras_dense, **{cls: _keras_activation for cls in _ACTIVATION_OF}}
 
 
 def to_keras(model, softmax_output=False):
@@ -50,32 +63,26 @@ def to_keras(model, softmax_output=False):
     if not isinstance(model, scratchnet.Sequential):
         raise TypeError(f"to_keras: expected a scratchnet.Sequential, got {type(model).__name__}")
     for layer in model.layers:  # refuse before building anything
-        if type(layer) is not Affine and type(layer) not in _ACTIVATION_OF:
+        if type(layer) not in TO_KERAS:
             raise UnsupportedLayerError(
                 f"to_keras: layer {layer.name!r} ({type(layer).__name__}) has no exact Keras equivalent; "
-                f"supported: Affine, {', '.join(cls.__name__ for cls in _ACTIVATION_OF)}")
-    loss_cls = loss_class(model.loss_layer)
-    if softmax_output and loss_cls not in _OUTPUT_ACTIVATION:
+                f"supported: {', '.join(cls.__name__ for cls in TO_KERAS)}")
+    loss = loss_instance(model.loss_layer)
+    if softmax_output and type(loss) not in _OUTPUT_ACTIVATION:
         raise ValueError(f"to_keras: softmax_output=True needs a cross-entropy loss; "
-                         f"{loss_cls.__name__} has no output activation to append")
+                         f"{type(loss).__name__} has no output activation to append")
     dtype = dtype_name(model.dtype)
     with floatx(dtype):
-        layers = [keras.Input((model.input_size,), dtype=dtype)]
-        for layer in model.layers:
-            if type(layer) is Affine:
-                regularizer = keras.regularizers.L2(layer.l2) if layer.l2 else None
-                layers.append(keras.layers.Dense(layer.shape[1], use_bias=True, kernel_regularizer=regularizer,
-                                                 name=layer.name, dtype=dtype))
-            else:
-                layers.append(keras.layers.Activation(_ACTIVATION_OF[type(layer)], name=layer.name, dtype=dtype))
+        layers = [keras.Input(model.input_shape, dtype=dtype)]
+        layers += [TO_KERAS[type(layer)](layer, dtype) for layer in model.layers]
         if softmax_output:
-            name = _OUTPUT_ACTIVATION[loss_cls]
+            name = _OUTPUT_ACTIVATION[type(loss)]
             layers.append(keras.layers.Activation(name, name=f"output_{name}", dtype=dtype))
         keras_model = keras.Sequential(layers, name="from_scratchnet")
         keras_model.set_weights(model.get_weights())
-        keras_model.scratchnet_loss = keras_loss(model.loss_layer, None, from_logits=not softmax_output,
-                                                 dtype=dtype)
+        keras_model.scratchnet_loss = keras_loss(loss, None, from_logits=not softmax_output, dtype=dtype)
         keras_model.scratchnet_dtype = dtype
+        keras_model.scratchnet_weight_names = list(model.params)
     return keras_model
 
 
@@ -83,15 +90,6 @@ def to_keras(model, softmax_output=False):
 _KERAS_ACTIVATIONS = {keras.activations.relu: "relu", keras.activations.sigmoid: "sigmoid",
                       keras.activations.tanh: "tanh", keras.activations.linear: "linear",
                       keras.activations.softmax: "softmax"}
-_KERAS_LOSS_CLASSES = {keras.losses.SparseCategoricalCrossentropy: SoftmaxCrossEntropy,
-                       keras.losses.CategoricalCrossentropy: SoftmaxCrossEntropy,
-                       SoftmaxCrossEntropyLoss: SoftmaxCrossEntropy,
-                       keras.losses.BinaryCrossentropy: SigmoidBinaryCrossEntropy,
-                       keras.losses.MeanSquaredError: MeanSquaredError}
-_KERAS_LOSS_NAMES = {"sparse_categorical_crossentropy": SoftmaxCrossEntropy,
-                     "categorical_crossentropy": SoftmaxCrossEntropy,
-                     "binary_crossentropy": SigmoidBinaryCrossEntropy,
-                     "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError}
 
 
 def _unsupported(layer, why):
@@ -118,8 +116,8 @@ def _l2_factor(layer):
                               f"only L2 has a scratchnet equivalent")
 
 
-def _dense(layer):
-    """(Affine, activation name) for a Dense layer, refusing every option scratchnet lacks."""
+def _from_dense(layer):
+    """[Affine, activation name unless linear] for a Dense layer, refusing every option scratchnet lacks."""
     if not layer.built:
         raise _unsupported(layer, "is not built; build the model (e.g. with keras.Input) first")
     if not layer.use_bias:
@@ -133,42 +131,47 @@ def _dense(layer):
         raise _unsupported(layer, f"computes in {layer.compute_dtype} but stores {layer.variable_dtype} "
                                   f"(mixed precision)")
     kernel, bias = layer.get_weights()
-    return Affine(np.array(kernel), np.array(bias), l2=_l2_factor(layer)), _activation(layer)
+    affine = Affine(np.array(kernel), np.array(bias), l2=_l2_factor(layer))
+    name = _activation(layer)
+    return [affine] if name == "linear" else [affine, name]
 
 
-def _layer_activation(layer):
-    if type(layer) is keras.layers.Activation:
-        return _activation(layer)
-    if type(layer) is keras.layers.ReLU:
-        config = layer.get_config()
-        if config.get("max_value") is None and not config.get("negative_slope") and not config.get("threshold"):
-            return "relu"
-        raise _unsupported(layer, "has max_value, negative_slope or threshold set; "
-                                  "only the plain ReLU is supported")
-    raise _unsupported(layer, "has no scratchnet equivalent; supported: Dense, Activation, ReLU")
+def _from_activation(layer):
+    return [_activation(layer)]
+
+
+def _from_relu(layer):
+    config = layer.get_config()
+    if config.get("max_value") is None and not config.get("negative_slope") and not config.get("threshold"):
+        return ["relu"]
+    raise _unsupported(layer, "has max_value, negative_slope or threshold set; only the plain ReLU is supported")
+
+
+# Keras layer class -> the function giving its scratchnet entries (layers, or activation names).
+FROM_KERAS = {keras.layers.Dense: _from_dense, keras.layers.Activation: _from_activation,
+              keras.layers.ReLU: _from_relu}
 
 
 def _infer_loss(keras_model):
-    """(scratchnet loss class, reduction) matching the model's attached (to_keras) or compiled
-    loss; (SoftmaxCrossEntropy, "mean") when it has neither."""
+    """The scratchnet loss matching the model's attached (to_keras) or compiled loss, reduction
+    included; SoftmaxCrossEntropy() when it has neither."""
     known = getattr(keras_model, "scratchnet_loss", None) or getattr(keras_model, "loss", None)
     if known is None:
-        return SoftmaxCrossEntropy, "mean"
-    if isinstance(known, str):
-        cls, reduction = _KERAS_LOSS_NAMES.get(known), "mean"
-    else:
-        cls = _KERAS_LOSS_CLASSES.get(type(known))
-        config = known.get_config() if cls is not None else {}
-        reduction = {keras_name: name for name, keras_name in KERAS_REDUCTION.items()}.get(config.get("reduction"))
-        if config.get("label_smoothing") or reduction is None:
-            cls = None
-    if cls is None or (reduction != "mean" and cls is not SoftmaxCrossEntropy):
+        return SoftmaxCrossEntropy()
+    loss = scratchnet_loss(known)
+    if loss is None:
         raise ValueError(f"from_keras: the model's loss {known!r} has no scratchnet equivalent; pass loss=")
-    return cls, reduction
+    return loss
 
 
-def _make_loss(cls, reduction):
-    return cls(reduction=reduction) if reduction != "mean" else cls()
+def _given_loss(loss):
+    """A fresh scratchnet loss from a name in LOSSES, a class or an instance (same reduction)."""
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise ValueError(f"from_keras: unknown loss {loss!r}; known: {sorted(LOSSES)}")
+        return LOSSES[loss]()
+    loss = loss_instance(loss)
+    return type(loss)(loss.reduction)
 
 
 def from_keras(keras_model, loss=None):
@@ -187,22 +190,16 @@ def from_keras(keras_model, loss=None):
     """
     if not isinstance(keras_model, keras.Sequential):
         raise TypeError(f"from_keras: expected a keras.Sequential, got {type(keras_model).__name__}")
-    if isinstance(loss, str):
-        if loss not in LOSSES:
-            raise ValueError(f"from_keras: unknown loss {loss!r}; known: {sorted(LOSSES)}")
-        loss = LOSSES[loss]
-    loss_cls, reduction = (loss_class(loss), reduction_of(loss)) if loss is not None else _infer_loss(keras_model)
+    loss = _given_loss(loss) if loss is not None else _infer_loss(keras_model)
     entries = []  # (Affine or activation name, the Keras layer it came from), in order
     for layer in keras_model.layers:
         if isinstance(layer, keras.layers.InputLayer):
             continue
-        if type(layer) is keras.layers.Dense:
-            affine, name = _dense(layer)
-            entries.append((affine, layer))
-            if name != "linear":
-                entries.append((name, layer))
-        else:
-            entries.append((_layer_activation(layer), layer))
+        convert = FROM_KERAS.get(type(layer))
+        if convert is None:
+            raise _unsupported(layer, f"has no scratchnet equivalent; supported: "
+                                      f"{', '.join(cls.__name__ for cls in FROM_KERAS)}")
+        entries += [(entry, layer) for entry in convert(layer)]
     try:
         input_shape = tuple(keras_model.inputs[0].shape)
     except (AttributeError, IndexError, TypeError, ValueError):  # not built with an Input
@@ -210,17 +207,16 @@ def from_keras(keras_model, loss=None):
     if input_shape is not None and len(input_shape) != 2:
         raise ValueError(f"from_keras: scratchnet models take (N, features) inputs; this model's input "
                          f"shape is {input_shape}")
-    if entries and entries[-1][0] == _OUTPUT_ACTIVATION.get(loss_cls):
+    if entries and entries[-1][0] == _OUTPUT_ACTIVATION.get(type(loss)):
         entries.pop()  # the loss's own output activation: scratchnet fuses it into the loss
     for entry, layer in entries:
         if entry == "softmax":
             raise _unsupported(layer, "applies softmax before the output, or with a loss other than "
                                       "SoftmaxCrossEntropy; scratchnet has softmax only inside "
                                       "SoftmaxCrossEntropy")
-    layers = [entry for entry, _ in entries]
+    layers = [entry if isinstance(entry, Affine) else ACTIVATIONS[entry]() for entry, _ in entries]
     dtypes = {layer.params["W"].dtype for layer in layers if isinstance(layer, Affine)}
     if len(dtypes) > 1:
         raise TypeError(f"from_keras: the model mixes weight dtypes {sorted(map(str, dtypes))}")
     dtype = dtype_name(dtypes.pop()) if dtypes else None
-    built = [entry if isinstance(entry, Affine) else _LAYER_OF[entry]() for entry in layers]
-    return scratchnet.Sequential(built, _make_loss(loss_cls, reduction), dtype=dtype)
+    return scratchnet.Sequential(layers, loss, dtype=dtype)

@@ -50,3 +50,14 @@ def floatx(dtype):
     finally:
         keras.config.set_floatx(previous_floatx)
         global_state.set_global_attribute("dtype_policy", previous_policy)
+
+
+def model_dtype(keras_model):
+    """'float32' or 'float64': the `scratchnet_dtype` set by to_keras, else the weights' dtype."""
+    dtype = getattr(keras_model, "scratchnet_dtype", None)
+    if dtype is None:
+        weights = keras_model.weights
+        if not weights:
+            raise ValueError("reference_keras: the Keras model has no weights yet; build it first")
+        dtype = weights[0].dtype
+    return dtype_name(dtype)

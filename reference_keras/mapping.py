@@ -5,23 +5,15 @@ Both are created in an explicit float type: a Keras loss converts predictions to
 a float32 one silently rounds a float64 run. `train_step` and `loss_and_gradients` refuse such a
 mismatch.
 """
+from scratchnet import losses as sn_losses
 from scratchnet import optimizers as sn_optimizers
 from scratchnet.losses import MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
 
 from ._environment import keras
-from .dtype import dtype_name, floatx
+from .dtype import dtype_name, floatx, model_dtype
 
 _TARGETS = ("sparse", "one_hot", None)
 KERAS_REDUCTION = {"mean": "sum_over_batch_size", "sum": "sum"}  # scratchnet reduction -> Keras's
-
-
-def reduction_of(loss_layer):
-    """'mean' or 'sum': a scratchnet loss's reduction (a class, or a loss without the attribute,
-    averages, which is Keras's default)."""
-    reduction = "mean" if isinstance(loss_layer, type) else getattr(loss_layer, "reduction", "mean")
-    if reduction not in KERAS_REDUCTION:
-        raise ValueError(f"reference_keras: no Keras reduction is known to match {reduction!r}")
-    return reduction
 
 
 @keras.saving.register_keras_serializable(package="reference_keras")
@@ -46,13 +38,15 @@ class SoftmaxCrossEntropyLoss(keras.losses.Loss):
         return {**super().get_config(), "from_logits": self.from_logits}
 
 
-def loss_class(loss_layer):
-    """The scratchnet loss class of an instance or class; anything else is refused."""
-    cls = loss_layer if isinstance(loss_layer, type) else type(loss_layer)
-    if cls not in (SoftmaxCrossEntropy, SigmoidBinaryCrossEntropy, MeanSquaredError):
-        raise ValueError(f"reference_keras: no Keras loss is known to match {cls.__name__}; supported: "
-                         f"SoftmaxCrossEntropy, SigmoidBinaryCrossEntropy, MeanSquaredError")
-    return cls
+def loss_instance(loss_layer):
+    """A scratchnet loss instance from an instance (as is) or a class (its defaults); anything else,
+    or a loss with no Keras counterpart, is refused."""
+    loss = loss_layer() if isinstance(loss_layer, type) and issubclass(loss_layer, sn_losses.Loss) else loss_layer
+    if type(loss) not in sn_losses.LOSSES.values():
+        name = loss.__name__ if isinstance(loss, type) else type(loss).__name__
+        raise ValueError(f"reference_keras: no Keras loss is known to match {name}; supported: "
+                         f"{', '.join(cls.__name__ for cls in sn_losses.LOSSES.values())}")
+    return loss
 
 
 def keras_loss(loss_layer, targets=None, from_logits=True, dtype=None):
@@ -68,8 +62,8 @@ def keras_loss(loss_layer, targets=None, from_logits=True, dtype=None):
     Keras's default "sum_over_batch_size", "sum" (SoftmaxCrossEntropy's course convention) is
     Keras's reduction="sum".
     """
-    cls = loss_class(loss_layer)
-    reduction = KERAS_REDUCTION[reduction_of(loss_layer)]
+    loss = loss_instance(loss_layer)
+    cls, reduction = type(loss), KERAS_REDUCTION[loss.reduction]
     if targets not in _TARGETS:
         raise ValueError(f"keras_loss: targets must be one of {_TARGETS}, got {targets!r}")
     dtype = dtype_name(dtype if dtype is not None else keras.config.floatx())
@@ -91,39 +85,62 @@ def keras_loss(loss_layer, targets=None, from_logits=True, dtype=None):
     return keras.losses.MeanSquaredError(reduction=reduction, dtype=dtype)
 
 
-def _hyperparameters(opt):
-    """(Keras class, keyword arguments as Python floats/bools) for a scratchnet optimizer.
-    Floats, never ints: keras.optimizers.SGD(learning_rate=1) raises."""
-    lr = {"learning_rate": float(opt.learning_rate)}
-    kind = type(opt)
-    if kind is sn_optimizers.SGD:
-        return keras.optimizers.SGD, {**lr, "momentum": float(opt.momentum), "nesterov": bool(opt.nesterov)}
-    if kind is sn_optimizers.Adagrad:
-        return keras.optimizers.Adagrad, {**lr, "initial_accumulator_value": float(opt.initial_accumulator_value),
-                                          "epsilon": float(opt.epsilon)}
-    if kind is sn_optimizers.RMSprop:
-        return keras.optimizers.RMSprop, {**lr, "rho": float(opt.rho), "momentum": float(opt.momentum),
-                                          "epsilon": float(opt.epsilon), "centered": bool(opt.centered)}
-    if kind is sn_optimizers.Adam:
-        return keras.optimizers.Adam, {**lr, "beta_1": float(opt.beta_1), "beta_2": float(opt.beta_2),
-                                       "epsilon": float(opt.epsilon), "amsgrad": False}
-    raise ValueError(f"keras_optimizer: no Keras optimizer is known to match {kind.__name__}; "
-                     f"supported: SGD, Adagrad, RMSprop, Adam")
+# The Keras loss classes that compute a scratchnet loss (and the names `compile` accepts).
+SCRATCHNET_LOSS_OF = {keras.losses.SparseCategoricalCrossentropy: SoftmaxCrossEntropy,
+                      keras.losses.CategoricalCrossentropy: SoftmaxCrossEntropy,
+                      SoftmaxCrossEntropyLoss: SoftmaxCrossEntropy,
+                      keras.losses.BinaryCrossentropy: SigmoidBinaryCrossEntropy,
+                      keras.losses.MeanSquaredError: MeanSquaredError}
+_SCRATCHNET_LOSS_NAMED = {"sparse_categorical_crossentropy": SoftmaxCrossEntropy,
+                          "categorical_crossentropy": SoftmaxCrossEntropy,
+                          "binary_crossentropy": SigmoidBinaryCrossEntropy,
+                          "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError}
 
 
-def keras_optimizer(sn_optimizer, dtype=None):
-    """A fresh Keras optimizer with `sn_optimizer`'s hyperparameters.
+def scratchnet_loss(keras_loss_or_name):
+    """The scratchnet loss (a fresh instance, reduction included) computing what a Keras loss object
+    or a loss name computes; None when there is none (label smoothing, other reductions, ...)."""
+    if isinstance(keras_loss_or_name, str):
+        cls = _SCRATCHNET_LOSS_NAMED.get(keras_loss_or_name)
+        return cls() if cls else None
+    cls = SCRATCHNET_LOSS_OF.get(type(keras_loss_or_name))
+    if cls is None:
+        return None
+    config = keras_loss_or_name.get_config()
+    reduction = {keras_name: name for name, keras_name in KERAS_REDUCTION.items()}.get(config.get("reduction"))
+    if config.get("label_smoothing") or reduction is None:
+        return None
+    return cls(reduction)
 
-    `dtype` ('float32'/'float64', default `keras.config.floatx()` now) is the dtype of the
-    learning-rate variable; it must be the model's, or a float64 run trains with
-    float32(learning_rate) (`train_step` checks). For agreement beyond ~1e-7 in float64 the
-    scratchnet side needs `float32_hyperparams=True`: Keras rounds some hyperparameters through
-    float32 (see scratchnet.optimizers). A scratchnet optimizer that has already taken steps is
-    refused: its state has no Keras counterpart here.
+
+def keras_optimizer(sn_optimizer, model):
+    """A fresh Keras optimizer with `sn_optimizer`'s hyperparameters (its `config()`, whose names
+    are Keras's) for `model`: the Keras model it will train, or its scratchnet twin. The
+    learning-rate variable takes the model's dtype; a float32 one would round a float64 run.
+
+    For agreement beyond ~1e-7 in float64 the scratchnet side needs `float32_hyperparams=True`:
+    Keras rounds some hyperparameters through float32 (see scratchnet.optimizers). A scratchnet
+    optimizer that has already taken steps is refused: its state has no Keras counterpart here.
     """
-    cls, kwargs = _hyperparameters(sn_optimizer)
+    kind = type(sn_optimizer)
+    cls = getattr(keras.optimizers, kind.__name__, None)
+    if kind not in sn_optimizers.OPTIMIZERS.values() or cls is None:
+        raise ValueError(f"keras_optimizer: no Keras optimizer is known to match {kind.__name__}; "
+                         f"supported: {', '.join(c.__name__ for c in sn_optimizers.OPTIMIZERS.values())}")
     if sn_optimizer.iterations or sn_optimizer.state:
-        raise ValueError(f"keras_optimizer: this {type(sn_optimizer).__name__} has already taken "
+        raise ValueError(f"keras_optimizer: this {kind.__name__} has already taken "
                          f"{sn_optimizer.iterations} steps; map a fresh one so both start from the same state")
-    with floatx(dtype if dtype is not None else keras.config.floatx()):
+    # Python floats and bools only: keras.optimizers.SGD(learning_rate=1) raises on an int.
+    kwargs = {key: value if isinstance(value, bool) else float(value) for key, value in sn_optimizer.config().items()}
+    with floatx(_dtype_of(model)):
         return cls(**kwargs)
+
+
+def _dtype_of(model):
+    """'float32'/'float64' of a Keras model (see autodiff.model_dtype) or a scratchnet model."""
+    if isinstance(model, keras.Model):
+        return model_dtype(model)
+    if not hasattr(model, "dtype") or not hasattr(model, "params"):
+        raise TypeError(f"keras_optimizer: expected the model to train (Keras or scratchnet), got "
+                        f"{type(model).__name__}")
+    return dtype_name(model.dtype)

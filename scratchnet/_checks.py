@@ -16,6 +16,20 @@ def as_float_dtype(dtype):
     return dt
 
 
+def check_float(x, where):
+    """Assert that `x` is a float32 or float64 ndarray (layers and losses compute in these only)."""
+    check_array(x, where)
+    if x.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{where}: expected a float32 or float64 input, got {x.dtype}")
+    return x
+
+
+def check_forward_done(name, kept):
+    """A layer's backward needs what its forward kept: refuse a backward before any forward."""
+    if kept is None:
+        raise RuntimeError(f"{name}: backward called before forward")
+
+
 def check_array(x, where, *, ndim=None, dtype=None, shape=None):
     """Assert that `x` is an ndarray of the given ndim, dtype and shape (None in shape = any)."""
     # Fast path first: this runs several times per training step.

@@ -1,6 +1,8 @@
 """Numerical differentiation, the slow but obviously-correct check on backprop."""
 import numpy as np
 
+from .layers import ReLU
+
 
 def numerical_gradient(f, x, h=1e-4):
     """Central differences (f(x+h) - f(x-h)) / 2h for every element of the float array `x`.
@@ -56,3 +58,41 @@ def gradient_check(model, x, t, h=1e-5, params=None):
         numeric = numerical_gradient(lambda _: model.loss(x, t), model.params[key], h)
         report[key] = relative_error(analytic[key], numeric)
     return report
+
+
+def _relu_patterns(model):
+    return [layer.positive.copy() for layer in model.layers if isinstance(layer, ReLU)]
+
+
+def sampled_numerical_gradient(model, x, t, n_samples, seed=0, h=1e-5, keys=None):
+    """Central differences of the loss, in float64, at up to `n_samples` randomly chosen entries of
+    each parameter (or of those named in `keys`); returns {key: (flat indices, derivatives,
+    entries skipped)}. The model is not modified: a float64 copy is nudged.
+
+    An entry whose +-h nudge switches a ReLU on or off is skipped: the loss has a kink inside the
+    interval, so the difference quotient is not a derivative (XOR's zero biases put the input
+    (0, 0) exactly on the kink).
+    """
+    twin = model.astype(np.float64)
+    x64 = x.astype(np.float64)
+    rng = np.random.default_rng(seed)
+    out = {}
+    for key in keys or twin.params:
+        flat = twin.params[key].reshape(-1)
+        kept, values, skipped = [], [], 0
+        for i in rng.permutation(flat.size):
+            if len(kept) == n_samples:
+                break
+            original = flat[i]
+            flat[i] = original + h
+            plus, pattern_plus = twin.loss(x64, t), _relu_patterns(twin)
+            flat[i] = original - h
+            minus, pattern_minus = twin.loss(x64, t), _relu_patterns(twin)
+            flat[i] = original
+            if any(not np.array_equal(a, b) for a, b in zip(pattern_plus, pattern_minus)):
+                skipped += 1
+                continue
+            kept.append(i)
+            values.append((plus - minus) / (2 * h))
+        out[key] = (np.array(kept, dtype=np.int64), np.array(values), skipped)
+    return out

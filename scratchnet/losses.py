@@ -1,25 +1,54 @@
 """Loss layers: `forward(x, t)` takes the last layer's output (logits for the two
-cross-entropies) and returns the batch-mean loss; `backward(dout=1.0)` returns dL/dx.
+cross-entropies) and returns the loss; `backward(dout=1.0)` returns dL/dx.
 
-All three follow Keras's reduction, the mean over the batch (and over output units for the
-element-wise losses). So SoftmaxCrossEntropy's backward is (softmax(x) - t) / N, where the
-course text 001 uses y - t: its learning rate 0.0001 then behaves like 0.01 here.
+Every loss reduces as Keras does. Per sample it is the mean over the output units (the
+cross-entropy of a softmax is one number per sample already); then reduction="mean" (the
+default, Keras's "sum_over_batch_size") averages over the batch and reduction="sum" adds.
 """
 import numpy as np
 
-from ._checks import check_array, labels_to_indices
+from ._checks import check_array, check_float, check_forward_done, labels_to_indices
 from .functions import sigmoid
 
-
-def _check_logits(x, name):
-    check_array(x, name, ndim=2)
-    if x.dtype not in (np.float32, np.float64):
-        raise TypeError(f"{name}: expected float32 or float64 logits, got {x.dtype}")
+REDUCTIONS = ("mean", "sum")
 
 
-def _check_forward_done(layer, kept):
-    if kept is None:
-        raise RuntimeError(f"{layer.name}: backward called before forward")
+class Loss:
+    """The interface every loss shares: `reduction`, `forward`, `backward`, `count_correct`,
+    `config`."""
+
+    elementwise = True  # the per-sample loss is the mean over the output units
+
+    def __init__(self, reduction="mean"):
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"{type(self).__name__}: reduction must be 'mean' or 'sum', got {reduction!r}")
+        self.name = type(self).__name__
+        self.reduction = reduction
+
+    def _divisor(self, shape):
+        """What the summed per-element (or per-sample) losses are divided by."""
+        per_sample = shape[1] if self.elementwise else 1
+        return per_sample * (shape[0] if self.reduction == "mean" else 1)
+
+    def batch_total(self, value, batch_size):
+        """The batch's loss `value` summed over its samples, whatever the reduction (what a
+        per-sample mean over a whole data set adds up)."""
+        return value if self.reduction == "sum" else value * batch_size
+
+    def count_correct(self, y, t):
+        """(correct predictions, predictions made) for outputs `y` against targets `t`: the row's
+        argmax against the label or the one-hot row's argmax."""
+        labels = t if t.ndim == 1 else np.argmax(t, axis=1)
+        if labels.shape != (y.shape[0],):
+            raise ValueError(f"{self.name}: expected {y.shape[0]} labels or one-hot rows, got {t.shape}")
+        return int(np.sum(np.argmax(y, axis=1) == labels)), y.shape[0]
+
+    def config(self):
+        """JSON-able: the class name, and the reduction when it is not the default."""
+        return {"loss": self.name, **({"reduction": self.reduction} if self.reduction != "mean" else {})}
+
+    def __repr__(self):
+        return f"{self.name}(reduction={self.reduction!r})"
 
 
 def _check_same_shape_targets(x, t, name):
@@ -27,28 +56,29 @@ def _check_same_shape_targets(x, t, name):
     return t.astype(x.dtype, copy=False)
 
 
-class SoftmaxCrossEntropy:
+class SoftmaxCrossEntropy(Loss):
     """Softmax followed by categorical cross-entropy, fused: stable for logits in the thousands.
 
     Keras: `CategoricalCrossentropy(from_logits=True)` for one-hot targets and
     `SparseCategoricalCrossentropy(from_logits=True)` for integer labels.
 
-    reduction="sum" is the course text 001's convention (loss and gradient summed over the
-    batch, backward y - t); Keras's equivalent is the same loss with reduction="sum".
+    reduction="mean" (Keras's default): the loss is the batch mean and backward is (y - t) / N.
+    reduction="sum": the loss and its gradient are summed over the batch, so backward is y - t,
+    the backward of course text 001's SoftmaxCrossEntropy node (which prints a mean loss beside
+    it); Keras's equivalent is the same loss with reduction="sum".
     """
 
-    name = "SoftmaxCrossEntropy"
+    elementwise = False
 
     def __init__(self, reduction="mean"):
-        if reduction not in ("mean", "sum"):
-            raise ValueError(f"SoftmaxCrossEntropy: reduction must be 'mean' or 'sum', got {reduction!r}")
-        self.reduction = reduction
+        super().__init__(reduction)
         self.y = None
         self.t = None
         self.labels = None
 
     def forward(self, x, t):
-        _check_logits(x, self.name)
+        check_array(x, self.name, ndim=2)
+        check_float(x, self.name)
         one_hot, labels = labels_to_indices(t, x.shape[0], x.shape[1], self.name)
         # Fused softmax and log-softmax: one exp, and log(sum) kept for the loss.
         shifted = x - np.max(x, axis=1, keepdims=True)
@@ -56,7 +86,7 @@ class SoftmaxCrossEntropy:
         total = np.sum(e, axis=1, keepdims=True)
         self.y = e / total
         log_total = np.log(total)
-        n = self._divisor(x.shape[0])
+        n = self._divisor(x.shape)
         if labels is not None:
             self.t, self.labels = None, labels
             picked = shifted[np.arange(x.shape[0]), labels]
@@ -65,12 +95,9 @@ class SoftmaxCrossEntropy:
         # sum_k t_k * (log_total - shifted_k), without forming the log-probabilities
         return float((np.vdot(self.t.sum(axis=1), log_total) - np.vdot(self.t, shifted)) / n)
 
-    def _divisor(self, batch_size):
-        return batch_size if self.reduction == "mean" else 1
-
     def backward(self, dout=1.0):
-        _check_forward_done(self, self.y)
-        n = self._divisor(self.y.shape[0])
+        check_forward_done(self.name, self.y)
+        n = self._divisor(self.y.shape)
         if self.labels is not None:
             dx = self.y.copy()
             dx[np.arange(self.y.shape[0]), self.labels] -= 1
@@ -80,47 +107,68 @@ class SoftmaxCrossEntropy:
         return dx
 
 
-class SigmoidBinaryCrossEntropy:
+class SigmoidBinaryCrossEntropy(Loss):
     """Sigmoid followed by binary cross-entropy on each output unit, computed from logits as
     max(x, 0) - x*t + log1p(exp(-|x|)) (never overflows). Keras: `BinaryCrossentropy(from_logits=True)`."""
 
-    name = "SigmoidBinaryCrossEntropy"
-
-    def __init__(self):
+    def __init__(self, reduction="mean"):
+        super().__init__(reduction)
         self.x = None
         self.t = None
 
     def forward(self, x, t):
-        _check_logits(x, self.name)
+        check_array(x, self.name, ndim=2)
+        check_float(x, self.name)
         self.t = _check_same_shape_targets(x, t, self.name)
         self.x = x
         per_unit = np.maximum(x, 0) - x * self.t + np.log1p(np.exp(-np.abs(x)))
-        return float(per_unit.mean())
+        return float(per_unit.sum() / self._divisor(x.shape))
 
     def backward(self, dout=1.0):
-        _check_forward_done(self, self.x)
-        return (sigmoid(self.x) - self.t) * (dout / self.x.size)
+        check_forward_done(self.name, self.x)
+        return (sigmoid(self.x) - self.t) * (dout / self._divisor(self.x.shape))
+
+    def count_correct(self, y, t):
+        """Per output unit: a logit > 0 (probability > 0.5) against a target > 0.5."""
+        return int(np.sum((y > 0) == (t > 0.5))), t.size
 
 
-class MeanSquaredError:
+class MeanSquaredError(Loss):
     """mean((x - t)**2) over every element, Keras's `MeanSquaredError`; the textbook's
     0.5 * sum((y - t)**2) differs by a factor 2 / (N * K)."""
 
-    name = "MeanSquaredError"
-
-    def __init__(self):
+    def __init__(self, reduction="mean"):
+        super().__init__(reduction)
         self.diff = None
 
     def forward(self, x, t):
         check_array(x, self.name, ndim=2)
+        check_float(x, self.name)
         self.diff = x - _check_same_shape_targets(x, t, self.name)
-        return float(np.vdot(self.diff, self.diff) / self.diff.size)
+        return float(np.vdot(self.diff, self.diff) / self._divisor(x.shape))
 
     def backward(self, dout=1.0):
-        _check_forward_done(self, self.diff)
-        return self.diff * (2.0 * dout / self.diff.size)
+        check_forward_done(self.name, self.diff)
+        return self.diff * (2.0 * dout / self._divisor(self.diff.shape))
 
 
 LOSSES = {"softmax_cross_entropy": SoftmaxCrossEntropy,
           "sigmoid_binary_cross_entropy": SigmoidBinaryCrossEntropy,
           "mean_squared_error": MeanSquaredError}
+
+
+def loss_from_config(config):
+    """The loss `Loss.config()` describes (a fresh instance)."""
+    by_class = {cls.__name__: cls for cls in LOSSES.values()}
+    if config.get("loss") not in by_class:
+        raise ValueError(f"unknown loss {config.get('loss')!r}; known: {sorted(by_class)}")
+    return by_class[config["loss"]](config.get("reduction", "mean"))
+
+
+def get(loss):
+    """A loss instance from a name in LOSSES or an instance (returned as is)."""
+    if isinstance(loss, Loss):
+        return loss
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; known: {sorted(LOSSES)}")
+    return LOSSES[loss]()

@@ -1,45 +1,51 @@
-"""The Sequential model: a list of layers and one loss layer, in one float dtype.
+"""The Sequential model: a list of layers, an optional loss layer, one float dtype.
 
-Parameters are exposed in `params` (and gradients in `grads`) keyed W1, b1, W2, b2, ... in
-layer order; the arrays are the layers' own, so an optimizer updating `params` in place trains
-the layers. `get_weights()` lists them in Keras's order [W1, b1, W2, b2, ...].
+Parameters are exposed in `params` (and gradients in `grads`) keyed W1, b1, W2, b2, ...: each
+key is the layer's own key numbered in order of appearance, so an optimizer updating `params`
+in place trains the layers. `get_weights()` lists them in Keras's order [W1, b1, W2, b2, ...].
 """
 import json
 
 import numpy as np
 
-from . import initializers
+from . import initializers, losses
 from ._checks import as_float_dtype, check_array
-from .layers import ACTIVATIONS, Affine
-from .losses import LOSSES, SigmoidBinaryCrossEntropy
+from .layers import ACTIVATIONS, Affine, layer_class
 
 _EVAL_CHUNK = 10_000  # rows per forward pass when evaluating a whole data set: bounds memory
 
 
 class Sequential:
-    def __init__(self, layers, loss, dtype=None):
+    def __init__(self, layers, loss=None, dtype=None):
         self.layers = list(layers)
         self.loss_layer = loss
-        affines = [layer for layer in self.layers if isinstance(layer, Affine)]
-        if not affines:
-            raise ValueError("Sequential: needs at least one Affine layer")
-        self.dtype = as_float_dtype(dtype if dtype is not None else affines[0].params["W"].dtype)
+        holders = [layer for layer in self.layers if layer.params]
+        if not holders:
+            raise ValueError("Sequential: needs at least one Affine layer (a layer with parameters)")
+        first_dtype = next(iter(holders[0].params.values())).dtype
+        self.dtype = as_float_dtype(dtype if dtype is not None else first_dtype)
         self._name_layers()
         self.params, self.grads = {}, {}
         self._slots = []  # (model key, layer, layer key): where each entry of params/grads lives
-        for i, layer in enumerate(affines, start=1):
-            for key in ("W", "b"):
-                if layer.params[key].dtype != self.dtype:
-                    raise TypeError(f"Sequential: {layer.name}.{key} is {layer.params[key].dtype}, "
+        numbers = {}
+        for layer in holders:
+            for key, value in layer.params.items():
+                if value.dtype != self.dtype:
+                    raise TypeError(f"Sequential: {layer.name}.{key} is {value.dtype}, "
                                     f"the model is {self.dtype}; every layer must share one dtype")
-                self._slots.append((f"{key}{i}", layer, key))
-                self.params[f"{key}{i}"] = layer.params[key]
-                self.grads[f"{key}{i}"] = layer.grads[key]
+                numbers[key] = numbers.get(key, 0) + 1
+                name = f"{key}{numbers[key]}"
+                self._slots.append((name, layer, key))
+                self.params[name] = value
+                self.grads[name] = layer.grads[key]
+        affines = [layer for layer in self.layers if isinstance(layer, Affine)]
         for prev, nxt in zip(affines, affines[1:]):
             if prev.shape[1] != nxt.shape[0]:
                 raise ValueError(f"Sequential: {prev.name} outputs {prev.shape[1]} units but "
                                  f"{nxt.name} expects {nxt.shape[0]} inputs")
-        self.input_size, self.output_size = affines[0].shape[0], affines[-1].shape[1]
+        self.input_shape = next((layer.input_shape for layer in self.layers if layer.input_shape), None)
+        self.input_size = self.input_shape[0] if self.input_shape and len(self.input_shape) == 1 else None
+        self.output_size = affines[-1].shape[1] if affines else None
 
     def _name_layers(self):
         counts = {}
@@ -49,38 +55,65 @@ class Sequential:
             layer.name = f"{kind}{counts[kind]}"
 
     def __repr__(self):
-        body = ", ".join(f"{layer.name}{getattr(layer, 'shape', '')}" for layer in self.layers)
-        return f"Sequential([{body}], loss={type(self.loss_layer).__name__}, dtype={self.dtype})"
+        body = ", ".join(map(repr, self.layers))
+        return f"Sequential([{body}], loss={self.loss_layer!r}, dtype={self.dtype})"
 
     # -- forward and backward -------------------------------------------------------------
+    def _check_input(self, x):
+        shape = None if self.input_shape is None else (None, *self.input_shape)
+        check_array(x, "Sequential input", ndim=shape and len(shape), shape=shape, dtype=self.dtype)
+
     def predict(self, x):
         """The last layer's output (logits for the cross-entropy losses), before the loss."""
-        check_array(x, "Sequential.predict input", ndim=2, shape=(None, self.input_size), dtype=self.dtype)
+        self._check_input(x)
         for layer in self.layers:
             x = layer.forward(x)
         return x
 
+    def forward_trace(self, x):
+        """Every layer's output for input `x`, by layer name, in layer order."""
+        self._check_input(x)
+        outputs = {}
+        for layer in self.layers:
+            x = outputs[layer.name] = layer.forward(x)
+        return outputs
+
+    def _loss_layer(self):
+        if self.loss_layer is None:
+            raise ValueError("Sequential: this model has no loss; build it with one, e.g. "
+                             "Sequential(layers, SoftmaxCrossEntropy()), to compute a loss or train")
+        return self.loss_layer
+
     def loss(self, x, t):
-        """Batch-mean loss plus the layers' L2 penalties (as Keras adds regularization losses)."""
-        value = self.loss_layer.forward(self.predict(x), t)
+        """The loss (batch mean unless the loss layer sums) plus the layers' L2 penalties, as
+        Keras adds its regularization losses."""
+        loss_layer = self._loss_layer()
+        value = loss_layer.forward(self.predict(x), t)
         return value + self._penalty()
 
     def _penalty(self):
-        return sum(layer.penalty() for layer in self.layers if isinstance(layer, Affine))
+        return sum(layer.penalty() for layer in self.layers if hasattr(layer, "penalty"))
+
+    def _backward(self, trace=None):
+        """Back-propagate from the loss (after a forward pass) through every layer, filling each
+        layer's grads; with a dict `trace`, also record dL/d(output) by layer name."""
+        dout = self.loss_layer.backward(1.0)
+        for i in range(len(self.layers) - 1, -1, -1):
+            layer = self.layers[i]
+            if trace is not None:
+                trace[layer.name] = dout
+            if i == 0 and isinstance(layer, Affine):
+                layer.backward(dout, need_dx=False)  # nobody needs the gradient of the input
+            else:
+                dout = layer.backward(dout)
+        for name, layer, key in self._slots:  # a layer may have rebound its grads (book style)
+            self.grads[name] = layer.grads[key]
 
     def backprop(self, x, t):
         """Forward and backward pass; fills `self.grads` in place (no copies) and returns the loss.
         This is the training hot path; `gradient` is the copying, user-facing version."""
         value = self.loss(x, t)
-        dout = self.loss_layer.backward(1.0)
-        for i in range(len(self.layers) - 1, -1, -1):
-            layer = self.layers[i]
-            if i == 0 and isinstance(layer, Affine):
-                layer.backward(dout, need_dx=False)
-            else:
-                dout = layer.backward(dout)
-        for name, layer, key in self._slots:  # a layer may have rebound its grads (textbook style)
-            self.grads[name] = layer.grads[key]
+        self._backward()
         return value
 
     def gradient(self, x, t):
@@ -88,30 +121,30 @@ class Sequential:
         self.backprop(x, t)
         return {key: grad.copy() for key, grad in self.grads.items()}
 
-    # -- evaluation -----------------------------------------------------------------------
-    def _correct(self, y, t):
-        if isinstance(self.loss_layer, SigmoidBinaryCrossEntropy):
-            return int(np.sum((y > 0) == (t > 0.5)))  # a logit > 0 means probability > 0.5
-        labels = t if t.ndim == 1 else np.argmax(t, axis=1)
-        if labels.shape != (y.shape[0],):
-            raise ValueError(f"Sequential.accuracy: expected {y.shape[0]} labels or one-hot rows, got {t.shape}")
-        return int(np.sum(np.argmax(y, axis=1) == labels))
+    def backward_trace(self, x, t):
+        """(dL/d(output of each layer) by layer name in layer order, parameter gradients as
+        `gradient` returns them): where a gradient first goes wrong, going backward."""
+        self.loss(x, t)
+        trace = {}
+        self._backward(trace)
+        ordered = {layer.name: trace[layer.name] for layer in self.layers}
+        return ordered, {key: grad.copy() for key, grad in self.grads.items()}
 
+    # -- evaluation -----------------------------------------------------------------------
     def evaluate(self, x, t, batch_size=_EVAL_CHUNK):
         """(mean loss per sample, accuracy) over a whole data set, in chunks to bound memory.
-        The loss is the per-sample mean even for a sum-reduced loss layer, so numbers compare."""
+        The loss is the per-sample mean whatever the loss layer's reduction, so numbers compare."""
+        loss_layer = self._loss_layer()
         if len(t) != len(x):  # chunking would otherwise silently drop or misalign targets
             raise ValueError(f"Sequential.evaluate: {len(x)} inputs but {len(t)} targets")
-        total_loss, correct = 0.0, 0
-        summed = getattr(self.loss_layer, "reduction", "mean") == "sum"
+        total_loss, correct, units = 0.0, 0, 0
         for start in range(0, x.shape[0], batch_size):
             xb, tb = x[start:start + batch_size], t[start:start + batch_size]
             y = self.predict(xb)
-            total_loss += self.loss_layer.forward(y, tb) * (1 if summed else xb.shape[0])
-            correct += self._correct(y, tb)
-        penalty = self._penalty()
-        units = t.size if isinstance(self.loss_layer, SigmoidBinaryCrossEntropy) else x.shape[0]
-        return total_loss / x.shape[0] + penalty, correct / units
+            total_loss += loss_layer.batch_total(loss_layer.forward(y, tb), xb.shape[0])
+            batch_correct, batch_units = loss_layer.count_correct(y, tb)
+            correct, units = correct + batch_correct, units + batch_units
+        return total_loss / x.shape[0] + self._penalty(), correct / units
 
     def accuracy(self, x, t):
         """Fraction of rows whose argmax matches the label (per unit for sigmoid outputs)."""
@@ -135,13 +168,28 @@ class Sequential:
 
     def config(self):
         """A JSON-able description of the architecture, stored beside the weights by `save`."""
-        layers = [{"kind": type(layer).__name__, **({"shape": list(layer.shape), "l2": layer.l2}
-                                                     if isinstance(layer, Affine) else {})}
-                  for layer in self.layers]
-        loss = {"loss": type(self.loss_layer).__name__}
-        if getattr(self.loss_layer, "reduction", "mean") != "mean":
-            loss["reduction"] = self.loss_layer.reduction
-        return {"layers": layers, **loss, "dtype": str(self.dtype)}
+        loss = self.loss_layer.config() if self.loss_layer is not None else {"loss": None}
+        return {"layers": [layer.config() for layer in self.layers], **loss, "dtype": str(self.dtype)}
+
+    @classmethod
+    def from_config(cls, config, params, dtype=None):
+        """A model from `config()` and parameter arrays keyed like `params`, in `dtype`
+        (default: the config's)."""
+        dtype = as_float_dtype(dtype if dtype is not None else config["dtype"])
+        numbers, layers = {}, []
+        for spec in config["layers"]:
+            kind = layer_class(spec.get("kind"))
+            own = {}
+            for key in kind.param_keys:
+                numbers[key] = numbers.get(key, 0) + 1
+                own[key] = params[f"{key}{numbers[key]}"].astype(dtype)
+            layers.append(kind.from_config(spec, own))
+        loss = losses.loss_from_config(config) if config.get("loss") is not None else None
+        return cls(layers, loss, dtype=dtype)
+
+    def astype(self, dtype):
+        """A copy of this model (same layers, weights and loss) in float `dtype`."""
+        return Sequential.from_config(self.config(), self.params, dtype)
 
     def save(self, path):
         """Write weights and architecture to `path` (".npz" is appended when missing, as NumPy does)."""
@@ -149,11 +197,14 @@ class Sequential:
 
     def load(self, path):
         """Load weights saved by `save` into this model; the architecture must match."""
-        with np.load(_npz_path(path), allow_pickle=False) as data:
-            stored = json.loads(str(data["__config__"]))
-            if {k: v for k, v in stored.items() if k != "dtype"} != {k: v for k, v in self.config().items() if k != "dtype"}:
-                raise ValueError(f"Sequential.load: {path} holds a different architecture: {stored}")
-            self.set_weights([data[key] for key in self.params])
+        stored, weights = _read(path)
+        if _without_dtype(stored) != _without_dtype(self.config()):
+            raise ValueError(f"Sequential.load: {path} holds a different architecture: {stored}")
+        self.set_weights([weights[key] for key in self.params])
+
+
+def _without_dtype(config):
+    return {key: value for key, value in config.items() if key != "dtype"}
 
 
 def _npz_path(path):
@@ -161,24 +212,17 @@ def _npz_path(path):
     return path if path.endswith(".npz") else path + ".npz"
 
 
-def load_model(path):
-    """Rebuild a model from a file written by `Sequential.save`."""
+def _read(path):
     with np.load(_npz_path(path), allow_pickle=False) as data:
         stored = json.loads(str(data["__config__"]))
         weights = {key: data[key] for key in data.files if key != "__config__"}
-    dtype = as_float_dtype(stored["dtype"])
-    by_kind = {cls.__name__: cls for cls in ACTIVATIONS.values()}
-    layers, n_affine = [], 0
-    for spec in stored["layers"]:
-        if spec["kind"] == "Affine":
-            n_affine += 1
-            layers.append(Affine(weights[f"W{n_affine}"].astype(dtype), weights[f"b{n_affine}"].astype(dtype),
-                                 l2=spec["l2"]))
-        else:
-            layers.append(by_kind[spec["kind"]]())
-    loss_class = {cls.__name__: cls for cls in LOSSES.values()}[stored["loss"]]
-    loss = loss_class(stored["reduction"]) if "reduction" in stored else loss_class()
-    return Sequential(layers, loss, dtype=dtype)
+    return stored, weights
+
+
+def load_model(path):
+    """Rebuild a model from a file written by `Sequential.save`."""
+    stored, weights = _read(path)
+    return Sequential.from_config(stored, weights)
 
 
 def mlp(sizes, activation="relu", loss="softmax_cross_entropy", weight_init="he_normal",
@@ -191,8 +235,7 @@ def mlp(sizes, activation="relu", loss="softmax_cross_entropy", weight_init="he_
         raise ValueError(f"mlp: sizes needs at least input and output sizes, got {sizes}")
     if activation not in ACTIVATIONS:
         raise ValueError(f"mlp: unknown activation {activation!r}; known: {sorted(ACTIVATIONS)}")
-    if isinstance(loss, str) and loss not in LOSSES:
-        raise ValueError(f"mlp: unknown loss {loss!r}; known: {sorted(LOSSES)}")
+    loss = losses.get(loss)
     rng = np.random.default_rng(seed)
     init = initializers.get(weight_init)
     layers = []
@@ -200,4 +243,4 @@ def mlp(sizes, activation="relu", loss="softmax_cross_entropy", weight_init="he_
         if i:
             layers.append(ACTIVATIONS[activation]())
         layers.append(Affine(init((n_in, n_out), rng, dtype), np.zeros(n_out, dtype=dtype), l2=l2))
-    return Sequential(layers, LOSSES[loss]() if isinstance(loss, str) else loss, dtype=dtype)
+    return Sequential(layers, loss, dtype=dtype)

@@ -15,6 +15,9 @@ class TrainingDiverged(FloatingPointError):
         self.step, self.epoch, self.loss = step, epoch, loss
 
 
+SAMPLINGS = ("shuffle", "replacement")
+
+
 def batch_indices(n_samples, batch_size, rng, sampling="shuffle", steps=None):
     """One epoch of index arrays.
 

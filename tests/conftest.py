@@ -1,11 +1,43 @@
-"""Keep Keras and matplotlib out of the user's home during tests: both write config files
-on import (~/.keras/keras.json, ~/.config/matplotlib), so point them at a throw-away folder
-before anything imports them."""
+"""Shared fixtures, and Keras and matplotlib kept out of the user's home during tests: both
+write config files on import (~/.keras/keras.json, ~/.config/matplotlib), so they are pointed at
+a throw-away folder before anything imports them. (TensorFlow's log level and the like are set
+by reference_keras itself, in its one place for them.)"""
 import os
 import tempfile
+
+import numpy as np
+import pytest
 
 _scratch_home = tempfile.mkdtemp(prefix="scratchnet-tests-")
 os.environ.setdefault("MPLCONFIGDIR", os.path.join(_scratch_home, "matplotlib"))
 os.environ.setdefault("KERAS_HOME", os.path.join(_scratch_home, "keras"))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(scope="session")
+def mnist_sample():
+    """The first 5,000 MNIST training images (float64, flattened) and their integer labels."""
+    from scratchnet.datasets import DatasetError, load
+    try:
+        (x, t), _ = load("mnist", dtype=np.float64)
+    except DatasetError as error:
+        pytest.fail(f"MNIST is not provisioned: {error}")
+    return x[:5000], t[:5000].astype(np.int64)
+
+
+@pytest.fixture
+def assert_twin():
+    """`assert_twin(model, x, t)`: the model and its Keras twin (built by to_keras unless given)
+    agree on this batch, with the tolerance table's numbers for the model's dtype: every layer's
+    output (shape, dtype, values), the loss, and every parameter gradient (shape, dtype, values;
+    also against central differences at a few entries). Fails with the table of failed checks
+    and the diagnosis. Returns the checks."""
+    import reference_keras
+    from comparisons.twin import twin_checks
+
+    def check(model, x, t, keras_model=None, numerical_samples=2):
+        keras_model = keras_model if keras_model is not None else reference_keras.to_keras(model)
+        checks, diagnosis = twin_checks(model, keras_model, x, t, numerical_samples=numerical_samples)
+        failed = [f"{c.name}: {c.value:.3g} > {c.tolerance:g} {c.diagnosis}" for c in checks if not c.passed]
+        assert not failed, "\n".join(failed + diagnosis)
+        return checks
+    return check

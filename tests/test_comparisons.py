@@ -9,6 +9,9 @@ from comparisons import cli, runner
 from comparisons.scenarios import PRESETS, load_data
 from comparisons.tolerances import TOLERANCES
 from scratchnet import optimizers
+from scratchnet.initializers import INITIALIZERS
+from scratchnet.layers import ACTIVATIONS
+from scratchnet.optimizers import OPTIMIZERS
 from scratchnet.layers import Affine, ReLU
 from scratchnet.losses import SoftmaxCrossEntropy
 
@@ -130,11 +133,36 @@ def test_cli_exits_1_when_a_check_fails(tmp_path, monkeypatch):
     assert json.loads((tmp_path / "xor.json").read_text())["passed"] is False
 
 
-def test_cli_exits_2_on_bad_usage_and_missing_data(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("argv,message", [
+    (["no-such-scenario"], "invalid choice: 'no-such-scenario'"),
+    (["mnist", "--optimizer", "nadam"], "invalid choice: 'nadam'"),
+    (["mnist", "--activation", "elu"], "invalid choice: 'elu'"),
+    (["speed", "--epochs", "3"], "unrecognized arguments: --epochs 3"),
+])
+def test_cli_usage_errors_are_one_line_and_exit_2(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        cli.main(["no-such-scenario"])
+        cli.main(argv)
     assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_cli_choices_and_optimizer_flags_come_from_the_registries(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["mnist", "--help"])
+    text = capsys.readouterr().out
+    for name in (*OPTIMIZERS, *INITIALIZERS, *ACTIVATIONS):
+        assert name in text
+    for name, cls in OPTIMIZERS.items():
+        for option in cls.options():
+            assert f"--{option.replace('_', '-')}" in text
+    assert cli.main(["mnist", "--rho", "0.5", "--no-progress"]) == 2  # SGD has no rho: refused, not ignored
+    assert "rho is not an option of sgd (its options: momentum, nesterov)" in capsys.readouterr().err
+
+
+def test_cli_exits_2_on_bad_values_and_missing_data(tmp_path, monkeypatch, capsys):
     assert cli.main(["mnist", "--epochs", "0", "--out", str(tmp_path)]) == 2
+    assert cli.main(["mnist", "--momentum", "2", "--out", str(tmp_path)]) == 2
     capsys.readouterr()
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -145,7 +173,7 @@ def test_cli_exits_2_on_bad_usage_and_missing_data(tmp_path, monkeypatch, capsys
     assert "python -m scratchnet.datasets fetch mnist" in capsys.readouterr().err
     monkeypatch.setenv("SCRATCHNET_DATA", str(empty))  # an explicit folder without the data
     assert cli.main(["mnist", "--out", str(tmp_path), "--no-progress"]) == 2
-    assert "python -m scratchnet.datasets fetch all" in capsys.readouterr().err
+    assert "python -m scratchnet.datasets fetch mnist" in capsys.readouterr().err
 
 
 def test_tolerance_table_covers_both_tiers_with_the_same_checks():

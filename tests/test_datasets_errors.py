@@ -200,7 +200,7 @@ def test_edited_project_cache_is_a_checksum_error(env):
     tiny_fashion(env / "cache" / "fashion-mnist")
     with pytest.raises(datasets.ChecksumError, match="sha256 mismatch") as info:
         datasets.load("fashion_mnist")
-    assert "re-run: python -m scratchnet.datasets fetch fashion_mnist" in str(info.value)
+    assert "damaged; provision it with: python -m scratchnet.datasets fetch fashion_mnist" in str(info.value)
     tiny_npz(env / "cache" / "mnist.npz")
     with pytest.raises(datasets.ChecksumError, match=r"sha256 mismatch for arrays \['x_train'"):
         datasets.load("mnist")

@@ -9,8 +9,8 @@ import pytest
 import scratchnet
 from scratchnet import functions, initializers
 from scratchnet.gradcheck import numerical_gradient
-from scratchnet.layers import (Affine, Identity, MeanSquaredError, ReLU, Sigmoid,
-                               SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, Tanh)
+from scratchnet.layers import Affine, Identity, ReLU, Sigmoid, Tanh
+from scratchnet.losses import MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
 from scratchnet.optimizers import SGD
 
 
@@ -107,7 +107,7 @@ def test_mean_squared_error_function_does_not_broadcast():
 
 
 def test_loss_logits_must_be_float():
-    with pytest.raises(TypeError, match="expected float32 or float64 logits, got int64"):
+    with pytest.raises(TypeError, match="SoftmaxCrossEntropy: expected a float32 or float64 input, got int64"):
         SoftmaxCrossEntropy().forward(np.ones((2, 2), dtype=np.int64), np.array([0, 1]))
 
 

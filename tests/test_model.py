@@ -6,8 +6,8 @@ import pytest
 import scratchnet
 from scratchnet import functions, initializers
 from scratchnet.gradcheck import gradient_check
-from scratchnet.layers import (Affine, Identity, MeanSquaredError, ReLU, Sigmoid,
-                               SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy)
+from scratchnet.layers import Affine, Identity, ReLU, Sigmoid
+from scratchnet.losses import MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
 
 # seed 001 exercise 2-4 / seed 000's weights
 W1 = [[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]]
@@ -303,7 +303,8 @@ def test_mlp_structure_and_seed():
     for key in model.params:
         np.testing.assert_array_equal(model.params[key], again.params[key])
     assert not np.array_equal(model.params["W1"], other.params["W1"])
-    assert "Affine1(4, 8)" in repr(model) and "float64" in repr(model)
+    assert repr(model) == ("Sequential([Affine1(4 -> 8), Tanh1(), Affine2(8 -> 6), Tanh2(), Affine3(6 -> 3)], "
+                           "loss=MeanSquaredError(reduction='mean'), dtype=float64)")
 
 
 def test_sequential_with_sigmoid_loss_layer_type():
@@ -418,3 +419,75 @@ def test_evaluate_reports_the_per_sample_mean_for_a_sum_reduced_loss():
     assert summed.loss(x, t) == pytest.approx(25 * mean.loss(x, t), rel=1e-14)
     for chunk in (7, 25):
         assert summed.evaluate(x, t, batch_size=chunk)[0] == pytest.approx(mean.loss(x, t), rel=1e-14)
+
+
+# -- the model's verbs, shared with its Keras twin ----------------------------------------------
+def _batch(seed=0, n=9):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, 4)), rng.integers(0, 3, n)
+
+
+def test_forward_trace_gives_every_layer_output_by_name():
+    model = scratchnet.mlp([4, 6, 5, 3], "tanh", seed=3)
+    x, _ = _batch()
+    trace = model.forward_trace(x)
+    assert list(trace) == [layer.name for layer in model.layers] == \
+        ["Affine1", "Tanh1", "Affine2", "Tanh2", "Affine3"]
+    assert np.array_equal(trace["Affine3"], model.predict(x))
+    assert np.array_equal(trace["Tanh1"], np.tanh(trace["Affine1"]))
+
+
+def test_backward_trace_is_backprop_with_the_upstream_gradients_kept():
+    model = scratchnet.mlp([4, 6, 3], seed=3, l2=1e-3)
+    x, t = _batch()
+    upstream, grads = model.backward_trace(x, t)
+    assert list(upstream) == ["Affine1", "ReLU1", "Affine2"]
+    expected = model.gradient(x, t)
+    assert all(np.array_equal(grads[key], expected[key]) for key in expected)
+    model.loss(x, t)
+    assert np.array_equal(upstream["Affine2"], model.loss_layer.backward(1.0))
+    assert np.array_equal(upstream["ReLU1"], upstream["Affine2"] @ model.params["W2"].T)
+    assert np.array_equal(upstream["Affine1"], upstream["ReLU1"] * (model.forward_trace(x)["Affine1"] > 0))
+
+
+@pytest.mark.parametrize("loss", [SoftmaxCrossEntropy("sum"), SigmoidBinaryCrossEntropy(), MeanSquaredError("sum")])
+def test_astype_copies_layers_weights_and_loss_into_another_dtype(loss):
+    model = scratchnet.Sequential([Affine(np.full((4, 3), 0.25), np.arange(3.0), l2=0.5), Sigmoid(),
+                                   Affine(np.full((3, 2), -0.5), np.zeros(2))], loss)
+    single = model.astype(np.float32)
+    assert single.dtype == np.float32 and all(w.dtype == np.float32 for w in single.get_weights())
+    assert repr(single) == repr(model).replace("float64", "float32")
+    assert single.loss_layer is not model.loss_layer and single.loss_layer.reduction == loss.reduction
+    assert all(np.array_equal(a, b.astype(np.float32)) for a, b in zip(single.get_weights(), model.get_weights()))
+    single.params["W1"][0, 0] = 9.0  # a copy: the original keeps its weights
+    assert model.params["W1"][0, 0] == 0.25
+    back = single.astype("float64")
+    assert back.dtype == np.float64 and back.params["W2"][0, 0] == -0.5
+    with pytest.raises(TypeError, match="float16"):
+        model.astype(np.float16)
+
+
+def test_a_model_without_a_loss_predicts_and_explains_what_it_cannot_do():
+    model = scratchnet.Sequential([Affine(np.eye(2), np.zeros(2)), ReLU()])
+    x = np.array([[1.0, -2.0]])
+    assert np.array_equal(model.predict(x), [[1.0, 0.0]])
+    assert model.astype(np.float32).loss_layer is None
+    for call in (lambda: model.loss(x, np.array([0])), lambda: model.evaluate(x, np.array([0]))):
+        with pytest.raises(ValueError, match="this model has no loss"):
+            call()
+
+
+@pytest.mark.parametrize("cls", list(scratchnet.losses.LOSSES.values()))
+def test_every_loss_has_the_same_interface_and_sum_is_n_times_mean(cls):
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(6, 3))
+    t = np.eye(3)[rng.integers(0, 3, 6)]
+    mean, summed = cls(), cls("sum")
+    assert (mean.reduction, summed.reduction) == ("mean", "sum")
+    assert summed.forward(x, t) == pytest.approx(6 * mean.forward(x, t), rel=1e-14)
+    np.testing.assert_allclose(summed.backward(), 6 * mean.backward(), rtol=1e-14)
+    assert scratchnet.losses.loss_from_config(summed.config()).reduction == "sum"
+    correct, units = mean.count_correct(x, t)
+    assert 0 <= correct <= units == (t.size if cls is SigmoidBinaryCrossEntropy else 6)
+    with pytest.raises(ValueError, match="reduction must be 'mean' or 'sum'"):
+        cls("none")

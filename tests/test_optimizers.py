@@ -11,6 +11,7 @@ different order).
 import numpy as np
 import pytest
 
+from scratchnet import optimizers
 from scratchnet.optimizers import SGD, Adagrad, Adam, RMSprop
 
 W0 = [1.0, -2.0, 0.5]
@@ -201,3 +202,14 @@ def test_mismatched_keys_and_shapes():
         opt.update({"w": np.zeros(2)}, {"w": np.zeros(3)})
     with pytest.raises(ValueError, match="float32"):
         opt.update({"w": np.zeros(2)}, {"w": np.zeros(2, np.float32)})
+
+
+@pytest.mark.parametrize("cls", list(optimizers.OPTIMIZERS.values()))
+def test_config_reports_every_constructor_hyperparameter(cls):
+    opt = cls(0.5)
+    config = opt.config()
+    assert list(config) == ["learning_rate", *cls.options()]
+    assert config["learning_rate"] == 0.5
+    assert {key: config[key] for key in cls.options()} == cls.options()  # the defaults, unchanged
+    rebuilt = cls(**config)
+    assert rebuilt.config() == config and repr(rebuilt) == repr(opt)

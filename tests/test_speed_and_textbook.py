@@ -5,13 +5,13 @@ import json
 
 import numpy as np
 
-from comparisons import speed
+from comparisons import cli
 from comparisons.scenarios import PRESETS, build_model, load_data
 from comparisons.textbook import convention_comparison
 
 
 def test_speed_runs_on_a_tiny_configuration(tmp_path, capsys):
-    status = speed.main(["--dtype", "float32", "float64", "--hidden", "8", "--steps", "3", "--rounds", "2",
+    status = cli.main(["speed", "--dtype", "float32", "float64", "--hidden", "8", "--steps", "3", "--rounds", "2",
                          "--out", str(tmp_path)])
     assert status == 0
     record = json.loads((tmp_path / "speed.json").read_text())
@@ -27,11 +27,12 @@ def test_speed_runs_on_a_tiny_configuration(tmp_path, capsys):
     for ratio in ("scratchnet / floor", "scratchnet / plain NumPy loop", "Keras fit / scratchnet", "tf.function / scratchnet",
                   "scratchnet float64 / float32"):
         assert ratio in printed
-    assert "scratchnet / floor" in (tmp_path / "speed.md").read_text()
+    markdown = (tmp_path / "speed.md").read_text()
+    assert "scratchnet / floor" in markdown and "`python -m comparisons speed --dtype float32 float64" in markdown
 
 
 def test_speed_refuses_more_steps_than_the_data_has(tmp_path):
-    assert speed.main(["--batch", "100", "--steps", "601", "--out", str(tmp_path)]) == 2
+    assert cli.main(["speed", "--batch", "100", "--steps", "601", "--out", str(tmp_path)]) == 2
 
 
 def test_course_convention_equals_keras_mean_loss_with_lr_times_batch_size():

@@ -80,3 +80,14 @@ def sha256_file(path):
 def sha256_array(arr):
     """sha256 of an array's C-order bytes (same as ``arr.tobytes()``), no copy."""
     return hashlib.sha256(np.ascontiguousarray(arr)).hexdigest()
+
+
+def fashion_file_matches(path, name=None):
+    """Whether the Fashion-MNIST file at ``path`` (recorded as ``name``, default its own file
+    name) exists and has the recorded sha256."""
+    return path.is_file() and sha256_file(path) == FASHION_GZ_SHA256[name or path.name]
+
+
+def mnist_mismatches(arrays):
+    """The keys of the four MNIST arrays (in MNIST_KEYS order) whose sha256 differs from the record."""
+    return [key for key, arr in zip(MNIST_KEYS, arrays) if sha256_array(arr) != MNIST_ARRAY_SHA256[key]]

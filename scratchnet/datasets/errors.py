@@ -32,3 +32,9 @@ class InconsistentDataError(DatasetError):
 
 class FetchError(DatasetError):
     """Provisioning failed (download tool missing or failing)."""
+
+
+def fetch_hint(name):
+    """The one way to provision data, as every error that finds none says it."""
+    return (f"provision it with: python -m scratchnet.datasets fetch {name}  "
+            f"(or, from the repository root, `make data`, which fetches all data sets)")

@@ -19,30 +19,14 @@ resolved files and their (mtime, size), so repeated loads skip gunzip and
 hashing.  Cached arrays are read-only; load() always returns fresh arrays.
 """
 import functools
-import zipfile
 
 import numpy as np
 
 from . import catalog
-from .errors import ChecksumError, CorruptFileError, DatasetError, InconsistentDataError
+from .errors import ChecksumError, DatasetError, InconsistentDataError, fetch_hint
 from .idx import check_pair, read_pair
+from .npz import read_mnist_npz
 from .sources import Source, find_source
-
-
-def _read_npz(path):
-    """The four arrays of a Keras-style mnist.npz, never unpickling anything."""
-    try:
-        with open(path, "rb") as fh:  # we own fh: np.load leaks it on some errors
-            npz = np.load(fh, allow_pickle=False)
-            if not isinstance(npz, np.lib.npyio.NpzFile):
-                raise CorruptFileError(f"{path}: not an npz archive")
-            with npz:
-                missing = [k for k in catalog.MNIST_KEYS if k not in npz.files]
-                if missing:
-                    raise CorruptFileError(f"{path}: npz file lacks keys {missing}")
-                return tuple(npz[k] for k in catalog.MNIST_KEYS)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise CorruptFileError(f"{path}: unreadable npz file ({exc})") from exc
 
 
 def check_expected(name, arrays):
@@ -55,25 +39,21 @@ def check_expected(name, arrays):
             )
 
 
-def _fashion_mismatches(source):
-    return [f for f in source.files if catalog.sha256_file(f) != catalog.FASHION_GZ_SHA256[f.name]]
-
-
 def _decode(source):
     """Read ``source`` -> ((x_train, y_train, x_test, y_test), verified)."""
     strict = source.kind == "project_cache"
     if source.name == catalog.FASHION:
-        bad = _fashion_mismatches(source)
+        bad = [f for f in source.files if not catalog.fashion_file_matches(f)]
         if strict and bad:
             raise ChecksumError(f"sha256 mismatch for {', '.join(map(str, bad))}")
         f = source.files
         arrays = read_pair(f[0], f[1]) + read_pair(f[2], f[3])
     else:
-        arrays = _read_npz(source.path)
+        arrays = read_mnist_npz(source.path)
         check_pair(arrays[0], arrays[1], f"{source.path}[x_train]", f"{source.path}[y_train]")
         check_pair(arrays[2], arrays[3], f"{source.path}[x_test]", f"{source.path}[y_test]")
         arrays = tuple(a.astype(np.uint8, copy=False) for a in arrays)  # lossless after check_pair
-        bad = [k for k, a in zip(catalog.MNIST_KEYS, arrays) if catalog.sha256_array(a) != catalog.MNIST_ARRAY_SHA256[k]]
+        bad = catalog.mnist_mismatches(arrays)
         if strict and bad:
             raise ChecksumError(f"sha256 mismatch for arrays {bad} in {source.path}")
     check_expected(source.name, arrays)
@@ -88,7 +68,7 @@ def _raw(source, stamps):
     except DatasetError as exc:
         if source.kind != "project_cache":
             raise
-        hint = f"\nThe project cache is damaged; re-run: python -m scratchnet.datasets fetch {source.name}"
+        hint = f"\nThe project cache is damaged; {fetch_hint(source.name)}"
         raise type(exc)(f"{exc}{hint}") from exc
     for a in arrays:
         a.flags.writeable = False

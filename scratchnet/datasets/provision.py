@@ -32,7 +32,7 @@ import numpy as np
 
 from . import catalog, sources
 from .errors import ChecksumError, CorruptFileError, DatasetError, FetchError
-from .loader import _read_npz
+from .npz import read_mnist_npz
 
 
 def _log(msg):
@@ -134,12 +134,8 @@ def _atomic_write(dest, write, verify, log):
     log(f"  wrote {dest}")
 
 
-def _gz_ok(path):
-    return path.is_file() and catalog.sha256_file(path) == catalog.FASHION_GZ_SHA256[path.name]
-
-
 def _check_gz(path, name):
-    if catalog.sha256_file(path) != catalog.FASHION_GZ_SHA256[name]:
+    if not catalog.fashion_file_matches(path, name):
         raise ChecksumError(f"{name}: sha256 differs from the recorded {catalog.FASHION_GZ_SHA256[name]}")
 
 
@@ -174,14 +170,14 @@ def _fashion_from_apt(tmp, log):
 def _fetch_fashion(root, log):
     dest = root / catalog.FASHION_DIR
     log(f"fashion_mnist: verifying sha256 of {dest} ...")
-    todo = [f for f in catalog.FASHION_FILES if not _gz_ok(dest / f)]
+    todo = [f for f in catalog.FASHION_FILES if not catalog.fashion_file_matches(dest / f)]
     if not todo:
         log(f"fashion_mnist: already provisioned in {dest}")
         return
     dest.mkdir(parents=True, exist_ok=True)
     system = sources.SYSTEM_DIR / catalog.FASHION_DIR
     with tempfile.TemporaryDirectory() as tmp:
-        if all(_gz_ok(system / f) for f in todo):
+        if all(catalog.fashion_file_matches(system / f) for f in todo):
             log(f"fetching fashion_mnist: copying from {system}")
             src = system
         else:
@@ -195,8 +191,7 @@ def _fetch_fashion(root, log):
 
 
 def _check_npz(path):
-    arrays = _read_npz(path)
-    bad = [k for k, a in zip(catalog.MNIST_KEYS, arrays) if catalog.sha256_array(a) != catalog.MNIST_ARRAY_SHA256[k]]
+    bad = catalog.mnist_mismatches(read_mnist_npz(path))
     if bad:
         raise ChecksumError(f"{path}: sha256 mismatch for arrays {bad}")
 

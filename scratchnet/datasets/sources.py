@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import catalog
-from .errors import DatasetNotFoundError
+from .errors import DatasetNotFoundError, fetch_hint
 
 SYSTEM_DIR = Path("/usr/share/datasets")  # module attribute so tests can redirect it
 KIND_LABELS = {
@@ -83,7 +83,8 @@ def _explicit(name, folder, kind):
     wanted = catalog.MNIST_NPZ if name == catalog.MNIST else ", ".join(catalog.FASHION_FILES)
     raise DatasetNotFoundError(
         f"{name}: {KIND_LABELS[kind]} {folder} does not contain the dataset "
-        f"(looked for {wanted} in {' and '.join(map(str, tried))})"
+        f"(looked for {wanted} in {' and '.join(map(str, tried))}); put it there, or point "
+        f"{'data_dir' if kind == 'data_dir' else '$SCRATCHNET_DATA'} elsewhere and {fetch_hint(name)}"
     )
 
 
@@ -110,7 +111,5 @@ def find_source(name, data_dir=None):
     searched = "\n".join(f"  - {KIND_LABELS[k]}: {p}" for k, p in places)
     raise DatasetNotFoundError(
         f"{name}: dataset not found. Searched ($SCRATCHNET_DATA is not set):\n{searched}\n"
-        f"Provision it into the project cache with:\n"
-        f"  python -m scratchnet.datasets fetch {name}\n"
-        f"or, from the repository root, `make data` (fetches all datasets)."
+        f"{fetch_hint(name)}"
     )

@@ -1,0 +1,20 @@
+"""Layers with the book's contract (see `base.Layer`): Affine (dense) and the activations.
+
+Losses live in `scratchnet.losses`.
+"""
+from .activations import ACTIVATIONS, Identity, ReLU, Sigmoid, Tanh
+from .base import Layer
+from .dense import Affine
+
+# Every layer kind by class name: what a saved model's config names, and what load_model builds.
+LAYERS = {cls.__name__: cls for cls in (Affine, ReLU, Sigmoid, Tanh, Identity)}
+
+
+def layer_class(kind):
+    """The layer class a config's "kind" names."""
+    if kind not in LAYERS:
+        raise ValueError(f"unknown layer kind {kind!r}; known: {sorted(LAYERS)}")
+    return LAYERS[kind]
+
+
+__all__ = ["Layer", "Affine", "ReLU", "Sigmoid", "Tanh", "Identity", "ACTIVATIONS", "LAYERS", "layer_class"]

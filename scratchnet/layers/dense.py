@@ -1,0 +1,72 @@
+"""Affine: the fully connected layer, Keras's Dense without its activation.
+
+W has shape (n_in, n_out), exactly Keras's Dense kernel, so weights move between the two
+libraries without a transpose.
+"""
+import numpy as np
+
+from .._checks import check_array, check_forward_done
+from .base import Layer, same_dtype
+
+
+class Affine(Layer):
+    """out = x @ W + b, with an optional L2 weight penalty l2 * sum(W**2) (Keras's definition;
+    the book's weight decay 0.5 * lambda * sum(W**2) is l2 = lambda / 2)."""
+
+    param_keys = ("W", "b")
+
+    def __init__(self, W, b, l2=0.0, name="Affine"):
+        super().__init__(name)
+        check_array(W, f"{name}: W", ndim=2)
+        check_array(b, f"{name}: b", shape=(W.shape[1],))
+        same_dtype({"W": W, "b": b}, name)
+        self.params = {"W": W, "b": b}
+        self.grads = {"W": np.zeros_like(W), "b": np.zeros_like(b)}
+        self.l2 = float(l2)
+        self.x = None
+
+    @property
+    def shape(self):
+        return self.params["W"].shape
+
+    @property
+    def input_shape(self):
+        return self.params["W"].shape[:1]
+
+    def forward(self, x):
+        W = self.params["W"]
+        check_array(x, self.name, ndim=2, shape=(None, W.shape[0]), dtype=W.dtype)
+        self.x = x
+        out = x @ W
+        out += self.params["b"]
+        return out
+
+    def backward(self, dout, need_dx=True):
+        """Fill self.grads in place and return dL/dx (skipped with need_dx=False, which the model
+        uses for its first layer: nobody needs the gradient of the input images)."""
+        W = self.params["W"]
+        check_forward_done(self.name, self.x)
+        check_array(dout, f"{self.name} backward", shape=(self.x.shape[0], W.shape[1]), dtype=W.dtype)
+        np.matmul(self.x.T, dout, out=self.grads["W"])
+        if self.l2:
+            self.grads["W"] += (2.0 * self.l2) * W
+        np.sum(dout, axis=0, out=self.grads["b"])
+        return dout @ W.T if need_dx else None
+
+    def penalty(self):
+        """The layer's share of the loss: l2 * sum(W**2)."""
+        if not self.l2:
+            return 0.0
+        W = self.params["W"]
+        return self.l2 * float(np.vdot(W, W))
+
+    def config(self):
+        return {"kind": "Affine", "shape": list(self.shape), "l2": self.l2}
+
+    @classmethod
+    def from_config(cls, config, params):
+        return cls(params["W"], params["b"], l2=config.get("l2", 0.0))
+
+    def __repr__(self):
+        l2 = f", l2={self.l2:g}" if self.l2 else ""
+        return f"{self.name}({self.shape[0]} -> {self.shape[1]}{l2})"
