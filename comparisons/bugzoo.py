@@ -323,7 +323,9 @@ def rows(findings, width=None):
     """[class, mistake, dtype, flagged by, diagnosis] per entry (the diagnosis cut to `width`)."""
     out = []
     for f in findings:
-        how = ("warning" if f.entry.warning else f"{len(f.result.failed)} failed checks") if f.flagged else "MISSED"
+        failed = len(f.result.failed)
+        how = ("warning" if f.entry.warning else f"{failed} failed check{'s' if failed > 1 else ''}") \
+            if f.flagged else "MISSED"
         evidence = f.evidence if width is None or len(f.evidence) <= width else f.evidence[:width - 3] + "..."
         verdict = how if f.caught else f"{how}, cause not named"
         out.append([f.entry.cls.__name__, f.entry.mistake, f.entry.dtype, verdict, evidence])

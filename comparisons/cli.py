@@ -185,8 +185,9 @@ def _bugzoo(args):
         from pathlib import Path
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        table = tabulate(bugzoo.rows(findings), bugzoo.HEADERS, tablefmt="github")
-        details = report.check_markdown([f.result for f in findings], "Every entry in detail")
+        table = report.markdown_table(bugzoo.rows(findings), bugzoo.HEADERS)
+        details = report.check_markdown([f.result for f in findings], "Every entry in detail",
+                                        "Each entry's checks, as `check` reports them.")
         details = "#" + details.replace("\n## ", "\n### ")  # one level below the page's title
         (out / "bugzoo.md").write_text(f"# The bug zoo\n\n{summary}.\n\n{table}\n\n{details}")
         print(f"wrote {out / 'bugzoo.md'}")

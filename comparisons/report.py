@@ -206,6 +206,11 @@ def write_speed(record, out_dir, command):
 
 
 # -- checks of a learner's code (comparisons.harness) -----------------------------------------------
+def markdown_table(rows, headers):
+    """A GitHub table; a "|" inside a cell is escaped so that it does not end the cell."""
+    return tabulate([[str(cell).replace("|", "\\|") for cell in row] for row in rows], headers, tablefmt="github")
+
+
 def check_result_lines(result):
     """The title, the table of checks, and the diagnosis, warning and note lines of a CheckResult."""
     lines = [f"== {result.title()} =="]
@@ -231,7 +236,7 @@ def check_markdown(results, title, intro=None):
     for result in results:
         lines += [f"## {result.title()}", ""]
         if result.checks:
-            lines += [tabulate(check_rows(result), CHECK_HEADERS, tablefmt="github"), ""]
+            lines += [markdown_table(check_rows(result), CHECK_HEADERS), ""]
         lines += [f"- diagnosis: {d}" for d in result.diagnosis]
         lines += [f"- {w}" for w in result.warnings]
         lines += [f"- note: {n}" for n in result.notes]

@@ -69,7 +69,7 @@ def test_book_relu_writes_into_dout_which_is_a_warning_with_its_measured_consequ
 
 def test_book_optimizers_where_keras_differs_are_checked_against_the_books_equation(book):
     nesterov = comparisons.check(book["Nesterov"])
-    assert all(c.value == 0.0 for c in nesterov.checks)  # the same equation, the same operations
+    assert all(c.value < 1e-13 for c in nesterov.checks)  # the same equation, up to operation order
     note = next(n for n in nesterov.notes if n.startswith("what Keras does instead"))
     # (1 + mu + mu**2) / (1 + mu) with mu = 0.9: the book's first step against Keras's
     assert "first-step ratio book/Keras 1.426" in note

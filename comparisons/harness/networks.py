@@ -118,7 +118,7 @@ def _numerical_gradient_diagnosis(model, result, x, t):
     result.diagnosis.append(
         f"gradient() evaluated the loss {model.loss_calls} times for {entries} parameter entries: a numerical "
         f"(finite-difference) gradient, not backprop. Its error ({worst:.2g} relative here) is the finite "
-        f"difference's own: round-off ~eps*|L|/h ({round_off:.1g} in {dtype} with h = 1e-4) plus truncation, "
+        f"difference's own: round-off ~eps*abs(L)/h ({round_off:.1g} in {dtype} with h = 1e-4) plus truncation, "
         f"O(h) for forward differences (O(h**2) for central ones): too coarse for a {dtype} tolerance of "
         f"{failed[0].tolerance:g}. Check backprop against Keras's autodiff instead (or central differences in "
         f"float64)")

@@ -78,7 +78,7 @@ def _book_reference(obj, result, draws, start, grads):
     if assumed:
         result.notes.append(f"no attribute for {', '.join(assumed)}: assumed the book's default")
     if spec.rounded:
-        result.notes.append(f"{', '.join(spec.rounded)} rounded through float32 on both sides (Keras rounds them "
+        result.notes.append(f"{', '.join(spec.rounded)} rounded through float32 on both sides (Keras rounds these "
                             f"even in float64): {', '.join(f'{key}={hyper[key]!r}' for key in spec.rounded)}")
     mistakes = {words: book_optimizers.trajectory(equation, hyper, start, grads)
                 for words, equation in spec.mistakes.items()}

@@ -1,6 +1,11 @@
 # A learner's transcription of the book's common/optimizer.py, written for the tests of
-# `python -m comparisons check`: correct, in the book's equations (in-place updates).
+# `python -m comparisons check`: correct, in the book's equations (in-place updates, state
+# created at the first update).
 import numpy as np
+
+
+def zeros_like_each(params):
+    return {key: np.zeros_like(val) for key, val in params.items()}
 
 
 class SGD:
@@ -17,10 +22,9 @@ class Momentum:
         self.lr, self.momentum, self.v = lr, momentum, None
 
     def update(self, params, grads):
-        if self.v is None:
-            self.v = {key: np.zeros_like(val) for key, val in params.items()}
-        for key in params.keys():
-            self.v[key] = self.momentum * self.v[key] - self.lr * grads[key]
+        self.v = zeros_like_each(params) if self.v is None else self.v
+        for key, grad in grads.items():
+            self.v[key] = self.momentum * self.v[key] - self.lr * grad
             params[key] += self.v[key]
 
 
@@ -29,13 +33,11 @@ class Nesterov:
         self.lr, self.momentum, self.v = lr, momentum, None
 
     def update(self, params, grads):
-        if self.v is None:
-            self.v = {key: np.zeros_like(val) for key, val in params.items()}
-        for key in params.keys():
-            self.v[key] *= self.momentum
-            self.v[key] -= self.lr * grads[key]
-            params[key] += self.momentum * self.momentum * self.v[key]
-            params[key] -= (1 + self.momentum) * self.lr * grads[key]
+        self.v = zeros_like_each(params) if self.v is None else self.v
+        mu = self.momentum
+        for key, grad in grads.items():
+            self.v[key] = mu * self.v[key] - self.lr * grad
+            params[key] += mu * mu * self.v[key] - (1 + mu) * self.lr * grad
 
 
 class AdaGrad:
@@ -44,7 +46,7 @@ class AdaGrad:
 
     def update(self, params, grads):
         if self.h is None:
-            self.h = {key: np.zeros_like(val) for key, val in params.items()}
+            self.h = zeros_like_each(params)
         for key in params.keys():
             self.h[key] += grads[key] * grads[key]
             params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + 1e-7)
@@ -56,10 +58,10 @@ class RMSprop:
 
     def update(self, params, grads):
         if self.h is None:
-            self.h = {key: np.zeros_like(val) for key, val in params.items()}
+            self.h = zeros_like_each(params)
+        rho = self.decay_rate
         for key in params.keys():
-            self.h[key] *= self.decay_rate
-            self.h[key] += (1 - self.decay_rate) * grads[key] * grads[key]
+            self.h[key] = rho * self.h[key] + (1 - rho) * grads[key] ** 2
             params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + 1e-7)
 
 
@@ -70,8 +72,7 @@ class Adam:
 
     def update(self, params, grads):
         if self.m is None:
-            self.m = {key: np.zeros_like(val) for key, val in params.items()}
-            self.v = {key: np.zeros_like(val) for key, val in params.items()}
+            self.m, self.v = zeros_like_each(params), zeros_like_each(params)
         self.iter += 1
         lr_t = self.lr * np.sqrt(1.0 - self.beta2 ** self.iter) / (1.0 - self.beta1 ** self.iter)
         for key in params.keys():
