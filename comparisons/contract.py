@@ -132,8 +132,13 @@ def construct(cls, values, seed):
         elif p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             raise NotMappable(f"cannot build {cls.__name__}: its constructor needs {name!r}, which the checker "
                               f"has no value for; check an instance instead")
-    with seeded_global_rng(seed):
-        return cls(**kwargs)
+    try:
+        with seeded_global_rng(seed):
+            return cls(**kwargs)
+    except Exception as err:  # noqa: BLE001  (a learner's constructor may raise anything)
+        shown = ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
+        raise NotMappable(f"cannot build {cls.__name__}({shown}): {type(err).__name__}: {err}; "
+                          f"check an instance instead") from err
 
 
 def working_copy(obj):
@@ -257,14 +262,14 @@ class BookNetwork:
         return {name: trace[name] for name in self.layers}, self.gradient(x, t)
 
 
-def network_structure(net, kind_of_layer=kind_of):
+def network_structure(net):
     """[(layer name, kind, LayerAdapter, {"W": params key, "b": params key} or {})] for a network
     with a `layers` dict, and the list of warnings about it (a layer not sharing its arrays
     with params); NotMappable for a layer or loss the checker has no Keras twin for."""
     structure, warnings, used = [], [], set()
     params = net.params
     for name, layer in net.layers.items():
-        kind, why = kind_of_layer(layer)
+        kind, why = kind_of(layer)
         if kind not in ("affine", *MIRRORS):
             raise NotMappable(f"layer {name!r} ({type(layer).__name__}): {why or f'a {kind} inside a network'}")
         adapter, keys = LayerAdapter(layer), {}
@@ -279,8 +284,8 @@ def network_structure(net, kind_of_layer=kind_of):
             keys[key] = shared
             used.add(shared)
         structure.append((name, kind, adapter, keys))
-    loss_name, loss_layer = loss_layer_of(net)
-    if loss_layer is None or kind_of_layer(loss_layer)[0] != "softmax_loss":
+    loss_layer = loss_layer_of(net)[1]
+    if loss_layer is None or kind_of(loss_layer)[0] != "softmax_loss":
         raise NotMappable("its loss layer (lastLayer or last_layer) is missing or not a SoftmaxWithLoss")
     return structure, warnings
 

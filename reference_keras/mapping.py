@@ -5,8 +5,6 @@ Both are created in an explicit float type: a Keras loss converts predictions to
 a float32 one silently rounds a float64 run. `train_step` and `loss_and_gradients` refuse such a
 mismatch.
 """
-import numpy as np
-
 from scratchnet import losses as sn_losses
 from scratchnet import optimizers as sn_optimizers
 from scratchnet.losses import MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
@@ -115,11 +113,11 @@ def scratchnet_loss(keras_loss_or_name):
     return cls(reduction)
 
 
-def keras_optimizer(sn_optimizer, model):
+def keras_optimizer(sn_optimizer, model=None, *, dtype=None):
     """A fresh Keras optimizer with `sn_optimizer`'s hyperparameters (its `config()`, whose names
-    are Keras's) for `model`: the Keras model it will train, its scratchnet twin, or just the
-    float type ('float32'/'float64') of the variables it will update. The learning-rate variable
-    takes that dtype; a float32 one would round a float64 run.
+    are Keras's) for `model`: the Keras model it will train, or its scratchnet twin; or, without a
+    model, for variables of float type `dtype`. The learning-rate variable takes the model's dtype
+    (or `dtype`); a float32 one would round a float64 run.
 
     For agreement beyond ~1e-7 in float64 the scratchnet side needs `float32_hyperparams=True`:
     Keras rounds some hyperparameters through float32 (see scratchnet.optimizers). A scratchnet
@@ -135,14 +133,14 @@ def keras_optimizer(sn_optimizer, model):
                          f"{sn_optimizer.iterations} steps; map a fresh one so both start from the same state")
     # Python floats and bools only: keras.optimizers.SGD(learning_rate=1) raises on an int.
     kwargs = {key: value if isinstance(value, bool) else float(value) for key, value in sn_optimizer.config().items()}
-    with floatx(_dtype_of(model)):
+    if (model is None) == (dtype is None):
+        raise TypeError("keras_optimizer: give the model to train or, without one, dtype=")
+    with floatx(_dtype_of(model) if model is not None else dtype):
         return cls(**kwargs)
 
 
 def _dtype_of(model):
-    """'float32'/'float64' of a Keras model (see autodiff.model_dtype), a scratchnet model, or a dtype."""
-    if isinstance(model, (str, np.dtype, type)):
-        return dtype_name(model)
+    """'float32'/'float64' of a Keras model (see autodiff.model_dtype) or a scratchnet model."""
     if isinstance(model, keras.Model):
         return model_dtype(model)
     if not hasattr(model, "dtype") or not hasattr(model, "params"):

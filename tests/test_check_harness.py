@@ -226,3 +226,70 @@ def test_diagnosis_engine_names_its_patterns():
     assert diagnose(theirs + 1, theirs, candidates={"the known mistake": theirs + 1}) == "the known mistake"
     shaped = compare("db", theirs.sum(axis=0, keepdims=True), theirs.sum(axis=0), 1e-12)
     assert "the right values in the wrong shape" in shaped.diagnosis and not shaped.passed
+
+
+def test_what_a_learners_code_raises_becomes_a_failed_check():
+    class HalfTypedAffine:
+        def __init__(self, W, b):
+            self.W, self.b = W, b
+
+        def forward(self, x):
+            return x @ self.W + self.b
+
+        def backward(self, dout):
+            raise NotImplementedError("TODO")
+
+    class BrokenNet:
+        def __init__(self, input_size, hidden_size, output_size):
+            raise RuntimeError("typo in __init__")
+
+        def loss(self, x, t):
+            return 0.0
+
+        def gradient(self, x, t):
+            return {}
+
+    layer = comparisons.check(HalfTypedAffine)
+    assert not layer.passed and layer.checks[0].passed  # forward is right
+    assert layer.checks[1].name == "backward (N=5, 4 -> 3)"
+    assert layer.checks[1].diagnosis == "backward raised NotImplementedError: TODO"
+    network = comparisons.check(BrokenNet)
+    assert network.not_checked.startswith("cannot build BrokenNet(input_size=6, hidden_size=5, output_size=3): "
+                                          "RuntimeError: typo in __init__")
+
+
+def test_a_multilayer_network_with_weight_decay_built_from_the_book_style_layers(book):
+    Affine, Relu, SoftmaxWithLoss = book["Affine"], book["Relu"], book["SoftmaxWithLoss"]
+
+    class MultiLayerNet:  # common/multi_layer_net.py's structure: hidden_size_list, last_layer, lambda
+        def __init__(self, input_size, hidden_size_list, output_size, weight_decay_lambda=0):
+            sizes = [input_size, *hidden_size_list, output_size]
+            self.weight_decay_lambda, self.params, self.layers = weight_decay_lambda, {}, {}
+            for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]), start=1):
+                self.params[f"W{i}"], self.params[f"b{i}"] = np.random.randn(n_in, n_out), np.zeros(n_out)
+                self.layers[f"Affine{i}"] = Affine(self.params[f"W{i}"], self.params[f"b{i}"])
+                if i < len(sizes) - 1:
+                    self.layers[f"Activation_function{i}"] = Relu()
+            self.last_layer = SoftmaxWithLoss()
+
+        def loss(self, x, t):
+            for layer in self.layers.values():
+                x = layer.forward(x)
+            decay = sum(0.5 * self.weight_decay_lambda * np.sum(W ** 2) for k, W in self.params.items() if k[0] == "W")
+            return self.last_layer.forward(x, t) + decay
+
+        def gradient(self, x, t):
+            self.loss(x, t)
+            dout = self.last_layer.backward(1)
+            for layer in reversed(self.layers.values()):
+                dout = layer.backward(dout)
+            lam, n = self.weight_decay_lambda, len(self.params) // 2
+            return {**{f"W{i}": self.layers[f"Affine{i}"].dW + lam * self.params[f"W{i}"] for i in range(1, n + 1)},
+                    **{f"b{i}": self.layers[f"Affine{i}"].db for i in range(1, n + 1)}}
+
+    result = comparisons.check(MultiLayerNet)
+    assert result.passed, result.table()
+    assert [c.name for c in result.checks if c.name.startswith("forward")] == [
+        "forward Affine1", "forward Activation_function1", "forward Affine2", "forward Activation_function2",
+        "forward Affine3"]  # hidden_size_list [5, 4]
+    assert result.checks[5].name == "loss" and result.checks[5].value < 1e-5  # includes 0.5 * 0.5 * sum(W**2)

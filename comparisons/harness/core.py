@@ -5,9 +5,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import contract
+from ..checks import Check
 from ..contract import NotMappable
 from . import layers, networks, optimizers
-from .common import Draws
+from .common import INF, Draws, LearnerFailure, failure
 
 KIND_WORDS = {"affine": "affine layer", "relu": "ReLU layer", "sigmoid": "sigmoid layer", "tanh": "tanh layer",
               "identity": "identity layer", "softmax_loss": "softmax cross-entropy loss layer", "loss": "loss layer",
@@ -77,6 +78,10 @@ def check(obj, x=None, t=None, dtype="float64", seed=0):
             CHECKERS[kind](obj, result, Draws(seed, dtype), x, t)
     except NotMappable as err:
         result.not_checked = str(err)
+    except LearnerFailure as err:
+        result.checks.append(failure(err, None, 0.0))
+    except Exception as err:  # noqa: BLE001  (a learner's object misbehaving where no check expected it)
+        result.checks.append(Check("checking", INF, 0.0, False, f"raised {type(err).__name__}: {err}"))
     seen = set(result.diagnosis)
     for c in result.failed:
         line = f"{c.name}: {c.diagnosis or f'off by {c.value:.3g} (tolerance {c.tolerance:g})'}"

@@ -47,7 +47,7 @@ def check_optimizer(obj, result, draws, x, t):
 
 
 def _keras_steps(sn_optimizer, dtype, start, grads):
-    return reference_keras.optimizer_steps(reference_keras.keras_optimizer(sn_optimizer, dtype), start, grads)
+    return reference_keras.optimizer_steps(reference_keras.keras_optimizer(sn_optimizer, dtype=dtype), start, grads)
 
 
 def _scratchnet_reference(obj, result, draws, start, grads):
