@@ -41,6 +41,9 @@ def test_the_diagnoses_carry_the_numbers_that_identify_the_mistakes(findings):
     square_only = findings["UntransposedWAffine"].result
     assert any("raised ValueError" in c.diagnosis for c in square_only.failed)  # 4 -> 3: a shape error
     assert any("W used without its transpose" in c.diagnosis for c in square_only.failed)  # square: silent
+    in_a_network = findings["InputSigmoidNet"].result.diagnosis
+    assert any(line.startswith("Activation_function1 (InputSigmoid) checked on its own: dx") and
+               "uses the input x where it needs the output" in line for line in in_a_network)
     adam = findings["NoBiasCorrectionAdam"].result
     assert adam.failed[0].name == "step 1: w - w0 (W1, b1)"
     forward_difference = findings["ForwardDifferenceNet"].result

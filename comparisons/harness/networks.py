@@ -44,9 +44,22 @@ def check_network(obj, result, draws, x, t):
                                     loss_tolerance=tolerance(draws.dtype, "book_log_loss"))
     result.checks.extend(checks)
     result.diagnosis.extend(diagnosis)
+    if structure and not all(c.passed for c in checks):
+        _layers_alone(structure, result, draws.dtype)
     if model.missing_gradients:
         result.warnings.append(f"WARNING: gradient() returned no entry for {', '.join(model.missing_gradients)}")
     _numerical_gradient_diagnosis(model, result, x, t)
+
+
+def _layers_alone(structure, result, dtype):
+    """Each of the network's layers checked on its own: the first that fails names the mistake."""
+    from .core import check  # core imports this module
+    for name, _, adapter, _ in structure:
+        alone = check(adapter.layer, dtype=dtype)
+        if alone.diagnosis:
+            result.diagnosis.append(f"{name} ({type(adapter.layer).__name__}) checked on its own: "
+                                    f"{alone.diagnosis[0]}")
+            return
 
 
 def _redraw(params, draws):
