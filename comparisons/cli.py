@@ -1,6 +1,8 @@
-"""`python -m comparisons COMMAND [options]`: one subcommand per scenario, `all`, and `speed`.
+"""`python -m comparisons COMMAND [options]`: one subcommand per scenario, `all`, `speed`,
+`check FILE.py` (a learner's own classes against Keras) and `bugzoo`.
 
-Exit status: 0 every check passed, 1 a check failed, 2 bad usage or missing data.
+Exit status: 0 every check passed, 1 a check failed, 2 bad usage, missing data, or (check) a
+file that does not import.
 """
 import argparse
 import sys
@@ -62,6 +64,17 @@ def parser():
     s = sub.add_parser("speed", help="the training-step benchmark", description=speed.__doc__.split("\n\n")[0])
     speed.add_arguments(s)
     s.add_argument("--out", default="reports", help="output folder (default: reports/)")
+    s = sub.add_parser("check", help="check the layers, networks and optimizers in a Python file against Keras",
+                       description="Import FILE.py (from its own folder, leaving nothing behind) and check every "
+                                   "class it recognises, in the deep-learning-from-scratch book's contract or "
+                                   "scratchnet's, against Keras on seeded inputs.")
+    s.add_argument("file", metavar="FILE.py")
+    s.add_argument("--dtype", choices=DTYPES, default="float64", help="the tier to check in (default: float64)")
+    s.add_argument("--out", help="also write FILE.md, the report as Markdown, into this folder")
+    s = sub.add_parser("bugzoo", help="run the catalogue of classic mistakes through check",
+                       description="Run every entry of the bug zoo (comparisons/bugzoo.py) through check and "
+                                   "show that it is flagged and what the diagnosis says.")
+    s.add_argument("--out", help="also write bugzoo.md into this folder")
     return p
 
 
@@ -129,6 +142,58 @@ def _speed(args):
     return 0
 
 
+def _check_file(args):
+    from . import learner_file
+    try:
+        classes = learner_file.load_classes(args.file)
+    except FileNotFoundError as err:
+        return _usage_error(err)
+    except learner_file.FileDoesNotImport as err:
+        return _usage_error(f"{args.file} does not import: {err}")
+    if not classes:
+        return _usage_error(f"{args.file} defines no classes to check")
+    from . import harness, report  # Keras loads here, after the file has imported
+    results = [harness.check(cls, dtype=args.dtype) for cls in classes]
+    for result in results:
+        print(report.check_result_text(result) + "\n")
+    checked = [r for r in results if not r.not_checked]
+    failed = [r.name for r in checked if not r.passed]
+    summary = (f"{args.file}: {len(checked) - len(failed)} of {len(checked)} checked classes match Keras "
+               f"({args.dtype}); {len(results) - len(checked)} not checked"
+               + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+    print(summary)
+    if args.out:
+        from pathlib import Path
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        page = out / f"{Path(args.file).stem}.md"
+        page.write_text(report.check_markdown(results, f"{Path(args.file).name} against Keras", summary))
+        print(f"wrote {page}")
+    return 1 if failed else 0
+
+
+def _bugzoo(args):
+    from tabulate import tabulate
+
+    from . import bugzoo, report
+    findings = bugzoo.run()
+    print(tabulate(bugzoo.rows(findings, width=100), bugzoo.HEADERS, tablefmt="simple"))
+    caught = sum(f.caught for f in findings)
+    summary = f"bugzoo: {caught} of {len(findings)} mistakes flagged with their cause named"
+    print(summary)
+    if args.out:
+        from pathlib import Path
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        table = report.markdown_table(bugzoo.rows(findings), bugzoo.HEADERS)
+        details = report.check_markdown([f.result for f in findings], "Every entry in detail",
+                                        "Each entry's checks, as `check` reports them.")
+        details = "#" + details.replace("\n## ", "\n### ")  # one level below the page's title
+        (out / "bugzoo.md").write_text(f"# The bug zoo\n\n{summary}.\n\n{table}\n\n{details}")
+        print(f"wrote {out / 'bugzoo.md'}")
+    return 0 if caught == len(findings) else 1
+
+
 def _usage_error(err):
     print(f"python -m comparisons: error: {err}", file=sys.stderr)
     return 2
@@ -140,7 +205,7 @@ def main(argv=None):
     args.argv = argv
     from scratchnet.datasets import DatasetError
     try:
-        return _speed(args) if args.command == "speed" else _scenarios(args)
+        return {"speed": _speed, "check": _check_file, "bugzoo": _bugzoo}.get(args.command, _scenarios)(args)
     except DatasetError as err:  # its message says how to provision the data
         print(f"error: {err}", file=sys.stderr)
         return 2

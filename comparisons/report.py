@@ -203,3 +203,42 @@ def write_speed(record, out_dir, command):
     (out_dir / "speed.json").write_text(json.dumps(record, indent=1))
     (out_dir / "speed.md").write_text(speed_markdown(record, command))
     return [out_dir / "speed.json", out_dir / "speed.md"]
+
+
+# -- checks of a learner's code (comparisons.harness) -----------------------------------------------
+def markdown_table(rows, headers):
+    """A GitHub table; a "|" inside a cell is escaped so that it does not end the cell."""
+    return tabulate([[str(cell).replace("|", "\\|") for cell in row] for row in rows], headers, tablefmt="github")
+
+
+def check_result_lines(result):
+    """The title, the table of checks, and the diagnosis, warning and note lines of a CheckResult."""
+    lines = [f"== {result.title()} =="]
+    if result.checks:
+        lines.append(tabulate(check_rows(result), CHECK_HEADERS, tablefmt="simple"))
+    lines += [f"diagnosis: {result.name}: {line}" for line in result.diagnosis]
+    lines += [f"{result.name}: {line}" for line in result.warnings]
+    lines += [f"note: {line}" for line in result.notes]
+    return lines
+
+
+def check_result_text(result):
+    return "\n".join(check_result_lines(result))
+
+
+def check_markdown(results, title, intro=None):
+    """One Markdown page for the CheckResults of a file (or the bug zoo)."""
+    passed = sum(r.passed for r in results)
+    skipped = [r for r in results if r.not_checked]
+    summary = intro or (f"{passed} of {len(results) - len(skipped)} checked classes match Keras"
+                        f"{f'; {len(skipped)} not checked' if skipped else ''}.")
+    lines = [f"# {title}", "", summary, ""]
+    for result in results:
+        lines += [f"## {result.title()}", ""]
+        if result.checks:
+            lines += [markdown_table(check_rows(result), CHECK_HEADERS), ""]
+        lines += [f"- diagnosis: {d}" for d in result.diagnosis]
+        lines += [f"- {w}" for w in result.warnings]
+        lines += [f"- note: {n}" for n in result.notes]
+        lines.append("")
+    return "\n".join(lines)

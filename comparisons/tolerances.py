@@ -25,7 +25,25 @@ float64 tier's job.
 The numerical-gradient check compares float64 backprop with central differences (h = 1e-5):
 truncation error ~h^2 and cancellation error ~eps/h put the quotient within ~1e-8 relative of
 the true derivative, so 1e-6 flags any real mistake and no round-off.
+
+Learners' code (`python -m comparisons check`, comparisons.harness):
+- book_log_loss: the book's cross_entropy_error takes log(y + 1e-7), Keras's exact log-softmax
+  (from_logits) takes log(y), and Keras on probabilities clips y to [1e-7, 1 - 1e-7]. Per sample
+  -log(p + 1e-7) differs from -log(p) by log(1 + 1e-7/p) <= 1e-7/p, from the clipped form by the
+  same at moderate p, by 2e-7 at p = 1, and not at all at p = 0 (both give -log(1e-7) = 16.118).
+  The check draws logits whose target probabilities are at least BOOK_LOSS_MIN_PROBABILITY =
+  0.05 wherever they are not 0 or 1, so the gap is at most 2e-6 of a loss of order 1 (measured
+  on the book's formula: see the note the check prints); 1e-5 relative leaves room and is far
+  below any loss mistake (a missing mean, the wrong axis, log(0), NaN). float32 adds its own
+  1e-5. A loss computed from logits (scratchnet's, Keras's) meets it with ~1e-16 to spare.
+- optimizer_step: an optimizer's total displacement after each step (w_k - w_0), relative to its
+  largest entry, against Keras (or the book's own equation where Keras's differs). float64
+  follows the same operations up to order: a few ulps. In float32 each new weight is rounded to
+  6e-8 of |w|, a few 1e-6 of a displacement of 1e-2 |w|; 1e-4 leaves room.
 """
+
+BOOK_LOG_DELTA = 1e-7  # the delta inside the book's log(y + delta)
+BOOK_LOSS_MIN_PROBABILITY = 0.05  # the smallest moderate target probability the check draws
 
 TOLERANCES = {
     "float64": {
@@ -37,6 +55,8 @@ TOLERANCES = {
         "trajectory_weights": 1e-12,
         "final_loss": 1e-12,
         "accuracy": 0.0,
+        "book_log_loss": 1e-5,
+        "optimizer_step": 1e-12,
     },
     "float32": {
         "forward": 1e-5,
@@ -47,6 +67,8 @@ TOLERANCES = {
         "trajectory_weights": 0.25,
         "final_loss": 5e-3,
         "accuracy": 5e-3,
+        "book_log_loss": 2e-5,
+        "optimizer_step": 1e-4,
     },
 }
 

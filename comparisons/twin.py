@@ -29,8 +29,14 @@ def numerical_checks(model, x, t, grads, dtype, n_samples, seed, keys=None, when
     return checks
 
 
-def twin_checks(model, keras_model, x, t, *, numerical_samples=6, seed=0):
-    """(checks, diagnosis lines) for one batch at the models' current weights."""
+def twin_checks(model, keras_model, x, t, *, numerical_samples=6, seed=0, loss_tolerance=None):
+    """(checks, diagnosis lines) for one batch at the models' current weights.
+
+    `model` is a scratchnet Sequential or anything with its interface (dtype, params, forward_trace,
+    loss, gradient, backward_trace; and astype when numerical_samples > 0): the check harness
+    passes its adapter for networks in the book's style. `loss_tolerance` replaces the tolerance
+    table's loss entry (for a loss that follows another stated convention). A `weight_decay`
+    attribute (the book's lambda) lets the diagnosis name an L2 term."""
     dtype, n = str(model.dtype), x.shape[0]
     checks, diagnosis = [], []
     theirs = reference_keras.forward_trace(keras_model, x)
@@ -41,13 +47,17 @@ def twin_checks(model, keras_model, x, t, *, numerical_samples=6, seed=0):
         diagnosis.append(f"first divergence: {first.name}: {first.diagnosis}")
 
     keras_loss, keras_grads = reference_keras.loss_and_gradients(keras_model, None, x, t)
-    checks.append(scalar_check("loss", model.loss(x, t), keras_loss, tolerance(dtype, "loss")))
+    loss_tol = tolerance(dtype, "loss") if loss_tolerance is None else loss_tolerance
+    checks.append(scalar_check("loss", model.loss(x, t), keras_loss, loss_tol))
     if not checks[-1].passed and first is None:
         diagnosis.append(f"first divergence: loss: {checks[-1].diagnosis}")
     grads = model.gradient(x, t)
+    decay = getattr(model, "weight_decay", None)
     grad_checks = [compare(f"gradient {key} (Keras autodiff)", grads[key], keras_grads[key],
-                           tolerance(dtype, "gradient"), n) for key in model.params]
-    grad_checks.extend(numerical_checks(model, x, t, grads, dtype, numerical_samples, seed))
+                           tolerance(dtype, "gradient"), n, weights=param, weight_decay=decay)
+                   for key, param in model.params.items()]
+    if numerical_samples:
+        grad_checks.extend(numerical_checks(model, x, t, grads, dtype, numerical_samples, seed))
     checks.extend(grad_checks)
     if first is None and any(not c.passed for c in grad_checks):
         diagnosis.extend(backward_divergence(model, keras_model, x, t, grad_checks))
@@ -60,7 +70,7 @@ def backward_divergence(model, keras_model, x, t, grad_checks):
     theirs, _ = reference_keras.backward_trace(keras_model, x, t)
     tol = tolerance(str(model.dtype), "gradient")
     names = list(ours)
-    lines = []
+    lines = [] if names else ["the model exposes no layers, so no layer-by-layer backward trace"]
     for i in range(len(names) - 1, -1, -1):
         check = compare(f"dL/d(output of {names[i]})", ours[names[i]], theirs[names[i]], tol, x.shape[0])
         if not check.passed:
@@ -69,7 +79,8 @@ def backward_divergence(model, keras_model, x, t, grad_checks):
                          f"output (from {upstream}'s backward): {check.diagnosis}")
             break
     else:
-        lines.append("every layer's output gradient matches; the difference is in a parameter gradient")
+        if names:
+            lines.append("every layer's output gradient matches; the difference is in a parameter gradient")
     autodiff_failures = [c for c in grad_checks if not c.passed and "autodiff" in c.name]
     first_param = autodiff_failures[-1] if autodiff_failures else next(c for c in grad_checks if not c.passed)
     lines.append(f"first differing parameter gradient (nearest the loss): {first_param.name}: "

@@ -193,3 +193,45 @@ def evaluate(keras_model, x, t, loss=None, batch_size=10_000):
         correct, units = correct + batch_correct, units + batch_units
     penalty = sum(float(keras.ops.sum(extra)) for extra in keras_model.losses)
     return total / x.shape[0] + penalty, correct / units
+
+
+def layer_vjp(keras_layer, x, dout):
+    """(output, dL/dx, [dL/dw for each of the layer's weights]) of one Keras layer at input `x`
+    with upstream gradient `dout`, by tf.GradientTape: the vector-Jacobian products a layer's
+    `backward(dout)` computes. `x` and `dout` must have the layer's dtype."""
+    x = tf.convert_to_tensor(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = keras_layer(x)
+    grads = tape.gradient(y, [x, *keras_layer.weights], output_gradients=tf.convert_to_tensor(dout))
+    return np.array(y), np.array(grads[0]), [np.array(g) for g in grads[1:]]
+
+
+def loss_vjp(keras_loss, y_pred, t):
+    """(loss value, dLoss/dy_pred) of a Keras loss on plain numbers `y_pred` (logits for a
+    from_logits loss, probabilities otherwise: a NumPy array carries no `_keras_logits`, so a
+    probability loss really clips these numbers), targets `t` labels or one-hot rows."""
+    y_pred = tf.convert_to_tensor(y_pred)
+    with tf.GradientTape() as tape:
+        tape.watch(y_pred)
+        value = keras_loss(t, y_pred)
+    return float(value), np.array(tape.gradient(value, y_pred))
+
+
+def optimizer_steps(optimizer, params, grads_per_step):
+    """Apply a Keras optimizer (see keras_optimizer) eagerly to Keras variables starting at
+    `params` ({name: array}), one step per entry of `grads_per_step` (dicts keyed like params);
+    returns the variables' values after each step ({name: array} per step)."""
+    names = list(params)
+    variables = [keras.Variable(np.array(params[name]), dtype=params[name].dtype, name=name) for name in names]
+    optimizer.build(variables)
+    trajectory = []
+    for grads in grads_per_step:
+        optimizer.apply([tf.convert_to_tensor(grads[name]) for name in names], variables)
+        trajectory.append({name: np.array(v.numpy()) for name, v in zip(names, variables)})
+    return trajectory
+
+
+def softmax(x):
+    """Keras's softmax over the last axis of `x`, as plain numbers."""
+    return np.array(keras.activations.softmax(tf.convert_to_tensor(x), axis=-1))

@@ -51,9 +51,45 @@ def _keras_activation(layer, dtype):
 TO_KERAS = {Affine: _keras_dense, **{cls: _keras_activation for cls in _ACTIVATION_OF}}
 
 
-def to_keras(model, softmax_output=False):
+@keras.saving.register_keras_serializable(package="reference_keras")
+class ExactL2(keras.regularizers.Regularizer):
+    """l2 * sum(W**2) with the factor converted straight to the weight's dtype. Keras's own L2
+    casts the Python float through float32 first (see the module docstring), which is Keras's
+    behaviour to mirror for a Keras user's model, but not the exact penalty a NumPy model states."""
+
+    def __init__(self, l2):
+        self.l2 = float(l2)
+
+    def __call__(self, x):
+        factor = np.asarray(self.l2, dtype=dtype_name(x.dtype))
+        return keras.ops.multiply(factor, keras.ops.sum(keras.ops.square(x)))
+
+    def get_config(self):
+        return {"l2": self.l2}
+
+
+def keras_layer(layer, dtype=None):
+    """The built Keras layer computing what the scratchnet `layer` computes, with copies of its
+    weights, in `dtype` (default: the layer's parameters' dtype; float64 for a parameterless one)."""
+    if type(layer) not in TO_KERAS:
+        raise UnsupportedLayerError(f"keras_layer: {type(layer).__name__} has no exact Keras equivalent; "
+                                    f"supported: {', '.join(cls.__name__ for cls in TO_KERAS)}")
+    weights = [layer.params[key] for key in layer.param_keys]
+    dtype = dtype_name(dtype if dtype is not None else (weights[0].dtype if weights else "float64"))
+    with floatx(dtype):
+        keras_layer_ = TO_KERAS[type(layer)](layer, dtype)
+        if weights:
+            keras_layer_.build((None, *layer.input_shape))
+            keras_layer_.set_weights(weights)
+    return keras_layer_
+
+
+def to_keras(model, softmax_output=False, exact_l2=False):
     """The keras.Sequential computing the same function as scratchnet `model`, in its dtype,
     with identical weights and the matching Keras loss as `.scratchnet_loss`.
+
+    exact_l2=True gives each Dense with an L2 factor the penalty `ExactL2` (the factor in the
+    model's dtype) instead of Keras's `L2` (the factor rounded through float32).
 
     softmax_output=False: the model outputs logits and the loss takes logits (from_logits=True).
     softmax_output=True: the loss's output activation (softmax for SoftmaxCrossEntropy, sigmoid
@@ -80,6 +116,10 @@ def to_keras(model, softmax_output=False):
             layers.append(keras.layers.Activation(name, name=f"output_{name}", dtype=dtype))
         keras_model = keras.Sequential(layers, name="from_scratchnet")
         keras_model.set_weights(model.get_weights())
+        if exact_l2:
+            for layer in model.layers:
+                if getattr(layer, "l2", 0.0):
+                    keras_model.get_layer(layer.name).kernel.regularizer = ExactL2(layer.l2)
         keras_model.scratchnet_loss = keras_loss(loss, None, from_logits=not softmax_output, dtype=dtype)
         keras_model.scratchnet_dtype = dtype
         keras_model.scratchnet_weight_names = list(model.params)

@@ -113,10 +113,11 @@ def scratchnet_loss(keras_loss_or_name):
     return cls(reduction)
 
 
-def keras_optimizer(sn_optimizer, model):
+def keras_optimizer(sn_optimizer, model=None, *, dtype=None):
     """A fresh Keras optimizer with `sn_optimizer`'s hyperparameters (its `config()`, whose names
-    are Keras's) for `model`: the Keras model it will train, or its scratchnet twin. The
-    learning-rate variable takes the model's dtype; a float32 one would round a float64 run.
+    are Keras's) for `model`: the Keras model it will train, or its scratchnet twin; or, without a
+    model, for variables of float type `dtype`. The learning-rate variable takes the model's dtype
+    (or `dtype`); a float32 one would round a float64 run.
 
     For agreement beyond ~1e-7 in float64 the scratchnet side needs `float32_hyperparams=True`:
     Keras rounds some hyperparameters through float32 (see scratchnet.optimizers). A scratchnet
@@ -132,7 +133,9 @@ def keras_optimizer(sn_optimizer, model):
                          f"{sn_optimizer.iterations} steps; map a fresh one so both start from the same state")
     # Python floats and bools only: keras.optimizers.SGD(learning_rate=1) raises on an int.
     kwargs = {key: value if isinstance(value, bool) else float(value) for key, value in sn_optimizer.config().items()}
-    with floatx(_dtype_of(model)):
+    if (model is None) == (dtype is None):
+        raise TypeError("keras_optimizer: give the model to train or, without one, dtype=")
+    with floatx(_dtype_of(model) if model is not None else dtype):
         return cls(**kwargs)
 
 

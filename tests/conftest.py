@@ -13,6 +13,17 @@ os.environ.setdefault("MPLCONFIGDIR", os.path.join(_scratch_home, "matplotlib"))
 os.environ.setdefault("KERAS_HOME", os.path.join(_scratch_home, "keras"))
 
 
+def pytest_configure(config):
+    """The `assert_matches_keras` fixture comes from the project's pytest plugin, which the
+    `pytest11` entry point loads wherever scratchnet is installed. Register it here only when it
+    is not loaded already (an install older than the entry point): listing it in `pytest_plugins`
+    as well would register the module twice, which pluggy refuses ("Plugin already registered
+    under a different name")."""
+    from comparisons import pytest_plugin
+    if not config.pluginmanager.is_registered(pytest_plugin):
+        config.pluginmanager.register(pytest_plugin, "scratchnet")
+
+
 @pytest.fixture(scope="session")
 def mnist_sample():
     """The first 5,000 MNIST training images (float64, flattened) and their integer labels."""

@@ -494,3 +494,15 @@ def test_floatx_also_sets_keras_cached_default_dtype_policy():
         assert keras.layers.Dense(2).dtype_policy.name == "float64"
         assert keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]).weights[0].dtype == "float64"
     assert keras.layers.Dense(2).dtype_policy.name == "float32"
+
+
+def test_exact_l2_keeps_the_factor_that_keras_l2_rounds_through_float32():
+    model = scratchnet.mlp([4, 3], activation="relu", loss="softmax_cross_entropy", weight_init="he_normal",
+                           dtype=np.float64, l2=0.05)  # 0.05 is not a float32 number
+    x, t = np.random.default_rng(0).normal(size=(6, 4)), np.array([0, 1, 2, 0, 1, 2])
+    ours, our_grads = model.loss(x, t), model.gradient(x, t)
+    rounded = rk.loss_and_gradients(rk.to_keras(model), None, x, t)[0]
+    exact, grads = rk.loss_and_gradients(rk.to_keras(model, exact_l2=True), None, x, t)
+    assert abs(exact - ours) <= 1e-15 * abs(ours)
+    assert abs(rounded - ours) > 1e-11 * abs(ours)  # float32(0.05) - 0.05 = 7.5e-10 of the penalty
+    assert np.max(np.abs(grads["W1"] - our_grads["W1"])) <= 1e-15 * np.max(np.abs(our_grads["W1"]))

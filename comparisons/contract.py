@@ -1,0 +1,315 @@
+"""The deep-learning-from-scratch book's contract, found in a learner's objects: what kind of
+thing a class is (by the book's names and methods), how to build one with the book's
+constructor signature, and adapters giving the check harness one interface over book-style and
+scratchnet objects.
+
+- Layers: `forward(x)` and `backward(dout)` returning dx; parameters as attributes `W`, `b` and
+  their gradients `dW`, `db` after backward (scratchnet's: the `params` / `grads` dicts).
+  SoftmaxWithLoss: `forward(x, t)` with one-hot or label targets, `backward(dout=1)`.
+- Networks: `params` (W1, b1, ...), `loss(x, t)`, `gradient(x, t)`, and where present an ordered
+  `layers` dict and `lastLayer` (ch05) or `last_layer` (ch06/07); `weight_decay_lambda` for the
+  penalty 0.5 * lambda * sum(W**2) over the weights.
+- Optimizers: `update(params, grads)` in place (see book_optimizers).
+"""
+import contextlib
+import copy
+import inspect
+
+import numpy as np
+
+import scratchnet
+from scratchnet import layers as sn_layers
+from scratchnet import losses as sn_losses
+from scratchnet import optimizers as sn_optimizers
+
+
+class NotMappable(Exception):
+    """A recognised object the checker cannot map to Keras; the message says why."""
+
+
+def _plain(name):
+    return name.lower().replace("_", "")
+
+
+# The book's class names (lower case, no underscores) -> kind.
+BOOK_KINDS = {"affine": "affine", "relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh",
+              "softmaxwithloss": "softmax_loss", "softmaxcrossentropy": "softmax_loss"}
+BOOK_OPTIMIZERS = {name: name for name in ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")}
+# A class is named like the book's (Affine) or ends with it (MyAffine, BookRelu), unless what comes
+# before it makes it another function (LeakyRelu, HardTanh, LogSigmoid).
+NOT_THE_BOOKS = ("leaky", "p", "hard", "log", "clipped", "shifted", "scaled")
+SCRATCHNET_KINDS = {sn_layers.Affine: "affine", sn_layers.ReLU: "relu", sn_layers.Sigmoid: "sigmoid",
+                    sn_layers.Tanh: "tanh", sn_layers.Identity: "identity",
+                    sn_losses.SoftmaxCrossEntropy: "softmax_loss", sn_losses.Loss: "loss",
+                    sn_optimizers.Optimizer: "optimizer", scratchnet.Sequential: "network"}
+# kind -> the scratchnet layer class computing the same function (the bridge to reference_keras).
+MIRRORS = {"relu": sn_layers.ReLU, "sigmoid": sn_layers.Sigmoid, "tanh": sn_layers.Tanh,
+           "identity": sn_layers.Identity}
+# Why the book's other layers have no Keras twin here.
+UNMAPPED = {
+    "dropout": "the book's Dropout is not inverted (it scales by 1 - ratio at test time) and draws its "
+               "mask from NumPy's global RNG; Keras's is inverted and draws its own, so there is no exact twin",
+    "batchnormalization": "not mapped: the book's BatchNormalization normalises every (c, h, w) position of "
+                          "an image separately and starts its running variance at 0; Keras's works per "
+                          "channel and starts at 1",
+    "convolution": "not mapped yet: NCHW data with (FN, C, FH, FW) kernels, Keras's Conv2D is NHWC",
+    "pooling": "not mapped yet: the book's Pooling defaults to stride 1, Keras's to the pool size",
+}
+
+
+# kind -> (method, how many arguments it takes besides self, as the book writes it)
+SIGNATURES = {"affine": ("__init__", 2, "Affine(W, b)"), "softmax_loss": ("forward", 2, "forward(x, t)"),
+              **{kind: ("forward", 1, "forward(x)") for kind in ("relu", "sigmoid", "tanh")}}
+
+
+def _takes(function, n):
+    """Whether `function` (as found on the class, self included) accepts n arguments after self."""
+    try:
+        inspect.signature(function).bind(*([None] * (n + 1)))
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def book_name(name, table):
+    """The entry of `table` (book names, lower case) that a class name stands for, or None."""
+    plain = _plain(name)
+    for book in sorted(table, key=len, reverse=True):
+        if plain == book or (plain.endswith(book) and plain[:-len(book)] not in NOT_THE_BOOKS):
+            return table[book]
+    return None
+
+
+def kind_of(obj):
+    """(kind, None) for an object or class the checker recognises, else (None, why not)."""
+    cls = obj if isinstance(obj, type) else type(obj)
+    for base, kind in SCRATCHNET_KINDS.items():
+        if issubclass(cls, base):
+            return kind, None
+
+    def has(*methods):
+        return all(callable(getattr(cls, method, None)) for method in methods)
+
+    if has("forward", "backward"):
+        kind = book_name(cls.__name__, BOOK_KINDS)
+        if kind:
+            method, n, book = SIGNATURES[kind]
+            if not _takes(getattr(cls, method), n):
+                return None, f"named like the book's layer, but it cannot be called as {book}"
+            return kind, None
+        unmapped = book_name(cls.__name__, UNMAPPED)
+        return None, unmapped or ("a layer (forward/backward) whose name is not one the checker maps to Keras "
+                                  "(Affine, Relu/ReLU, Sigmoid, Tanh, SoftmaxWithLoss/SoftmaxCrossEntropy)")
+    if has("update"):
+        if book_name(cls.__name__, BOOK_OPTIMIZERS):
+            return "optimizer", None
+        return None, "an optimizer (update) whose name is not one of the book's (SGD, Momentum, Nesterov, " \
+                     "AdaGrad, RMSprop, Adam)"
+    if has("loss", "gradient"):
+        return "network", None
+    return None, "not a layer (forward/backward), a network (params, loss, gradient) or an optimizer (update)"
+
+
+@contextlib.contextmanager
+def seeded_global_rng(seed):
+    """NumPy's global RNG seeded for a block (the book's constructors draw from it), and put back
+    as it was afterwards."""
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
+def construct(cls, values, seed):
+    """cls(**values) for the constructor parameters named in `values` (the rest keep their
+    defaults); NotMappable when a required parameter has no value here."""
+    kwargs = {}
+    for name, p in inspect.signature(cls).parameters.items():
+        if name in values:
+            kwargs[name] = values[name]
+        elif p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            raise NotMappable(f"cannot build {cls.__name__}: its constructor needs {name!r}, which the checker "
+                              f"has no value for; check an instance instead")
+    try:
+        with seeded_global_rng(seed):
+            return cls(**kwargs)
+    except Exception as err:  # noqa: BLE001  (a learner's constructor may raise anything)
+        shown = ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
+        raise NotMappable(f"cannot build {cls.__name__}({shown}): {type(err).__name__}: {err}; "
+                          f"check an instance instead") from err
+
+
+def working_copy(obj):
+    """A deep copy to run the checks on (arrays shared inside the object stay shared in the
+    copy), so the caller's object keeps its state; the object itself if it cannot be copied."""
+    try:
+        return copy.deepcopy(obj)
+    except Exception:  # noqa: BLE001  (a learner's object may hold anything)
+        return obj
+
+
+class LayerAdapter:
+    """One interface over a book-style layer (attributes W, b, dW, db) and a scratchnet layer
+    (params and grads dicts)."""
+
+    def __init__(self, layer):
+        self.layer = layer
+        self.book_style = hasattr(layer, "W") and not isinstance(layer, sn_layers.Layer)
+
+    def weights(self):
+        if self.book_style:
+            return {"W": self.layer.W, "b": self.layer.b}
+        params = getattr(self.layer, "params", None)
+        return {key: params[key] for key in ("W", "b")} if isinstance(params, dict) and "W" in params else {}
+
+    def set_weight(self, key, value):
+        if self.book_style:
+            setattr(self.layer, key, value)
+        else:
+            self.layer.params[key] = value
+
+    def weight_gradients(self):
+        """{"W": dW, "b": db} as the layer left them after backward (None where missing)."""
+        if self.book_style:
+            return {"W": getattr(self.layer, "dW", None), "b": getattr(self.layer, "db", None)}
+        grads = getattr(self.layer, "grads", None) or {}
+        return {key: grads.get(key) for key in ("W", "b")}
+
+    def as_dtype(self, dtype):
+        """A working copy of the layer whose weights are in `dtype`."""
+        if isinstance(self.layer, sn_layers.Layer):
+            return LayerAdapter(self.layer.astype(dtype) if self.layer.params else working_copy(self.layer))
+        twin = LayerAdapter(working_copy(self.layer))
+        for key, value in twin.weights().items():
+            twin.set_weight(key, np.asarray(value).astype(dtype))
+        return twin
+
+    def mirror(self, kind):
+        """The scratchnet layer computing what this layer should compute (copies of its weights)."""
+        if kind == "affine":
+            weights = self.weights()
+            return sn_layers.Affine(np.array(weights["W"]), np.array(weights["b"]))
+        return MIRRORS[kind]()
+
+
+# -- networks ------------------------------------------------------------------------------------
+BOOK_NETWORK_SIZES = {"input_size": 6, "hidden_size": 5, "hidden_size_list": [5, 4], "output_size": 3}
+BOOK_WEIGHT_DECAY = 0.5  # passed to a constructor's weight_decay_lambda: exercises the L2 code
+
+
+def loss_layer_of(net):
+    for name in ("lastLayer", "last_layer"):
+        if hasattr(net, name):
+            return name, getattr(net, name)
+    return None, None
+
+
+class BookNetwork:
+    """A network in the book's style seen through the interface of scratchnet.Sequential that
+    comparisons.twin.twin_checks uses (dtype, params, forward_trace, loss, gradient,
+    backward_trace), plus `weight_decay` (lambda) for the diagnosis and `loss_calls` (how many
+    times the last gradient() evaluated the loss: many means a numerical gradient)."""
+
+    def __init__(self, net, dtype):
+        self.net, self.dtype = net, np.dtype(dtype)
+        self.params = net.params
+        self.weight_decay = float(getattr(net, "weight_decay_lambda", 0.0) or 0.0)
+        layers = getattr(net, "layers", None)
+        self.layers = dict(layers) if isinstance(layers, dict) else {}
+        self.loss_calls = 0
+        self.missing_gradients = []
+
+    def forward_trace(self, x):
+        outputs = {}
+        for name, layer in self.layers.items():
+            x = layer.forward(x)
+            outputs[name] = np.array(x, copy=True)  # a later layer may write into it
+        return outputs
+
+    def loss(self, x, t):
+        return float(self.net.loss(x, t))
+
+    def gradient(self, x, t):
+        calls = [0]
+        method, own = self.net.loss, self.net.__dict__.get("loss")
+
+        def counting_loss(*args, **kwargs):
+            calls[0] += 1
+            return method(*args, **kwargs)
+
+        self.net.loss = counting_loss  # shadows the method while gradient() runs
+        try:
+            grads = self.net.gradient(x, t)
+        finally:
+            if own is None:
+                del self.net.loss
+            else:
+                self.net.loss = own
+        self.loss_calls = calls[0]
+        self.missing_gradients = [key for key in self.params if key not in grads]
+        return {key: np.array(grads[key], copy=True) if key in grads else np.zeros_like(value)
+                for key, value in self.params.items()}
+
+    def backward_trace(self, x, t):
+        self.net.loss(x, t)
+        dout = loss_layer_of(self.net)[1].backward(1.0)
+        trace = {}
+        for name in reversed(list(self.layers)):
+            trace[name] = np.array(dout, copy=True)
+            dout = self.layers[name].backward(dout)
+        return {name: trace[name] for name in self.layers}, self.gradient(x, t)
+
+
+def network_structure(net):
+    """[(layer name, kind, LayerAdapter, {"W": params key, "b": params key} or {})] for a network
+    with a `layers` dict, and the list of warnings about it (a layer not sharing its arrays
+    with params); NotMappable for a layer or loss the checker has no Keras twin for."""
+    structure, warnings, used = [], [], set()
+    params = net.params
+    for name, layer in net.layers.items():
+        kind, why = kind_of(layer)
+        if kind not in ("affine", *MIRRORS):
+            raise NotMappable(f"layer {name!r} ({type(layer).__name__}): {why or f'a {kind} inside a network'}")
+        adapter, keys = LayerAdapter(layer), {}
+        for key, value in adapter.weights().items():
+            shared = next((k for k, v in params.items() if v is value and k not in used), None)
+            if shared is None:
+                shared = next((k for k in params if k.startswith(key) and k not in used), None)
+                warnings.append(f"layer {name!r}'s {key} is not the array params[{shared!r}] (not shared): an "
+                                f"optimizer updating params in place never reaches the layer")
+            if shared is None:
+                raise NotMappable(f"layer {name!r}'s {key} matches no entry of params")
+            keys[key] = shared
+            used.add(shared)
+        structure.append((name, kind, adapter, keys))
+    loss_layer = loss_layer_of(net)[1]
+    if loss_layer is None or kind_of(loss_layer)[0] != "softmax_loss":
+        raise NotMappable("its loss layer (lastLayer or last_layer) is missing or not a SoftmaxWithLoss")
+    return structure, warnings
+
+
+def plain_mlp_structure(net):
+    """[(W key, b key)] for params W1, b1, ..., Wk, bk that chain as an MLP; NotMappable if not."""
+    params, pairs = net.params, []
+    for i in range(1, len(params) // 2 + 1):
+        pair = (f"W{i}", f"b{i}")
+        if not all(key in params for key in pair):
+            break
+        pairs.append(pair)
+    if not pairs or len(pairs) * 2 != len(params) or any(
+            params[w].ndim != 2 or params[b].shape != params[w].shape[1:] for w, b in pairs) or any(
+            params[w1].shape[1] != params[w2].shape[0] for (w1, _), (w2, _) in zip(pairs, pairs[1:])):
+        raise NotMappable("it has no `layers` dict, and its params are not an MLP's W1, b1, ..., Wk, bk")
+    return pairs
+
+
+def set_network_dtype(net, structure, dtype):
+    """Convert a network's parameters to `dtype`, rebinding each layer's attribute to the new
+    array so that params and layers stay shared."""
+    for key in list(net.params):
+        net.params[key] = np.asarray(net.params[key]).astype(dtype)
+    for _, _, adapter, keys in structure:
+        for key, param_key in keys.items():
+            adapter.set_weight(key, net.params[param_key])

@@ -1,0 +1,102 @@
+"""`check` and `assert_matches_keras`: recognise the object, run the checks of its kind, and
+collect what they found in a CheckResult."""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import contract
+from ..checks import Check
+from ..contract import NotMappable
+from . import layers, networks, optimizers
+from .common import INF, Draws, LearnerFailure, failure
+
+KIND_WORDS = {"affine": "affine layer", "relu": "ReLU layer", "sigmoid": "sigmoid layer", "tanh": "tanh layer",
+              "identity": "identity layer", "softmax_loss": "softmax cross-entropy loss layer", "loss": "loss layer",
+              "network": "network", "optimizer": "optimizer"}
+CHECKERS = {"affine": layers.check_layer, "relu": layers.check_layer, "sigmoid": layers.check_layer,
+            "tanh": layers.check_layer, "identity": layers.check_layer, "softmax_loss": layers.check_softmax_loss,
+            "loss": layers.check_other_loss, "network": networks.check_network, "optimizer": optimizers.check_optimizer}
+
+
+@dataclass
+class CheckResult:
+    """What `check` found for one object: its checks (each with value, tolerance, pass/fail and a
+    diagnosis), the diagnosis in plain words, warnings that do not fail it (writing into the
+    caller's arrays), notes (conventions that differ from Keras, and by how much), and
+    `not_checked`, the reason when the object could not be mapped to Keras at all."""
+    name: str
+    kind: str | None
+    dtype: str
+    checks: list = field(default_factory=list)
+    diagnosis: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    not_checked: str | None = None
+
+    @property
+    def passed(self):
+        return self.not_checked is None and bool(self.checks) and all(c.passed for c in self.checks)
+
+    @property
+    def failed(self):
+        return [c for c in self.checks if not c.passed]
+
+    def title(self):
+        what = KIND_WORDS.get(self.kind, "object")
+        if self.not_checked:
+            return f"{self.name}: not checked: {self.not_checked}"
+        verdict, passing = ("PASSED" if self.passed else "FAILED"), len(self.checks) - len(self.failed)
+        return f"{self.name} ({what}, {self.dtype}): {verdict} {passing}/{len(self.checks)} checks"
+
+    def table(self):
+        from ..report import check_result_text
+        return check_result_text(self)
+
+    __str__ = table
+
+
+def check(obj, x=None, t=None, dtype="float64", seed=0):
+    """Check a layer, loss layer, network or optimizer (an instance, or a class built with the
+    book's constructor signature) against Keras; returns a CheckResult (`.passed`, `.checks`,
+    `.diagnosis`, `.warnings`, `.notes`, `.table()`). `x` (and `t` for losses and networks)
+    replace the drawn inputs; the object itself is left as it was (the checks run on a copy)."""
+    dtype = np.dtype(dtype).name
+    if dtype not in ("float32", "float64"):
+        raise ValueError(f"check: dtype must be float32 or float64, got {dtype}")
+    name = obj.__name__ if isinstance(obj, type) else type(obj).__name__
+    kind, why = contract.kind_of(obj)
+    result = CheckResult(name, kind, dtype)
+    if kind is None:
+        result.not_checked = why
+        return result
+    if x is not None:
+        x = np.asarray(x).astype(dtype)
+        if t is None and kind in ("softmax_loss", "loss", "network"):
+            raise ValueError(f"check: a {KIND_WORDS[kind]} needs targets t with its inputs x")
+    try:
+        with np.errstate(all="ignore"):  # overflow in a learner's exp is a finding, not noise
+            CHECKERS[kind](obj, result, Draws(seed, dtype), x, t)
+    except NotMappable as err:
+        result.not_checked = str(err)
+    except LearnerFailure as err:
+        result.checks.append(failure(err, None, 0.0))
+    except Exception as err:  # noqa: BLE001  (a learner's object misbehaving where no check expected it)
+        result.checks.append(Check("checking", INF, 0.0, False, f"raised {type(err).__name__}: {err}"))
+    seen = set(result.diagnosis)
+    for c in result.failed:
+        line = f"{c.name}: {c.diagnosis or f'off by {c.value:.3g} (tolerance {c.tolerance:g})'}"
+        if c.diagnosis not in seen:
+            result.diagnosis.append(line)
+            seen.add(c.diagnosis)
+    return result
+
+
+def assert_matches_keras(obj, x=None, t=None, dtype="float64", seed=0):
+    """`check(obj, ...)`, raising AssertionError with the result's table when it does not pass
+    (also when the object could not be checked at all); returns the result otherwise."""
+    __tracebackhide__ = True  # pytest: show the caller's line, not this one
+    result = check(obj, x=x, t=t, dtype=dtype, seed=seed)
+    if not result.passed:
+        raise AssertionError(result.table())
+    return result
+

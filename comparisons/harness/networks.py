@@ -1,0 +1,154 @@
+"""Networks against a Keras twin built from their layers and weights, through
+comparisons.twin.twin_checks: every layer's output, the loss, every parameter's gradient, and
+the first layer whose backward goes wrong; a gradient() that is a numerical one is named so."""
+import numpy as np
+
+import reference_keras
+import scratchnet
+from scratchnet import layers as sn_layers
+from scratchnet.losses import SoftmaxCrossEntropy
+
+from .. import contract
+from ..contract import BookNetwork, NotMappable, working_copy
+from ..tolerances import tolerance
+from ..twin import twin_checks
+from .common import call
+
+
+NETWORK_BATCH = 7  # differs from every width in contract.BOOK_NETWORK_SIZES
+
+
+def check_network(obj, result, draws, x, t):
+    if isinstance(obj, type) and issubclass(obj, scratchnet.Sequential):
+        raise NotMappable("a Sequential class: check an instance (a model with its layers)")
+    if isinstance(obj, scratchnet.Sequential):
+        return _check_sequential(obj, result, draws, x, t)
+    net = contract.construct(obj, {**contract.BOOK_NETWORK_SIZES, "weight_decay_lambda": contract.BOOK_WEIGHT_DECAY},
+                             draws.seed) if isinstance(obj, type) else working_copy(obj)
+    if not isinstance(getattr(net, "params", None), dict):
+        raise NotMappable("a network without a params dict (W1, b1, ...)")
+    structure = None
+    if isinstance(getattr(net, "layers", None), dict):
+        structure, warnings = contract.network_structure(net)
+        result.warnings.extend(f"WARNING: {w}" for w in warnings)
+    if isinstance(obj, type):
+        _redraw(net.params, draws)
+    contract.set_network_dtype(net, structure or [], draws.dtype)
+    model = BookNetwork(net, draws.dtype)
+    n_in, n_out = _network_sizes(model, structure)
+    if x is None:
+        x = draws.normal((NETWORK_BATCH, n_in))
+        t = np.eye(n_out, dtype=draws.dtype)[draws.rng.integers(0, n_out, NETWORK_BATCH)]
+    keras_model = _keras_twin(model, structure, x, t)
+    checks, diagnosis = twin_checks(model, keras_model, x, np.asarray(t), numerical_samples=0,
+                                    loss_tolerance=tolerance(draws.dtype, "book_log_loss"))
+    result.checks.extend(checks)
+    result.diagnosis.extend(diagnosis)
+    if structure and not all(c.passed for c in checks):
+        _layers_alone(structure, result, draws.dtype)
+    if model.missing_gradients:
+        result.warnings.append(f"WARNING: gradient() returned no entry for {', '.join(model.missing_gradients)}")
+    _numerical_gradient_diagnosis(model, result, x, t)
+
+
+def _layers_alone(structure, result, dtype):
+    """Each of the network's layers checked on its own: the first that fails names the mistake."""
+    from .core import check  # core imports this module
+    for name, _, adapter, _ in structure:
+        alone = check(adapter.layer, dtype=dtype)
+        if alone.diagnosis:
+            result.diagnosis.append(f"{name} ({type(adapter.layer).__name__}) checked on its own: "
+                                    f"{alone.diagnosis[0]}")
+            return
+
+
+def _redraw(params, draws):
+    """Seeded weights in place (the layers share these arrays): W ~ N(0, 1/fan_in), biases
+    nonzero, the last layer's weights halved so that the logits stay moderate."""
+    last = [key for key, value in params.items() if np.ndim(value) == 2][-1:]
+    for key, value in params.items():
+        scale = 0.1 if np.ndim(value) == 1 else (0.5 if key in last else 1.0) / np.sqrt(np.shape(value)[0])
+        value[...] = draws.rng.normal(size=np.shape(value)) * scale
+
+
+def _network_sizes(model, structure):
+    weights = [model.params[keys["W"]] for _, _, _, keys in structure if keys] if structure else \
+        [model.params[w] for w, _ in contract.plain_mlp_structure(model.net)]
+    return weights[0].shape[0], weights[-1].shape[1]
+
+
+def _keras_twin(model, structure, x, t):
+    """The Keras model computing what the network should: built from its layers (named like
+    them) and weights, with an exact L2(lambda/2) penalty on every Affine's W."""
+    l2 = model.weight_decay / 2
+    if structure is None:
+        return _twin_without_layers(model, x, t, l2)
+    layers, keys = [], []
+    for name, kind, adapter, weight_keys in structure:
+        if kind == "affine":
+            layers.append(sn_layers.Affine(*(np.array(model.params[weight_keys[k]]) for k in ("W", "b")), l2=l2))
+            keys += [weight_keys["W"], weight_keys["b"]]
+        else:
+            layers.append(contract.MIRRORS[kind]())
+    mirror = scratchnet.Sequential(layers, SoftmaxCrossEntropy(), dtype=model.dtype)
+    for layer, (name, *_) in zip(mirror.layers, structure):
+        layer.name = name
+    keras_model = reference_keras.to_keras(mirror, exact_l2=True)
+    keras_model.scratchnet_weight_names = keys
+    return keras_model
+
+
+def _twin_without_layers(model, x, t, l2):
+    """A network with no `layers` dict (the book's ch04 style): the MLP on its W1, b1, ... whose
+    loss is the network's, trying each activation."""
+    pairs = contract.plain_mlp_structure(model.net)
+    learner_loss = call("loss", model.loss, x, t)
+    for activation in ("sigmoid", "relu", "tanh"):
+        layers = []
+        for w, b in pairs:
+            layers += [sn_layers.Affine(np.array(model.params[w]), np.array(model.params[b]), l2=l2),
+                       sn_layers.ACTIVATIONS[activation]()]
+        mirror = scratchnet.Sequential(layers[:-1], SoftmaxCrossEntropy(), dtype=model.dtype)
+        if abs(mirror.loss(x, t) - learner_loss) <= tolerance(model.dtype, "book_log_loss") * abs(learner_loss):
+            keras_model = reference_keras.to_keras(mirror, exact_l2=True)
+            keras_model.scratchnet_weight_names = [key for pair in pairs for key in pair]
+            return keras_model
+    raise NotMappable("it has no `layers` dict, and no MLP with relu, sigmoid or tanh between its W1, b1, ... "
+                      "gives its loss")
+
+
+def _numerical_gradient_diagnosis(model, result, x, t):
+    """A gradient() that evaluates the loss once per parameter entry is a numerical gradient:
+    say so, and what its error is made of."""
+    entries = sum(np.size(value) for value in model.params.values())
+    failed = [c for c in result.failed if c.name.startswith("gradient")]
+    if model.loss_calls < max(3, entries // 2) or not failed:
+        return
+    dtype = model.dtype
+    loss = abs(model.loss(x, t))
+    round_off = float(np.finfo(dtype).eps) * loss / 1e-4
+    worst = max(c.value for c in failed)
+    result.diagnosis.append(
+        f"gradient() evaluated the loss {model.loss_calls} times for {entries} parameter entries: a numerical "
+        f"(finite-difference) gradient, not backprop. Its error ({worst:.2g} relative here) is the finite "
+        f"difference's own: round-off ~eps*abs(L)/h ({round_off:.1g} in {dtype} with h = 1e-4) plus truncation, "
+        f"O(h) for forward differences (O(h**2) for central ones): too coarse for a {dtype} tolerance of "
+        f"{failed[0].tolerance:g}. Check backprop against Keras's autodiff instead (or central differences in "
+        f"float64)")
+
+
+def _check_sequential(model, result, draws, x, t):
+    if model.loss_layer is None:
+        raise NotMappable("a Sequential without a loss: build it with one to compare losses and gradients")
+    model = model.astype(draws.dtype)
+    try:
+        keras_model = reference_keras.to_keras(model)
+    except reference_keras.UnsupportedLayerError as err:
+        raise NotMappable(str(err)) from err
+    if x is None:
+        x = draws.normal((NETWORK_BATCH, model.input_size))
+        t = draws.rng.integers(0, model.output_size, NETWORK_BATCH)
+    checks, diagnosis = twin_checks(model, keras_model, x, np.asarray(t), numerical_samples=2, seed=draws.seed)
+    result.checks.extend(checks)
+    result.diagnosis.extend(diagnosis)
+
