@@ -113,11 +113,11 @@ def scratchnet_loss(keras_loss_or_name):
     return cls(reduction)
 
 
-def keras_optimizer(sn_optimizer, model=None, *, dtype=None):
+def keras_optimizer(sn_optimizer, model):
     """A fresh Keras optimizer with `sn_optimizer`'s hyperparameters (its `config()`, whose names
-    are Keras's) for `model`: the Keras model it will train, or its scratchnet twin; or, without a
-    model, for variables of float type `dtype`. The learning-rate variable takes the model's dtype
-    (or `dtype`); a float32 one would round a float64 run.
+    are Keras's) for `model`: what it will train, i.e. a Keras model, its scratchnet twin, or the
+    parameters themselves ({name: array}). The learning-rate variable takes their dtype; a float32
+    one would round a float64 run.
 
     For agreement beyond ~1e-7 in float64 the scratchnet side needs `float32_hyperparams=True`:
     Keras rounds some hyperparameters through float32 (see scratchnet.optimizers). A scratchnet
@@ -133,17 +133,21 @@ def keras_optimizer(sn_optimizer, model=None, *, dtype=None):
                          f"{sn_optimizer.iterations} steps; map a fresh one so both start from the same state")
     # Python floats and bools only: keras.optimizers.SGD(learning_rate=1) raises on an int.
     kwargs = {key: value if isinstance(value, bool) else float(value) for key, value in sn_optimizer.config().items()}
-    if (model is None) == (dtype is None):
-        raise TypeError("keras_optimizer: give the model to train or, without one, dtype=")
-    with floatx(_dtype_of(model) if model is not None else dtype):
+    with floatx(_dtype_of(model)):
         return cls(**kwargs)
 
 
 def _dtype_of(model):
-    """'float32'/'float64' of a Keras model (see autodiff.model_dtype) or a scratchnet model."""
+    """'float32'/'float64' of what an optimizer will train: a Keras model (see model_dtype), a
+    scratchnet model, or a dict of parameter arrays sharing one dtype."""
     if isinstance(model, keras.Model):
         return model_dtype(model)
+    if isinstance(model, dict) and model:
+        dtypes = {dtype_name(getattr(value, "dtype", None)) for value in model.values()}
+        if len(dtypes) == 1:
+            return dtypes.pop()
+        raise TypeError(f"keras_optimizer: the parameters mix dtypes {sorted(dtypes)}")
     if not hasattr(model, "dtype") or not hasattr(model, "params"):
-        raise TypeError(f"keras_optimizer: expected the model to train (Keras or scratchnet), got "
-                        f"{type(model).__name__}")
+        raise TypeError(f"keras_optimizer: expected the model to train (Keras or scratchnet) or its parameters "
+                        f"({{name: array}}), got {type(model).__name__}")
     return dtype_name(model.dtype)

@@ -46,8 +46,8 @@ def check_optimizer(obj, result, draws, x, t):
                             f"first-step ratio book/Keras {ratio:.4g})")
 
 
-def _keras_steps(sn_optimizer, dtype, start, grads):
-    return reference_keras.optimizer_steps(reference_keras.keras_optimizer(sn_optimizer, dtype=dtype), start, grads)
+def _keras_steps(sn_optimizer, start, grads):
+    return reference_keras.optimizer_steps(reference_keras.keras_optimizer(sn_optimizer, start), start, grads)
 
 
 def _scratchnet_reference(obj, result, draws, start, grads):
@@ -58,7 +58,7 @@ def _scratchnet_reference(obj, result, draws, start, grads):
     opt.float32_hyperparams = True
     result.notes.append("hyperparameters that Keras rounds through float32 are rounded on this side too "
                         "(float32_hyperparams=True)")
-    return opt, _keras_steps(working_copy(opt), draws.dtype.name, start, grads), {}, []
+    return opt, _keras_steps(working_copy(opt), start, grads), {}, []
 
 
 def _book_reference(obj, result, draws, start, grads):
@@ -82,12 +82,11 @@ def _book_reference(obj, result, draws, start, grads):
                             f"even in float64): {', '.join(f'{key}={hyper[key]!r}' for key in spec.rounded)}")
     mistakes = {words: book_optimizers.trajectory(equation, hyper, start, grads)
                 for words, equation in spec.mistakes.items()}
-    dtype = draws.dtype.name
     if spec.keras:
-        return opt, _keras_steps(spec.keras(hyper), dtype, start, grads), mistakes, []
+        return opt, _keras_steps(spec.keras(hyper), start, grads), mistakes, []
     result.notes.append(f"{spec.name}: the book's equation differs from Keras's, so the reference is the book's own "
                         f"equation ({_EQUATIONS[spec.name]})")
-    instead = [(words, _keras_steps(keras_opt, dtype, start, grads)) for words, keras_opt in spec.keras_instead(hyper)]
+    instead = [(words, _keras_steps(keras_opt, start, grads)) for words, keras_opt in spec.keras_instead(hyper)]
     return opt, book_optimizers.trajectory(spec.equation, hyper, start, grads), mistakes, instead
 
 
