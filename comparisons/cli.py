@@ -4,56 +4,50 @@
 Exit status: 0 every check passed, 1 a check failed, 2 bad usage, missing data, or (check) a
 file that does not import.
 """
-import argparse
 import sys
 import time
 
+from scratchnet._cli import OneLineParser, count, real
 from scratchnet.initializers import INITIALIZERS
 from scratchnet.layers import ACTIVATIONS
 from scratchnet.losses import REDUCTIONS
+from scratchnet.model import check_memory
 from scratchnet.optimizers import OPTIMIZERS
 from scratchnet.training import SAMPLINGS
 
-from .scenarios import ALL, OPTIMIZER_OPTIONS, PRESETS, build_optimizer
+from .scenarios import ALL, OPTIMIZER_OPTIONS, PRESETS, build_optimizer, input_size
 
 DTYPES = ("float32", "float64")
 
 
-class _Parser(argparse.ArgumentParser):
-    """Usage errors as one line on stderr and exit status 2 (argparse's own prints the usage too)."""
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
 def _scenario_options(p):
-    p.add_argument("--hidden", type=int, nargs="+", help="hidden layer sizes, e.g. --hidden 128 64")
+    p.add_argument("--hidden", type=count(1), nargs="+", help="hidden layer sizes, e.g. --hidden 128 64")
     p.add_argument("--activation", choices=list(ACTIVATIONS))
     p.add_argument("--weight-init", choices=list(INITIALIZERS))
-    p.add_argument("--init-std", type=float, help="std of the gaussian initializer")
+    p.add_argument("--init-std", type=real(positive=True), help="std of the gaussian initializer")
     p.add_argument("--optimizer", choices=list(OPTIMIZERS))
-    p.add_argument("--learning-rate", "--lr", type=float)
+    p.add_argument("--learning-rate", "--lr", type=real(positive=True))
     for name, default in OPTIMIZER_OPTIONS.items():  # every optimizer's hyperparameters, from the registry
         owners = ", ".join(key for key, cls in OPTIMIZERS.items() if name in cls.options())
         flag = "--" + name.replace("_", "-")
         if isinstance(default, bool):
             p.add_argument(flag, action="store_true", default=None, help=f"({owners})")
         else:
-            p.add_argument(flag, type=float, help=f"({owners}; default {default})")
+            p.add_argument(flag, type=real(), help=f"({owners}; default {default})")
     p.add_argument("--loss-reduction", choices=list(REDUCTIONS))
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--steps-per-epoch", type=int)
+    p.add_argument("--epochs", type=count(1))
+    p.add_argument("--batch-size", type=count(1))
+    p.add_argument("--steps-per-epoch", type=count(1))
     p.add_argument("--sampling", choices=list(SAMPLINGS))
     p.add_argument("--dtype", choices=DTYPES)
-    p.add_argument("--seed", type=int)
+    p.add_argument("--seed", type=count(0))
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
 def parser():
-    p = _Parser(prog="python -m comparisons",
+    p = OneLineParser(prog="python -m comparisons",
                 description="Run scratchnet and Keras from identical weights and batches, and check that they agree.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=OneLineParser)
     for name in (*PRESETS, "all"):
         help_text = ("xor, mnist and fashion-mnist with their defaults" if name == "all"
                      else f"the {name} scenario on both sides")
@@ -85,10 +79,11 @@ def settings_from(args, name):
         "batch_size", "steps_per_epoch", "sampling", "dtype", "seed", *OPTIMIZER_OPTIONS)}
     options["hidden"] = tuple(args.hidden) if args.hidden else None
     settings = PRESETS[name].with_options(**options)
-    for key in ("epochs", "batch_size"):
-        if getattr(settings, key) < 1:
-            raise ValueError(f"--{key.replace('_', '-')} must be at least 1")
     build_optimizer(settings)  # refuses an option the optimizer lacks, or a value out of range
+    try:
+        check_memory([input_size(settings), *settings.hidden, 10], settings.dtype)
+    except MemoryError as err:
+        raise ValueError(str(err)) from None
     return settings
 
 
@@ -204,6 +199,12 @@ def main(argv=None):
     args = parser().parse_args(argv)
     args.argv = argv
     from scratchnet.datasets import DatasetError
+
+    from .report import check_writable
+    try:
+        check_writable(args.out)  # before any work: a run must not end by losing its results
+    except ValueError as err:
+        return _usage_error(err)
     try:
         return {"speed": _speed, "check": _check_file, "bugzoo": _bugzoo}.get(args.command, _scenarios)(args)
     except DatasetError as err:  # its message says how to provision the data

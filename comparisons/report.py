@@ -1,5 +1,6 @@
 """Reports: a tabulate table on the terminal, and SCENARIO.json, SCENARIO.md and PNG plots."""
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -139,6 +140,21 @@ def _moving_average(values, window):
 
 def _tol(result):
     return tolerance(result.settings.dtype, "trajectory_weights")
+
+
+def check_writable(out_dir):
+    """Refuse an output folder that cannot be written before any work is done: a file in its
+    place, or a folder (or its nearest existing parent) that refuses new files."""
+    out_dir = Path(out_dir)
+    existing = out_dir
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ValueError(f"--out {out_dir}: {existing} is a file, not a folder")
+    try:
+        tempfile.TemporaryFile(dir=existing).close()
+    except OSError as err:
+        raise ValueError(f"--out {out_dir}: cannot write in {existing} ({err.strerror})") from None
 
 
 def write(result, out_dir):

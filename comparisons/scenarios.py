@@ -73,6 +73,11 @@ PRESETS = {
 ALL = ("xor", "mnist", "fashion-mnist")
 
 
+def input_size(settings):
+    """Features per sample: XOR's two inputs, or a flattened 28x28 image."""
+    return XOR_X.shape[1] if settings.dataset is None else 28 * 28
+
+
 def load_data(settings):
     """((x_train, t_train), (x_test, t_test)) in the scenario's dtype, labels as integers."""
     dtype = np.dtype(settings.dtype)

@@ -18,6 +18,7 @@ import numpy as np
 
 import scratchnet
 from scratchnet import Trainer, optimizers
+from scratchnet._cli import count
 
 from .scenarios import Settings, build_model
 
@@ -156,10 +157,10 @@ def summarize(samples):
 
 def add_arguments(p):
     p.add_argument("--dtype", nargs="+", choices=["float32", "float64"], default=["float32", "float64"])
-    p.add_argument("--hidden", type=int, nargs="+", default=[500])
-    p.add_argument("--batch", type=int, default=100)
-    p.add_argument("--steps", type=int, default=200, help="steps per round")
-    p.add_argument("--rounds", type=int, default=7)
+    p.add_argument("--hidden", type=count(1), nargs="+", default=[500])
+    p.add_argument("--batch", type=count(1), default=100)
+    p.add_argument("--steps", type=count(1), default=200, help="steps per round")
+    p.add_argument("--rounds", type=count(1), default=7)
 
 
 def run(args, data):

@@ -38,7 +38,19 @@ def _inputs(keras_model, x):
     if x.ndim != 2 or x.dtype != np.dtype(dtype):
         raise TypeError(f"reference_keras: expected a 2-D {dtype} input (the model's dtype), got "
                         f"{x.ndim}-D {x.dtype}; convert it with .astype(np.{dtype})")
+    if x.shape[0] == 0:
+        raise ValueError(f"reference_keras: empty batch (shape {x.shape}); at least one sample is needed")
     return x
+
+
+def _targets(keras_model, loss, x, t):
+    """`t` validated as scratchnet validates targets for the same loss (Keras would silently
+    truncate float labels to integers, for example), so both sides refuse the same inputs."""
+    t = np.asarray(t)
+    sn_loss = scratchnet_loss(loss)
+    if sn_loss is not None:
+        sn_loss.check_targets(t, (x.shape[0], keras_model.output_shape[-1]))
+    return t
 
 
 def _loss(keras_model, loss):
@@ -97,6 +109,7 @@ def loss_and_gradients(keras_model, loss, x, t):
     targets are integer labels (N,) or one-hot / 0-1 / real targets shaped like the output."""
     loss = _loss(keras_model, loss)
     x = _inputs(keras_model, x)
+    t = _targets(keras_model, loss, x, t)
     with tf.GradientTape() as tape:
         value = _total_loss(keras_model, loss, x, t)
     return float(value), _labelled(keras_model, tape.gradient(value, keras_model.weights))
@@ -149,7 +162,7 @@ def train_step(keras_model, optimizer, x, t, loss=None, compiled=True):
     `keras_model.scratchnet_loss`. compiled=False runs the same code eagerly (for checking the
     compiled path; slow)."""
     x = _inputs(keras_model, x)
-    t = np.asarray(t)
+    t = _targets(keras_model, _loss(keras_model, loss), x, t)
     if compiled:
         step = compile_for(keras_model, optimizer, loss)
         return float(step(tf.convert_to_tensor(x), tf.convert_to_tensor(t)))
@@ -163,7 +176,9 @@ def backward_trace(keras_model, x, t, loss=None):
     tf.GradientTape: the twin of scratchnet's `Sequential.backward_trace`, for finding the layer
     where a gradient first goes wrong."""
     loss = _loss(keras_model, loss)
-    h = tf.convert_to_tensor(_inputs(keras_model, x))
+    x = _inputs(keras_model, x)
+    t = _targets(keras_model, loss, x, t)
+    h = tf.convert_to_tensor(x)
     layers = _sequential_layers(keras_model)
     outputs = []
     with tf.GradientTape() as tape:
@@ -182,7 +197,8 @@ def evaluate(keras_model, x, t, loss=None, batch_size=10_000):
     in chunks of `batch_size` rows. Accuracy is argmax against the labels (or one-hot rows);
     for a binary cross-entropy model, per output unit: logit > 0 against target > 0.5."""
     loss = _loss(keras_model, loss)
-    x, t = _inputs(keras_model, x), np.asarray(t)
+    x = _inputs(keras_model, x)
+    t = _targets(keras_model, loss, x, t)  # also refuses targets that do not match x row for row
     counter = scratchnet_loss(loss) or Loss()  # counts correct predictions as scratchnet does
     total, correct, units = 0.0, 0, 0
     for start in range(0, x.shape[0], batch_size):

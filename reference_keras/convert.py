@@ -170,6 +170,9 @@ def _from_dense(layer):
     if layer.compute_dtype != layer.variable_dtype:
         raise _unsupported(layer, f"computes in {layer.compute_dtype} but stores {layer.variable_dtype} "
                                   f"(mixed precision)")
+    if layer.variable_dtype not in ("float32", "float64"):
+        raise _unsupported(layer, f"stores {layer.variable_dtype} weights; scratchnet computes in float32 or "
+                                  f"float64 (build the Keras model with dtype='float32' or 'float64')")
     kernel, bias = layer.get_weights()
     affine = Affine(np.array(kernel), np.array(bias), l2=_l2_factor(layer))
     name = _activation(layer)

@@ -24,6 +24,23 @@ def check_float(x, where):
     return x
 
 
+def check_count(value, where, minimum=1):
+    """An integer count (a size, a batch size, a number of epochs) of at least `minimum`; bools,
+    floats and strings are refused rather than truncated."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{where} must be an integer >= {minimum}, got {value!r} ({type(value).__name__})")
+    if value < minimum:
+        raise ValueError(f"{where} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_nonempty(x, where):
+    """A batch needs a sample: a mean over none is 0/0."""
+    if x.shape[0] == 0:
+        raise ValueError(f"{where}: empty batch (shape {x.shape}); at least one sample is needed")
+    return x
+
+
 def check_forward_done(name, kept):
     """A layer's backward needs what its forward kept: refuse a backward before any forward."""
     if kept is None:
@@ -40,7 +57,11 @@ def check_array(x, where, *, ndim=None, dtype=None, shape=None):
         elif x.ndim == len(shape) and all(want is None or want == got for want, got in zip(shape, x.shape)):
             return x
     if not isinstance(x, np.ndarray):
-        raise TypeError(f"{where}: expected a numpy array, got {type(x).__name__}")
+        raise TypeError(f"{where}: expected a numpy array, got {type(x).__name__} "
+                        f"(convert with np.asarray(x, dtype=...))")
+    if type(x) is not np.ndarray:  # np.matrix multiplies as matrices; masked arrays drop their mask in BLAS
+        raise TypeError(f"{where}: expected a plain numpy array, got {type(x).__module__}.{type(x).__name__} "
+                        f"(convert with np.asarray(x); a masked array's masked entries would count)")
     if ndim is not None and x.ndim != ndim:
         raise ValueError(f"{where}: expected a {ndim}-D array"
                          f"{_shape_text(shape)}, got shape {x.shape}")

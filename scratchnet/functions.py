@@ -3,7 +3,9 @@
 Definitions follow Keras where the course texts differ:
 - `cross_entropy_error` on probabilities clips them to [1e-7, 1 - 1e-7] after normalising each row,
   like `keras.losses.categorical_crossentropy(from_logits=False)`; the textbook adds 1e-7 inside
-  the log instead. Both give a finite loss for a zero probability: -log(1e-7) = 16.118.
+  the log instead. Both give a finite loss for a zero probability: -log(1e-7) = 16.118. Negative,
+  NaN or infinite values, or a row summing to 0, are not probabilities: they raise ValueError
+  (Keras would return nan or a meaningless number).
 - `mean_squared_error` is the mean over every element, like `keras.losses.MeanSquaredError`; the
   textbook's is 0.5 * sum((y - t)**2) (per sample, not averaged).
 """
@@ -66,8 +68,18 @@ def cross_entropy_error(y, t):
         y = y.reshape(1, -1)
         t = np.asarray(t).reshape(1, -1) if np.ndim(t) == 1 and np.size(t) == y.shape[1] \
             else np.asarray(t).reshape(1)
-    p = y / np.sum(y, axis=-1, keepdims=True)
-    p = np.clip(p, EPSILON, 1.0 - EPSILON)
+    if y.ndim != 2 or y.shape[0] == 0:
+        raise ValueError(f"cross_entropy_error: expected probabilities of shape (N, K) with N >= 1, got {y.shape}")
+    if y.dtype.kind in "biu":
+        y = y.astype(np.float64)
+    if not np.issubdtype(y.dtype, np.floating) or not np.all(np.isfinite(y)) or np.any(y < 0):
+        raise ValueError("cross_entropy_error: y must hold finite probabilities >= 0 (pass softmax outputs; "
+                         "for logits use SoftmaxCrossEntropy)")
+    totals = np.sum(y, axis=-1, keepdims=True)
+    if np.any(totals == 0):
+        raise ValueError(f"cross_entropy_error: row {int(np.argmax(totals[:, 0] == 0))} of y sums to 0, so it is "
+                         f"not a probability distribution")
+    p = np.clip(y / totals, EPSILON, 1.0 - EPSILON)
     one_hot, labels = labels_to_indices(np.asarray(t), y.shape[0], y.shape[1], "cross_entropy_error")
     if labels is not None:
         picked = p[np.arange(y.shape[0]), labels]

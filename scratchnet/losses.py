@@ -7,7 +7,7 @@ default, Keras's "sum_over_batch_size") averages over the batch and reduction="s
 """
 import numpy as np
 
-from ._checks import check_array, check_float, check_forward_done, labels_to_indices
+from ._checks import check_array, check_float, check_forward_done, check_nonempty, labels_to_indices
 from .functions import sigmoid
 
 REDUCTIONS = ("mean", "sum")
@@ -24,6 +24,22 @@ class Loss:
             raise ValueError(f"{type(self).__name__}: reduction must be 'mean' or 'sum', got {reduction!r}")
         self.name = type(self).__name__
         self.reduction = reduction
+
+    def _check_output(self, x):
+        """The model's output: a non-empty (N, K) float batch."""
+        check_array(x, self.name, ndim=2)
+        check_float(x, self.name)
+        return check_nonempty(x, self.name)
+
+    def check_targets(self, t, shape):
+        """Targets for outputs of `shape`, validated (and the reference side uses the same check):
+        here real values shaped like the output, all finite."""
+        check_array(t, f"{self.name} targets", shape=shape)
+        if t.dtype.kind not in "biuf":
+            raise TypeError(f"{self.name} targets: expected real numbers, got dtype {t.dtype}")
+        if not np.all(np.isfinite(t)):
+            raise ValueError(f"{self.name} targets: hold NaN or inf")
+        return t
 
     def _divisor(self, shape):
         """What the summed per-element (or per-sample) losses are divided by."""
@@ -51,11 +67,6 @@ class Loss:
         return f"{self.name}(reduction={self.reduction!r})"
 
 
-def _check_same_shape_targets(x, t, name):
-    check_array(t, f"{name} targets", shape=x.shape)
-    return t.astype(x.dtype, copy=False)
-
-
 class SoftmaxCrossEntropy(Loss):
     """Softmax followed by categorical cross-entropy, fused: stable for logits in the thousands.
 
@@ -76,10 +87,20 @@ class SoftmaxCrossEntropy(Loss):
         self.t = None
         self.labels = None
 
+    def check_targets(self, t, shape):
+        """Integer labels (N,) in [0, K), or (N, K) rows of finite values (one-hot or soft)."""
+        self._split(t, shape)
+        return t
+
+    def _split(self, t, shape):
+        one_hot, labels = labels_to_indices(t, shape[0], shape[1], self.name)
+        if one_hot is not None:
+            super().check_targets(one_hot, shape)
+        return one_hot, labels
+
     def forward(self, x, t):
-        check_array(x, self.name, ndim=2)
-        check_float(x, self.name)
-        one_hot, labels = labels_to_indices(t, x.shape[0], x.shape[1], self.name)
+        self._check_output(x)
+        one_hot, labels = self._split(t, x.shape)
         # Fused softmax and log-softmax: one exp, and log(sum) kept for the loss.
         shifted = x - np.max(x, axis=1, keepdims=True)
         e = np.exp(shifted)
@@ -116,10 +137,17 @@ class SigmoidBinaryCrossEntropy(Loss):
         self.x = None
         self.t = None
 
+    def check_targets(self, t, shape):
+        """Targets shaped like the output, each a probability in [0, 1] (0/1 labels or soft)."""
+        super().check_targets(t, shape)
+        if t.size and (t.min() < 0 or t.max() > 1):
+            raise ValueError(f"{self.name} targets: expected probabilities in [0, 1], got values from "
+                             f"{t.min()} to {t.max()}")
+        return t
+
     def forward(self, x, t):
-        check_array(x, self.name, ndim=2)
-        check_float(x, self.name)
-        self.t = _check_same_shape_targets(x, t, self.name)
+        self._check_output(x)
+        self.t = self.check_targets(t, x.shape).astype(x.dtype, copy=False)
         self.x = x
         per_unit = np.maximum(x, 0) - x * self.t + np.log1p(np.exp(-np.abs(x)))
         return float(per_unit.sum() / self._divisor(x.shape))
@@ -142,9 +170,8 @@ class MeanSquaredError(Loss):
         self.diff = None
 
     def forward(self, x, t):
-        check_array(x, self.name, ndim=2)
-        check_float(x, self.name)
-        self.diff = x - _check_same_shape_targets(x, t, self.name)
+        self._check_output(x)
+        self.diff = x - self.check_targets(t, x.shape).astype(x.dtype, copy=False)
         return float(np.vdot(self.diff, self.diff) / self._divisor(x.shape))
 
     def backward(self, dout=1.0):

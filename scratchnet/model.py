@@ -5,11 +5,14 @@ key is the layer's own key numbered in order of appearance, so an optimizer upda
 in place trains the layers. `get_weights()` lists them in Keras's order [W1, b1, W2, b2, ...].
 """
 import json
+import os
+import zipfile
+from pathlib import Path
 
 import numpy as np
 
 from . import initializers, losses
-from ._checks import as_float_dtype, check_array
+from ._checks import as_float_dtype, check_array, check_count, check_nonempty
 from .layers import ACTIVATIONS, Affine, layer_class
 
 _EVAL_CHUNK = 10_000  # rows per forward pass when evaluating a whole data set: bounds memory
@@ -135,6 +138,10 @@ class Sequential:
         """(mean loss per sample, accuracy) over a whole data set, in chunks to bound memory.
         The loss is the per-sample mean whatever the loss layer's reduction, so numbers compare."""
         loss_layer = self._loss_layer()
+        batch_size = check_count(batch_size, "Sequential.evaluate: batch_size")
+        self._check_input(x)
+        check_nonempty(x, "Sequential.evaluate")
+        check_array(t, "Sequential.evaluate targets")
         if len(t) != len(x):  # chunking would otherwise silently drop or misalign targets
             raise ValueError(f"Sequential.evaluate: {len(x)} inputs but {len(t)} targets")
         total_loss, correct, units = 0.0, 0, 0
@@ -163,6 +170,10 @@ class Sequential:
         for (key, param), new in zip(self.params.items(), weights):  # check all before copying any
             if new.shape != param.shape:
                 raise ValueError(f"Sequential.set_weights: {key} expected shape {param.shape}, got {new.shape}")
+            if not np.can_cast(new.dtype, param.dtype, "same_kind"):
+                raise TypeError(f"Sequential.set_weights: {key} is {param.dtype}; cannot take {new.dtype} values")
+            if not param.flags.writeable:
+                raise ValueError(f"Sequential.set_weights: {key} is a read-only array; nothing was changed")
         for param, new in zip(self.params.values(), weights):
             np.copyto(param, new, casting="same_kind")  # in place: layers and optimizers keep their arrays
 
@@ -192,14 +203,27 @@ class Sequential:
         return Sequential.from_config(self.config(), self.params, dtype)
 
     def save(self, path):
-        """Write weights and architecture to `path` (".npz" is appended when missing, as NumPy does)."""
-        np.savez(_npz_path(path), __config__=np.array(json.dumps(self.config())), **self.params)
+        """Write weights and architecture to `path` (".npz" is appended when missing, as NumPy does).
+        The file is written under a temporary name in the same folder and renamed into place, so a
+        failed save (disk full, interrupted) leaves any previous file at `path` intact."""
+        path = Path(_npz_path(path))
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+        try:
+            with open(tmp, "wb") as f:
+                np.savez(f, __config__=np.array(json.dumps(self.config())), **self.params)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     def load(self, path):
-        """Load weights saved by `save` into this model; the architecture must match."""
+        """Load weights saved by `save` into this model; the architecture must match. On any error
+        the model is unchanged."""
         stored, weights = _read(path)
         if _without_dtype(stored) != _without_dtype(self.config()):
             raise ValueError(f"Sequential.load: {path} holds a different architecture: {stored}")
+        missing = [key for key in self.params if key not in weights]
+        if missing:
+            raise ModelFileError(f"{_npz_path(path)}: lacks the arrays {', '.join(missing)}")
         self.set_weights([weights[key] for key in self.params])
 
 
@@ -212,17 +236,55 @@ def _npz_path(path):
     return path if path.endswith(".npz") else path + ".npz"
 
 
+class ModelFileError(ValueError):
+    """A file that `Sequential.save` did not write, or that was damaged since."""
+
+
 def _read(path):
-    with np.load(_npz_path(path), allow_pickle=False) as data:
-        stored = json.loads(str(data["__config__"]))
-        weights = {key: data[key] for key in data.files if key != "__config__"}
+    """(config, {name: array}) from a file written by `save`; a ModelFileError naming the file and
+    what is wrong otherwise."""
+    path = _npz_path(path)
+    try:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:  # we close fh on every error
+            if "__config__" not in data.files:
+                raise ModelFileError(f"{path}: not a scratchnet model file (no __config__ entry; "
+                                     f"it holds {', '.join(data.files) or 'nothing'})")
+            stored = json.loads(str(data["__config__"]))
+            weights = {key: data[key] for key in data.files if key != "__config__"}
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
+        if isinstance(exc, (ModelFileError, FileNotFoundError)):
+            raise
+        reason = "its architecture (JSON) is unreadable" if isinstance(exc, json.JSONDecodeError) else \
+            "not an .npz archive, or a truncated one"
+        raise ModelFileError(f"{path}: {reason} ({exc})") from None
+    if not isinstance(stored, dict) or not isinstance(stored.get("layers"), list) or "dtype" not in stored:
+        raise ModelFileError(f"{path}: its architecture lacks 'layers' or 'dtype': {stored!r}")
     return stored, weights
 
 
 def load_model(path):
     """Rebuild a model from a file written by `Sequential.save`."""
     stored, weights = _read(path)
-    return Sequential.from_config(stored, weights)
+    try:
+        return Sequential.from_config(stored, weights)
+    except KeyError as exc:
+        raise ModelFileError(f"{_npz_path(path)}: lacks the array {exc.args[0]}") from None
+    except (ValueError, TypeError) as exc:
+        raise ModelFileError(f"{_npz_path(path)}: {exc}") from None
+
+
+def check_memory(sizes, dtype):
+    """Refuse, at once, a network whose weights alone would not fit in this machine's memory
+    (rather than a MemoryError after a long allocation)."""
+    dtype = as_float_dtype(dtype)
+    needed = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:])) * dtype.itemsize
+    try:
+        available = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not every platform reports it
+        return
+    if needed > available:
+        raise MemoryError(f"mlp: sizes {sizes} need {needed / 2**30:.1f} GiB for the weights in {dtype}, "
+                          f"more than this machine's {available / 2**30:.1f} GiB of memory")
 
 
 def mlp(sizes, activation="relu", loss="softmax_cross_entropy", weight_init="he_normal",
@@ -233,6 +295,8 @@ def mlp(sizes, activation="relu", loss="softmax_cross_entropy", weight_init="he_
     dtype = as_float_dtype(dtype)
     if len(sizes) < 2:
         raise ValueError(f"mlp: sizes needs at least input and output sizes, got {sizes}")
+    sizes = [check_count(size, f"mlp: sizes[{i}]") for i, size in enumerate(sizes)]
+    check_memory(sizes, dtype)
     if activation not in ACTIVATIONS:
         raise ValueError(f"mlp: unknown activation {activation!r}; known: {sorted(ACTIVATIONS)}")
     loss = losses.get(loss)

@@ -1,18 +1,50 @@
 """Mini-batch training with seeded batch order, history and divergence detection."""
+import contextlib
 import math
+import signal
 import sys
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._checks import check_array, check_count, check_nonempty
+
 
 class TrainingDiverged(FloatingPointError):
-    """The loss became NaN or inf; `step` is the 1-based step at which it happened."""
+    """The loss became NaN or inf; `step` is the 1-based step at which it happened and `cause`
+    says where the non-finite value came from."""
 
-    def __init__(self, step, epoch, loss):
-        super().__init__(f"training diverged: loss is {loss} at step {step} (epoch {epoch}); "
-                         "try a smaller learning rate")
-        self.step, self.epoch, self.loss = step, epoch, loss
+    def __init__(self, step, epoch, loss, cause="try a smaller learning rate"):
+        super().__init__(f"training diverged: loss is {loss} at step {step} (epoch {epoch}); {cause}")
+        self.step, self.epoch, self.loss, self.cause = step, epoch, loss, cause
+
+
+def _divergence_cause(x, params):
+    """Why a loss is not finite: bad input data, weights already broken, or too large a step."""
+    if np.issubdtype(x.dtype, np.floating) and not np.all(np.isfinite(x)):
+        rows = int(np.sum(~np.all(np.isfinite(x.reshape(len(x), -1)), axis=1)))
+        return f"the input batch holds NaN or inf ({rows} of its {len(x)} rows): check the data, not the learning rate"
+    broken = [key for key, value in params.items() if not np.all(np.isfinite(value))]
+    if broken:
+        return (f"the weights {', '.join(broken)} hold NaN or inf (an earlier update overflowed, or they were "
+                f"set so): try a smaller learning rate")
+    return "try a smaller learning rate"
+
+
+@contextlib.contextmanager
+def _interrupts_between_steps():
+    """Hold Ctrl-C (SIGINT) until the current training step is whole; yields a function telling
+    whether one arrived. Outside the main thread signals cannot be handled, so nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    arrived = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: arrived.append(signum))
+    try:
+        yield lambda: bool(arrived)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 SAMPLINGS = ("shuffle", "replacement")
@@ -26,8 +58,9 @@ def batch_indices(n_samples, batch_size, rng, sampling="shuffle", steps=None):
     replacement: `steps` batches (default n/batch_size) drawn independently, as the course
     texts do with np.random.choice; a sample may repeat across batches.
     """
-    if batch_size <= 0:
-        raise ValueError(f"batch_size must be positive, got {batch_size}")
+    batch_size = check_count(batch_size, "batch_size")
+    if steps is not None:
+        steps = check_count(steps, "steps_per_epoch")
     if sampling == "shuffle":
         order = rng.permutation(n_samples)
         batches = [order[i:i + batch_size] for i in range(0, n_samples, batch_size)]
@@ -60,43 +93,68 @@ class Trainer:
     def __init__(self, model, optimizer, x_train, t_train, x_test=None, t_test=None, *, epochs=1,
                  batch_size=100, seed=0, sampling="shuffle", steps_per_epoch=None,
                  evaluate="epoch", progress=None, on_step=None):
+        for name, data in (("x_train", x_train), ("t_train", t_train)):
+            check_nonempty(check_array(data, f"Trainer: {name}"), f"Trainer: {name}")
         if x_train.shape[0] != t_train.shape[0]:
             raise ValueError(f"Trainer: {x_train.shape[0]} training inputs but {t_train.shape[0]} targets")
         if (x_test is None) != (t_test is None):
             raise ValueError("Trainer: give both x_test and t_test, or neither")
         if evaluate not in ("epoch", "end", None):
             raise ValueError(f"Trainer: evaluate must be 'epoch', 'end' or None, got {evaluate!r}")
+        if sampling not in SAMPLINGS:
+            raise ValueError(f"Trainer: sampling must be 'shuffle' or 'replacement', got {sampling!r}")
         self.model, self.optimizer = model, optimizer
         self.x_train, self.t_train, self.x_test, self.t_test = x_train, t_train, x_test, t_test
-        self.epochs, self.batch_size, self.sampling = epochs, batch_size, sampling
-        self.steps_per_epoch, self.evaluate, self.on_step = steps_per_epoch, evaluate, on_step
-        self.rng = np.random.default_rng(seed)
+        self.epochs = check_count(epochs, "Trainer: epochs")
+        self.batch_size = check_count(batch_size, "Trainer: batch_size")
+        self.steps_per_epoch = None if steps_per_epoch is None else check_count(steps_per_epoch,
+                                                                               "Trainer: steps_per_epoch")
+        self.sampling, self.evaluate, self.on_step = sampling, evaluate, on_step
+        self.rng = np.random.default_rng(check_count(seed, "Trainer: seed", minimum=0))
         self.progress = sys.stderr.isatty() if progress is None else progress
         self.history = History()
+        self.step = self.epoch = 0  # completed so far, over every call of fit
 
     def fit(self):
-        step = 0
+        """Run `epochs` epochs and return the history. A second call continues: it runs `epochs`
+        more epochs, numbered on from the first call's, with batches drawn on from the same seeded
+        generator, and the same history grows. Ctrl-C is held until the step under way is whole:
+        the model is then exactly the model after `self.step` steps (len(history.step_loss))."""
         bar = self._progress_bar()
-        for epoch in range(1, self.epochs + 1):
-            for batch in batch_indices(self.x_train.shape[0], self.batch_size, self.rng,
-                                       self.sampling, self.steps_per_epoch):
-                step += 1
-                loss = self.model.backprop(self.x_train[batch], self.t_train[batch])
-                if not math.isfinite(loss):
-                    raise TrainingDiverged(step, epoch, loss)
-                self.optimizer.update(self.model.params, self.model.grads)
-                self.history.step_loss.append(loss)
-                if self.on_step is not None:
-                    self.on_step(step, loss, batch)
-                if bar is not None:
-                    bar.update(1)
-                    if step % 50 == 0:
-                        bar.set_postfix(loss=f"{loss:.4f}")
-            if self.evaluate == "epoch" or (self.evaluate == "end" and epoch == self.epochs):
-                self._record(epoch)
+        last = self.epoch + self.epochs
+        with _interrupts_between_steps() as interrupted:
+            while self.epoch < last:
+                epoch = self.epoch + 1
+                for batch in batch_indices(self.x_train.shape[0], self.batch_size, self.rng,
+                                           self.sampling, self.steps_per_epoch):
+                    loss = self._step(batch, epoch)
+                    if bar is not None:
+                        bar.update(1)
+                        if self.step % 50 == 0:
+                            bar.set_postfix(loss=f"{loss:.4f}")
+                    if interrupted():
+                        raise KeyboardInterrupt(f"training interrupted after step {self.step} (epoch {epoch}); "
+                                                f"the model holds exactly {self.step} steps of training")
+                self.epoch = epoch
+                if self.evaluate == "epoch" or (self.evaluate == "end" and epoch == last):
+                    self._record(epoch)
         if bar is not None:
             bar.close()
         return self.history
+
+    def _step(self, batch, epoch):
+        """One update on the rows `batch`, recorded; raises TrainingDiverged before updating on a
+        non-finite loss."""
+        xb = self.x_train[batch]
+        loss = self.model.backprop(xb, self.t_train[batch])
+        if not math.isfinite(loss):
+            raise TrainingDiverged(self.step + 1, epoch, loss, _divergence_cause(xb, self.model.params))
+        self.optimizer.update(self.model.params, self.model.grads)
+        self.step += 1
+        self.history.step_loss.append(loss)
+        if self.on_step is not None:
+            self.on_step(self.step, loss, batch)
+        return loss
 
     def _progress_bar(self):
         if not self.progress:

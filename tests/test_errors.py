@@ -267,5 +267,5 @@ def test_trainer_argument_errors():
         scratchnet.Trainer(model, SGD(), x, t, evaluate="always")
     with pytest.raises(ValueError, match="sampling must be 'shuffle' or 'replacement', got 'bootstrap'"):
         scratchnet.Trainer(model, SGD(), x, t, sampling="bootstrap", progress=False).fit()
-    with pytest.raises(ValueError, match="batch_size must be positive, got 0"):
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1, got 0"):
         scratchnet.Trainer(model, SGD(), x, t, batch_size=0, progress=False).fit()

@@ -1,5 +1,7 @@
 """Trainer: XOR from the course text 004, reproducible batch order, sampling modes, history,
 divergence detection and progress output."""
+import signal
+
 import numpy as np
 import pytest
 
@@ -216,3 +218,60 @@ def test_shuffle_with_steps_per_epoch_uses_the_first_batches_of_the_permutation(
     history = scratchnet.Trainer(scratchnet.mlp([2, 2], seed=0), SGD(0.1), x, t, epochs=3, batch_size=10,
                                  steps_per_epoch=2, evaluate=None, progress=False).fit()
     assert len(history.step_loss) == 6
+
+
+# -- a second fit, Ctrl-C, and where a NaN came from ---------------------------------------------
+def _trainer(model=None, optimizer=None, **kw):
+    x, t = _data()
+    model = model or scratchnet.mlp([3, 5, 2], "relu", "softmax_cross_entropy", "he_normal", seed=0, dtype=np.float64)
+    options = {"epochs": 2, "batch_size": 5, "evaluate": "epoch", "progress": False, **kw}
+    return scratchnet.Trainer(model, optimizer or SGD(0.1), x, t, **options)
+
+
+def test_a_second_fit_continues_the_epoch_and_step_count():
+    once = _trainer(epochs=4)
+    once.fit()
+    twice = _trainer(epochs=2)
+    twice.fit()
+    steps_after_first = list(twice.history.step_loss)
+    history = twice.fit()
+    assert history is twice.history and history.epoch == [1, 2, 3, 4] == once.history.epoch
+    assert history.step_loss[:len(steps_after_first)] == steps_after_first
+    assert history.step_loss == once.history.step_loss  # the same batches, drawn on from one generator
+    assert (twice.epoch, twice.step) == (4, len(history.step_loss))
+    assert all(np.array_equal(a, b) for a, b in zip(twice.model.get_weights(), once.model.get_weights()))
+
+
+class _InterruptedSGD(SGD):
+    """Delivers a real SIGINT in the middle of its `at`-th update, between two parameters."""
+
+    def __init__(self, at):
+        super().__init__(0.1)
+        self.at, self.updated = at, 0
+
+    def _update_one(self, key, param, grad):
+        super()._update_one(key, param, grad)
+        self.updated += 1
+        if self.updated == 4 * (self.at - 1) + 2:  # W1 and b1 of step `at` done, W2 and b2 not yet
+            signal.raise_signal(signal.SIGINT)
+
+
+def test_ctrl_c_mid_update_leaves_the_model_after_a_whole_number_of_steps():
+    trainer = _trainer(optimizer=_InterruptedSGD(at=3), evaluate=None)
+    with pytest.raises(KeyboardInterrupt, match="after step 3"):
+        trainer.fit()
+    assert trainer.step == len(trainer.history.step_loss) == 3
+    replay = _trainer(epochs=1, evaluate=None, steps_per_epoch=3)  # the same first three batches
+    replay.fit()
+    assert all(np.array_equal(a, b) for a, b in zip(trainer.model.get_weights(), replay.model.get_weights()))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Ctrl-C works normally again
+
+
+def test_a_nan_in_the_data_is_blamed_on_the_data_not_the_learning_rate():
+    x, t = _data()
+    x = x.copy()
+    x[7, 1] = np.nan
+    model = scratchnet.mlp([3, 5, 2], "relu", "softmax_cross_entropy", "he_normal", seed=0, dtype=np.float64)
+    with pytest.raises(scratchnet.TrainingDiverged, match="input batch holds NaN or inf \\(1 of its") as info:
+        scratchnet.Trainer(model, SGD(0.1), x, t, epochs=1, batch_size=len(x), progress=False).fit()
+    assert "smaller learning rate" not in info.value.cause

@@ -4,10 +4,11 @@
 ``where`` prints the source ``load`` would use.  Exit codes: 0 success,
 1 failure (the message says what to do), 2 usage error.
 """
-import argparse
+import signal
 import sys
 import time
 
+from .._cli import OneLineParser
 from . import catalog
 from .errors import DatasetError
 from .provision import fetch
@@ -17,12 +18,19 @@ CHOICES = [*catalog.NAMES, *catalog.ALIASES, "all"]
 
 
 def _parser():
-    parser = argparse.ArgumentParser(prog="python -m scratchnet.datasets", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = OneLineParser(prog="python -m scratchnet.datasets", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     for command, text in (("fetch", "provision the project cache"), ("where", "show which source load() would use")):
         p = sub.add_parser(command, help=text, description=text)
         p.add_argument("names", nargs="*", default="all", choices=CHOICES, metavar="NAME", help=f"one of {', '.join(CHOICES)} (default: all)")
+        if command == "fetch":
+            p.add_argument("--cache", metavar="DIR", help="the folder to fill (default: the project cache, "
+                                                          "$SCRATCHNET_CACHE or ~/.cache/scratchnet)")
     return parser
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def main(argv=None):
@@ -31,7 +39,11 @@ def main(argv=None):
     try:
         if args.command == "fetch":
             start = time.perf_counter()
-            root = fetch(list(names))
+            previous = signal.signal(signal.SIGTERM, _interrupt)  # an interrupted write removes its .part file
+            try:
+                root = fetch(list(names), cache=args.cache)
+            finally:
+                signal.signal(signal.SIGTERM, previous)
             print(f"datasets ready in {root} ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
         else:
             for name in names:

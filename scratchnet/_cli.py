@@ -1,0 +1,39 @@
+"""The command-line conventions shared by `python -m scratchnet.datasets` and `python -m comparisons`."""
+import argparse
+import math
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr and exit status 2 (argparse's own prints the usage too)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def count(minimum=1):
+    """An argparse type: an integer of at least `minimum` (a size, a number of steps)."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {value}")
+        return value
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
+
+
+def real(positive=False):
+    """An argparse type: a finite number (NaN and inf are refused), positive if asked."""
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(value) or (positive and value <= 0):
+            raise argparse.ArgumentTypeError(f"expected a finite {'positive ' if positive else ''}number, "
+                                             f"got {text!r}")
+        return value
+    parse.__name__ = "positive number" if positive else "number"
+    return parse
