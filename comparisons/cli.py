@@ -202,7 +202,8 @@ def main(argv=None):
 
     from .report import check_writable
     try:
-        check_writable(args.out)  # before any work: a run must not end by losing its results
+        if args.out is not None:
+            check_writable(args.out)  # before any work: a run must not end by losing its results
     except ValueError as err:
         return _usage_error(err)
     try:
