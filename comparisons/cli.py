@@ -36,8 +36,10 @@ def _scenario_options(p):
         flag = "--" + name.replace("_", "-")
         if isinstance(default, bool):
             p.add_argument(flag, action="store_true", default=None, help=f"({owners})")
-        else:
-            p.add_argument(flag, type=float, help=f"({owners}; default {default})")
+        else:  # a number; an option whose default is None (clipnorm, ...) is off unless given
+            others = ", ".join(f"{key} {cls.options()[name]}" for key, cls in OPTIMIZERS.items()
+                               if cls.options().get(name, default) != default)
+            p.add_argument(flag, type=float, help=f"({owners}; default {default}{'; ' + others if others else ''})")
     p.add_argument("--loss-reduction", choices=list(REDUCTIONS))
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
@@ -53,11 +55,16 @@ def parser():
                 description="Run scratchnet and Keras from identical weights and batches, and check that they agree.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     for name in (*PRESETS, "all"):
-        help_text = ("xor, mnist and fashion-mnist with their defaults" if name == "all"
-                     else f"the {name} scenario on both sides")
+        help_text = (f"{', '.join(ALL)} with their defaults (the options apply to these), then the matrix"
+                     if name == "all" else f"the {name} scenario on both sides")
         s = sub.add_parser(name, help=help_text, description=help_text)
         _scenario_options(s)
         s.add_argument("--out", default="reports", help="output folder (default: reports/)")
+    help_text = ("every activation, loss, optimizer option and L2 setting on small networks, the initializers "
+                 "and the functions, against Keras (float64)")
+    s = sub.add_parser("matrix", help=help_text, description=help_text)
+    s.add_argument("--seed", type=int, default=0, help="seed of the data, weights and draws (default 0)")
+    s.add_argument("--out", default="reports", help="output folder (default: reports/)")
     from . import speed
     s = sub.add_parser("speed", help="the training-step benchmark", description=speed.__doc__.split("\n\n")[0])
     speed.add_arguments(s)
@@ -96,14 +103,26 @@ def run_one(settings, args):
     return result
 
 
+def run_matrix(seed, out_dir):
+    from . import matrix, report
+    print("== matrix (float64) ==", flush=True)
+    result = matrix.run(seed)
+    report.print_matrix(result)
+    files = report.write_matrix(result, out_dir)
+    print(f"wrote {', '.join(str(f) for f in files)} in {result.seconds:.1f} s\n", flush=True)
+    return result
+
+
 def _scenarios(args):
-    names = ALL if args.command == "all" else (args.command,)
+    names = ALL if args.command == "all" else () if args.command == "matrix" else (args.command,)
     try:
         settings = [settings_from(args, name) for name in names]
     except ValueError as err:
         return _usage_error(err)
     start = time.perf_counter()
     results = [run_one(s, args) for s in settings]
+    if args.command in ("all", "matrix"):
+        results.append(run_matrix(args.seed if args.command == "matrix" else 0, args.out))
     if len(results) > 1:
         from . import report
         for result in results:
