@@ -50,6 +50,9 @@ def _scenario_options(p):
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
+_FAIL_FAST = "stop at the first failing scenario, matrix section or row (same exit status, partial report)"
+
+
 def parser():
     p = _Parser(prog="python -m comparisons",
                 description="Run scratchnet and Keras from identical weights and batches, and check that they agree.")
@@ -60,11 +63,14 @@ def parser():
         s = sub.add_parser(name, help=help_text, description=help_text)
         _scenario_options(s)
         s.add_argument("--out", default="reports", help="output folder (default: reports/)")
+        if name == "all":
+            s.add_argument("--fail-fast", action="store_true", help=_FAIL_FAST)
     help_text = ("every activation, loss, optimizer option and L2 setting on small networks, the initializers "
                  "and the functions, against Keras (float64)")
     s = sub.add_parser("matrix", help=help_text, description=help_text)
     s.add_argument("--seed", type=int, default=0, help="seed of the data, weights and draws (default 0)")
     s.add_argument("--out", default="reports", help="output folder (default: reports/)")
+    s.add_argument("--fail-fast", action="store_true", help=_FAIL_FAST)
     from . import speed
     s = sub.add_parser("speed", help="the training-step benchmark", description=speed.__doc__.split("\n\n")[0])
     speed.add_arguments(s)
@@ -103,10 +109,10 @@ def run_one(settings, args):
     return result
 
 
-def run_matrix(seed, out_dir):
+def run_matrix(seed, out_dir, fail_fast=False):
     from . import matrix, report
     print("== matrix (float64) ==", flush=True)
-    result = matrix.run(seed)
+    result = matrix.run(seed, fail_fast=fail_fast)
     report.print_matrix(result)
     files = report.write_matrix(result, out_dir)
     print(f"wrote {', '.join(str(f) for f in files)} in {result.seconds:.1f} s\n", flush=True)
@@ -120,9 +126,14 @@ def _scenarios(args):
     except ValueError as err:
         return _usage_error(err)
     start = time.perf_counter()
-    results = [run_one(s, args) for s in settings]
-    if args.command in ("all", "matrix"):
-        results.append(run_matrix(args.seed if args.command == "matrix" else 0, args.out))
+    fail_fast = getattr(args, "fail_fast", False)
+    results = []
+    for s in settings:
+        results.append(run_one(s, args))
+        if fail_fast and not results[-1].passed:
+            break
+    if args.command in ("all", "matrix") and not (fail_fast and not all(r.passed for r in results)):
+        results.append(run_matrix(args.seed if args.command == "matrix" else 0, args.out, fail_fast))
     if len(results) > 1:
         from . import report
         for result in results:

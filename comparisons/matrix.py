@@ -11,7 +11,7 @@
    run (`run_lockstep`), and the final loss and accuracy of both sides; plus, on scratchnet alone,
    the same run without each of the row's options, which must end elsewhere (else the row does
    not exercise that option).
-2. Initializers: a large draw from each scratchnet initializer against Keras's (initializer_checks).
+2. Initializers (run first, as the next section): a large draw from each scratchnet initializer against Keras's (initializer_checks).
 3. Functions: scratchnet.functions against Keras's ops (function_checks).
 """
 import itertools
@@ -274,10 +274,19 @@ def _options_text(settings):
     return ", ".join(f"{k}={v:g}" for k, v in shown.items()) or "-"
 
 
-def run(seed=0, rows=None):
-    """The whole matrix (or the given rows): a MatrixResult."""
+def run(seed=0, rows=None, fail_fast=False):
+    """The whole matrix (or the given rows): a MatrixResult. fail_fast stops at the first failing
+    section or row (the verdict is the same, the report partial)."""
     start = time.perf_counter()
     result = MatrixResult(MatrixSettings(seed=seed))
+    for title, (checks, table), headers in (
+            ("Initializers: scratchnet's draw against Keras's (1000 x 300 values each)", initializer_checks(seed),
+             INITIALIZER_HEADERS),
+            ("scratchnet.functions against Keras", function_checks(seed), FUNCTION_HEADERS)):
+        result.checks.extend(checks)
+        result.sections.append({"title": title, "headers": headers, "rows": table})
+        if fail_fast and not result.passed:
+            return result
     for number, row in enumerate(rows if rows is not None else covering_rows(), start=1):
         checks, settings, diagnosis = run_row(row, seed + number)
         for check in checks:
@@ -290,11 +299,7 @@ def run(seed=0, rows=None):
                             _worst(checks, "trajectory"), _worst(checks, "final"),
                             f"{min(effects):.2g}" if effects else "-",
                             "pass" if all(c.passed for c in checks) else "FAIL"])
-    for title, (checks, table), headers in (
-            ("Initializers: scratchnet's draw against Keras's (1000 x 300 values each)", initializer_checks(seed),
-             INITIALIZER_HEADERS),
-            ("scratchnet.functions against Keras", function_checks(seed), FUNCTION_HEADERS)):
-        result.checks.extend(checks)
-        result.sections.append({"title": title, "headers": headers, "rows": table})
+        if fail_fast and not result.passed:
+            break
     result.seconds = time.perf_counter() - start
     return result
