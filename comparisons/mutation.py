@@ -12,7 +12,7 @@ It prints the kill rate per file, `all` alone and `all` + tests, and the survivi
 their diffs, and writes reports/mutation.{json,md}. Mutants listed in EQUIVALENT (no input can
 tell them from the original) are reported apart, with the reason, and left out of the rates.
 Results are saved after every mutant; `--resume` goes on from reports/mutation.json, and
-`--retest-survivors` runs only its survivors again (after new checks or tests were added).
+`--retest` runs again the mutants in it that `all` did not kill (after new checks or tests).
 """
 import argparse
 import difflib
@@ -169,13 +169,14 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="reports", help="folder for mutation.json and mutation.md")
     p.add_argument("--resume", action="store_true", help="skip the mutants already in OUT/mutation.json")
-    p.add_argument("--retest-survivors", action="store_true", help="run only OUT/mutation.json's survivors again")
+    p.add_argument("--retest", action="store_true",
+                   help="run again the mutants of OUT/mutation.json that `all` did not kill (after new checks or tests)")
     p.add_argument("--test-timeout", type=float, default=1800.0, help="seconds for the test suite per mutant")
     args = p.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     saved_path = out / "mutation.json"
-    saved = json.loads(saved_path.read_text()) if (args.resume or args.retest_survivors) and saved_path.exists() else None
+    saved = json.loads(saved_path.read_text()) if (args.resume or args.retest) and saved_path.exists() else None
 
     population = enumerate_mutants(ROOT)
     if args.sample and args.sample < len(population):
@@ -183,8 +184,8 @@ def main(argv=None):
     else:
         chosen = population
     done = {r["id"]: r for r in saved["results"]} if saved else {}
-    if args.retest_survivors:
-        todo = [m for m in chosen if done.get(m["id"], {}).get("outcome") == "survived"]
+    if args.retest:
+        todo = [m for m in chosen if done.get(m["id"], {}).get("outcome") in ("survived", "killed by tests")]
     else:
         todo = [m for m in chosen if m["id"] not in done]
     meta = {"population": len(population), "sampled": len(chosen), "seed": args.seed,
