@@ -494,3 +494,36 @@ def test_floatx_also_sets_keras_cached_default_dtype_policy():
         assert keras.layers.Dense(2).dtype_policy.name == "float64"
         assert keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]).weights[0].dtype == "float64"
     assert keras.layers.Dense(2).dtype_policy.name == "float32"
+
+
+# -- accuracy: Keras's metrics, soft targets included ----------------------------------------------
+BINARY_ACCURACY = [  # (case, logits, targets): a unit counts when the target equals (logit > 0)
+    ("hard targets", [[2.0, -1.0], [-0.5, 3.0]], [[1.0, 0.0], [0.0, 1.0]]),
+    ("a logit of exactly 0 predicts 0", [[0.0, 0.0, -0.0]], [[0.0, 1.0, 0.0]]),
+    ("a target of exactly 0.5 never counts", [[1.0, -1.0, 0.0]], [[0.5, 0.5, 0.5]]),
+    ("soft targets never count", [[4.0, -4.0, 4.0, -4.0]], [[0.7, 0.3, 0.3, 0.7]]),
+    ("integer targets", [[1.0, -2.0, 3.0]], [[1, 0, 0]]),
+]
+
+
+@pytest.mark.parametrize("case,logits,targets", BINARY_ACCURACY, ids=[c[0] for c in BINARY_ACCURACY])
+def test_sigmoid_accuracy_is_keras_binary_accuracy(case, logits, targets):
+    y, t = np.array(logits), np.array(targets)
+    correct, units = SigmoidBinaryCrossEntropy().count_correct(y, t)
+    keras_logits = np.asarray(keras.metrics.binary_accuracy(t, y, threshold=0.0))
+    keras_probabilities = np.asarray(keras.metrics.binary_accuracy(t, scratchnet.functions.sigmoid(y)))
+    assert units == t.size
+    assert correct == keras_logits.sum() == keras_probabilities.sum()
+    loss = rk.keras_loss(SigmoidBinaryCrossEntropy, dtype="float64")
+    assert rk.count_correct(loss, y, t) == (correct, units)
+
+
+@pytest.mark.parametrize("softmax_output", [False, True])
+def test_evaluate_counts_soft_targets_as_scratchnet_does(softmax_output):
+    rng = np.random.default_rng(3)
+    x, t = rng.normal(size=(40, 4)), rng.choice([0.0, 0.5, 1.0, 0.8], size=(40, 3))
+    model = scratchnet.mlp([4, 5, 3], "tanh", "sigmoid_binary_cross_entropy", "glorot_uniform", 2, np.float64)
+    ours = model.evaluate(x, t)
+    theirs = rk.evaluate(rk.to_keras(model, softmax_output=softmax_output), x, t)
+    assert theirs[1] == ours[1] and 0 < ours[1] < np.mean((t == 0) | (t == 1))
+    assert theirs[0] == pytest.approx(ours[0], rel=tolerance("float64", "final_loss"))
