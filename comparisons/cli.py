@@ -50,7 +50,8 @@ def _scenario_options(p):
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
-_FAIL_FAST = "stop at the first failing scenario, matrix section or row (same exit status, partial report)"
+_FAIL_FAST = ("run the matrix first and stop at the first failing matrix section, row or scenario "
+              "(same exit status, partial report)")
 
 
 def parser():
@@ -127,13 +128,16 @@ def _scenarios(args):
         return _usage_error(err)
     start = time.perf_counter()
     fail_fast = getattr(args, "fail_fast", False)
+    runs = [lambda s=s: run_one(s, args) for s in settings]
+    if args.command in ("all", "matrix"):
+        matrix_run = lambda: run_matrix(args.seed if args.command == "matrix" else 0, args.out, fail_fast)  # noqa: E731
+        # fail-fast puts the matrix first: its small checks are the quickest to fail
+        runs = [matrix_run, *runs] if fail_fast else [*runs, matrix_run]
     results = []
-    for s in settings:
-        results.append(run_one(s, args))
+    for run in runs:
+        results.append(run())
         if fail_fast and not results[-1].passed:
             break
-    if args.command in ("all", "matrix") and not (fail_fast and not all(r.passed for r in results)):
-        results.append(run_matrix(args.seed if args.command == "matrix" else 0, args.out, fail_fast))
     if len(results) > 1:
         from . import report
         for result in results:
