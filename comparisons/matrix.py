@@ -31,6 +31,7 @@ from .checks import Check, scalar_check, trajectory_checks
 from .function_checks import FUNCTION_HEADERS, function_checks
 from .initializer_checks import INITIALIZER_HEADERS, initializer_checks
 from .lockstep import run_lockstep
+from .runner import Result
 from .scenarios import Settings, build_optimizer
 from .tolerances import OPTION_EFFECT_MIN, tolerance
 from .twin import twin_checks
@@ -242,21 +243,11 @@ class MatrixSettings:
 
 
 @dataclass
-class MatrixResult:
-    settings: MatrixSettings
-    checks: list = field(default_factory=list)
-    rows: list = field(default_factory=list)  # the compact table, one row per combination
-    sections: list = field(default_factory=list)  # {"title", "headers", "rows"}
-    diagnosis: list = field(default_factory=list)
+class MatrixResult(Result):
+    """A Result (checks, sections, diagnosis; passed/failed) with the compact table of the
+    combinations, one row each, and the wall time."""
+    rows: list = field(default_factory=list)
     seconds: float = 0.0
-
-    @property
-    def passed(self):
-        return all(check.passed for check in self.checks)
-
-    @property
-    def failed(self):
-        return [check for check in self.checks if not check.passed]
 
 
 ROW_HEADERS = ["#", "optimizer", "loss", "activation", "L2", "options", "forward", "gradient", "trajectory",
