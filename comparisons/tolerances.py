@@ -62,13 +62,13 @@ def tolerance(dtype, kind):
 # tolerance then pins the option's effect to 1e-6 of its size.
 OPTION_EFFECT_MIN = 1e-6
 
-# Adam's bias corrections beta**t: NumPy's vectorised float64 power (its SIMD loop) and libm's
-# scalar pow (which TensorFlow's scalar kernel matches) disagree by one ulp for some t (for
-# beta_2 = float32(0.999): t = 23, 28, 44, 52, ...), and libm's is itself one ulp off the exact
-# value at t = 31 and 170. scratchnet computes beta**t on NumPy scalars (the libm path), so it is
-# bit for bit Keras's here; on a build where it is not, one ulp of beta_2**t changes alpha by at
-# most ~3e-15 relative (t >= 23; at t = 2 by 5.5e-14), which a weight only feels as lr * 3e-15:
-# the trajectory tolerance 1e-12 above holds either way (tests/test_optimizer_options.py measures it).
+# Adam's bias corrections beta**t: NumPy's vectorised float64 power (its SIMD loop) and the scalar
+# pow of libm (which TensorFlow's scalar kernel matches) disagree by one ulp for some t (for
+# beta_2 = float32(0.999) on this project's machine: t = 23, 28, 44, 52, ...). scratchnet computes
+# beta**t on NumPy scalars (the libm path), bit for bit TensorFlow's for t <= 300
+# (tests/test_optimizer_options.py). Where a build differs by that ulp, 1 - beta_2**t changes by
+# ~5e-15 relative at t = 23, so alpha by ~3e-15, which a weight feels as lr * 3e-15: far inside the
+# float64 trajectory tolerance above, which therefore needs no exception for Adam.
 
 
 # -- initializers: scratchnet's draw against Keras's (comparisons/initializer_checks.py) ---------
