@@ -59,6 +59,8 @@ def function_cases(seed=0):
          float(np.mean(keras.losses.categorical_crossentropy(one_hot, clipped)))),
         ("cross_entropy_error (one sample)", functions.cross_entropy_error(probs[2], one_hot[2]),
          float(np.mean(keras.losses.categorical_crossentropy(one_hot[2:3], probs[2:3])))),
+        ("cross_entropy_error (one sample, a label)", functions.cross_entropy_error(probs[3], labels[3]),
+         float(np.mean(keras.losses.sparse_categorical_crossentropy(labels[3:4], probs[3:4])))),
         ("mean_squared_error", functions.mean_squared_error(batch, targets),
          float(np.mean(keras.losses.mean_squared_error(targets, batch)))),
     ]

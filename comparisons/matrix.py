@@ -13,6 +13,7 @@
    not exercise that option).
 2. Initializers (run first, as the next section): a large draw from each scratchnet initializer against Keras's (initializer_checks).
 3. Functions: scratchnet.functions against Keras's ops (function_checks).
+4. Optimizer options that must be refused or accepted, beside Keras's verdicts (validation_checks).
 """
 import itertools
 import time
@@ -35,6 +36,7 @@ from .runner import Result
 from .scenarios import Settings, build_optimizer
 from .tolerances import OPTION_EFFECT_MIN, tolerance
 from .twin import twin_checks
+from .validation_checks import VALIDATION_HEADERS, validation_checks
 
 SIZES = (6, 5, 4, 3)  # two hidden layers: each activation is applied twice
 SAMPLES, BATCH, EPOCHS = 40, 10, 3  # 4 steps an epoch, 12 in all
@@ -273,7 +275,8 @@ def run(seed=0, rows=None, fail_fast=False):
     for title, (checks, table), headers in (
             ("Initializers: scratchnet's draw against Keras's (1000 x 300 values each)", initializer_checks(seed),
              INITIALIZER_HEADERS),
-            ("scratchnet.functions against Keras", function_checks(seed), FUNCTION_HEADERS)):
+            ("scratchnet.functions against Keras", function_checks(seed), FUNCTION_HEADERS),
+            ("Optimizer options refused or accepted, scratchnet and Keras", validation_checks(), VALIDATION_HEADERS)):
         result.checks.extend(checks)
         result.sections.append({"title": title, "headers": headers, "rows": table})
         if fail_fast and not result.passed:

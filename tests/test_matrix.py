@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from comparisons import cli, initializer_checks, matrix
+from comparisons import cli, initializer_checks, matrix, validation_checks
 from comparisons.matrix import Row
 from scratchnet import initializers, optimizers
 
@@ -115,3 +115,12 @@ def test_all_runs_the_matrix_after_the_scenarios(monkeypatch, tmp_path, capsys):
 class _Passed:
     def __init__(self, settings):
         self.settings, self.checks, self.passed = settings, [], True
+
+
+def test_every_bad_option_is_refused_as_the_table_says(monkeypatch):
+    checks, rows = validation_checks.validation_checks()
+    assert all(c.passed for c in checks) and len(rows) == len(validation_checks.CASES)
+    monkeypatch.setattr(optimizers, "_flag", lambda owner, name, value: value)  # flags no longer checked
+    failed = [c.name for c in validation_checks.validation_checks()[0] if not c.passed]
+    assert failed == ["options SGD(nesterov=1): refuse", "options Adam(amsgrad=1): refuse",
+                      "options RMSprop(centered='yes'): refuse"]
