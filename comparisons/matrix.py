@@ -14,6 +14,7 @@
 2. Initializers (run first, as the next section): a large draw from each scratchnet initializer against Keras's (initializer_checks).
 3. Functions: scratchnet.functions against Keras's ops (function_checks).
 4. Optimizer options that must be refused or accepted, beside Keras's verdicts (validation_checks).
+5. Round trips of a model through save/load, astype and Keras (roundtrip_checks).
 """
 import itertools
 import time
@@ -32,6 +33,7 @@ from .checks import Check, scalar_check, trajectory_checks
 from .function_checks import FUNCTION_HEADERS, function_checks
 from .initializer_checks import INITIALIZER_HEADERS, initializer_checks
 from .lockstep import run_lockstep
+from .roundtrip_checks import ROUNDTRIP_HEADERS, roundtrip_checks
 from .runner import Result
 from .scenarios import Settings, build_optimizer
 from .tolerances import OPTION_EFFECT_MIN, tolerance
@@ -134,6 +136,16 @@ def build_row_model(row, seed):
     cls, reduction, _ = LOSS_VARIANTS[row.loss]
     return scratchnet.mlp(list(SIZES), row.activation, cls(reduction), "glorot_uniform", seed, np.float64,
                           l2=L2 if row.l2 else 0.0)
+
+
+def _roundtrip_cases(seed):
+    """One model per loss variant, L2 on, the activations in turn, with its row data."""
+    cases = []
+    for i, (loss, activation) in enumerate(zip(LOSS_VARIANTS, itertools.cycle(ACTIVATIONS))):
+        row = Row("sgd", loss, activation, True, False, "none")
+        x, t = row_data(row, seed + 100 + i)
+        cases.append((f"{activation}, {loss}", build_row_model(row, seed + 100 + i), x, t))
+    return cases
 
 
 def _significant(value):
@@ -276,7 +288,9 @@ def run(seed=0, rows=None, fail_fast=False):
             ("Initializers: scratchnet's draw against Keras's (1000 x 300 values each)", initializer_checks(seed),
              INITIALIZER_HEADERS),
             ("scratchnet.functions against Keras", function_checks(seed), FUNCTION_HEADERS),
-            ("Optimizer options refused or accepted, scratchnet and Keras", validation_checks(), VALIDATION_HEADERS)):
+            ("Optimizer options refused or accepted, scratchnet and Keras", validation_checks(), VALIDATION_HEADERS),
+            ("Round trips: save/load, astype, to_keras/from_keras, set_weights, evaluate in chunks",
+             roundtrip_checks(_roundtrip_cases(seed)), ROUNDTRIP_HEADERS)):
         result.checks.extend(checks)
         result.sections.append({"title": title, "headers": headers, "rows": table})
         if fail_fast and not result.passed:
