@@ -6,7 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from comparisons import cli, initializer_checks, matrix, validation_checks
+import scratchnet
+from comparisons import cli, initializer_checks, matrix, roundtrip_checks, validation_checks
 from comparisons.matrix import Row
 from scratchnet import initializers, optimizers
 
@@ -124,3 +125,14 @@ def test_every_bad_option_is_refused_as_the_table_says(monkeypatch):
     failed = [c.name for c in validation_checks.validation_checks()[0] if not c.passed]
     assert failed == ["options SGD(nesterov=1): refuse", "options Adam(amsgrad=1): refuse",
                       "options RMSprop(centered='yes'): refuse"]
+
+
+def test_round_trips_pass_and_catch_a_model_that_does_not_convert(monkeypatch):
+    cases = matrix._roundtrip_cases(seed=1)[:2]
+    checks, rows = roundtrip_checks.roundtrip_checks(cases)
+    assert all(c.passed for c in checks) and [r[2] for r in rows] == ["pass", "pass"]
+    monkeypatch.setattr(scratchnet.Sequential, "astype", lambda self, dtype: self)
+    failed = {c.name.split(": ", 1)[1] for c in roundtrip_checks.roundtrip_checks(matrix._roundtrip_cases(1)[:1])[0]
+              if not c.passed}
+    assert failed == {"astype(float32) is float32 throughout",
+                      "astype(float32).astype(float64) holds the float32-rounded weights"}
