@@ -32,7 +32,10 @@ CORE = ("scratchnet/layers/base.py", "scratchnet/layers/dense.py", "scratchnet/l
 ROOT = Path(__file__).resolve().parent.parent
 
 # (file, original line, mutated line) -> why no input can tell the mutant from the original.
-EQUIVALENT = {}
+EQUIVALENT = {
+    ("scratchnet/optimizers.py", "if self.momentum > 0:", "if self.momentum != 0:"):
+        "RMSprop's momentum is checked to lie in [0, 1] when the optimizer is made, so > 0 and != 0 agree",
+}
 
 
 def _cosmic_ray():
@@ -134,6 +137,14 @@ def run_against_tests(record, work, timeout):
     return {**record, "tests_exit": code, "tests_seconds": round(seconds, 1), "tests_tail": tail, "outcome": outcome}
 
 
+def mark_equivalent(record):
+    """A saved survivor that EQUIVALENT now lists is reported as equivalent, with the reason."""
+    reason = EQUIVALENT.get((record["file"], record.get("before"), record.get("after")))
+    if reason and record["outcome"] == "survived":
+        return {**record, "outcome": "equivalent", "reason": reason}
+    return record
+
+
 def summarize(results):
     """Per-file and total counts and kill rates (equivalent mutants left out)."""
     table = {}
@@ -183,10 +194,19 @@ def main(argv=None):
     p.add_argument("--retest", action="store_true",
                    help="run again the mutants of OUT/mutation.json that `all` did not kill (after new checks or tests)")
     p.add_argument("--test-timeout", type=float, default=1800.0, help="seconds for the test suite per mutant")
+    p.add_argument("--report-only", action="store_true",
+                   help="only print the report of OUT/mutation.json (with the EQUIVALENT table as it is now)")
     args = p.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     saved_path = out / "mutation.json"
+    if args.report_only:
+        saved = json.loads(saved_path.read_text())
+        results = [mark_equivalent(r) for r in saved["results"]]
+        text = render(results, saved["meta"])
+        (out / "mutation.md").write_text(text)
+        print(text)
+        return 0
     saved = json.loads(saved_path.read_text()) if (args.resume or args.retest) and saved_path.exists() else None
 
     population = enumerate_mutants(ROOT)
@@ -230,7 +250,7 @@ def main(argv=None):
             print(f"[tests {i}/{len(survivors)}] {r['outcome']:16s} {r['file']}:{r['line']} {r['before']!r} -> "
                   f"{r['after']!r} ({r['tests_seconds']:.0f} s)", flush=True)
             save()
-    results = [done[m["id"]] for m in chosen if m["id"] in done]
+    results = [mark_equivalent(done[m["id"]]) for m in chosen if m["id"] in done]
     text = render(results, meta)
     (out / "mutation.md").write_text(text)
     print(text)
