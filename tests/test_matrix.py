@@ -136,3 +136,17 @@ def test_round_trips_pass_and_catch_a_model_that_does_not_convert(monkeypatch):
               if not c.passed}
     assert failed == {"astype(float32) is float32 throughout",
                       "astype(float32).astype(float64) holds the float32-rounded weights"}
+
+
+def test_mutation_rates_leave_equivalent_mutants_out():
+    from comparisons import mutation
+    key = next(iter(mutation.EQUIVALENT))
+    results = [{"file": "a.py", "outcome": "killed by all"}, {"file": "a.py", "outcome": "killed by all"},
+               {"file": "a.py", "outcome": "killed by tests"}, {"file": "b.py", "outcome": "survived"},
+               mutation.mark_equivalent({"file": key[0], "before": key[1], "after": key[2], "outcome": "survived"}),
+               {"file": "b.py", "outcome": "no mutation"}]
+    assert results[4]["outcome"] == "equivalent" and results[4]["reason"]
+    table, total = mutation.summarize(results)
+    assert (total["mutants"], total["equivalent"], total["survived"]) == (5, 1, 1)
+    assert total["all rate"] == 2 / 4 and total["all + tests rate"] == 3 / 4
+    assert table["a.py"]["all + tests rate"] == 1.0 and table["b.py"]["all rate"] == 0.0
