@@ -231,3 +231,13 @@ def test_adamw_is_adam_with_weight_decay_and_maps_to_keras_adamw():
     assert type(opt) is keras.optimizers.AdamW
     config = opt.get_config()
     assert (config["weight_decay"], config["amsgrad"], config["clipnorm"], config["clipvalue"]) == (0.004, True, 2.0, None)
+
+
+@pytest.mark.parametrize("param_dtype,grad_dtype", [(np.float32, np.float64), (np.float64, np.float32)])
+def test_update_refuses_a_gradient_of_the_other_float_type(param_dtype, grad_dtype):
+    for opt in (SGD(0.1, clipnorm=1.0), AdamW(0.1), RMSprop(0.1, weight_decay=0.1)):
+        w = np.ones(3, dtype=param_dtype)
+        with pytest.raises(ValueError, match=f"gradient for 'w' has shape \\(3,\\) {np.dtype(grad_dtype)}"):
+            opt.update({"w": w}, {"w": np.ones(3, dtype=grad_dtype)})
+        np.testing.assert_array_equal(w, 1.0)  # refused before anything changed
+        assert opt.iterations == 0
