@@ -1,10 +1,12 @@
-"""Bad optimizer options, scratchnet against Keras: each case is refused (a ValueError naming the
+"""Optimizer options, scratchnet against Keras: every default is Keras's (they are copied to the
+Keras twin in every other check, so a wrong default would pass them all), and each bad option is refused (a ValueError naming the
 optimizer and the argument) or accepted, as the table says; wherever Keras refuses a value,
 scratchnet must refuse it too. scratchnet is stricter than Keras where Keras takes a value it
 then ignores or that breaks its arithmetic (a clip threshold of 0, a negative weight decay, a beta
 of 1, ...): the table shows both verdicts."""
+import reference_keras
 from reference_keras import keras
-from scratchnet.optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
+from scratchnet.optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, RMSprop
 
 from .checks import Check
 
@@ -35,6 +37,7 @@ CASES = [
     (Adam, {"epsilon": 0.0}, "accept"),
     (Adam, {"amsgrad": 1}, "refuse"),
     (RMSprop, {"rho": 1.5}, "refuse"),
+    (RMSprop, {"rho": -0.1}, "refuse"),
     (RMSprop, {"rho": 0.0}, "accept"),
     (RMSprop, {"rho": 1.0}, "accept"),
     (RMSprop, {"momentum": -0.5}, "refuse"),
@@ -71,6 +74,31 @@ def validation_checks():
         checks.append(Check(f"options {call}: {expected}", 0.0 if passed else 1.0, 0.0, passed, note))
         rows.append([call, ours, theirs, "pass" if passed else "FAIL"])
     return checks, rows
+
+
+def default_checks():
+    """(checks, table rows): each optimizer's defaults, learning rate included, against those of a
+    Keras optimizer of the same class made in float64 (so Keras's learning rate is exact)."""
+    checks, rows = [], []
+    for cls in OPTIMIZERS.values():
+        ours = cls().config()
+        with reference_keras.floatx("float64"):
+            theirs = getattr(keras.optimizers, cls.__name__)().get_config()
+        differing = {key: (value, theirs.get(key, "missing")) for key, value in ours.items()
+                     if theirs.get(key, "missing") != value}
+        passed = not differing
+        checks.append(Check(f"options {cls.__name__}() defaults are Keras's", 0.0 if passed else 1.0, 0.0, passed,
+                            "" if passed else f"scratchnet vs Keras: {differing}"))
+        rows.append([f"{cls.__name__}() defaults ({len(ours)})", "as Keras" if passed else "differ",
+                     "", "pass" if passed else "FAIL"])
+    return checks, rows
+
+
+def option_checks():
+    """The defaults, then the bad and edge values."""
+    defaults, default_rows = default_checks()
+    values, value_rows = validation_checks()
+    return defaults + values, default_rows + value_rows
 
 
 VALIDATION_HEADERS = ["optimizer options", "scratchnet", "Keras", "result"]

@@ -150,3 +150,12 @@ def test_mutation_rates_leave_equivalent_mutants_out():
     assert (total["mutants"], total["equivalent"], total["survived"]) == (5, 1, 1)
     assert total["all rate"] == 2 / 4 and total["all + tests rate"] == 3 / 4
     assert table["a.py"]["all + tests rate"] == 1.0 and table["b.py"]["all rate"] == 0.0
+
+
+def test_every_optimizer_default_is_keras_and_a_wrong_one_fails(monkeypatch):
+    checks, rows = validation_checks.default_checks()
+    assert len(checks) == len(optimizers.OPTIMIZERS) and all(c.passed for c in checks)
+    monkeypatch.setattr(optimizers.AdamW.__init__, "__defaults__", (0.001, 1.004, 0.9, 0.999, 1e-7, False))
+    failed = [c for c in validation_checks.default_checks()[0] if not c.passed]
+    assert [c.name for c in failed] == ["options AdamW() defaults are Keras's"]
+    assert "'weight_decay': (1.004, 0.004)" in failed[0].diagnosis
