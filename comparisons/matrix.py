@@ -39,7 +39,7 @@ from .runner import Result
 from .scenarios import Settings, build_optimizer
 from .tolerances import OPTION_EFFECT_MIN, tolerance
 from .twin import twin_checks
-from .validation_checks import VALIDATION_HEADERS, option_checks
+from .validation_checks import VALIDATION_HEADERS, optimizer_option_checks
 
 SIZES = (6, 5, 4, 3)  # two hidden layers: each activation is applied twice
 SAMPLES, BATCH, EPOCHS = 40, 10, 3  # 4 steps an epoch, 12 in all
@@ -289,8 +289,8 @@ def run(seed=0, rows=None, fail_fast=False):
             ("Initializers: scratchnet's draw against Keras's (1000 x 300 values each)", initializer_checks(seed),
              INITIALIZER_HEADERS),
             ("scratchnet.functions against Keras", function_checks(seed), FUNCTION_HEADERS),
-            ("Optimizer options: defaults, and values refused or accepted, scratchnet and Keras", option_checks(),
-             VALIDATION_HEADERS),
+            ("Optimizer options: defaults, and values refused or accepted, scratchnet and Keras",
+             optimizer_option_checks(), VALIDATION_HEADERS),
             ("Round trips: save/load, astype, to_keras/from_keras, set_weights, evaluate in chunks",
              roundtrip_checks(_roundtrip_cases(seed)), ROUNDTRIP_HEADERS)):
         result.checks.extend(checks)

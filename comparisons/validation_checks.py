@@ -94,7 +94,7 @@ def default_checks():
     return checks, rows
 
 
-def option_checks():
+def optimizer_option_checks():
     """The defaults, then the bad and edge values."""
     defaults, default_rows = default_checks()
     values, value_rows = validation_checks()
