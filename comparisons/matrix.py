@@ -11,7 +11,8 @@
    run (`run_lockstep`), and the final loss and accuracy of both sides; plus, on scratchnet alone,
    the same run without each of the row's options, which must end elsewhere (else the row does
    not exercise that option).
-2. Initializers (run first, as the next section): a large draw from each scratchnet initializer against Keras's (initializer_checks).
+2. Initializers (run first, as are the next sections): a large draw from each scratchnet initializer
+   against Keras's (initializer_checks).
 3. Functions: scratchnet.functions against Keras's ops (function_checks).
 4. Optimizer options: every default against Keras's, and values that must be refused or accepted
    beside Keras's verdicts (validation_checks).

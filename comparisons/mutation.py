@@ -192,7 +192,8 @@ def main(argv=None):
     p.add_argument("--out", default="reports", help="folder for mutation.json and mutation.md")
     p.add_argument("--resume", action="store_true", help="skip the mutants already in OUT/mutation.json")
     p.add_argument("--retest", action="store_true",
-                   help="run again the mutants of OUT/mutation.json that `all` did not kill (after new checks or tests)")
+                   help="run again the mutants of OUT/mutation.json that `all` did not kill (after new checks or "
+                        "tests)")
     p.add_argument("--test-timeout", type=float, default=1800.0, help="seconds for the test suite per mutant")
     p.add_argument("--report-only", action="store_true",
                    help="only print the report of OUT/mutation.json (with the EQUIVALENT table as it is now)")

@@ -237,7 +237,8 @@ def matrix_as_json(result):
 def matrix_markdown(result):
     from .matrix import ROW_HEADERS
     s = result.settings
-    lines = [f"# matrix: {'passed' if result.passed else 'FAILED'}", "", f"{summary_line(result)}, {result.seconds:.1f} s.",
+    lines = [f"# matrix: {'passed' if result.passed else 'FAILED'}", "",
+             f"{summary_line(result)}, {result.seconds:.1f} s.",
              "", f"Networks {'-'.join(map(str, s.sizes))} on {s.samples} random samples, batches of {s.batch_size}, "
              f"{s.epochs} epochs of lockstep training, float64. One row per combination: the worst relative "
              "difference from Keras of the forward pass and loss, the gradients (Keras autodiff), the "
@@ -247,8 +248,8 @@ def matrix_markdown(result):
     for section in result.sections:
         lines += [f"## {section['title']}", "", tabulate(section["rows"], section["headers"], tablefmt="github"), ""]
     if result.failed:
-        lines += ["## Failed checks", "", tabulate(_matrix_failures(result), ["check", "value", "tolerance", "diagnosis"],
-                                                   tablefmt="github"), ""]
+        lines += ["## Failed checks", "",
+                  tabulate(_matrix_failures(result), ["check", "value", "tolerance", "diagnosis"], tablefmt="github"), ""]
     if result.diagnosis:
         lines += ["## Diagnosis", ""] + [f"- {d}" for d in result.diagnosis] + [""]
     return "\n".join(lines)

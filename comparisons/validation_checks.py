@@ -1,9 +1,9 @@
-"""Optimizer options, scratchnet against Keras: every default is Keras's (they are copied to the
-Keras twin in every other check, so a wrong default would pass them all), and each bad option is refused (a ValueError naming the
-optimizer and the argument) or accepted, as the table says; wherever Keras refuses a value,
-scratchnet must refuse it too. scratchnet is stricter than Keras where Keras takes a value it
-then ignores or that breaks its arithmetic (a clip threshold of 0, a negative weight decay, a beta
-of 1, ...): the table shows both verdicts."""
+"""Optimizer options, scratchnet against Keras: every default is Keras's (defaults are copied to
+the Keras twin in every other check, so a wrong one would pass them all), and each bad option is
+refused (a ValueError naming the optimizer and the argument) or accepted, as the table says;
+wherever Keras refuses a value, scratchnet must refuse it too. scratchnet is stricter than Keras
+where Keras takes a value it then ignores or that breaks its arithmetic (a clip threshold of 0, a
+negative weight decay, a beta of 1, ...): the table shows both verdicts."""
 import reference_keras
 from reference_keras import keras
 from scratchnet.optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, RMSprop

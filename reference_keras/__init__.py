@@ -14,7 +14,8 @@ from .autodiff import (backward_trace, compile_for, evaluate, forward_trace, los
                        weight_names)
 from .convert import UnsupportedLayerError, from_keras, to_keras
 from .dtype import floatx, model_dtype
-from .mapping import SoftmaxCrossEntropyLoss, count_correct, keras_initializer, keras_loss, keras_optimizer, scratchnet_loss
+from .mapping import (SoftmaxCrossEntropyLoss, count_correct, keras_initializer, keras_loss, keras_optimizer,
+                      scratchnet_loss)
 
 __all__ = ["to_keras", "from_keras", "UnsupportedLayerError", "keras_loss", "keras_optimizer", "keras_initializer",
            "count_correct",
