@@ -500,3 +500,11 @@ def test_every_loss_has_the_same_interface_and_sum_is_n_times_mean(cls):
     assert 0 <= correct <= units == (t.size if cls is SigmoidBinaryCrossEntropy else 6)
     with pytest.raises(ValueError, match="reduction must be 'mean' or 'sum'"):
         cls("none")
+
+
+@pytest.mark.parametrize("t", [np.zeros(4, dtype=np.int64), np.zeros((5, 3, 2))])
+def test_count_correct_refuses_targets_that_do_not_match_the_rows(t):
+    y = np.zeros((5, 3))
+    for loss in (SoftmaxCrossEntropy(), MeanSquaredError()):
+        with pytest.raises(ValueError, match=r"expected 5 labels or one-hot rows, got \("):
+            loss.count_correct(y, t)
