@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install data test report speed clean
+.PHONY: install data test report speed mutation clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,13 @@ report: data
 # current one, so the benchmark (only) runs without them, as the machine's notes advise.
 speed: data
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m comparisons speed
+
+# Not part of `make test`: tens of minutes. A seeded sample of cosmic-ray mutants of the numerical
+# core, each against `comparisons all`, the survivors against the test suite (see comparisons/mutation.py).
+MUTANTS ?= 100
+mutation: data
+	$(PY) -m pip install --quiet -e '.[test,mutation]'
+	$(PY) -m comparisons.mutation --sample $(MUTANTS)
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache *.egg-info

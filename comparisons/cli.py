@@ -32,8 +32,10 @@ def _scenario_options(p):
         flag = "--" + name.replace("_", "-")
         if isinstance(default, bool):
             p.add_argument(flag, action="store_true", default=None, help=f"({owners})")
-        else:
-            p.add_argument(flag, type=real(), help=f"({owners}; default {default})")
+        else:  # a number; an option whose default is None (clipnorm, ...) is off unless given
+            others = ", ".join(f"{key} {cls.options()[name]}" for key, cls in OPTIMIZERS.items()
+                               if cls.options().get(name, default) != default)
+            p.add_argument(flag, type=real(), help=f"({owners}; default {default}{'; ' + others if others else ''})")
     p.add_argument("--loss-reduction", choices=list(REDUCTIONS))
     p.add_argument("--epochs", type=count(1))
     p.add_argument("--batch-size", type=count(1))
@@ -44,16 +46,28 @@ def _scenario_options(p):
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
+_FAIL_FAST = ("run the matrix first and stop at the first failing matrix section, row or scenario "
+              "(same exit status, partial report)")
+
+
 def parser():
     p = OneLineParser(prog="python -m comparisons",
                 description="Run scratchnet and Keras from identical weights and batches, and check that they agree.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=OneLineParser)
     for name in (*PRESETS, "all"):
-        help_text = ("xor, mnist and fashion-mnist with their defaults" if name == "all"
-                     else f"the {name} scenario on both sides")
+        help_text = (f"{', '.join(ALL)} with their defaults (the options apply to these), then the matrix"
+                     if name == "all" else f"the {name} scenario on both sides")
         s = sub.add_parser(name, help=help_text, description=help_text)
         _scenario_options(s)
         s.add_argument("--out", default="reports", help="output folder (default: reports/)")
+        if name == "all":
+            s.add_argument("--fail-fast", action="store_true", help=_FAIL_FAST)
+    help_text = ("every activation, loss, optimizer option and L2 setting on small networks, the initializers "
+                 "and the functions, against Keras (float64)")
+    s = sub.add_parser("matrix", help=help_text, description=help_text)
+    s.add_argument("--seed", type=int, default=0, help="seed of the data, weights and draws (default 0)")
+    s.add_argument("--out", default="reports", help="output folder (default: reports/)")
+    s.add_argument("--fail-fast", action="store_true", help=_FAIL_FAST)
     from . import speed
     s = sub.add_parser("speed", help="the training-step benchmark", description=speed.__doc__.split("\n\n")[0])
     speed.add_arguments(s)
@@ -104,14 +118,34 @@ def run_one(settings, args):
     return result
 
 
+def run_matrix(seed, out_dir, fail_fast=False):
+    from . import matrix, report
+    print("== matrix (float64) ==", flush=True)
+    result = matrix.run(seed, fail_fast=fail_fast)
+    report.print_matrix(result)
+    files = report.write_matrix(result, out_dir)
+    print(f"wrote {', '.join(str(f) for f in files)} in {result.seconds:.1f} s\n", flush=True)
+    return result
+
+
 def _scenarios(args):
-    names = ALL if args.command == "all" else (args.command,)
+    names = ALL if args.command == "all" else () if args.command == "matrix" else (args.command,)
     try:
         settings = [settings_from(args, name) for name in names]
     except ValueError as err:
         return _usage_error(err)
     start = time.perf_counter()
-    results = [run_one(s, args) for s in settings]
+    fail_fast = getattr(args, "fail_fast", False)
+    runs = [lambda s=s: run_one(s, args) for s in settings]
+    if args.command in ("all", "matrix"):
+        matrix_run = lambda: run_matrix(args.seed if args.command == "matrix" else 0, args.out, fail_fast)  # noqa: E731
+        # fail-fast puts the matrix first: its small checks are the quickest to fail
+        runs = [matrix_run, *runs] if fail_fast else [*runs, matrix_run]
+    results = []
+    for run in runs:
+        results.append(run())
+        if fail_fast and not results[-1].passed:
+            break
     if len(results) > 1:
         from . import report
         for result in results:

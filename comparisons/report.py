@@ -258,3 +258,61 @@ def check_markdown(results, title, intro=None):
         lines += [f"- note: {n}" for n in result.notes]
         lines.append("")
     return "\n".join(lines)
+
+
+# -- the coverage matrix (comparisons/matrix.py) ----------------------------------------------------
+def _matrix_failures(result):
+    return [[c.name, f"{c.value:.3g}", f"{c.tolerance:.0e}" if c.tolerance else "0", c.diagnosis]
+            for c in result.failed]
+
+
+def print_matrix(result, out=print):
+    from .matrix import ROW_HEADERS
+    out(tabulate(result.rows, ROW_HEADERS, tablefmt="simple"))
+    for section in result.sections:
+        out("")
+        out(section["title"])
+        out(tabulate(section["rows"], section["headers"], tablefmt="simple"))
+    if result.failed:
+        out("")
+        out(tabulate(_matrix_failures(result), ["failed check", "value", "tolerance", "diagnosis"], tablefmt="simple"))
+    for line in result.diagnosis:
+        out(f"diagnosis: {line}")
+    out(summary_line(result))
+
+
+def matrix_as_json(result):
+    from .matrix import ROW_HEADERS
+    return {"scenario": "matrix", "dtype": result.settings.dtype, "passed": result.passed,
+            "seconds": result.seconds, "settings": result.settings.as_dict(),
+            "rows": [dict(zip(ROW_HEADERS, row)) for row in result.rows], "sections": result.sections,
+            "checks": [c.as_dict() for c in result.checks], "diagnosis": result.diagnosis}
+
+
+def matrix_markdown(result):
+    from .matrix import ROW_HEADERS
+    s = result.settings
+    lines = [f"# matrix: {'passed' if result.passed else 'FAILED'}", "",
+             f"{summary_line(result)}, {result.seconds:.1f} s.",
+             "", f"Networks {'-'.join(map(str, s.sizes))} on {s.samples} random samples, batches of {s.batch_size}, "
+             f"{s.epochs} epochs of lockstep training, float64. One row per combination: the worst relative "
+             "difference from Keras of the forward pass and loss, the gradients (Keras autodiff), the "
+             "trajectory (loss and weights at every step) and the final loss and accuracy; the smallest "
+             "change that removing one of the row's options makes to the final weights.", "",
+             "## Combinations", "", tabulate(result.rows, ROW_HEADERS, tablefmt="github"), ""]
+    for section in result.sections:
+        lines += [f"## {section['title']}", "", tabulate(section["rows"], section["headers"], tablefmt="github"), ""]
+    if result.failed:
+        lines += ["## Failed checks", "",
+                  tabulate(_matrix_failures(result), ["check", "value", "tolerance", "diagnosis"], tablefmt="github"), ""]
+    if result.diagnosis:
+        lines += ["## Diagnosis", ""] + [f"- {d}" for d in result.diagnosis] + [""]
+    return "\n".join(lines)
+
+
+def write_matrix(result, out_dir):
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "matrix.json").write_text(json.dumps(matrix_as_json(result), indent=1, default=float))
+    (out_dir / "matrix.md").write_text(matrix_markdown(result))
+    return [out_dir / "matrix.json", out_dir / "matrix.md"]

@@ -9,8 +9,13 @@ from scratchnet.losses import SoftmaxCrossEntropy
 from scratchnet.optimizers import OPTIMIZERS
 
 # Every optimizer hyperparameter besides the learning rate, with its default, from the registry
-# (the CLI's flags are made from this; an option shared by two optimizers has one default).
-OPTIMIZER_OPTIONS = {name: default for cls in OPTIMIZERS.values() for name, default in cls.options().items()}
+# (the CLI's flags are made from this). An option shared by several optimizers shows the first
+# one's default here (weight_decay: None, not AdamW's 0.004); Settings.as_dict shows the chosen
+# optimizer's own.
+OPTIMIZER_OPTIONS = {}
+for _cls in OPTIMIZERS.values():
+    for _name, _default in _cls.options().items():
+        OPTIMIZER_OPTIONS.setdefault(_name, _default)
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
 XOR_T = np.array([0, 1, 1, 0])
@@ -42,7 +47,8 @@ class Settings:
         """Flat and JSON-able: every optimizer option appears, at its default unless given."""
         d = asdict(self)
         d["hidden"] = list(self.hidden)
-        d.update({**OPTIMIZER_OPTIONS, **d.pop("optimizer_options")})
+        own = OPTIMIZERS[self.optimizer].options() if self.optimizer in OPTIMIZERS else {}
+        d.update({**OPTIMIZER_OPTIONS, **own, **d.pop("optimizer_options")})
         return d
 
     def with_options(self, **options):

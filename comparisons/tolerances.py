@@ -75,3 +75,44 @@ TOLERANCES = {
 
 def tolerance(dtype, kind):
     return TOLERANCES[str(dtype)][kind]
+
+
+# -- the coverage matrix (comparisons/matrix.py) --------------------------------------------------
+# Each combination trains for 12 steps; an option (momentum, clipping, weight decay, L2, ...) must
+# move the final weights by at least this much relative to the same run without it, or the row
+# does not exercise it. 1e-6 is far above float64 round-off (1e-15), so the 1e-12 trajectory
+# tolerance then pins the option's effect to 1e-6 of its size.
+OPTION_EFFECT_MIN = 1e-6
+
+# Adam's bias corrections beta**t: NumPy's vectorised float64 power (its SIMD loop) and the scalar
+# pow of libm (which TensorFlow's scalar kernel matches) disagree by one ulp for some t (for
+# beta_2 = float32(0.999) on this project's machine: t = 23, 28, 44, 52, ...). scratchnet computes
+# beta**t on NumPy scalars (the libm path), bit for bit TensorFlow's for t <= 300
+# (tests/test_optimizer_options.py). Where a build differs by that ulp, 1 - beta_2**t changes by
+# ~5e-15 relative at t = 23, so alpha by ~3e-15, which a weight feels as lr * 3e-15: far inside the
+# float64 trajectory tolerance above, which therefore needs no exception for Adam.
+
+
+# -- initializers: scratchnet's draw against Keras's (comparisons/initializer_checks.py) ---------
+# Two independent seeded draws of n = 1000 * 300 values each (fans 1000 and 300, so fan_in,
+# fan_out and fan_avg give different scales). They are random, so the tolerances are statistical,
+# set at Z standard errors of the difference between two samples of the same distribution:
+#   mean: |m1 - m2| <= Z * std * sqrt(2 / n)                       (0.0155 std for Z = 6)
+#   std:  |s1 / s2 - 1| <= Z * sqrt(2 * (kurtosis - 1) / (4 n))    with kurtosis 3, the largest of
+#         the distributions here (normal 3, truncated normal 2.4, uniform 1.8): 0.011
+#   fraction of |values| beyond 2 (Keras's) std: |p1 - p2| <= Z * sqrt(2 p (1 - p) / n), at least
+#         Z / n (0 for a truncated normal, 4.6 % for a plain one: tells the two apart)
+#   bound (truncated normal: 2 std of the untruncated normal; uniform: the limit): the largest
+#         |value| of each draw within BOUND_RTOL of the other's. The expected gap between a
+#         sample's maximum and the bound is ~1e-5 of the bound here and exceeding 1e-3 has
+#         probability < e^-60.
+#   Kolmogorov-Smirnov two-sample statistic D <= c(alpha) * sqrt(2 / n), c = sqrt(-ln(alpha / 2) / 2)
+#         with alpha = 1e-6: D <= 0.0069.
+# Z = 6 makes a false failure a ~1e-9 event per check (and the draws are seeded, so a run twice
+# gives the same numbers). The effects to catch are far larger: a wrong fan (fan_avg 650 for
+# fan_in 1000) changes the std by 24 %, He's scale 1 instead of 2 by 29 %, a missing truncation
+# correction (1 / 0.8796) by 12 %, a missing truncation moves 4.6 % of the values past 2 std.
+INITIALIZER_DRAW_SHAPE = (1000, 300)
+INITIALIZER_Z = 6.0
+INITIALIZER_KS_ALPHA = 1e-6
+INITIALIZER_BOUND_RTOL = 1e-3

@@ -14,8 +14,10 @@ from .autodiff import (backward_trace, compile_for, evaluate, forward_trace, lay
                        loss_vjp, optimizer_steps, softmax, train_step, weight_names)
 from .convert import ExactL2, UnsupportedLayerError, from_keras, keras_layer, to_keras
 from .dtype import floatx, model_dtype
-from .mapping import SoftmaxCrossEntropyLoss, keras_loss, keras_optimizer, scratchnet_loss
+from .mapping import (SoftmaxCrossEntropyLoss, count_correct, keras_initializer, keras_loss, keras_optimizer,
+                      scratchnet_loss)
 
 __all__ = ["to_keras", "from_keras", "keras_layer", "ExactL2", "UnsupportedLayerError", "keras_loss", "keras_optimizer",
+           "keras_initializer", "count_correct",
            "SoftmaxCrossEntropyLoss", "scratchnet_loss", "forward_trace", "backward_trace", "evaluate", "loss_and_gradients", "train_step",
            "compile_for", "model_dtype", "weight_names", "floatx", "layer_vjp", "loss_vjp", "optimizer_steps", "softmax"]

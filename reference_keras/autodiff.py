@@ -19,11 +19,9 @@ import functools
 
 import numpy as np
 
-from scratchnet.losses import Loss
-
 from ._environment import keras, tf
 from .dtype import dtype_name, model_dtype
-from .mapping import scratchnet_loss
+from .mapping import count_correct, scratchnet_loss
 
 
 def _sequential_layers(keras_model):
@@ -194,18 +192,18 @@ def backward_trace(keras_model, x, t, loss=None):
 
 def evaluate(keras_model, x, t, loss=None, batch_size=10_000):
     """(mean loss per sample including regularization, accuracy) over a whole data set, computed by Keras
-    in chunks of `batch_size` rows. Accuracy is argmax against the labels (or one-hot rows);
-    for a binary cross-entropy model, per output unit: logit > 0 against target > 0.5."""
+    in chunks of `batch_size` rows. Accuracy is Keras's own metric (see mapping.count_correct):
+    argmax against the labels (or one-hot rows); for a binary cross-entropy model, per output
+    unit, the thresholded prediction must equal the target."""
     loss = _loss(keras_model, loss)
     x = _inputs(keras_model, x)
     t = _targets(keras_model, loss, x, t)  # also refuses targets that do not match x row for row
-    counter = scratchnet_loss(loss) or Loss()  # counts correct predictions as scratchnet does
     total, correct, units = 0.0, 0, 0
     for start in range(0, x.shape[0], batch_size):
         xb, tb = x[start:start + batch_size], t[start:start + batch_size]
         out = keras_model(tf.convert_to_tensor(xb), training=False)
         total += float(loss(tb, out)) * (1 if loss.reduction == "sum" else xb.shape[0])
-        batch_correct, batch_units = counter.count_correct(np.array(out), tb)
+        batch_correct, batch_units = count_correct(loss, out, tb)
         correct, units = correct + batch_correct, units + batch_units
     penalty = sum(float(keras.ops.sum(extra)) for extra in keras_model.losses)
     return total / x.shape[0] + penalty, correct / units

@@ -5,6 +5,9 @@ Both are created in an explicit float type: a Keras loss converts predictions to
 a float32 one silently rounds a float64 run. `train_step` and `loss_and_gradients` refuse such a
 mismatch.
 """
+import numpy as np
+
+from scratchnet import initializers as sn_initializers
 from scratchnet import losses as sn_losses
 from scratchnet import optimizers as sn_optimizers
 from scratchnet.losses import MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
@@ -113,6 +116,27 @@ def scratchnet_loss(keras_loss_or_name):
     return cls(reduction)
 
 
+def count_correct(keras_loss_object, y, t):
+    """(correct predictions, predictions made) for outputs `y` of a model trained with
+    `keras_loss_object`, counted by Keras's own accuracy metrics (what scratchnet's
+    `Loss.count_correct` is checked against):
+    binary cross-entropy: `keras.metrics.binary_accuracy` per output unit, with threshold 0 on
+    logits (0.5 on probabilities), so a target counts only where it equals the thresholded
+    prediction (a soft target such as 0.5 never does); integer labels:
+    `sparse_categorical_accuracy`; anything shaped like the output (one-hot rows, MSE targets):
+    `categorical_accuracy` (argmax against argmax)."""
+    t = np.asarray(t)
+    if SCRATCHNET_LOSS_OF.get(type(keras_loss_object)) is SigmoidBinaryCrossEntropy:
+        from_logits = keras_loss_object.get_config().get("from_logits", False)
+        hits = keras.metrics.binary_accuracy(t, y, threshold=0.0 if from_logits else 0.5)
+    elif t.ndim == 1:
+        hits = keras.metrics.sparse_categorical_accuracy(t, y)
+    else:
+        hits = keras.metrics.categorical_accuracy(t, y)
+    hits = np.asarray(hits)
+    return int(np.sum(hits)), hits.size
+
+
 def keras_optimizer(sn_optimizer, model):
     """A fresh Keras optimizer with `sn_optimizer`'s hyperparameters (its `config()`, whose names
     are Keras's) for `model`: what it will train, i.e. a Keras model, its scratchnet twin, or the
@@ -131,8 +155,10 @@ def keras_optimizer(sn_optimizer, model):
     if sn_optimizer.iterations or sn_optimizer.state:
         raise ValueError(f"keras_optimizer: this {kind.__name__} has already taken "
                          f"{sn_optimizer.iterations} steps; map a fresh one so both start from the same state")
-    # Python floats and bools only: keras.optimizers.SGD(learning_rate=1) raises on an int.
-    kwargs = {key: value if isinstance(value, bool) else float(value) for key, value in sn_optimizer.config().items()}
+    # Python floats, bools and None (an option left off) only: keras.optimizers.SGD(learning_rate=1)
+    # raises on an int.
+    kwargs = {key: value if value is None or isinstance(value, bool) else float(value)
+              for key, value in sn_optimizer.config().items()}
     with floatx(_dtype_of(model)):
         return cls(**kwargs)
 
@@ -151,3 +177,32 @@ def _dtype_of(model):
         raise TypeError(f"keras_optimizer: expected the model to train (Keras or scratchnet) or its parameters "
                         f"({{name: array}}), got {type(model).__name__}")
     return dtype_name(model.dtype)
+
+
+# scratchnet initializer class -> (the Keras initializer class of the same name, and the scale and
+# mode of its VarianceScaling, written out here for the untruncated variant).
+_KERAS_VARIANCE_SCALING = {sn_initializers.GlorotNormal: (keras.initializers.GlorotNormal, 1.0, "fan_avg"),
+                           sn_initializers.HeNormal: (keras.initializers.HeNormal, 2.0, "fan_in"),
+                           sn_initializers.LeCunNormal: (keras.initializers.LecunNormal, 1.0, "fan_in")}
+
+
+def keras_initializer(sn_initializer, seed=None):
+    """The Keras initializer that draws from the same distribution as scratchnet's
+    `sn_initializer` (an instance), seeded with `seed`: Gaussian(std) -> RandomNormal(0, std),
+    GlorotUniform/GlorotNormal/HeNormal/LeCunNormal -> Keras's class of the same name (the
+    untruncated variant, e.g. the textbook's HeNormal(truncated=False), -> VarianceScaling with
+    distribution "untruncated_normal"), Zeros -> Zeros. The draws differ (different random
+    generators); the distributions are what `comparisons matrix` compares."""
+    kind = type(sn_initializer)
+    if kind is sn_initializers.Gaussian:
+        return keras.initializers.RandomNormal(0.0, sn_initializer.std, seed=seed)
+    if kind is sn_initializers.GlorotUniform:
+        return keras.initializers.GlorotUniform(seed=seed)
+    if kind is sn_initializers.Zeros:
+        return keras.initializers.Zeros()
+    if kind in _KERAS_VARIANCE_SCALING:
+        cls, scale, mode = _KERAS_VARIANCE_SCALING[kind]
+        if sn_initializer.truncated:
+            return cls(seed=seed)
+        return keras.initializers.VarianceScaling(scale, mode, "untruncated_normal", seed=seed)
+    raise ValueError(f"keras_initializer: no Keras initializer is known to match {kind.__name__}")

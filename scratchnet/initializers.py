@@ -52,6 +52,7 @@ class _VarianceScaling:
     scale, mode, distribution = 1.0, "fan_in", "truncated_normal"
 
     def __init__(self, truncated=True):
+        self.truncated = truncated
         if self.distribution != "uniform":
             self.distribution = "truncated_normal" if truncated else "normal"
 

@@ -157,8 +157,15 @@ class SigmoidBinaryCrossEntropy(Loss):
         return (sigmoid(self.x) - self.t) * (dout / self._divisor(self.x.shape))
 
     def count_correct(self, y, t):
-        """Per output unit: a logit > 0 (probability > 0.5) against a target > 0.5."""
-        return int(np.sum((y > 0) == (t > 0.5))), t.size
+        """Per output unit, Keras's binary accuracy: the predicted class is 1 where the logit is
+        > 0 (the probability > 0.5) and 0 elsewhere, and it counts as correct only where the
+        target *equals* it. So a soft target (0.5, 0.7, ...) is never counted correct, whatever
+        the prediction: `keras.metrics.binary_accuracy(t, logits, threshold=0)` exactly (and
+        `binary_accuracy(t, sigmoid(logits))` with its default threshold 0.5)."""
+        t = np.asarray(t)
+        if t.shape != y.shape:
+            raise ValueError(f"{self.name}: expected targets of shape {y.shape}, got {t.shape}")
+        return int(np.sum(t == (y > 0))), t.size
 
 
 class MeanSquaredError(Loss):

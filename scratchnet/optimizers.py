@@ -1,24 +1,41 @@
-"""Optimizers implementing Keras 3's update equations and defaults.
+"""Optimizers implementing Keras 3's update equations, options and defaults.
 
 Each keeps its own state array per parameter (keyed by the parameter's name) and updates the
 parameter arrays in place, so the layers that share them see the new values.
 
+One `update(params, grads)` is Keras's `optimizer.apply(grads, variables)`, in Keras's order:
+  1. clip the gradients (at most one of `clipnorm`, `clipvalue`, `global_clipnorm`), in the
+     gradient's dtype, into fresh arrays (the caller's gradients are never modified):
+       clipnorm c, per tensor:  g * c / max(||g||, c)      (tf.clip_by_norm)
+       global_clipnorm c:       g * (c * min(1/n, 1/c) + (n - n)),  n = sqrt(sum_i sum(g_i**2))
+                                (Keras's own expression: c * (1/c) is not always 1, e.g.
+                                1 - 2**-53 for c = 49, and an inf/NaN norm gives NaN)
+       clipvalue v:             clip(g, -v, v)
+  2. decoupled weight decay (`weight_decay`, every optimizer): w -= (w * weight_decay) * lr,
+     applied to the weights *before* the update step, from the gradient computed before it;
+  3. the optimizer's own update step with the clipped gradient.
+
 Keras 3 (checked in keras 3.15.1's optimizers) passes some Python-float hyperparameters through
 `ops.cast(value, variable.dtype)`, and on the TensorFlow backend casting a Python float first makes
 a float32 tensor, so even a float64 Keras run uses float64(float32(0.9)) for these:
+  * every optimizer: weight_decay;
   * SGD: momentum (both in v = momentum*v - lr*g and in the Nesterov step);
   * Adagrad: initial_accumulator_value (the Constant initializer casts it);
-  * Adam: beta_1 and beta_2 inside the bias corrections beta_1**t, beta_2**t.
+  * Adam and AdamW: beta_1 and beta_2 inside the bias corrections beta_1**t, beta_2**t.
 Everything else reaches Keras's arithmetic as a Python float converted straight to the variable's
-dtype, i.e. exactly: Adam's 1 - beta_1 and 1 - beta_2, RMSprop's rho, 1 - rho and momentum, and
-every epsilon. (The learning rate is a variable created in `keras.config.floatx()`, exact when the
-Keras optimizer is built under float64.) `float32_hyperparams=True` rounds in exactly those three
-places, which is what lets float64 runs agree with Keras to round-off instead of float32's
-precision (tests/test_reference_keras.py measures both); it changes nothing for RMSprop. The
-operation order follows Keras's update_step too (e.g. lr*g / sqrt(acc + epsilon),
-m*alpha / (sqrt(v) + epsilon)).
+dtype, i.e. exactly: Adam's 1 - beta_1 and 1 - beta_2, RMSprop's rho, 1 - rho and momentum, every
+epsilon and the three clipping thresholds. (The learning rate is a variable created in
+`keras.config.floatx()`, exact when the Keras optimizer is built under float64.)
+`float32_hyperparams=True` rounds in exactly those places, which is what lets float64 runs agree
+with Keras to round-off instead of float32's precision (tests/test_reference_keras.py and
+tests/test_optimizer_options.py measure both). The operation order follows Keras's update_step
+too (e.g. lr*g / sqrt(acc + epsilon), m*alpha / (sqrt(v) + epsilon)).
+
+One difference remains that scratchnet does not imitate: TensorFlow's `pow` is not correctly
+rounded (NumPy's is), so Adam's beta_2**t is one ulp off from step 23 on; see the README.
 """
 import inspect
+from numbers import Real
 
 import numpy as np
 
@@ -27,21 +44,86 @@ def _float32_rounded(value):
     return float(np.float32(value))
 
 
+def _number(owner, name, value, low=None, high=None, low_open=False, high_open=False, allow_none=False):
+    """`value` as a float after checking it is a real number (not a bool) in the given range;
+    otherwise a ValueError naming the optimizer and the argument."""
+    if value is None and allow_none:
+        return None
+    ok = isinstance(value, Real) and not isinstance(value, bool) and np.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        if low is not None and high is not None:
+            wanted = f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        elif low is not None:
+            wanted = f"a number {'>' if low_open else '>='} {low:g}"
+        else:
+            wanted = "a finite number"
+        raise ValueError(f"{owner}: {name} must be {wanted}{' or None' if allow_none else ''}, got {value!r}")
+    return float(value)
+
+
+def _flag(owner, name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{owner}: {name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def clip_by_norm(grad, clipnorm):
+    """tf.clip_by_norm(grad, clipnorm): grad * c / max(||grad||_2, c), in grad's dtype."""
+    c = grad.dtype.type(clipnorm)
+    norm = np.sqrt(np.sum(grad * grad))
+    return (grad * c) / np.maximum(norm, c)
+
+
+def clip_by_global_norm(grads, clipnorm):
+    """Keras's clip_by_global_norm over a list of arrays: scale = c * min(1/n, 1/c) + (n - n)."""
+    real = grads[0].dtype.type
+    norm = np.sqrt(np.sum(np.stack([np.sum(g * g) for g in grads])))
+    with np.errstate(divide="ignore", invalid="ignore"):  # a zero norm gives 1/0 = inf, then min picks 1/c
+        scale = real(clipnorm) * np.minimum(real(1.0) / norm, real(1.0 / clipnorm)) + (norm - norm)
+    return [g * scale for g in grads]
+
+
 class Optimizer:
-    def __init__(self, learning_rate, float32_hyperparams=False):
-        if not isinstance(learning_rate, (int, float)) or learning_rate <= 0:
-            raise ValueError(f"{type(self).__name__}: learning_rate must be a positive number, got {learning_rate!r}")
+    """The options every optimizer shares, named and defaulted as Keras's: `weight_decay`
+    (decoupled, see the module docstring), `clipnorm`, `clipvalue`, `global_clipnorm` (at most
+    one), and `float32_hyperparams` (round what Keras rounds through float32)."""
+
+    def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 float32_hyperparams=False):
+        owner = type(self).__name__
+        if not isinstance(learning_rate, (int, float)) or isinstance(learning_rate, bool) or learning_rate <= 0:
+            raise ValueError(f"{owner}: learning_rate must be a positive number, got {learning_rate!r}")
         self.learning_rate = float(learning_rate)
-        self.float32_hyperparams = float32_hyperparams
+        self.weight_decay = _number(owner, "weight_decay", weight_decay, low=0.0, allow_none=True)
+        self.clipnorm = _number(owner, "clipnorm", clipnorm, low=0.0, low_open=True, allow_none=True)
+        self.clipvalue = _number(owner, "clipvalue", clipvalue, low=0.0, low_open=True, allow_none=True)
+        self.global_clipnorm = _number(owner, "global_clipnorm", global_clipnorm, low=0.0, low_open=True,
+                                       allow_none=True)
+        given = {name: value for name, value in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
+                                                 ("global_clipnorm", global_clipnorm)) if value is not None}
+        if len(given) > 1:
+            raise ValueError(f"{owner}: only one of clipnorm, clipvalue and global_clipnorm can be set, got "
+                             + ", ".join(f"{name}={value!r}" for name, value in given.items()))
+        self.float32_hyperparams = _flag(owner, "float32_hyperparams", float32_hyperparams)
         self.iterations = 0
         self.state = {}
 
     @classmethod
     def options(cls):
         """{name: default} of the hyperparameters besides the learning rate, read from the
-        constructor: the CLI's flags and the Keras twin's arguments come from here."""
+        constructors (the class's own, then the shared ones of `Optimizer`): the CLI's flags and
+        the Keras twin's arguments come from here."""
         skip = ("self", "learning_rate", "float32_hyperparams")
-        return {name: p.default for name, p in inspect.signature(cls.__init__).parameters.items() if name not in skip}
+        found = {}
+        for klass in (cls, Optimizer):
+            for name, p in inspect.signature(klass.__init__).parameters.items():
+                if name not in skip and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+                    found.setdefault(name, p.default)
+        return found
 
     def config(self):
         """The hyperparameters by Keras's argument names (the same names as the constructor's)."""
@@ -63,8 +145,20 @@ class Optimizer:
             self.state[(slot, key)] = arr
         return arr
 
+    def clip_gradients(self, grads):
+        """The gradients (a dict) clipped as the clip option says, as fresh arrays; `grads`
+        itself when no clip option is set."""
+        if self.clipnorm is not None:
+            return {key: clip_by_norm(grad, self.clipnorm) for key, grad in grads.items()}
+        if self.global_clipnorm is not None:
+            return dict(zip(grads, clip_by_global_norm(list(grads.values()), self.global_clipnorm)))
+        if self.clipvalue is not None:
+            return {key: np.clip(grad, -self.clipvalue, self.clipvalue) for key, grad in grads.items()}
+        return grads
+
     def update(self, params, grads):
-        """Update every array in `params` in place from the matching entry of `grads`."""
+        """Update every array in `params` in place from the matching entry of `grads`: clip,
+        weight decay, then the update step (Keras's order; see the module docstring)."""
         if params.keys() != grads.keys():
             raise KeyError(f"{type(self).__name__}: params and grads have different keys: "
                            f"{sorted(params)} vs {sorted(grads)}")
@@ -73,7 +167,13 @@ class Optimizer:
             if grad.shape != param.shape or grad.dtype != param.dtype:
                 raise ValueError(f"{type(self).__name__}: gradient for {key!r} has shape {grad.shape} "
                                  f"{grad.dtype}, parameter has {param.shape} {param.dtype}")
-            self._update_one(key, param, grad)
+        grads = self.clip_gradients(grads)
+        if self.weight_decay is not None:
+            decay = self._h(self.weight_decay)
+            for param in params.values():
+                param -= param * decay * self.learning_rate  # (w * wd) * lr, as Keras
+        for key, param in params.items():
+            self._update_one(key, param, grads[key])
         self.iterations += 1
 
     def _update_one(self, key, param, grad):
@@ -83,13 +183,13 @@ class Optimizer:
 class SGD(Optimizer):
     """Keras 3 SGD: without momentum w -= lr*g; with momentum v = momentum*v - lr*g, then
     w += v (classical) or w += momentum*v - lr*g (Nesterov). The textbook's Momentum class is
-    the same classical form; defaults: learning_rate=0.01, momentum=0.0."""
+    the same classical form; defaults: learning_rate=0.01, momentum=0.0. Takes the shared
+    options of `Optimizer` (weight_decay, clipnorm, clipvalue, global_clipnorm) by keyword."""
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, float32_hyperparams=False):
-        super().__init__(learning_rate, float32_hyperparams)
-        if not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"SGD: momentum must be in [0, 1], got {momentum}")
-        self.momentum, self.nesterov = momentum, nesterov
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **options):
+        super().__init__(learning_rate, **options)
+        self.momentum = _number("SGD", "momentum", momentum, 0.0, 1.0)
+        self.nesterov = _flag("SGD", "nesterov", nesterov)
 
     def _update_one(self, key, param, grad):
         lr = self.learning_rate
@@ -114,10 +214,11 @@ class Adagrad(Optimizer):
     accumulator at 0, puts 1e-7 outside the sqrt and uses lr 0.01:
     Adagrad(0.01, initial_accumulator_value=0.0) is the closest."""
 
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
-                 float32_hyperparams=False):
-        super().__init__(learning_rate, float32_hyperparams)
-        self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **options):
+        super().__init__(learning_rate, **options)
+        self.initial_accumulator_value = _number("Adagrad", "initial_accumulator_value",
+                                                 initial_accumulator_value, low=0.0)
+        self.epsilon = _number("Adagrad", "epsilon", epsilon, low=0.0)
 
     def _update_one(self, key, param, grad):
         acc = self._slot("accumulator", key, param, self._h(self.initial_accumulator_value))
@@ -131,10 +232,12 @@ class RMSprop(Optimizer):
     learning_rate=0.001, rho=0.9, epsilon=1e-7; the textbook's are lr 0.01, decay 0.99 and
     1e-7 outside the sqrt: RMSprop(0.01, rho=0.99)."""
 
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
-                 float32_hyperparams=False):
-        super().__init__(learning_rate, float32_hyperparams)
-        self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **options):
+        super().__init__(learning_rate, **options)
+        self.rho = _number("RMSprop", "rho", rho, 0.0, 1.0)
+        self.momentum = _number("RMSprop", "momentum", momentum, 0.0, 1.0)
+        self.epsilon = _number("RMSprop", "epsilon", epsilon, low=0.0)
+        self.centered = _flag("RMSprop", "centered", centered)
 
     def _update_one(self, key, param, grad):
         rho = self.rho
@@ -162,12 +265,16 @@ class Adam(Optimizer):
     """Keras 3 Adam: m += (g - m)(1 - beta_1); v += (g**2 - v)(1 - beta_2);
     w -= alpha*m / (sqrt(v) + epsilon) with alpha = lr*sqrt(1 - beta_2**t)/(1 - beta_1**t).
     Defaults learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7 (the paper and the
-    textbook use 1e-8); the bias correction is folded into alpha, as in Keras."""
+    textbook use 1e-8); the bias correction is folded into alpha, as in Keras.
+    amsgrad=True keeps the running maximum v_hat = max(v_hat, v) and divides by sqrt(v_hat)."""
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 float32_hyperparams=False):
-        super().__init__(learning_rate, float32_hyperparams)
-        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, **options):
+        super().__init__(learning_rate, **options)
+        owner = type(self).__name__
+        self.beta_1 = _number(owner, "beta_1", beta_1, 0.0, 1.0, high_open=True)
+        self.beta_2 = _number(owner, "beta_2", beta_2, 0.0, 1.0, high_open=True)
+        self.epsilon = _number(owner, "epsilon", epsilon, low=0.0)
+        self.amsgrad = _flag(owner, "amsgrad", amsgrad)
 
     def _alpha(self, dtype):
         """lr * sqrt(1 - beta_2**t) / (1 - beta_1**t), computed in the parameter's dtype as Keras
@@ -183,7 +290,22 @@ class Adam(Optimizer):
         v = self._slot("v", key, param)
         m += (grad - m) * (1 - self.beta_1)
         v += (grad * grad - v) * (1 - self.beta_2)
+        if self.amsgrad:
+            v_hat = self._slot("v_hat", key, param)
+            np.maximum(v_hat, v, out=v_hat)
+            v = v_hat
         param -= (m * self._alpha(param.dtype)) / (np.sqrt(v) + self.epsilon)
 
 
-OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam}
+class AdamW(Adam):
+    """Keras 3 AdamW: Adam with decoupled weight decay on by default (weight_decay=0.004);
+    weight_decay=None is refused, as Keras does."""
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 amsgrad=False, **options):
+        if weight_decay is None:
+            raise ValueError("AdamW: weight_decay must be a number >= 0 (AdamW is Adam with weight decay), got None")
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay=weight_decay, **options)
+
+
+OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW}

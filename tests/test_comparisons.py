@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from comparisons import cli, runner
-from comparisons.scenarios import PRESETS, load_data
+from comparisons.scenarios import PRESETS, build_optimizer, load_data
 from comparisons.tolerances import TOLERANCES
 from scratchnet import optimizers
 from scratchnet.initializers import INITIALIZERS
@@ -157,7 +157,8 @@ def test_cli_choices_and_optimizer_flags_come_from_the_registries(capsys):
         for option in cls.options():
             assert f"--{option.replace('_', '-')}" in text
     assert cli.main(["mnist", "--rho", "0.5", "--no-progress"]) == 2  # SGD has no rho: refused, not ignored
-    assert "rho is not an option of sgd (its options: momentum, nesterov)" in capsys.readouterr().err
+    assert ("rho is not an option of sgd (its options: momentum, nesterov, weight_decay, clipnorm, clipvalue, "
+            "global_clipnorm)") in capsys.readouterr().err
 
 
 def test_cli_exits_2_on_missing_data(tmp_path, monkeypatch, capsys):
@@ -176,3 +177,29 @@ def test_cli_exits_2_on_missing_data(tmp_path, monkeypatch, capsys):
 def test_tolerance_table_covers_both_tiers_with_the_same_checks():
     assert TOLERANCES["float64"].keys() == TOLERANCES["float32"].keys()
     assert TOLERANCES["float64"]["gradient"] <= 1e-12 and TOLERANCES["float64"]["accuracy"] == 0.0
+
+
+def test_cli_takes_the_optimizer_options_and_adamw():
+    args = cli.parser().parse_args(["mnist", "--optimizer", "adamw", "--clipnorm", "1", "--amsgrad",
+                                    "--learning-rate", "0.001"])
+    settings = cli.settings_from(args, "mnist")
+    opt = build_optimizer(settings)
+    assert type(opt).__name__ == "AdamW" and (opt.clipnorm, opt.amsgrad, opt.weight_decay) == (1.0, True, 0.004)
+    shown = settings.as_dict()
+    assert (shown["weight_decay"], shown["clipnorm"], shown["clipvalue"]) == (0.004, 1.0, None)  # AdamW's own default
+    assert cli.settings_from(cli.parser().parse_args(["mnist"]), "mnist").as_dict()["weight_decay"] is None
+    sgd = build_optimizer(cli.settings_from(cli.parser().parse_args(["mnist", "--weight-decay", "0.01",
+                                                                     "--global-clipnorm", "5"]), "mnist"))
+    assert (sgd.weight_decay, sgd.global_clipnorm) == (0.01, 5.0)
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["mnist", "--clipnorm", "1", "--clipvalue", "1"], "only one of clipnorm, clipvalue and global_clipnorm"),
+    (["mnist", "--optimizer", "adam", "--weight-decay", "-1"], "Adam: weight_decay must be a number >= 0"),
+    (["mnist", "--optimizer", "adam", "--beta-1", "1"], "Adam: beta_1 must be in [0, 1), got 1.0"),
+    (["mnist", "--amsgrad"], "amsgrad is not an option of sgd"),
+])
+def test_cli_refuses_bad_optimizer_options_in_one_line(argv, message, capsys):
+    assert cli.main(argv + ["--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1

@@ -148,6 +148,31 @@ def test_log_softmax_matches_log_of_softmax_and_stays_finite():
     np.testing.assert_array_equal(extreme, [0.0, -1000.0])  # softmax would give log(0) = -inf
 
 
+def _log_softmax_by_hand(row):
+    """log(exp(x_i) / sum_j exp(x_j)) one row at a time in plain Python floats, shifted by the row's max."""
+    import math
+    top = max(row)
+    return [v - top - math.log(math.fsum(math.exp(u - top) for u in row)) for v in row]
+
+
+LOG_SOFTMAX = [  # (case, input): every row's and column's maximum in a different place, huge positive logits
+    ("column maxima differ", [[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]]),
+    ("large positive logits", [[1000.0, 999.0, 0.0], [-5.0, 800.0, 799.5]]),
+    ("one sample", [3.0, -1.0, 0.25]),
+]
+
+
+@pytest.mark.parametrize("case,x", LOG_SOFTMAX, ids=[c[0] for c in LOG_SOFTMAX])
+def test_log_softmax_is_taken_per_row_and_shifted_by_the_max(case, x):
+    x = np.array(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an unshifted or wrongly shifted exp overflows
+        out = functions.log_softmax(x)
+    expected = np.array([_log_softmax_by_hand(row) for row in np.atleast_2d(x)]).reshape(x.shape)
+    assert out.shape == x.shape
+    np.testing.assert_allclose(out, expected, rtol=1e-15, atol=1e-15)
+
+
 # -- loss functions ---------------------------------------------------------------------------
 
 def test_cross_entropy_error_of_zero_probability_is_clipped_like_keras():

@@ -290,6 +290,15 @@ def test_evaluate_in_chunks_matches_one_pass(loss):
 
 # -- construction -----------------------------------------------------------------------------
 
+def test_mlp_default_seed_is_zero():
+    options = dict(activation="tanh", loss="mean_squared_error", weight_init="glorot_uniform", dtype=np.float64,
+                   l2=0.0)
+    default, zero = scratchnet.mlp([4, 5, 3], **options), scratchnet.mlp([4, 5, 3], seed=0, **options)
+    for key in default.params:
+        np.testing.assert_array_equal(default.params[key], zero.params[key])
+    assert not np.array_equal(default.params["W1"], scratchnet.mlp([4, 5, 3], seed=1, **options).params["W1"])
+
+
 def test_mlp_structure_and_seed():
     model = scratchnet.mlp([4, 8, 6, 3], activation="tanh", loss="mean_squared_error", seed=9)
     assert [type(layer).__name__ for layer in model.layers] == ["Affine", "Tanh", "Affine", "Tanh", "Affine"]
@@ -491,3 +500,11 @@ def test_every_loss_has_the_same_interface_and_sum_is_n_times_mean(cls):
     assert 0 <= correct <= units == (t.size if cls is SigmoidBinaryCrossEntropy else 6)
     with pytest.raises(ValueError, match="reduction must be 'mean' or 'sum'"):
         cls("none")
+
+
+@pytest.mark.parametrize("t", [np.zeros(4, dtype=np.int64), np.zeros((5, 3, 2))])
+def test_count_correct_refuses_targets_that_do_not_match_the_rows(t):
+    y = np.zeros((5, 3))
+    for loss in (SoftmaxCrossEntropy(), MeanSquaredError()):
+        with pytest.raises(ValueError, match=r"expected 5 labels or one-hot rows, got \("):
+            loss.count_correct(y, t)

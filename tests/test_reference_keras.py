@@ -311,8 +311,9 @@ def test_keras_optimizer_mapping():
                  {"learning_rate": 0.01, "rho": 0.8, "momentum": 0.1, "epsilon": 1e-5, "centered": True}),
                 (Adam(0.002, beta_1=0.8, beta_2=0.99, epsilon=1e-8), keras.optimizers.Adam,
                  {"learning_rate": 0.002, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-8, "amsgrad": False})]
+    unset = {"weight_decay": None, "clipnorm": None, "clipvalue": None, "global_clipnorm": None}
     for sn_opt, cls, config in expected:
-        assert sn_opt.config() == {key: value for key, value in config.items() if key != "amsgrad"}
+        assert sn_opt.config() == {**config, **unset}
         for dtype in ("float64", "float32"):
             opt = rk.keras_optimizer(sn_opt, scratchnet.mlp([2, 2], dtype=dtype))
             assert type(opt) is cls
@@ -506,3 +507,36 @@ def test_exact_l2_keeps_the_factor_that_keras_l2_rounds_through_float32():
     assert abs(exact - ours) <= 1e-15 * abs(ours)
     assert abs(rounded - ours) > 1e-11 * abs(ours)  # float32(0.05) - 0.05 = 7.5e-10 of the penalty
     assert np.max(np.abs(grads["W1"] - our_grads["W1"])) <= 1e-15 * np.max(np.abs(our_grads["W1"]))
+
+
+# -- accuracy: Keras's metrics, soft targets included ----------------------------------------------
+BINARY_ACCURACY = [  # (case, logits, targets): a unit counts when the target equals (logit > 0)
+    ("hard targets", [[2.0, -1.0], [-0.5, 3.0]], [[1.0, 0.0], [0.0, 1.0]]),
+    ("a logit of exactly 0 predicts 0", [[0.0, 0.0, -0.0]], [[0.0, 1.0, 0.0]]),
+    ("a target of exactly 0.5 never counts", [[1.0, -1.0, 0.0]], [[0.5, 0.5, 0.5]]),
+    ("soft targets never count", [[4.0, -4.0, 4.0, -4.0]], [[0.7, 0.3, 0.3, 0.7]]),
+    ("integer targets", [[1.0, -2.0, 3.0]], [[1, 0, 0]]),
+]
+
+
+@pytest.mark.parametrize("case,logits,targets", BINARY_ACCURACY, ids=[c[0] for c in BINARY_ACCURACY])
+def test_sigmoid_accuracy_is_keras_binary_accuracy(case, logits, targets):
+    y, t = np.array(logits), np.array(targets)
+    correct, units = SigmoidBinaryCrossEntropy().count_correct(y, t)
+    keras_logits = np.asarray(keras.metrics.binary_accuracy(t, y, threshold=0.0))
+    keras_probabilities = np.asarray(keras.metrics.binary_accuracy(t, scratchnet.functions.sigmoid(y)))
+    assert units == t.size
+    assert correct == keras_logits.sum() == keras_probabilities.sum()
+    loss = rk.keras_loss(SigmoidBinaryCrossEntropy, dtype="float64")
+    assert rk.count_correct(loss, y, t) == (correct, units)
+
+
+@pytest.mark.parametrize("softmax_output", [False, True])
+def test_evaluate_counts_soft_targets_as_scratchnet_does(softmax_output):
+    rng = np.random.default_rng(3)
+    x, t = rng.normal(size=(40, 4)), rng.choice([0.0, 0.5, 1.0, 0.8], size=(40, 3))
+    model = scratchnet.mlp([4, 5, 3], "tanh", "sigmoid_binary_cross_entropy", "glorot_uniform", 2, np.float64)
+    ours = model.evaluate(x, t)
+    theirs = rk.evaluate(rk.to_keras(model, softmax_output=softmax_output), x, t)
+    assert theirs[1] == ours[1] and 0 < ours[1] < np.mean((t == 0) | (t == 1))
+    assert theirs[0] == pytest.approx(ours[0], rel=tolerance("float64", "final_loss"))
