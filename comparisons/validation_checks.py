@@ -3,7 +3,8 @@ the Keras twin in every other check, so a wrong one would pass them all), and ea
 refused (a ValueError naming the optimizer and the argument) or accepted, as the table says;
 wherever Keras refuses a value, scratchnet must refuse it too. scratchnet is stricter than Keras
 where Keras takes a value it then ignores or that breaks its arithmetic (a clip threshold of 0, a
-negative weight decay, a beta of 1, ...): the table shows both verdicts."""
+negative weight decay, a beta of 1, an epsilon of 0, a NaN learning rate ...): the table shows both
+verdicts."""
 import reference_keras
 from reference_keras import keras
 from scratchnet.optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, RMSprop
@@ -34,7 +35,11 @@ CASES = [
     (Adam, {"beta_2": 1.0}, "refuse"),
     (AdamW, {"beta_2": -0.1}, "refuse"),
     (Adam, {"epsilon": -1e-7}, "refuse"),
-    (Adam, {"epsilon": 0.0}, "accept"),
+    (Adam, {"epsilon": 0.0}, "refuse"),  # 0 / sqrt(0) for a parameter whose gradient is 0: NaN
+    (Adagrad, {"epsilon": 0.0}, "refuse"),
+    (SGD, {"learning_rate": float("nan")}, "refuse"),
+    (SGD, {"learning_rate": float("inf")}, "refuse"),
+    (SGD, {"learning_rate": True}, "refuse"),
     (Adam, {"amsgrad": 1}, "refuse"),
     (RMSprop, {"rho": 1.5}, "refuse"),
     (RMSprop, {"rho": -0.1}, "refuse"),

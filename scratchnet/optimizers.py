@@ -95,9 +95,7 @@ class Optimizer:
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  float32_hyperparams=False):
         owner = type(self).__name__
-        if not isinstance(learning_rate, (int, float)) or isinstance(learning_rate, bool) or learning_rate <= 0:
-            raise ValueError(f"{owner}: learning_rate must be a positive number, got {learning_rate!r}")
-        self.learning_rate = float(learning_rate)
+        self.learning_rate = _number(owner, "learning_rate", learning_rate, low=0.0, low_open=True)
         self.weight_decay = _number(owner, "weight_decay", weight_decay, low=0.0, allow_none=True)
         self.clipnorm = _number(owner, "clipnorm", clipnorm, low=0.0, low_open=True, allow_none=True)
         self.clipvalue = _number(owner, "clipvalue", clipvalue, low=0.0, low_open=True, allow_none=True)
@@ -111,6 +109,7 @@ class Optimizer:
         self.float32_hyperparams = _flag(owner, "float32_hyperparams", float32_hyperparams)
         self.iterations = 0
         self.state = {}
+        self._arrays = None  # the parameter arrays this optimizer updates, by name, once it has begun
 
     @classmethod
     def options(cls):
@@ -156,17 +155,35 @@ class Optimizer:
             return {key: np.clip(grad, -self.clipvalue, self.clipvalue) for key, grad in grads.items()}
         return grads
 
-    def update(self, params, grads):
-        """Update every array in `params` in place from the matching entry of `grads`: clip,
-        weight decay, then the update step (Keras's order; see the module docstring)."""
+    def _check(self, params, grads):
+        """Everything an update needs, checked before any parameter is touched, so that a bad
+        gradient for the last parameter cannot leave the first ones a step ahead."""
+        owner = type(self).__name__
         if params.keys() != grads.keys():
-            raise KeyError(f"{type(self).__name__}: params and grads have different keys: "
-                           f"{sorted(params)} vs {sorted(grads)}")
+            raise KeyError(f"{owner}: params and grads have different keys: {sorted(params)} vs {sorted(grads)}")
         for key, param in params.items():
             grad = grads[key]
+            if type(param) is not np.ndarray or type(grad) is not np.ndarray:
+                wrong = param if type(param) is not np.ndarray else grad
+                raise TypeError(f"{owner}: {'parameter' if wrong is param else 'gradient'} {key!r} must be a numpy "
+                                f"array, got {type(wrong).__name__}")
             if grad.shape != param.shape or grad.dtype != param.dtype:
-                raise ValueError(f"{type(self).__name__}: gradient for {key!r} has shape {grad.shape} "
+                raise ValueError(f"{owner}: gradient for {key!r} has shape {grad.shape} "
                                  f"{grad.dtype}, parameter has {param.shape} {param.dtype}")
+            if not param.flags.writeable:
+                raise ValueError(f"{owner}: parameter {key!r} is a read-only array; nothing was updated")
+        if self._arrays is not None and (self._arrays.keys() != params.keys() or any(
+                self._arrays[key] is not param for key, param in params.items())):
+            raise ValueError(f"{owner}: these are not the parameter arrays this optimizer has been updating "
+                             f"({', '.join(self._arrays)}; its moments and its {self.iterations} steps belong to "
+                             f"them): use one optimizer per model, as Keras does")
+
+    def update(self, params, grads):
+        """Update every array in `params` in place from the matching entry of `grads`: clip,
+        weight decay, then the update step (Keras's order; see the module docstring). Every
+        argument is checked first: on an error nothing has changed."""
+        self._check(params, grads)
+        self._arrays = dict(params)
         grads = self.clip_gradients(grads)
         if self.weight_decay is not None:
             decay = self._h(self.weight_decay)
@@ -218,7 +235,7 @@ class Adagrad(Optimizer):
         super().__init__(learning_rate, **options)
         self.initial_accumulator_value = _number("Adagrad", "initial_accumulator_value",
                                                  initial_accumulator_value, low=0.0)
-        self.epsilon = _number("Adagrad", "epsilon", epsilon, low=0.0)
+        self.epsilon = _number("Adagrad", "epsilon", epsilon, low=0.0, low_open=True)
 
     def _update_one(self, key, param, grad):
         acc = self._slot("accumulator", key, param, self._h(self.initial_accumulator_value))
@@ -236,7 +253,7 @@ class RMSprop(Optimizer):
         super().__init__(learning_rate, **options)
         self.rho = _number("RMSprop", "rho", rho, 0.0, 1.0)
         self.momentum = _number("RMSprop", "momentum", momentum, 0.0, 1.0)
-        self.epsilon = _number("RMSprop", "epsilon", epsilon, low=0.0)
+        self.epsilon = _number("RMSprop", "epsilon", epsilon, low=0.0, low_open=True)
         self.centered = _flag("RMSprop", "centered", centered)
 
     def _update_one(self, key, param, grad):
@@ -273,7 +290,7 @@ class Adam(Optimizer):
         owner = type(self).__name__
         self.beta_1 = _number(owner, "beta_1", beta_1, 0.0, 1.0, high_open=True)
         self.beta_2 = _number(owner, "beta_2", beta_2, 0.0, 1.0, high_open=True)
-        self.epsilon = _number(owner, "epsilon", epsilon, low=0.0)
+        self.epsilon = _number(owner, "epsilon", epsilon, low=0.0, low_open=True)
         self.amsgrad = _flag(owner, "amsgrad", amsgrad)
 
     def _alpha(self, dtype):

@@ -359,4 +359,94 @@ def test_cli_usage_errors_exit_2_with_one_line_before_any_work(case, tmp_path, c
 
 
 def test_the_tables_hold_at_least_120_cases():
-    assert len(CASES) + len(KERAS_CASES) + len(CLI_CASES) >= 120
+    assert len(CASES) + len(KERAS_CASES) + len(CLI_CASES) + len(OPTIMIZER_CASES) >= 120
+
+
+# -- optimizers: hyperparameters in Keras's ranges, and an update that is all or nothing -------------
+OPTIMIZER_CASES = {
+    "lr nan": (lambda: optimizers.SGD(float("nan")), "SGD: learning_rate must be a number > 0, got nan"),
+    "lr inf": (lambda: optimizers.Adam(float("inf")), "Adam: learning_rate must be a number > 0, got inf"),
+    "lr True": (lambda: optimizers.SGD(True), "SGD: learning_rate must be a number > 0, got True"),
+    "lr string": (lambda: optimizers.RMSprop("0.1"), "RMSprop: learning_rate must be a number > 0, got '0.1'"),
+    "lr negative": (lambda: optimizers.Adagrad(-1e-3), "Adagrad: learning_rate must be a number > 0"),
+    "momentum 2": (lambda: optimizers.SGD(0.1, momentum=2), "SGD: momentum must be in [0, 1], got 2"),
+    "momentum nan": (lambda: optimizers.SGD(0.1, momentum=float("nan")), "SGD: momentum must be in [0, 1], got nan"),
+    "rho 2": (lambda: optimizers.RMSprop(rho=2), "RMSprop: rho must be in [0, 1], got 2"),
+    "rmsprop momentum -1": (lambda: optimizers.RMSprop(momentum=-1), "RMSprop: momentum must be in [0, 1]"),
+    "beta_1 nan": (lambda: optimizers.Adam(beta_1=float("nan")), "Adam: beta_1 must be in [0, 1), got nan"),
+    "beta_2 1": (lambda: optimizers.Adam(beta_2=1.0), "Adam: beta_2 must be in [0, 1), got 1.0"),
+    "epsilon 0": (lambda: optimizers.Adam(epsilon=0), "Adam: epsilon must be a number > 0, got 0"),
+    "rmsprop epsilon 0": (lambda: optimizers.RMSprop(epsilon=0.0), "RMSprop: epsilon must be a number > 0"),
+    "adagrad accumulator -1": (lambda: optimizers.Adagrad(initial_accumulator_value=-1),
+                               "Adagrad: initial_accumulator_value must be a number >= 0, got -1"),
+    "nesterov string": (lambda: optimizers.SGD(0.1, nesterov="yes"), "SGD: nesterov must be True or False"),
+}
+
+
+@pytest.mark.parametrize("case", OPTIMIZER_CASES)
+def test_optimizer_hyperparameters_are_validated(case):
+    call, fragment = OPTIMIZER_CASES[case]
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        call()
+
+
+def _trained_once():
+    net, opt = model(), optimizers.Adam(0.01)
+    net.backprop(X, T)
+    opt.update(net.params, net.grads)
+    return net, opt
+
+
+def _state(net, opt):
+    return ([w.copy() for w in net.params.values()], opt.iterations,
+            {key: value.copy() for key, value in opt.state.items()})
+
+
+def _unchanged(before, after):
+    (w0, i0, s0), (w1, i1, s1) = before, after
+    return all(np.array_equal(a, b) for a, b in zip(w0, w1)) and i0 == i1 and s0.keys() == s1.keys() and all(
+        np.array_equal(s0[key], s1[key]) for key in s0)
+
+
+def _bad_last_gradient(net, opt):
+    grads = dict(net.grads)
+    grads["b2"] = np.ones(3)  # W1, b1, W2 are fine: none of them may move
+    opt.update(net.params, grads)
+
+
+def _read_only_last(net, opt):
+    net.params["b2"].flags.writeable = False
+    opt.update(net.params, net.grads)
+
+
+def _list_gradient(net, opt):
+    opt.update(net.params, {**net.grads, "W2": net.grads["W2"].tolist()})
+
+
+def _other_model(net, opt):
+    other = model()
+    other.backprop(X, T)
+    opt.update(other.params, other.grads)
+
+
+@pytest.mark.parametrize("call,error,fragment", [
+    (_bad_last_gradient, ValueError, "gradient for 'b2' has shape (3,) float64, parameter has (2,) float64"),
+    (_read_only_last, ValueError, "Adam: parameter 'b2' is a read-only array; nothing was updated"),
+    (_list_gradient, TypeError, "Adam: gradient 'W2' must be a numpy array, got list"),
+    (_other_model, ValueError, "not the parameter arrays this optimizer has been updating"),
+], ids=["a bad last gradient", "a read-only last parameter", "a list for a gradient", "a second model"])
+def test_a_refused_update_changes_nothing(call, error, fragment):
+    net, opt = _trained_once()
+    net.backprop(X, T)
+    before = _state(net, opt)
+    with pytest.raises(error, match=re.escape(fragment)):
+        call(net, opt)
+    assert _unchanged(before, _state(net, opt))
+
+
+def test_one_optimizer_per_model_but_the_same_model_may_be_rebuilt_in_place():
+    net, opt = _trained_once()
+    net.set_weights(model().get_weights())  # in place: the same arrays, so the same optimizer goes on
+    net.backprop(X, T)
+    opt.update(net.params, net.grads)
+    assert opt.iterations == 2

@@ -205,7 +205,7 @@ ERRORS = [  # (constructor, message)
     (lambda: RMSprop(centered="yes"), r"RMSprop: centered must be True or False, got 'yes'"),
     (lambda: SGD(nesterov=None), r"SGD: nesterov must be True or False, got None"),
     (lambda: Adagrad(initial_accumulator_value=-1.0), r"Adagrad: initial_accumulator_value must be a number >= 0"),
-    (lambda: Adagrad(epsilon=-1e-7), r"Adagrad: epsilon must be a number >= 0, got -1e-07"),
+    (lambda: Adagrad(epsilon=-1e-7), r"Adagrad: epsilon must be a number > 0, got -1e-07"),
     (lambda: SGD(float32_hyperparams="no"), r"SGD: float32_hyperparams must be True or False"),
 ]
 

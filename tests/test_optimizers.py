@@ -183,10 +183,15 @@ def test_float32_parameters_stay_float32(index):
 # -- argument errors ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("cls", [SGD, Adagrad, RMSprop, Adam])
-@pytest.mark.parametrize("lr", [0, -0.1, "0.1"])
-def test_learning_rate_must_be_a_positive_number(cls, lr):
-    with pytest.raises(ValueError, match="learning_rate must be a positive number"):
+@pytest.mark.parametrize("lr", [0, -0.1, "0.1", float("nan"), float("inf"), True, None])
+def test_learning_rate_must_be_a_finite_positive_number(cls, lr):
+    with pytest.raises(ValueError, match=f"{cls.__name__}: learning_rate must be a number > 0, got"):
         cls(lr)
+
+
+@pytest.mark.parametrize("lr", [np.float32(0.1), np.float64(0.1), np.int64(1), 1])
+def test_numpy_scalars_are_learning_rates(lr):
+    assert SGD(lr).learning_rate == float(lr)
 
 
 def test_momentum_out_of_range():
