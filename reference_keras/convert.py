@@ -67,10 +67,11 @@ def to_keras(model, softmax_output=False):
             raise UnsupportedLayerError(
                 f"to_keras: layer {layer.name!r} ({type(layer).__name__}) has no exact Keras equivalent; "
                 f"supported: {', '.join(cls.__name__ for cls in TO_KERAS)}")
-    loss = loss_instance(model.loss_layer)
+    loss = None if model.loss_layer is None else loss_instance(model.loss_layer)  # a model without loss predicts
     if softmax_output and type(loss) not in _OUTPUT_ACTIVATION:
         raise ValueError(f"to_keras: softmax_output=True needs a cross-entropy loss; "
-                         f"{type(loss).__name__} has no output activation to append")
+                         f"{type(loss).__name__ if loss else 'a model without a loss'} has no output "
+                         f"activation to append")
     dtype = dtype_name(model.dtype)
     with floatx(dtype):
         layers = [keras.Input(model.input_shape, dtype=dtype)]
@@ -80,7 +81,8 @@ def to_keras(model, softmax_output=False):
             layers.append(keras.layers.Activation(name, name=f"output_{name}", dtype=dtype))
         keras_model = keras.Sequential(layers, name="from_scratchnet")
         keras_model.set_weights(model.get_weights())
-        keras_model.scratchnet_loss = keras_loss(loss, None, from_logits=not softmax_output, dtype=dtype)
+        keras_model.scratchnet_loss = (None if loss is None else
+                                       keras_loss(loss, None, from_logits=not softmax_output, dtype=dtype))
         keras_model.scratchnet_dtype = dtype
         keras_model.scratchnet_weight_names = list(model.params)
     return keras_model

@@ -18,16 +18,44 @@ precision (tests/test_reference_keras.py measures both); it changes nothing for 
 operation order follows Keras's update_step too (e.g. lr*g / sqrt(acc + epsilon),
 m*alpha / (sqrt(v) + epsilon)).
 """
+import difflib
+import functools
 import inspect
 
 import numpy as np
+
+# Names other libraries (and the deep-learning-from-scratch book) use for Keras's arguments.
+_OTHER_NAMES = {"lr": "learning_rate", "decay_rate": "rho", "beta1": "beta_1", "beta2": "beta_2",
+                "eps": "epsilon", "initial_accumulator": "initial_accumulator_value"}
 
 
 def _float32_rounded(value):
     return float(np.float32(value))
 
 
+def _refusing_unknown_arguments(cls, init):
+    """Wrap `init` so an unknown keyword (SGD(lr=0.1)) says which argument was meant."""
+    known = [name for name in inspect.signature(init).parameters if name != "self"]
+
+    @functools.wraps(init)
+    def checked(self, *args, **kwargs):
+        for name in kwargs:
+            if name not in known:
+                guess = _OTHER_NAMES.get(name) if _OTHER_NAMES.get(name) in known else None
+                guess = guess or next(iter(difflib.get_close_matches(name, known, n=1)), None)
+                hint = f"; did you mean {guess!r}?" if guess else ""
+                raise TypeError(f"{cls.__name__}: unknown argument {name!r}{hint} "
+                                f"(its arguments: {', '.join(known)})")
+        init(self, *args, **kwargs)
+    return checked
+
+
 class Optimizer:
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _refusing_unknown_arguments(cls, cls.__dict__["__init__"])
+
     def __init__(self, learning_rate, float32_hyperparams=False):
         if not isinstance(learning_rate, (int, float)) or learning_rate <= 0:
             raise ValueError(f"{type(self).__name__}: learning_rate must be a positive number, got {learning_rate!r}")
