@@ -37,22 +37,17 @@ class BookMomentum:
             v = self.v.setdefault(key, np.zeros_like(params[key]))
             v *= self.momentum
             v -= self.lr * grads[key]
-            params[key] += v
+            params[key] += self.step(v, grads[key])
+
+    def step(self, v, g):
+        return v
 
 
-class BookNesterov:
-    """v = momentum * v - lr * g; then w += momentum**2 * v (the new v) - (1 + momentum) * lr * g."""
+class BookNesterov(BookMomentum):
+    """The same v; then w += momentum**2 * v (the updated v) - (1 + momentum) * lr * g."""
 
-    def __init__(self, lr, momentum):
-        self.lr, self.momentum, self.v = lr, momentum, {}
-
-    def update(self, params, grads):
-        for key in params:
-            v = self.v.setdefault(key, np.zeros_like(params[key]))
-            v *= self.momentum
-            v -= self.lr * grads[key]
-            params[key] += self.momentum ** 2 * v
-            params[key] -= (1 + self.momentum) * self.lr * grads[key]
+    def step(self, v, g):
+        return self.momentum ** 2 * v - (1 + self.momentum) * self.lr * g
 
 
 class BookAdaGrad:
@@ -64,22 +59,23 @@ class BookAdaGrad:
     def update(self, params, grads):
         for key in params:
             h = self.h.setdefault(key, np.zeros_like(params[key]))
-            h += grads[key] * grads[key]
+            self.accumulate(h, grads[key])
             params[key] -= self.lr * grads[key] / (np.sqrt(h) + BOOK_EPSILON)
 
+    def accumulate(self, h, g):
+        h += g * g
 
-class BookRMSprop:
-    """h = decay * h + (1 - decay) * g**2; w -= lr * g / (sqrt(h) + 1e-7)."""
+
+class BookRMSprop(BookAdaGrad):
+    """h = decay * h + (1 - decay) * g**2 (from 0); w -= lr * g / (sqrt(h) + 1e-7)."""
 
     def __init__(self, lr, decay_rate):
-        self.lr, self.decay_rate, self.h = lr, decay_rate, {}
+        super().__init__(lr)
+        self.decay_rate = decay_rate
 
-    def update(self, params, grads):
-        for key in params:
-            h = self.h.setdefault(key, np.zeros_like(params[key]))
-            h *= self.decay_rate
-            h += (1 - self.decay_rate) * grads[key] * grads[key]
-            params[key] -= self.lr * grads[key] / (np.sqrt(h) + BOOK_EPSILON)
+    def accumulate(self, h, g):
+        h *= self.decay_rate
+        h += (1 - self.decay_rate) * g * g
 
 
 class BookAdam:

@@ -243,9 +243,8 @@ def test_rmsprop_has_no_float32_rounded_hyperparameter():
     x, t = rng.normal(size=(30, 6)), rng.integers(0, 3, 30)
     weights = []
     for flag in (False, True):
-        model, opt = scratchnet.mlp([6, 5, 3], seed=1, weight_init="he_normal", dtype=np.float64),
-                                    RMSprop(0.01, rho=0.85, momentum=0.3, centered=True,
-                                                                float32_hyperparams=flag)
+        model = scratchnet.mlp([6, 5, 3], seed=1, weight_init="he_normal", dtype=np.float64)
+        opt = RMSprop(0.01, rho=0.85, momentum=0.3, centered=True, float32_hyperparams=flag)
         for _ in range(5):
             model.backprop(x, t)
             opt.update(model.params, model.grads)

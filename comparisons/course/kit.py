@@ -4,7 +4,9 @@ report.plot)."""
 import numpy as np
 
 import reference_keras as rk
+import scratchnet
 from reference_keras import keras, tf
+from scratchnet.layers import Affine, Sigmoid
 
 from .. import report
 from ..lockstep import run_lockstep
@@ -26,6 +28,22 @@ def keras_perceptron(w1, w2, theta):
     def gate(x1, x2):
         return int(keras.ops.heaviside(unit(np.array([[x1, x2]], dtype=np.float64)), 0.0)[0, 0])
     return gate
+
+
+def sigmoid_network_traces(x, W1, B1, W2, B2, W3, B3):
+    """The 2-3-2-2 network of texts 000 and 002 (sigmoid, sigmoid, identity output) with the given
+    weights, on one sample: every layer's output (A1, Z1, A2, Z2, Y) on each side, as
+    (scratchnet's, Keras's) lists."""
+    # scratchnet: a model without a loss only predicts; forward_trace gives every layer's output
+    model = scratchnet.Sequential([Affine(W1, B1), Sigmoid(), Affine(W2, B2), Sigmoid(), Affine(W3, B3)])
+    ours = model.forward_trace(x.reshape(1, -1))
+    # Keras: Dense layers holding the same weights, the activations as layers of their own
+    with rk.floatx("float64"):
+        net = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3), keras.layers.Activation("sigmoid"),
+                                keras.layers.Dense(2), keras.layers.Activation("sigmoid"), keras.layers.Dense(2)])
+    net.set_weights([W1, B1, W2, B2, W3, B3])
+    theirs = rk.forward_trace(net, x.reshape(1, -1))
+    return [out[0] for out in ours.values()], [out[0] for out in theirs.values()]
 
 
 def keras_gradient(f, *values):

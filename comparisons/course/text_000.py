@@ -14,9 +14,8 @@ import reference_keras as rk
 import scratchnet
 from reference_keras import keras, tf
 from scratchnet import datasets, functions, gates, optimizers
-from scratchnet.layers import Affine, Sigmoid
 
-from .kit import keras_perceptron, lockstep_row, train_in_lockstep, training_plots
+from .kit import keras_perceptron, lockstep_row, sigmoid_network_traces, train_in_lockstep, training_plots
 from .page import Page, tol
 
 TITLE = "neural networks in NumPy 1 (perceptron to batched inference)"
@@ -71,21 +70,13 @@ def activations(page, out_dir):
 
 
 def three_layer_forward(page):
-    # scratchnet: a model without a loss only predicts; forward_trace gives every layer's output
-    model = scratchnet.Sequential([Affine(W1, B1), Sigmoid(), Affine(W2, B2), Sigmoid(), Affine(W3, B3)])
-    ours = model.forward_trace(X.reshape(1, -1))
-    # Keras: Dense layers holding the same weights, the activations as layers of their own
-    with rk.floatx(F64):
-        net = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3), keras.layers.Activation("sigmoid"),
-                                keras.layers.Dense(2), keras.layers.Activation("sigmoid"), keras.layers.Dense(2)])
-    net.set_weights([W1, B1, W2, B2, W3, B3])
-    theirs = rk.forward_trace(net, X.reshape(1, -1))
+    ours, theirs = sigmoid_network_traces(X, W1, B1, W2, B2, W3, B3)  # scratchnet's and Keras's, side by side
     printed = {"A1": "[ 0.3  0.7  1.1]", "Z1": "[ 0.57444252  0.66818777  0.75026011]",
                "A2": "[ 0.51615984  1.21402696]", "Z2": "[ 0.62624937  0.7710107 ]",
                "Y": "[ 0.31682708  0.69627909]"}
-    for (name, text), ours_out, theirs_out in zip(printed.items(), ours.values(), theirs.values()):
-        page.compare(f"3-layer forward: {name}", ours_out[0], theirs_out[0], text=text, tol=tol(F64))
-    return ours["Affine3"][0]
+    for (name, text), ours_out, theirs_out in zip(printed.items(), ours, theirs):
+        page.compare(f"3-layer forward: {name}", ours_out, theirs_out, text=text, tol=tol(F64))
+    return ours[-1]
 
 
 def identity_vs_softmax(page, y):

@@ -12,9 +12,9 @@ import reference_keras as rk
 import scratchnet
 from reference_keras import keras, tf
 from scratchnet import functions, gates, gradcheck
-from scratchnet.layers import Affine, Sigmoid
+from scratchnet.layers import Affine
 
-from .kit import keras_gradient, keras_perceptron
+from .kit import keras_gradient, keras_perceptron, sigmoid_network_traces
 from .page import Page, tol
 
 TITLE = "Deep Learning study 1 (perceptron, forward pass, gradient descent)"
@@ -64,18 +64,10 @@ def forward_pass(page):
                  np.round(functions.sigmoid(a1), 1), np.array(keras.ops.round(keras.activations.sigmoid(a1), 1)),
                  text="(not printed)", tol=tol(F64), bug=bugs)
 
-    # the forward pass the text means
-    model = scratchnet.Sequential([Affine(W1, B1), Sigmoid(), Affine(W2, B2), Sigmoid(), Affine(W3, B3)])
-    ours = model.forward_trace(X.reshape(1, -1))
-    with rk.floatx(F64):
-        net = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3), keras.layers.Activation("sigmoid"),
-                                keras.layers.Dense(2), keras.layers.Activation("sigmoid"), keras.layers.Dense(2)])
-    net.set_weights([W1, B1, W2, B2, W3, B3])
-    theirs = rk.forward_trace(net, X.reshape(1, -1))
-    for name, ours_out, theirs_out in zip(("a1", "z1", "a2", "z2", "y (identity output)"), ours.values(),
-                                          theirs.values()):
-        page.compare(f"the forward pass it means: {name}", ours_out[0], theirs_out[0], text="(not printed)",
-                     tol=tol(F64))
+    # the forward pass the text means: text 000's network (sigmoid, sigmoid, identity) with these weights
+    ours, theirs = sigmoid_network_traces(X, W1, B1, W2, B2, W3, B3)
+    for name, ours_out, theirs_out in zip(("a1", "z1", "a2", "z2", "y (identity output)"), ours, theirs):
+        page.compare(f"the forward pass it means: {name}", ours_out, theirs_out, text="(not printed)", tol=tol(F64))
 
 
 def numerical_gradient(page):
