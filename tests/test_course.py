@@ -44,9 +44,12 @@ def test_a_row_disagrees_when_keras_or_the_text_disagrees():
     page.compare("text differs", [1.0, 2.0], [1.0, 2.0], text="[1. 3.]")
     page.compare("a text bug", [1.0], [1.0], text="[5.]", text_value=[5.0], bug=page.note("why"))
     page.compare("no Keras", [1.0], no_keras="a reason", text="(remark, not checked)")
+    page.compare("garbled print", [1.0, 2.0], [1.0, 2.0], text="(1. 1. 2.)", check_text="[1. 2.]")
+    page.compare("garbled, wrong", [1.0, 2.0], [1.0, 2.0], text="(1. 1. 2.)", check_text="[1. 3.]")
     verdicts = [row.verdict for row in page.rows]
-    assert verdicts == ["yes", "NO", "NO", "yes (text bug, note 1)", "yes"]
-    assert page.rows[-1].keras == "– (a reason)"
+    assert verdicts == ["yes", "NO", "NO", "yes (text bug, note 1)", "yes", "yes", "NO"]
+    assert page.rows[-2].text == "(1. 1. 2.)"  # shown as printed
+    assert page.rows[4].keras == "– (a reason)"
     assert not page.passed
     assert re.search(r"\| a text bug +\| \[5\.\] +\| \[1\.\] +\| \[1\.\] +\| yes \(text bug, note 1\) +\|",
                      page.markdown("cmd"))

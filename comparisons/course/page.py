@@ -116,7 +116,7 @@ class Page:
         no_keras: why Keras has no counterpart (then `theirs` is None). bug: the number of the
         note explaining the text's bug; the text is then checked against `text_value` (what the
         text's own code computes) instead of `ours`. `text` in parentheses is a remark, not a
-        printed number, and is not checked. expect: a value `ours` must also equal (within tol),
+        printed number, and is not checked (unless check_text is given). expect: a value `ours` must also equal (within tol),
         for a claim the text makes without a number. show: an index; only ours[show] and
         theirs[show] are displayed (everything is compared). check_text: what is checked when the
         text as printed is garbled (a note on the row must say how).
@@ -126,7 +126,7 @@ class Page:
         agree = no_keras is not None or sides_agree(ours, theirs, tol)
         if expect is not None:
             agree = agree and sides_agree(ours, expect, tol)
-        printed = text is not None and not text.startswith("(")
+        printed = check_text is not None or (text is not None and not text.startswith("("))
         if printed:
             expected, checked = (text_value if text_value is not None else ours), check_text or text
             agree = agree and (" ".join(expected.split()) == " ".join(checked.split()) if isinstance(expected, str)

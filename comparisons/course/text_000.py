@@ -57,13 +57,12 @@ def activations(page, out_dir):
         page.compare(f"{name} on arange(-5, 5, 0.1), all 100 values compared; shown at x = -1, 1, 2",
                      ours, theirs, text="(plots only)", tol=tol(F64), show=shown)
     from matplotlib.figure import Figure
-    fig = Figure(figsize=(7, 3.5))
-    ax = fig.subplots()
-    for name, (ours, theirs) in pairs.items():
-        line, = ax.plot(x, ours, label=f"{name} (scratchnet)", linewidth=3, alpha=0.5)
-        ax.plot(x, theirs, linestyle="--", color=line.get_color(), linewidth=1, label=f"{name} (Keras)")
-    ax.set(xlabel="x", ylim=(-0.1, 1.1), title="text 000's activations, both sides")
-    ax.legend(fontsize="small")
+    fig = Figure(figsize=(9, 3))
+    for ax, (name, (ours, theirs)) in zip(fig.subplots(1, 3), pairs.items()):
+        ax.plot(x, ours, label="scratchnet", linewidth=3, alpha=0.5)
+        ax.plot(x, theirs, linestyle="--", linewidth=1, label="Keras")
+        ax.set(xlabel="x", title=f"text 000: {name}")
+        ax.legend(fontsize="small")
     fig.tight_layout()
     fig.savefig(Path(out_dir) / "course-000_activations.png", dpi=100)
     page.plots.append("course-000_activations.png")
@@ -116,11 +115,17 @@ def batch_accuracy(page, ctx):
     page.plots += training_plots(settings, traj, ctx.out_dir)
     lockstep_row(page, "784-50-100-10 sigmoid, Adam(0.001), batches of 100", traj, F64,
                  text="(the text loads pretrained weights)")
-    typo = page.note("Text 000 prints the shape of W2 as (50.100), a typo for (50, 100).")
+    typo = page.note("Text 000 prints the shape of W2 as (50.100), a typo for (50, 100); the row checks "
+                     "(784, 50) (50,) (50, 100) (100,) (100, 10) (10,).")
     page.compare(f"parameter shapes W1 b1 W2 b2 W3 b3 (note {typo})",
                  " ".join(str(p.shape) for p in model.params.values()),
                  " ".join(str(tuple(w.shape)) for w in keras_model.get_weights()),
-                 text="(784, 50) (50,) (50, 100) (100,) (100, 10) (10,)")
+                 text="(784, 50) (50,) (50.100) (100,) (100,10) (10,)",
+                 check_text="(784, 50) (50,) (50, 100) (100,) (100, 10) (10,)")
+    page.note("The text loads a pretrained weight file that is not available; this page trains the same "
+              "784-50-100-10 sigmoid network (softmax cross-entropy, float64, Glorot-uniform weights, zero "
+              "biases) for one epoch of Adam(0.001) on batches of 100, on both sides in lockstep, then "
+              "computes the test accuracy the text's three ways.")
 
     n = ctx.training(len(x_test), 1000)
     x_test, t_test = x_test[:n], t_test[:n]
