@@ -64,6 +64,8 @@ def parser():
     s.add_argument("text", choices=["000", "001", "002", "003", "004", "all"])
     s.add_argument("--out", default="reports", help="output folder for course-NNN.md and plots (default: reports/)")
     s.add_argument("--full", action="store_true", help="text 001: the full 60,000-step MNIST recipe (minutes)")
+    s.add_argument("--quick", action="store_true",
+                   help="short training runs on fewer images (a quick look; the tests run this; each page says so)")
     s.add_argument("--no-progress", action="store_true", help="no progress bars")
     s = sub.add_parser("book-optimizers", help="the deep-learning-from-scratch book's optimizers vs the closest settings",
                        description="Train with the book's SGD, Momentum, Nesterov, AdaGrad, RMSprop and Adam and with "
@@ -147,13 +149,16 @@ def _course(args):
     texts = course.TEXTS if args.text == "all" else (args.text,)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)  # the exercises write their plots as they go
-    ctx = course.Context(out, progress=False if args.no_progress else None, full=args.full)
+    if args.full and args.quick:
+        return _usage_error("--full and --quick exclude each other")
+    ctx = course.Context(out, progress=False if args.no_progress else None, full=args.full, quick=args.quick)
     start, pages = time.perf_counter(), []
     for text in texts:
         begun = time.perf_counter()
         page = course.run(text, ctx)
         page.print()
-        command = " ".join(["python -m comparisons course", text, *(["--full"] if args.full and text == "001" else [])])
+        command = " ".join(["python -m comparisons course", text, *(["--full"] if args.full and text == "001" else []),
+                            *(["--quick"] if args.quick else [])])
         files = page.write(args.out, command)
         print(f"wrote {', '.join(map(str, files))} in {time.perf_counter() - begun:.1f} s\n", flush=True)
         pages.append(page)

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from comparisons import cli, course
+from comparisons import cli
 from comparisons.course import page as course_page
 from comparisons.course import text_000, text_001, text_002
 from scratchnet import gradcheck
@@ -103,44 +103,63 @@ def test_001_softmax_cross_entropy_numbers():
     np.testing.assert_allclose(mean.backward(), y_minus_t / 2, rtol=0, atol=5e-9)  # Keras's: +-0.1888
 
 
-# -- texts 002 and 004, whole pages through the command line ------------------------------------------
+# -- every text through the command line: `course all --quick` -------------------------------------
 
-def test_002_through_the_command(tmp_path, capsys):
-    assert cli.main(["course", "002", "--out", str(tmp_path), "--no-progress"]) == 0
-    printed = capsys.readouterr().out
-    assert "course 002: PASSED, 16/16 rows agree" in printed
-    markdown = (tmp_path / "course-002.md").read_text()
-    assert "Command: `python -m comparisons course 002`" in markdown and "yes (text bug, note 1)" in markdown
-    assert (tmp_path / "course-002_gradient_descent.png").exists()
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """`python -m comparisons course all --quick`, run once: (exit status, its output, the out folder).
+    Every text runs in full except that the training exercises run short (each page says so)."""
+    import contextlib
+    import io
+    out = tmp_path_factory.mktemp("course")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        status = cli.main(["course", "all", "--quick", "--out", str(out), "--no-progress"])
+    return status, printed.getvalue(), out
+
+
+def table_rows(markdown):
+    """The cells of a page's main table, by exercise."""
+    rows = [line.strip("|").split(" | ") for line in markdown.splitlines() if line.startswith("| ")]
+    return {cells[0].strip(): [cell.strip() for cell in cells[1:]] for cells in rows[1:]}
+
+
+def test_course_all_exits_0(quick_run):
+    status, printed, out = quick_run
+    assert status == 0 and "course all: PASSED" in printed
+    for text in ("000", "001", "002", "003", "004"):
+        assert re.search(rf"^course {text}: PASSED, (\d+)/\1 rows agree$", printed, re.M), text
+        markdown = (out / f"course-{text}.md").read_text()
+        assert f"Command: `python -m comparisons course {text} --quick`" in markdown
+        assert ("Quick run (tests)" in markdown) == (text in ("000", "001", "003"))
+    for png in ("course-000_activations.png", "course-001-mnist_accuracy.png", "course-002_gradient_descent.png",
+                "course-003-fashion-mnist_loss.png", "course-004-xor_drift.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_001_log_is_per_sample_beside_the_texts(quick_run):
+    log = (quick_run[2] / "course-001.md").read_text().split("## Text 001's printed log")[1]
+    loss0 = re.search(r"\| Loss 0 +\| 3.2686 +\| ([\d.]+) +\| ([\d.]+) ", log)
+    assert loss0.group(1) == loss0.group(2) and 1.5 < float(loss0.group(1)) < 6  # the batch sum / 100
+
+
+def test_002_numbers(quick_run):
+    rows = table_rows((quick_run[2] / "course-002.md").read_text())
+    final = rows["gradient descent, lr 0.1: x after 100 steps (note 2)"]
+    assert final == ["[6.11110793e-10 8.14814391e-10]"] * 3 + ["yes"]  # the text, scratchnet, Keras
+    linear = rows["the text's code: layer-3 output (b1 twice, no activation passed on)"]
+    assert linear == ["(not printed)", "[0.135 0.479]", "[0.135 0.479]", "yes (text bug, note 1)"]
     np.testing.assert_allclose(gradcheck.numerical_gradient(text_002.square_sum, np.array([3.0, 4.0])), [6.0, 8.0],
                                rtol=1e-9)
 
 
-def test_004_xor_reaches_full_accuracy_on_both_sides(tmp_path):
-    page = course.run("004", course.Context(tmp_path, progress=False))
-    assert page.passed, [row for row in page.rows if not row.agrees]
-    accuracy = rows_by_exercise(page)["accuracy on the four inputs"]
-    assert accuracy.scratchnet == accuracy.keras == "1"
-    hand = [row for row in page.rows if row.exercise.startswith("hand-written")]
-    assert [row.scratchnet for row in hand] == ["[0.99492342 0.00507658]", "[0.00507658 0.99492342]",
-                                                "[0.00507658 0.99492342]", "[0.99492342 0.00507658]"]
-    assert all(row.verdict == "yes (text bug, note 2)" for row in hand)
-
-
-# -- the training texts, short --------------------------------------------------------------------
-
-@pytest.mark.parametrize("text", ["000", "001", "003"])
-def test_training_texts_agree_in_a_quick_run(text, tmp_path):
-    page = course.run(text, course.Context(tmp_path, progress=False, quick=True))
-    assert page.passed, [row for row in page.rows if not row.agrees]
-    assert (tmp_path / page.plots[-1]).exists()
-    assert any(note.startswith("Quick run (tests)") for note in page.notes)
-    if text == "001":  # the text's printed log beside both sides, per sample as the text prints it
-        (log,) = [s for s in page.sections if s["title"].startswith("Text 001's printed log")]
-        first = log["rows"][0]
-        assert first[:2] == ["Loss 0", "3.2686"] and first[2] == first[3]  # scratchnet = Keras
-        assert 1.5 < float(first[2]) < 6  # per sample (the batch sum / 100), near ln(10) = 2.3 at the start
-        assert (tmp_path / "course-001-mnist_accuracy.png").exists()
+def test_004_xor_reaches_full_accuracy_on_both_sides(quick_run):
+    rows = table_rows((quick_run[2] / "course-004.md").read_text())
+    assert rows["accuracy on the four inputs"][1:] == ["1", "1", "yes"]
+    hand = [cells for exercise, cells in rows.items() if exercise.startswith("hand-written")]
+    assert [cells[1] for cells in hand] == ["[0.99492342 0.00507658]", "[0.00507658 0.99492342]",
+                                            "[0.00507658 0.99492342]", "[0.99492342 0.00507658]"]
+    assert all(cells[1] == cells[2] and cells[3] == "yes (text bug, note 2)" for cells in hand)
 
 
 def test_course_usage_errors_exit_2(capsys):
@@ -148,3 +167,23 @@ def test_course_usage_errors_exit_2(capsys):
         cli.main(["course", "005"])
     assert info.value.code == 2
     assert "invalid choice: '005'" in capsys.readouterr().err
+    assert cli.main(["course", "001", "--full", "--quick"]) == 2
+    assert capsys.readouterr().err == "python -m comparisons: error: --full and --quick exclude each other\n"
+
+
+def test_course_exits_1_when_a_row_disagrees(tmp_path, monkeypatch, capsys):
+    from scratchnet import functions
+    monkeypatch.setattr(functions, "sigmoid", lambda x: 1.0 / (1.0 + np.exp(x)))  # defect: the sign of x
+    assert cli.main(["course", "002", "--out", str(tmp_path), "--no-progress"]) == 1
+    printed = capsys.readouterr().out
+    assert "course 002: FAILED, 15/16 rows agree" in printed
+    assert "| NO (text bug, note 1)" in (tmp_path / "course-002.md").read_text().replace("  ", "")
+
+
+def test_course_exits_2_on_missing_data(tmp_path, monkeypatch, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for variable in ("SCRATCHNET_CACHE", "KERAS_HOME", "SCRATCHNET_DATA"):  # no source anywhere
+        monkeypatch.setenv(variable, str(empty))
+    assert cli.main(["course", "003", "--out", str(tmp_path), "--no-progress"]) == 2
+    assert "python -m scratchnet.datasets fetch fashion_mnist" in capsys.readouterr().err
