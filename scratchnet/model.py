@@ -49,6 +49,9 @@ class Parameters(dict):
 
     __delitem__ = pop = popitem = clear = setdefault = _fixed
 
+    def __reduce__(self):  # copy, deepcopy and pickle rebuild it whole rather than key by key
+        return type(self), (dict(self),)
+
 
 class Sequential:
     def __init__(self, layers, loss=None, dtype=None):

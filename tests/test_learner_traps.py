@@ -1,6 +1,7 @@
 """The traps a learner following the course texts fell into, each now either working or a clear
 error: rebinding a parameter, mismatched default dtypes, a model without a loss, a 1-D input,
 Keras-style argument names, set_weights with a dict; and the Keras-style summary."""
+import copy
 import re
 from pathlib import Path
 
@@ -62,6 +63,9 @@ def test_parameter_names_are_fixed():
     assert list(model.params) == ["W1", "b1", "W2", "b2"]
     model.params.update({"b1": np.ones(4)})  # update writes through like assignment
     np.testing.assert_array_equal(model.layers[0].params["b"], np.ones(4))
+    twin = copy.deepcopy(model)  # a copy keeps params and layers sharing their arrays
+    twin.params["b1"] = np.zeros(4)
+    assert not twin.layers[0].params["b"].any() and model.layers[0].params["b"].all()
 
 
 def test_defaults_agree_with_the_data_sets_and_keras():
