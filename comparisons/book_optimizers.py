@@ -4,6 +4,9 @@ one does (SGD, Momentum, Adam). Where Keras's equation differs (Nesterov, AdaGra
 check compares a learner's optimizer with the book's own equation and measures how far Keras's
 nearest optimizer parts from it.
 
+`python -m comparisons book-optimizers` trains each of the book's optimizers beside scratchnet's
+closest setting (Keras's equations) on the same MNIST batches and measures how far they part.
+
 Equations, per parameter w with gradient g (the book updates in place, state starts at 0):
   SGD       w -= lr g
   Momentum  v = mu v - lr g;  w += v                         (Keras SGD(momentum=mu): the same)
@@ -17,7 +20,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import scratchnet
 from scratchnet import optimizers as sn
+from scratchnet.gradcheck import relative_error
+from scratchnet.training import batch_indices
+
+from .tolerances import tolerance
 
 EPS = 1e-7  # the book's constant, outside the square root
 
@@ -151,3 +159,81 @@ def read_hyperparameters(spec, opt):
 
 def has_taken_steps(opt):
     return any(getattr(opt, name, None) is not None for name in STATE_ATTRIBUTES) or bool(getattr(opt, "iter", 0))
+
+
+class BookEquation:
+    """One of the book's optimizers as an object with its `update(params, grads)`, running the
+    equation above (what a learner who typed the book's class correctly has)."""
+
+    def __init__(self, name, **hyper):
+        self.spec = SPECS[name]
+        self.hyper = {**self.spec.defaults, **hyper}
+        self.state, self.t = {}, 0
+
+    def update(self, params, grads):
+        self.t += 1
+        for key, w in params.items():
+            self.spec.equation(self.hyper, self.state, self.t, key, w, grads[key])
+
+    def __repr__(self):
+        return f"book {self.spec.name}({', '.join(f'{k}={v}' for k, v in self.hyper.items())})"
+
+
+# The book's optimizer at its defaults, and scratchnet's (= Keras's) closest setting.
+CLOSEST = {
+    "sgd": lambda: sn.SGD(0.01),
+    "momentum": lambda: sn.SGD(0.01, momentum=0.9),
+    "nesterov": lambda: sn.SGD(0.01, momentum=0.9, nesterov=True),
+    "adagrad": lambda: sn.Adagrad(0.01, initial_accumulator_value=0.0),
+    "rmsprop": lambda: sn.RMSprop(0.01, rho=0.99),
+    "adam": lambda: sn.Adam(0.001),
+}
+SAME_ALGORITHM = ("SGD", "Momentum", "Adam")  # must agree to round-off; the others are expected to part
+EXACT = tolerance("float64", "trajectory_weights")
+CHECKPOINTS = (1, 10, 100)
+
+
+def compare(data, steps=600, batch_size=100, seed=0):
+    """For each optimizer: the relative weight difference between the book's and the closest
+    setting after CHECKPOINTS and `steps` steps, and both test accuracies; 784-64-10 ReLU,
+    He-normal weights, float64, batches seeded by `seed`."""
+    (x_train, t_train), (x_test, t_test) = data
+    batches = batch_indices(x_train.shape[0], batch_size, np.random.default_rng(seed), "shuffle", steps)
+    rows = []
+    for name, closest in CLOSEST.items():
+        book_model, our_model = (scratchnet.mlp([784, 64, 10], "relu", "softmax_cross_entropy", "he_normal", seed,
+                                                np.float64) for _ in range(2))
+        book, ours = BookEquation(name), closest()
+        gaps = {}
+        for step, batch in enumerate(batches, 1):
+            for model, optimizer in ((book_model, book), (our_model, ours)):
+                model.backprop(x_train[batch], t_train[batch])
+                optimizer.update(model.params, model.grads)
+            if step in CHECKPOINTS or step == len(batches):
+                gaps[step] = max(relative_error(a, b) for a, b in zip(our_model.params.values(),
+                                                                     book_model.params.values()))
+        rows.append({"book": SPECS[name].name, "closest": repr(ours), "gaps": gaps,
+                     "book_accuracy": book_model.accuracy(x_test, t_test),
+                     "closest_accuracy": our_model.accuracy(x_test, t_test)})
+    return rows
+
+
+def table(rows):
+    steps = list(rows[0]["gaps"])
+    headers = ["book's optimizer", "scratchnet's closest (= Keras's equations)",
+               *[f"weight gap after {s} step{'s' if s > 1 else ''}" for s in steps],
+               "test accuracy (book)", "test accuracy (closest)", "same algorithm?"]
+    body = []
+    for row in rows:
+        same = row["book"] in SAME_ALGORITHM
+        last = row["gaps"][steps[-1]]
+        verdict = ("yes: equal to round-off" if same and last <= EXACT else "NO: should be equal" if same
+                   else "no: the trajectories part")
+        body.append([row["book"], row["closest"], *[f"{row['gaps'][s]:.1e}" for s in steps],
+                     f"{row['book_accuracy']:.4f}", f"{row['closest_accuracy']:.4f}", verdict])
+    return headers, body
+
+
+def passed(rows):
+    """The three algorithms that are the same must agree to round-off."""
+    return all(row["gaps"][max(row["gaps"])] <= EXACT for row in rows if row["book"] in SAME_ALGORITHM)

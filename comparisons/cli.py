@@ -65,9 +65,24 @@ def parser():
     help_text = ("every activation, loss, optimizer option and L2 setting on small networks, the initializers "
                  "and the functions, against Keras (float64)")
     s = sub.add_parser("matrix", help=help_text, description=help_text)
-    s.add_argument("--seed", type=int, default=0, help="seed of the data, weights and draws (default 0)")
+    s.add_argument("--seed", type=count(0), default=0, help="seed of the data, weights and draws (default 0)")
     s.add_argument("--out", default="reports", help="output folder (default: reports/)")
     s.add_argument("--fail-fast", action="store_true", help=_FAIL_FAST)
+    s = sub.add_parser("course", help="every exercise of a course text: its number, scratchnet's, Keras's",
+                       description="Run the exercises of course text NNN (or all five): each row shows the text's "
+                                   "number, scratchnet's and Keras's, and whether they agree.")
+    s.add_argument("text", choices=["000", "001", "002", "003", "004", "all"])
+    s.add_argument("--out", default="reports", help="output folder for course-NNN.md and plots (default: reports/)")
+    s.add_argument("--full", action="store_true", help="text 001: the full 60,000-step MNIST recipe (minutes)")
+    s.add_argument("--quick", action="store_true",
+                   help="short training runs on fewer images (a quick look; the tests run this; each page says so)")
+    s.add_argument("--no-progress", action="store_true", help="no progress bars")
+    s = sub.add_parser("book-optimizers", help="the deep-learning-from-scratch book's optimizers vs the closest settings",
+                       description="Train with the book's SGD, Momentum, Nesterov, AdaGrad, RMSprop and Adam and with "
+                                   "scratchnet's closest settings (Keras's equations) from the same weights and "
+                                   "batches; report how far the weights part.")
+    s.add_argument("--steps", type=count(1), default=600, help="training steps of 100 MNIST images (default 600)")
+    s.add_argument("--out", default="reports", help="output folder (default: reports/)")
     from . import speed
     s = sub.add_parser("speed", help="the training-step benchmark", description=speed.__doc__.split("\n\n")[0])
     speed.add_arguments(s)
@@ -106,12 +121,10 @@ def run_one(settings, args):
     progress = False if args.no_progress else None
     print(f"== {settings.scenario} ({settings.dtype}) ==", flush=True)
     start = time.perf_counter()
-    result = runner.run(settings, progress=progress)
     if settings.scenario == "textbook-mnist":
-        from .scenarios import load_data
-        checks, section = textbook.convention_comparison(settings, result.initial_weights, load_data(settings))
-        result.checks.extend(checks)
-        result.sections.append(section)
+        result = textbook.run_recipe(settings, progress=progress)
+    else:
+        result = runner.run(settings, progress=progress)
     report.print_report(result)
     files = report.write(result, args.out)
     print(f"wrote {', '.join(str(f) for f in files)} in {time.perf_counter() - start:.1f} s\n", flush=True)
@@ -223,6 +236,58 @@ def _bugzoo(args):
     return 0 if caught == len(findings) else 1
 
 
+def _course(args):
+    from pathlib import Path
+
+    from . import course
+    texts = course.TEXTS if args.text == "all" else (args.text,)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)  # the exercises write their plots as they go
+    if args.full and args.quick:
+        return _usage_error("--full and --quick exclude each other")
+    ctx = course.Context(out, progress=False if args.no_progress else None, full=args.full, quick=args.quick)
+    start, pages = time.perf_counter(), []
+    for text in texts:
+        begun = time.perf_counter()
+        page = course.run(text, ctx)
+        page.print()
+        command = " ".join(["python -m comparisons course", text, *(["--full"] if args.full and text == "001" else []),
+                            *(["--quick"] if args.quick else [])])
+        files = page.write(args.out, command)
+        print(f"wrote {', '.join(map(str, files))} in {time.perf_counter() - begun:.1f} s\n", flush=True)
+        pages.append(page)
+    if len(pages) > 1:
+        for page in pages:
+            print(page.verdict_line())
+        print(f"course all: {'PASSED' if all(p.passed for p in pages) else 'FAILED'} in "
+              f"{time.perf_counter() - start:.1f} s")
+    return 0 if all(page.passed for page in pages) else 1
+
+
+def _book_optimizers(args):
+    from pathlib import Path
+
+    import numpy as np
+    from tabulate import tabulate
+
+    from scratchnet import datasets
+
+    from . import book_optimizers
+    rows = book_optimizers.compare(datasets.load("mnist", dtype=np.float64), steps=args.steps)
+    headers, body = book_optimizers.table(rows)
+    print(tabulate(body, headers, tablefmt="simple", disable_numparse=True))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "book-optimizers.md").write_text(
+        f"# The book's optimizers vs scratchnet's closest settings\n\nCommand: `python -m comparisons "
+        f"book-optimizers --steps {args.steps}`. 784-64-10 ReLU, He-normal weights, float64, batches of 100 "
+        f"MNIST images; both models start from the same weights and see the same batches. The weight gap is "
+        f"max over parameters of max|W_book - W_closest| / max|W_closest|.\n\n"
+        + tabulate(body, headers, tablefmt="github", disable_numparse=True) + "\n")
+    print(f"wrote {out / 'book-optimizers.md'}")
+    return 0 if book_optimizers.passed(rows) else 1
+
+
 def _usage_error(err):
     print(f"python -m comparisons: error: {err}", file=sys.stderr)
     return 2
@@ -241,7 +306,8 @@ def main(argv=None):
     except ValueError as err:
         return _usage_error(err)
     try:
-        return {"speed": _speed, "check": _check_file, "bugzoo": _bugzoo}.get(args.command, _scenarios)(args)
+        return {"speed": _speed, "check": _check_file, "bugzoo": _bugzoo, "course": _course,
+                "book-optimizers": _book_optimizers}.get(args.command, _scenarios)(args)
     except DatasetError as err:  # its message says how to provision the data
         print(f"error: {err}", file=sys.stderr)
         return 2

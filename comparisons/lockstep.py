@@ -18,6 +18,9 @@ class Trajectory:
     weight_drift: list = field(default_factory=list)  # max over weights of relative_error
     scratchnet_seconds: float = 0.0
     keras_seconds: float = 0.0
+    logged_steps: list = field(default_factory=list)  # steps whose batch accuracy was recorded
+    scratchnet_batch_accuracy: list = field(default_factory=list)
+    keras_batch_accuracy: list = field(default_factory=list)
 
     def loss_differences(self):
         ours, theirs = np.array(self.scratchnet_loss), np.array(self.keras_loss)
@@ -37,12 +40,14 @@ def weight_drift(ours, theirs):
 
 
 def run_lockstep(model, keras_model, optimizer, keras_optimizer, x, t, settings, progress=None,
-                 drift_every=None):
+                 drift_every=None, log_every=None):
     """Fit `model` with scratchnet's Trainer and step `keras_model` on each of its batches.
 
     The weight drift is recorded every `drift_every` steps (default: every step up to 2,000
     steps, then about 1,000 points in all), since reading a large Keras model's weights costs
-    about as much as a step.
+    about as much as a step. With `log_every`, steps 1, 1 + log_every, ... also record each
+    side's accuracy on the step's batch before its update, as the course texts' training logs
+    print it (scratchnet's from the softmax its loss layer kept).
     """
     steps_per_epoch = settings.steps_per_epoch or -(-x.shape[0] // settings.batch_size)
     total = steps_per_epoch * settings.epochs
@@ -53,6 +58,8 @@ def run_lockstep(model, keras_model, optimizer, keras_optimizer, x, t, settings,
     def on_step(step, loss, batch):
         nonlocal outside
         start = time.perf_counter()
+        if log_every and (step - 1) % log_every == 0:
+            _log_batch_accuracy(traj, step, model, keras_model, x[batch], t[batch])
         traj.keras_loss.append(reference_keras.train_step(keras_model, keras_optimizer, x[batch], t[batch]))
         traj.keras_seconds += time.perf_counter() - start
         if step % drift_every == 0 or step == total:
@@ -69,3 +76,12 @@ def run_lockstep(model, keras_model, optimizer, keras_optimizer, x, t, settings,
     traj.scratchnet_seconds = time.perf_counter() - start - outside
     traj.scratchnet_loss = history.step_loss
     return traj
+
+
+def _log_batch_accuracy(traj, step, model, keras_model, xb, tb):
+    loss_layer = model.loss_layer
+    correct, total = loss_layer.count_correct(loss_layer.y, tb)  # the forward pass of this step
+    keras_correct, _ = loss_layer.count_correct(np.asarray(keras_model(xb, training=False)), tb)
+    traj.logged_steps.append(step)
+    traj.scratchnet_batch_accuracy.append(correct / total)
+    traj.keras_batch_accuracy.append(keras_correct / total)

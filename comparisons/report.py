@@ -63,6 +63,8 @@ def as_json(result):
             "keras_loss": traj.keras_loss,
             "drift_steps": traj.drift_steps,
             "weight_drift": traj.weight_drift,
+            **({"batch_accuracy": {"steps": traj.logged_steps, "scratchnet": traj.scratchnet_batch_accuracy,
+                                   "keras": traj.keras_batch_accuracy}} if traj.logged_steps else {}),
         } if traj else None,
     }
 
@@ -93,27 +95,52 @@ def markdown(result, plot_names):
     return "\n".join(lines)
 
 
+def _marks(ax, marks):
+    """The reference values in `marks` ((step, value, label) triples) as labelled markers."""
+    for (step, value, label), style in zip(marks, ("o", "s", "^", "D", "v", "P", "X", "*") * 4):
+        ax.plot([step], [value], style, color="black", markerfacecolor="none", markersize=8, label=label, zorder=4)
+
+
 def plot(result, out_dir):
-    """Loss curves of both sides overlaid, and the weight drift per step on a log scale."""
+    """Loss curves of both sides overlaid (per sample, i.e. the batch mean, whatever the loss's
+    reduction: the number the course texts print), the weight drift per step on a log scale,
+    and the batch accuracies when they were logged. `result.plot_marks` adds reference values
+    (e.g. the numbers a course text prints) as markers."""
     from matplotlib.figure import Figure  # no pyplot: files only, whatever backend is configured
 
-    traj, name = result.trajectory, result.settings.scenario
+    traj, name, settings = result.trajectory, result.settings.scenario, result.settings
+    marks = getattr(result, "plot_marks", None) or {}
     steps = np.arange(1, len(traj.scratchnet_loss) + 1)
+    per_sample = settings.batch_size if settings.loss_reduction == "sum" else 1  # a sum is N per-sample losses
     fig = Figure(figsize=(7, 4))
     ax = fig.subplots()
     window = max(1, len(steps) // 200)  # a long run's raw batch losses are a solid band: smooth them
-    keras_curve, scratchnet_curve = _moving_average(traj.keras_loss, window), _moving_average(traj.scratchnet_loss, window)
+    keras_curve = _moving_average(traj.keras_loss, window) / per_sample
+    scratchnet_curve = _moving_average(traj.scratchnet_loss, window) / per_sample
     note = f" (mean of {window} steps)" if window > 1 else ""
     ax.plot(steps[window - 1:], keras_curve, label="Keras" + note, linewidth=3, alpha=0.5)
     ax.plot(steps[window - 1:], scratchnet_curve, label="scratchnet" + note, linewidth=1, linestyle="--")
-    ax.set(xlabel="step", ylabel=f"training loss (batch {result.settings.loss_reduction})",
-           title=f"{name}: loss per step, both sides")
+    _marks(ax, marks.get("loss", []))
+    unit = (f"batch sum / {per_sample}: per-sample mean" if per_sample > 1 else "batch mean")
+    ax.set(xlabel="step", ylabel=f"training loss ({unit})", title=f"{name}: loss per step, both sides")
     if min(min(traj.keras_loss), min(traj.scratchnet_loss)) > 0:
         ax.set_yscale("log")
-    ax.legend()
+    ax.legend(fontsize="small")
     fig.tight_layout()
     loss_png = f"{name}_loss.png"
     fig.savefig(Path(out_dir) / loss_png, dpi=100)
+    pngs = [loss_png]
+    if traj.logged_steps:
+        fig = Figure(figsize=(7, 4))
+        ax = fig.subplots()
+        ax.plot(traj.logged_steps, traj.keras_batch_accuracy, label="Keras", linewidth=3, alpha=0.5)
+        ax.plot(traj.logged_steps, traj.scratchnet_batch_accuracy, label="scratchnet", linewidth=1, linestyle="--")
+        _marks(ax, marks.get("accuracy", []))
+        ax.set(xlabel="step", ylabel="accuracy", title=f"{name}: accuracy on each logged step's batch")
+        ax.legend(fontsize="small", loc="lower right")
+        fig.tight_layout()
+        pngs.append(f"{name}_accuracy.png")
+        fig.savefig(Path(out_dir) / pngs[-1], dpi=100)
 
     fig = Figure(figsize=(7, 4))
     ax = fig.subplots()
@@ -131,7 +158,7 @@ def plot(result, out_dir):
     fig.tight_layout()
     drift_png = f"{name}_drift.png"
     fig.savefig(Path(out_dir) / drift_png, dpi=100)
-    return [loss_png, drift_png]
+    return pngs + [drift_png]
 
 
 def _moving_average(values, window):

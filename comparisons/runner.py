@@ -22,6 +22,7 @@ class Result:
     diagnosis: list = field(default_factory=list)
     sections: list = field(default_factory=list)  # extra tables: {"title", "headers", "rows"}
     initial_weights: list = field(default_factory=list)
+    plot_marks: dict = field(default_factory=dict)  # {"loss"/"accuracy": [(step, value, label)]} drawn on the plots
 
     @property
     def passed(self):
@@ -39,19 +40,21 @@ def side_metrics(evaluate, data):
     return {"final_loss": train_loss, "train_accuracy": train_acc, "test_loss": test_loss, "test_accuracy": test_acc}
 
 
-def _lockstep(model, keras_model, x_train, t_train, settings, progress):
+def _lockstep(model, keras_model, x_train, t_train, settings, progress, log_every):
     """(trajectory, None), or (None, a failed check) when a defect breaks training itself."""
     optimizer = build_optimizer(settings)
     keras_optimizer = reference_keras.keras_optimizer(optimizer, keras_model)
     try:
-        return run_lockstep(model, keras_model, optimizer, keras_optimizer, x_train, t_train, settings, progress), None
+        return run_lockstep(model, keras_model, optimizer, keras_optimizer, x_train, t_train, settings, progress,
+                            log_every=log_every), None
     except (ValueError, TypeError, FloatingPointError) as err:
         return None, Check("trajectory (lockstep training)", float("inf"),
                            tolerance(settings.dtype, "trajectory_weights"), False, f"training stopped: {err}")
 
 
-def run(settings, progress=None, data=None):
-    """Run `settings` on both sides; `data` may be passed to reuse loaded arrays."""
+def run(settings, progress=None, data=None, log_every=None):
+    """Run `settings` on both sides; `data` may be passed to reuse loaded arrays; `log_every`
+    records both sides' batch accuracy every so many steps (see run_lockstep)."""
     data = data or load_data(settings)
     (x_train, t_train), _ = data
     n_classes = 2 if settings.dataset is None else 10
@@ -65,7 +68,7 @@ def run(settings, progress=None, data=None):
     result.checks.extend(checks)
     result.diagnosis.extend(diagnosis)
 
-    traj, stopped = _lockstep(model, keras_model, x_train, t_train, settings, progress)
+    traj, stopped = _lockstep(model, keras_model, x_train, t_train, settings, progress, log_every)
     result.trajectory = traj
     if stopped:
         result.checks.append(stopped)

@@ -1,18 +1,78 @@
-"""The course text 001's convention next to Keras's, from the same initial weights and batches.
+"""Course text 001's MNIST recipe (the textbook-mnist scenario), its printed training log beside
+both sides' numbers, and its convention next to Keras's from the same weights and batches.
 
-Course 001 back-propagates y - t (a batch-sum loss) with lr 0.0001. Three short runs show
-what a Keras user must write to get the same training: the default mean loss with lr 0.01 is
-the same trajectory; the mean loss with the course's lr 0.0001 learns 100 times more slowly.
+Course 001 back-propagates y - t (a batch-sum loss) with lr 0.0001 and prints the per-sample
+(batch-mean) loss. Three short runs show what a Keras user must write to get the same training:
+the default mean loss with lr 0.01 is the same trajectory; the mean loss with the course's lr
+0.0001 learns 100 times more slowly.
 """
 import numpy as np
 
 import reference_keras
 from scratchnet.training import batch_indices
 
+from . import runner
 from .checks import Check
 from .lockstep import weight_drift
-from .scenarios import build_model, build_optimizer
+from .scenarios import build_model, build_optimizer, load_data
 from .tolerances import tolerance
+
+# What text 001 prints while training (step, per-sample loss on the batch, accuracy on the batch;
+# its step i is the (i+1)-th update) and at the end on the 10,000 test images. Its run is unseeded.
+LOG_EVERY = 100
+PRINTED_LOG = [(0, 3.2685531810627895, 0.11), (100, 1.012559391954679, 0.73), (200, 0.633419881170411, 0.82),
+               (59900, 0.06369888765762836, 0.97)]
+PRINTED_TEST = (0.08527644799650203, 0.975)
+
+
+def run_recipe(settings, progress=None, data=None, convention_steps=600):
+    """The recipe on both sides (runner.run, logging batch accuracies as the text does), with
+    the convention comparison, the text's log beside ours and the text's numbers on the plots."""
+    data = data or load_data(settings)
+    result = runner.run(settings, progress=progress, data=data, log_every=LOG_EVERY)
+    checks, section = convention_comparison(settings, result.initial_weights, data, steps=convention_steps)
+    result.checks.extend(checks)
+    result.sections += [section, printed_log_section(result)]
+    result.plot_marks = printed_marks(result)
+    return result
+
+
+def _per_sample(settings, batch_loss):
+    return batch_loss / settings.batch_size if settings.loss_reduction == "sum" else batch_loss
+
+
+def printed_log_section(result):
+    """The text's training log and test numbers beside both sides' (losses per sample)."""
+    s, traj = result.settings, result.trajectory
+    rows = []
+    for text_step, text_loss, text_acc in PRINTED_LOG:
+        step = text_step + 1
+        if traj is None or step not in traj.logged_steps:
+            continue
+        i = traj.logged_steps.index(step)
+        rows.append([f"Loss {text_step}", f"{text_loss:.4f}", f"{_per_sample(s, traj.scratchnet_loss[step - 1]):.4f}",
+                     f"{_per_sample(s, traj.keras_loss[step - 1]):.4f}", f"{text_acc:.1%}",
+                     f"{traj.scratchnet_batch_accuracy[i]:.1%}", f"{traj.keras_batch_accuracy[i]:.1%}"])
+    ours, theirs = result.sides.get("scratchnet"), result.sides.get("keras")
+    if ours:
+        steps = len(traj.scratchnet_loss) if traj else 0
+        rows.append([f"Test (after {steps:,} steps; the text's after 60,000)", f"{PRINTED_TEST[0]:.4f}",
+                     f"{ours['test_loss']:.4f}", f"{theirs['test_loss']:.4f}", f"{PRINTED_TEST[1]:.1%}",
+                     f"{ours['test_accuracy']:.2%}", f"{theirs['test_accuracy']:.2%}"])
+    return {"title": "Text 001's printed log beside both sides (loss per sample, as the text prints it)",
+            "headers": ["the text prints", "text loss", "scratchnet loss", "Keras loss", "text accuracy",
+                        "scratchnet accuracy", "Keras accuracy"],
+            "rows": rows}
+
+
+def printed_marks(result):
+    """The text's printed loss and accuracy checkpoints (and its test accuracy) for the plots."""
+    total = len(result.trajectory.scratchnet_loss) if result.trajectory else 0
+    shown = [(step + 1, loss, acc) for step, loss, acc in PRINTED_LOG if step + 1 <= total]
+    return {"loss": [(step, loss, f"text 001 prints {loss:.4f} (Loss {step - 1})") for step, loss, _ in shown],
+            "accuracy": [(step, acc, f"text 001 prints {acc:.0%} (Acc at {step - 1})") for step, _, acc in shown]
+            + ([(total, PRINTED_TEST[1], f"text 001's test accuracy {PRINTED_TEST[1]:.1%} (after 60,000 steps)")]
+               if total else [])}
 
 
 def convention_comparison(settings, initial_weights, data, steps=600):

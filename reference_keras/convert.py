@@ -103,10 +103,11 @@ def to_keras(model, softmax_output=False, exact_l2=False):
             raise UnsupportedLayerError(
                 f"to_keras: layer {layer.name!r} ({type(layer).__name__}) has no exact Keras equivalent; "
                 f"supported: {', '.join(cls.__name__ for cls in TO_KERAS)}")
-    loss = loss_instance(model.loss_layer)
+    loss = None if model.loss_layer is None else loss_instance(model.loss_layer)  # a model without loss predicts
     if softmax_output and type(loss) not in _OUTPUT_ACTIVATION:
         raise ValueError(f"to_keras: softmax_output=True needs a cross-entropy loss; "
-                         f"{type(loss).__name__} has no output activation to append")
+                         f"{type(loss).__name__ if loss else 'a model without a loss'} has no output "
+                         f"activation to append")
     dtype = dtype_name(model.dtype)
     with floatx(dtype):
         layers = [keras.Input(model.input_shape, dtype=dtype)]
@@ -120,7 +121,8 @@ def to_keras(model, softmax_output=False, exact_l2=False):
             for layer in model.layers:
                 if getattr(layer, "l2", 0.0):
                     keras_model.get_layer(layer.name).kernel.regularizer = ExactL2(layer.l2)
-        keras_model.scratchnet_loss = keras_loss(loss, None, from_logits=not softmax_output, dtype=dtype)
+        keras_model.scratchnet_loss = (None if loss is None else
+                                       keras_loss(loss, None, from_logits=not softmax_output, dtype=dtype))
         keras_model.scratchnet_dtype = dtype
         keras_model.scratchnet_weight_names = list(model.params)
     return keras_model

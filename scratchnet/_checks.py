@@ -63,8 +63,9 @@ def check_array(x, where, *, ndim=None, dtype=None, shape=None):
         raise TypeError(f"{where}: expected a plain numpy array, got {type(x).__module__}.{type(x).__name__} "
                         f"(convert with np.asarray(x); a masked array's masked entries would count)")
     if ndim is not None and x.ndim != ndim:
+        hint = "; for a single sample use x.reshape(1, -1)" if ndim == 2 and x.ndim == 1 else ""
         raise ValueError(f"{where}: expected a {ndim}-D array"
-                         f"{_shape_text(shape)}, got shape {x.shape}")
+                         f"{_shape_text(shape)}, got shape {x.shape}{hint}")
     if shape is not None and (x.ndim != len(shape) or any(
             want is not None and want != got for want, got in zip(shape, x.shape))):
         raise ValueError(f"{where}: expected shape {_shape_text(shape, bare=True)}, "

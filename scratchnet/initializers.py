@@ -87,7 +87,9 @@ class LeCunNormal(_VarianceScaling):
     scale = 1.0
 
 
-Xavier = GlorotNormal  # the course texts' name for Glorot
+# Glorot and Bengio's (2010) first author's name for Glorot's scheme. The deep-learning-from-scratch
+# book's "xavier" is a different one, a plain normal with std sqrt(1 / n_in): LeCunNormal(truncated=False).
+Xavier = GlorotNormal
 
 INITIALIZERS = {"gaussian": Gaussian, "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
                 "he_normal": HeNormal, "lecun_normal": LeCunNormal, "zeros": Zeros}

@@ -74,9 +74,15 @@ class SoftmaxCrossEntropy(Loss):
     `SparseCategoricalCrossentropy(from_logits=True)` for integer labels.
 
     reduction="mean" (Keras's default): the loss is the batch mean and backward is (y - t) / N.
-    reduction="sum": the loss and its gradient are summed over the batch, so backward is y - t,
-    the backward of course text 001's SoftmaxCrossEntropy node (which prints a mean loss beside
-    it); Keras's equivalent is the same loss with reduction="sum".
+    reduction="sum": the loss and its gradient are summed over the batch, so backward is y - t;
+    Keras's equivalent is the same loss with reduction="sum".
+
+    Course text 001 mixes the two. Its SoftmaxCrossEntropy node (exercise 3-5) prints the batch
+    *mean* loss but back-propagates y - t, the gradient of the batch *sum*; no single loss
+    gives both. Its forward is reduction="mean"'s and its backward is reduction="sum"'s. Its MNIST
+    recipe trains on that backward with lr 1e-4, so each step is N times what the mean loss's
+    gradient gives: with N = 100 that is Keras's default mean loss with lr 1e-4 * 100 = 0.01
+    (`python -m comparisons course 001` shows both).
     """
 
     elementwise = False

@@ -2,7 +2,8 @@
 
 Parameters are exposed in `params` (and gradients in `grads`) keyed W1, b1, W2, b2, ...: each
 key is the layer's own key numbered in order of appearance, so an optimizer updating `params`
-in place trains the layers. `get_weights()` lists them in Keras's order [W1, b1, W2, b2, ...].
+in place trains the layers. Assigning `params["W1"] = new` writes `new` into the layer's array
+(see `Parameters`). `get_weights()` lists them in Keras's order [W1, b1, W2, b2, ...].
 """
 import json
 import os
@@ -18,6 +19,43 @@ from .layers import ACTIVATIONS, Affine, layer_class
 _EVAL_CHUNK = 10_000  # rows per forward pass when evaluating a whole data set: bounds memory
 
 
+class Parameters(dict):
+    """`model.params`: the layers' own arrays by name (W1, b1, W2, ...), in Keras's order.
+
+    `params["W1"] = params["W1"] - lr * g` copies the new values into the layer's array, so the
+    layer trains as with the in-place `params["W1"] -= lr * g` (the deep-learning-from-scratch
+    book's networks rebind the dict entry instead and silently train nothing). The set of names
+    is fixed: adding or removing one raises, and so do a wrong shape or dtype.
+    """
+
+    def __setitem__(self, name, value):
+        if name not in self:
+            raise KeyError(f"Sequential.params: no parameter named {name!r}; the model's parameters are "
+                           f"{', '.join(self)} (their set is fixed by the layers)")
+        param = dict.__getitem__(self, name)
+        value = np.asarray(value)
+        if value.shape != param.shape:
+            raise ValueError(f"Sequential.params[{name!r}]: expected shape {param.shape}, got {value.shape}")
+        if value.dtype != param.dtype:
+            raise TypeError(f"Sequential.params[{name!r}]: expected dtype {param.dtype}, got {value.dtype} "
+                            f"(convert with .astype(np.{param.dtype}))")
+        if value is not param:
+            np.copyto(param, value)  # in place: the layer, and every alias of the array, sees it
+
+    def update(self, *args, **kwargs):
+        for name, value in dict(*args, **kwargs).items():
+            self[name] = value
+
+    def _fixed(self, *args, **kwargs):
+        raise TypeError("Sequential.params: the parameter names are fixed by the layers; assign new values "
+                        "with params[name] = array or update the arrays in place")
+
+    __delitem__ = pop = popitem = clear = setdefault = _fixed
+
+    def __reduce__(self):  # copy, deepcopy and pickle rebuild it whole rather than key by key
+        return type(self), (dict(self),)
+
+
 class Sequential:
     def __init__(self, layers, loss=None, dtype=None):
         self.layers = list(layers)
@@ -28,7 +66,7 @@ class Sequential:
         first_dtype = next(iter(holders[0].params.values())).dtype
         self.dtype = as_float_dtype(dtype if dtype is not None else first_dtype)
         self._name_layers()
-        self.params, self.grads = {}, {}
+        params, self.grads = {}, {}
         self._slots = []  # (model key, layer, layer key): where each entry of params/grads lives
         numbers = {}
         for layer in holders:
@@ -39,8 +77,9 @@ class Sequential:
                 numbers[key] = numbers.get(key, 0) + 1
                 name = f"{key}{numbers[key]}"
                 self._slots.append((name, layer, key))
-                self.params[name] = value
+                params[name] = value
                 self.grads[name] = layer.grads[key]
+        self.params = Parameters(params)
         affines = [layer for layer in self.layers if isinstance(layer, Affine)]
         for prev, nxt in zip(affines, affines[1:]):
             if prev.shape[1] != nxt.shape[0]:
@@ -61,10 +100,40 @@ class Sequential:
         body = ", ".join(map(repr, self.layers))
         return f"Sequential([{body}], loss={self.loss_layer!r}, dtype={self.dtype})"
 
+    def summary(self, print_fn=print):
+        """Print a Keras-style table: each layer with its output shape and parameter count, then
+        the totals (parameters and their bytes), the loss and the dtype."""
+        rows, width = [("Layer (type)", "Output Shape", "Param #")], self.input_shape
+        for layer in self.layers:
+            if isinstance(layer, Affine):
+                width = (layer.shape[1],)
+            count = sum(value.size for value in layer.params.values())
+            shape = "(None, " + ", ".join(map(str, width)) + ")" if width else "?"
+            rows.append((f"{layer.name} ({type(layer).__name__})", shape, f"{count:,}"))
+        widths = [max(len(row[i]) for row in rows) + 2 for i in range(3)]
+        line = lambda row: "".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()  # noqa: E731
+        rule = "-" * sum(widths)
+        total = sum(value.size for value in self.params.values())
+        nbytes = sum(value.nbytes for value in self.params.values())
+        lines = ['Model: "sequential"', rule, line(rows[0]), "=" * sum(widths)]
+        lines += [line(row) for row in rows[1:]]
+        lines += [rule, f"Total params: {total:,} ({_bytes_text(nbytes)})",
+                  f"Trainable params: {total:,} ({_bytes_text(nbytes)})", "Non-trainable params: 0 (0.00 B)",
+                  f"Loss: {self.loss_layer!r}" if self.loss_layer is not None else "Loss: none (predict only)",
+                  f"dtype: {self.dtype}"]
+        for text in lines:
+            print_fn(text)
+
     # -- forward and backward -------------------------------------------------------------
     def _check_input(self, x):
         shape = None if self.input_shape is None else (None, *self.input_shape)
         check_array(x, "Sequential input", ndim=shape and len(shape), shape=shape, dtype=self.dtype)
+
+    def _require_loss(self, what):
+        if self.loss_layer is None:
+            raise ValueError(f"Sequential: this model has no loss, so it cannot {what}; build it with one, "
+                             "e.g. Sequential(layers, SoftmaxCrossEntropy()) (predict works without)")
+        return self.loss_layer
 
     def predict(self, x):
         """The last layer's output (logits for the cross-entropy losses), before the loss."""
@@ -81,16 +150,10 @@ class Sequential:
             x = outputs[layer.name] = layer.forward(x)
         return outputs
 
-    def _loss_layer(self):
-        if self.loss_layer is None:
-            raise ValueError("Sequential: this model has no loss; build it with one, e.g. "
-                             "Sequential(layers, SoftmaxCrossEntropy()), to compute a loss or train")
-        return self.loss_layer
-
     def loss(self, x, t):
         """The loss (batch mean unless the loss layer sums) plus the layers' L2 penalties, as
         Keras adds its regularization losses."""
-        loss_layer = self._loss_layer()
+        loss_layer = self._require_loss("compute a loss or be trained")
         value = loss_layer.forward(self.predict(x), t)
         return value + self._penalty()
 
@@ -137,7 +200,7 @@ class Sequential:
     def evaluate(self, x, t, batch_size=_EVAL_CHUNK):
         """(mean loss per sample, accuracy) over a whole data set, in chunks to bound memory.
         The loss is the per-sample mean whatever the loss layer's reduction, so numbers compare."""
-        loss_layer = self._loss_layer()
+        loss_layer = self._require_loss("evaluate a loss")
         batch_size = check_count(batch_size, "Sequential.evaluate: batch_size")
         self._check_input(x)
         check_nonempty(x, "Sequential.evaluate")
@@ -162,6 +225,19 @@ class Sequential:
         return [param.copy() for param in self.params.values()]
 
     def set_weights(self, weights):
+        """Copy `weights` into the parameters, in place: a list of arrays in `get_weights()` order
+        ([W1, b1, W2, b2, ...], as Keras's set_weights takes) or a dict with exactly the keys of
+        `params`."""
+        if isinstance(weights, dict):
+            missing, extra = [k for k in self.params if k not in weights], [k for k in weights if k not in self.params]
+            if missing or extra:
+                raise ValueError(f"Sequential.set_weights: a dict needs exactly the keys {', '.join(self.params)}; "
+                                 + "; ".join(part for part in (missing and f"missing {', '.join(missing)}",
+                                                               extra and f"unknown {', '.join(map(str, extra))}") if part))
+            weights = [weights[key] for key in self.params]
+        elif isinstance(weights, np.ndarray) or not hasattr(weights, "__iter__"):
+            raise TypeError(f"Sequential.set_weights: expected a list of arrays in get_weights() order "
+                            f"({', '.join(self.params)}) or a dict keyed like params, got {type(weights).__name__}")
         weights = list(weights)
         if len(weights) != len(self.params):
             raise ValueError(f"Sequential.set_weights: expected {len(self.params)} arrays "
@@ -227,6 +303,14 @@ class Sequential:
         self.set_weights([weights[key] for key in self.params])
 
 
+def _bytes_text(nbytes):
+    """Keras's summary units: B, KB, MB, ... of 1024."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if nbytes < 1024 or unit == "GB":
+            return f"{nbytes:.2f} {unit}"
+        nbytes /= 1024
+
+
 def _without_dtype(config):
     return {key: value for key, value in config.items() if key != "dtype"}
 
@@ -287,11 +371,14 @@ def check_memory(sizes, dtype):
                           f"more than this machine's {available / 2**30:.1f} GiB of memory")
 
 
-def mlp(sizes, activation="relu", loss="softmax_cross_entropy", weight_init="he_normal",
-        seed=0, dtype=np.float64, l2=0.0):
+def mlp(sizes, activation="relu", loss="softmax_cross_entropy", weight_init="glorot_uniform",
+        seed=0, dtype=np.float32, l2=0.0):
     """A multilayer perceptron: Affine layers of `sizes` (e.g. [784, 64, 10]) with `activation`
     between them, zero biases, and `weight_init` (a name or an initializer) drawn from
-    numpy.random.default_rng(seed). `loss` is a name from LOSSES or a loss layer instance."""
+    numpy.random.default_rng(seed). `loss` is a name from LOSSES or a loss layer instance.
+
+    The defaults are Keras's: float32 (what `datasets.load` returns) and Dense's Glorot-uniform
+    kernels with zero biases. dtype=np.float64 is the exact tier."""
     dtype = as_float_dtype(dtype)
     if len(sizes) < 2:
         raise ValueError(f"mlp: sizes needs at least input and output sizes, got {sizes}")

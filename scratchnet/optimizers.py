@@ -34,10 +34,16 @@ too (e.g. lr*g / sqrt(acc + epsilon), m*alpha / (sqrt(v) + epsilon)).
 One difference remains that scratchnet does not imitate: TensorFlow's `pow` is not correctly
 rounded (NumPy's is), so Adam's beta_2**t is one ulp off from step 23 on; see the README.
 """
+import difflib
+import functools
 import inspect
 from numbers import Real
 
 import numpy as np
+
+# Names other libraries (and the deep-learning-from-scratch book) use for Keras's arguments.
+_OTHER_NAMES = {"lr": "learning_rate", "decay_rate": "rho", "beta1": "beta_1", "beta2": "beta_2",
+                "eps": "epsilon", "initial_accumulator": "initial_accumulator_value"}
 
 
 def _float32_rounded(value):
@@ -87,10 +93,35 @@ def clip_by_global_norm(grads, clipnorm):
     return [g * scale for g in grads]
 
 
+def _refusing_unknown_arguments(cls, init):
+    """Wrap `init` so an unknown keyword (SGD(lr=0.1)) says which argument was meant."""
+    parameters = inspect.signature(init).parameters.values()
+    known = [p.name for p in parameters if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):  # **options: the shared ones of Optimizer
+        known += [name for name in inspect.signature(Optimizer.__init__).parameters if name not in ("self", *known)]
+
+    @functools.wraps(init)
+    def checked(self, *args, **kwargs):
+        for name in kwargs:
+            if name not in known:
+                guess = _OTHER_NAMES.get(name) if _OTHER_NAMES.get(name) in known else None
+                guess = guess or next(iter(difflib.get_close_matches(name, known, n=1)), None)
+                hint = f"; did you mean {guess!r}?" if guess else ""
+                raise TypeError(f"{cls.__name__}: unknown argument {name!r}{hint} "
+                                f"(its arguments: {', '.join(known)})")
+        init(self, *args, **kwargs)
+    return checked
+
+
 class Optimizer:
     """The options every optimizer shares, named and defaulted as Keras's: `weight_decay`
     (decoupled, see the module docstring), `clipnorm`, `clipvalue`, `global_clipnorm` (at most
     one), and `float32_hyperparams` (round what Keras rounds through float32)."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _refusing_unknown_arguments(cls, cls.__dict__["__init__"])
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  float32_hyperparams=False):

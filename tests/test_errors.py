@@ -15,7 +15,7 @@ from scratchnet.optimizers import SGD
 
 
 def _model(**kw):
-    return scratchnet.mlp([3, 4, 2], seed=0, **kw)
+    return scratchnet.mlp([3, 4, 2], seed=0, **{"weight_init": "he_normal", "dtype": np.float64, **kw})
 
 
 # -- inputs to layers and predict -----------------------------------------------------------------
@@ -209,31 +209,32 @@ def test_load_of_a_different_architecture(tmp_path):
     path = tmp_path / "small.npz"
     _model().save(path)
     with pytest.raises(ValueError, match="holds a different architecture"):
-        scratchnet.mlp([3, 5, 2]).load(path)
+        scratchnet.mlp([3, 5, 2], weight_init="he_normal", dtype=np.float64).load(path)
     with pytest.raises(ValueError, match="holds a different architecture"):
-        scratchnet.mlp([3, 4, 2], activation="tanh").load(path)
+        scratchnet.mlp([3, 4, 2], activation="tanh", weight_init="he_normal", dtype=np.float64).load(path)
     with pytest.raises(ValueError, match="holds a different architecture"):
-        scratchnet.mlp([3, 4, 2], loss="mean_squared_error").load(path)
+        scratchnet.mlp([3, 4, 2], loss="mean_squared_error", weight_init="he_normal",
+                       dtype=np.float64).load(path)
 
 
 # -- names, dtypes and arguments -----------------------------------------------------------------
 
 def test_unknown_names():
     with pytest.raises(ValueError, match="unknown activation 'softmax'"):
-        scratchnet.mlp([2, 3, 2], activation="softmax")
+        scratchnet.mlp([2, 3, 2], activation="softmax", weight_init="he_normal", dtype=np.float64)
     with pytest.raises(ValueError, match="unknown loss 'hinge'"):
-        scratchnet.mlp([2, 3, 2], loss="hinge")
+        scratchnet.mlp([2, 3, 2], loss="hinge", weight_init="he_normal", dtype=np.float64)
     with pytest.raises(ValueError, match="unknown initializer 'xavier_typo'"):
         initializers.get("xavier_typo")
     with pytest.raises(ValueError, match="unknown initializer 'nope'"):
-        scratchnet.mlp([2, 3, 2], weight_init="nope")
+        scratchnet.mlp([2, 3, 2], weight_init="nope", dtype=np.float64)
 
 
 def test_mlp_needs_two_sizes_and_a_float_dtype():
     with pytest.raises(ValueError, match="sizes needs at least input and output sizes"):
-        scratchnet.mlp([4])
+        scratchnet.mlp([4], weight_init="he_normal", dtype=np.float64)
     with pytest.raises(TypeError, match="dtype must be float32 or float64, got int32"):
-        scratchnet.mlp([2, 2], dtype=np.int32)
+        scratchnet.mlp([2, 2], dtype=np.int32, weight_init="he_normal")
     with pytest.raises(TypeError, match="dtype must be float32 or float64, got float16"):
         initializers.Zeros()((2, 2), np.random.default_rng(0), np.float16)
 

@@ -88,7 +88,8 @@ def _targets(loss, rng, n, k):
 @pytest.mark.parametrize("sizes, l2", [([4, 5, 3], 0.0), ([3, 6, 4, 2], 0.01)])
 def test_gradient_check_every_activation_and_loss(activation, loss, sizes, l2):
     rng = np.random.default_rng(len(sizes))
-    model = scratchnet.mlp(sizes, activation=activation, loss=loss, seed=11, l2=l2)
+    model = scratchnet.mlp(sizes, activation=activation, loss=loss, seed=11, l2=l2,
+                           weight_init="he_normal", dtype=np.float64)
     for key in model.params:
         if key.startswith("b"):  # non-zero biases so their gradient is exercised too
             model.params[key][...] = rng.normal(scale=0.5, size=model.params[key].shape)
@@ -102,7 +103,7 @@ def test_gradient_check_every_activation_and_loss(activation, loss, sizes, l2):
 
 def test_gradient_check_detects_a_wrong_gradient():
     # the check itself is not vacuous: a backward that forgets the bias gradient is caught
-    model = scratchnet.mlp([3, 4, 2], seed=0)
+    model = scratchnet.mlp([3, 4, 2], seed=0, weight_init="he_normal", dtype=np.float64)
     rng = np.random.default_rng(0)
     x, t = rng.normal(size=(5, 3)), rng.integers(0, 2, size=5)
     last = model.layers[-1]
@@ -122,7 +123,7 @@ def test_gradient_check_detects_a_wrong_gradient():
 # -- weights ---------------------------------------------------------------------------------
 
 def _model(seed=0, dtype=np.float64, **kw):
-    return scratchnet.mlp([3, 4, 2], seed=seed, dtype=dtype, **kw)
+    return scratchnet.mlp([3, 4, 2], seed=seed, dtype=dtype, **{"weight_init": "he_normal", **kw})
 
 
 def test_params_are_the_layers_arrays_in_keras_order():
@@ -182,7 +183,8 @@ def test_save_and_load_round_trip_bit_for_bit(tmp_path):
 @pytest.mark.parametrize("activation, loss", [("sigmoid", "mean_squared_error"),
                                               ("tanh", "sigmoid_binary_cross_entropy")])
 def test_load_model_rebuilds_float32_and_other_layers(tmp_path, activation, loss):
-    source = scratchnet.mlp([2, 3, 3, 1], activation=activation, loss=loss, seed=5, dtype=np.float32)
+    source = scratchnet.mlp([2, 3, 3, 1], activation=activation, loss=loss, seed=5, dtype=np.float32,
+                            weight_init="he_normal")
     source.save(tmp_path / "m.npz")
     rebuilt = scratchnet.load_model(tmp_path / "m.npz")
     assert rebuilt.dtype == np.float32
@@ -197,7 +199,8 @@ def test_load_model_rebuilds_float32_and_other_layers(tmp_path, activation, loss
 @pytest.mark.parametrize("loss", ["softmax_cross_entropy", "sigmoid_binary_cross_entropy", "mean_squared_error"])
 def test_float32_end_to_end(activation, loss):
     rng = np.random.default_rng(0)
-    model = scratchnet.mlp([3, 5, 2], activation=activation, loss=loss, seed=0, dtype=np.float32, l2=0.01)
+    model = scratchnet.mlp([3, 5, 2], activation=activation, loss=loss, seed=0, dtype=np.float32,
+                           l2=0.01, weight_init="he_normal")
     assert model.dtype == np.float32
     x = rng.normal(size=(4, 3)).astype(np.float32)
     t = _targets(loss, rng, 4, 2)
@@ -214,7 +217,8 @@ def test_float32_end_to_end(activation, loss):
                 assert arr.dtype == np.float32, (layer.name, arr.dtype)
     assert model.loss_layer.backward().dtype == np.float32
     # float32 agrees with the same model in float64 to float32 precision
-    model64 = scratchnet.mlp([3, 5, 2], activation=activation, loss=loss, seed=0, l2=0.01)
+    model64 = scratchnet.mlp([3, 5, 2], activation=activation, loss=loss, seed=0, l2=0.01,
+                             weight_init="he_normal", dtype=np.float64)
     grads64 = model64.gradient(x.astype(np.float64), t.astype(np.float64) if t.dtype.kind == "f" else t)
     for key in grads:
         np.testing.assert_allclose(grads[key], grads64[key], rtol=1e-4, atol=1e-5)
@@ -267,7 +271,8 @@ def test_accuracy_with_labels_and_one_hot():
 
 
 def test_accuracy_of_sigmoid_outputs_is_per_unit():
-    model = scratchnet.mlp([3, 4, 2], loss="sigmoid_binary_cross_entropy", seed=0)
+    model = scratchnet.mlp([3, 4, 2], loss="sigmoid_binary_cross_entropy", seed=0,
+                           weight_init="he_normal", dtype=np.float64)
     x = np.random.default_rng(2).normal(size=(5, 3))
     t = (model.predict(x) > 0).astype(np.float64)
     t[0, 0] = 1 - t[0, 0]
@@ -277,7 +282,7 @@ def test_accuracy_of_sigmoid_outputs_is_per_unit():
 @pytest.mark.parametrize("loss", ["softmax_cross_entropy", "sigmoid_binary_cross_entropy", "mean_squared_error"])
 def test_evaluate_in_chunks_matches_one_pass(loss):
     rng = np.random.default_rng(4)
-    model = scratchnet.mlp([3, 6, 2], loss=loss, seed=4, l2=0.01)
+    model = scratchnet.mlp([3, 6, 2], loss=loss, seed=4, l2=0.01, weight_init="he_normal", dtype=np.float64)
     x = rng.normal(size=(30, 3))
     t = _targets(loss, rng, 30, 2)
     full_loss, full_acc = model.evaluate(x, t)
@@ -300,15 +305,18 @@ def test_mlp_default_seed_is_zero():
 
 
 def test_mlp_structure_and_seed():
-    model = scratchnet.mlp([4, 8, 6, 3], activation="tanh", loss="mean_squared_error", seed=9)
+    model = scratchnet.mlp([4, 8, 6, 3], activation="tanh", loss="mean_squared_error", seed=9,
+                           weight_init="he_normal", dtype=np.float64)
     assert [type(layer).__name__ for layer in model.layers] == ["Affine", "Tanh", "Affine", "Tanh", "Affine"]
     assert [layer.name for layer in model.layers] == ["Affine1", "Tanh1", "Affine2", "Tanh2", "Affine3"]
     assert isinstance(model.loss_layer, MeanSquaredError)
     assert (model.input_size, model.output_size) == (4, 3)
     for key in ("b1", "b2", "b3"):
         np.testing.assert_array_equal(model.params[key], 0.0)
-    again = scratchnet.mlp([4, 8, 6, 3], activation="tanh", loss="mean_squared_error", seed=9)
-    other = scratchnet.mlp([4, 8, 6, 3], activation="tanh", loss="mean_squared_error", seed=10)
+    again = scratchnet.mlp([4, 8, 6, 3], activation="tanh", loss="mean_squared_error", seed=9,
+                           weight_init="he_normal", dtype=np.float64)
+    other = scratchnet.mlp([4, 8, 6, 3], activation="tanh", loss="mean_squared_error", seed=10,
+                           weight_init="he_normal", dtype=np.float64)
     for key in model.params:
         np.testing.assert_array_equal(model.params[key], again.params[key])
     assert not np.array_equal(model.params["W1"], other.params["W1"])
@@ -317,7 +325,8 @@ def test_mlp_structure_and_seed():
 
 
 def test_sequential_with_sigmoid_loss_layer_type():
-    model = scratchnet.mlp([2, 2], loss="sigmoid_binary_cross_entropy")
+    model = scratchnet.mlp([2, 2], loss="sigmoid_binary_cross_entropy", weight_init="he_normal",
+                           dtype=np.float64)
     assert isinstance(model.loss_layer, SigmoidBinaryCrossEntropy)
     assert [type(layer) for layer in model.layers] == [Affine]
 
@@ -390,10 +399,21 @@ def test_truncated_normal_never_exceeds_two_std():
 
 
 def test_mlp_uses_the_named_initializer():
-    model = scratchnet.mlp([400, 300, 2], weight_init="gaussian", seed=0)
+    model = scratchnet.mlp([400, 300, 2], weight_init="gaussian", seed=0, dtype=np.float64)
     np.testing.assert_allclose(model.params["W1"].std(), 0.1, rtol=STD_RTOL)
-    he = scratchnet.mlp([400, 300, 2], seed=0)
+    he = scratchnet.mlp([400, 300, 2], seed=0, weight_init="he_normal", dtype=np.float64)
     np.testing.assert_allclose(he.params["W1"].std(), np.sqrt(2 / 400), rtol=STD_RTOL)
+
+
+def test_mlp_defaults_are_keras_dense_defaults():
+    # float32 like datasets.load and Keras's floatx; Glorot-uniform kernels and zero biases like Dense
+    model = scratchnet.mlp([400, 300, 2], seed=0)
+    assert model.dtype == np.float32 and all(p.dtype == np.float32 for p in model.params.values())
+    limit = np.sqrt(6 / (400 + 300))
+    W1 = model.params["W1"]
+    assert np.abs(W1).max() <= limit and np.abs(W1).max() > 0.99 * limit
+    np.testing.assert_allclose(W1.std(), limit / np.sqrt(3), rtol=STD_RTOL)  # the std of U(-a, a) is a/sqrt(3)
+    assert not model.params["b1"].any() and not model.params["b2"].any()
 
 
 def test_save_without_suffix_loads_with_the_same_name(tmp_path):
@@ -437,7 +457,7 @@ def _batch(seed=0, n=9):
 
 
 def test_forward_trace_gives_every_layer_output_by_name():
-    model = scratchnet.mlp([4, 6, 5, 3], "tanh", seed=3)
+    model = scratchnet.mlp([4, 6, 5, 3], "tanh", seed=3, weight_init="he_normal", dtype=np.float64)
     x, _ = _batch()
     trace = model.forward_trace(x)
     assert list(trace) == [layer.name for layer in model.layers] == \
@@ -447,7 +467,7 @@ def test_forward_trace_gives_every_layer_output_by_name():
 
 
 def test_backward_trace_is_backprop_with_the_upstream_gradients_kept():
-    model = scratchnet.mlp([4, 6, 3], seed=3, l2=1e-3)
+    model = scratchnet.mlp([4, 6, 3], seed=3, l2=1e-3, weight_init="he_normal", dtype=np.float64)
     x, t = _batch()
     upstream, grads = model.backward_trace(x, t)
     assert list(upstream) == ["Affine1", "ReLU1", "Affine2"]

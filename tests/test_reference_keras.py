@@ -103,7 +103,7 @@ def test_edge_cases_agree(case, dtype, assert_twin):
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_integer_and_one_hot_labels_and_explicit_keras_losses(dtype):
-    model = scratchnet.mlp([7, 6, 4], "tanh", seed=5, dtype=dtype)
+    model = scratchnet.mlp([7, 6, 4], "tanh", seed=5, dtype=dtype, weight_init="he_normal")
     keras_model = rk.to_keras(model)
     rng = np.random.default_rng(0)
     x, labels = rng.normal(size=(12, 7)).astype(dtype), rng.integers(0, 4, 12)
@@ -129,9 +129,10 @@ def test_l2_factor_is_rounded_through_float32_by_keras(assert_twin):
     exactly (0.01 - float32(0.01)) * sum(W**2)."""
     rng = np.random.default_rng(3)
     x, t = rng.normal(size=(20, 5)), rng.integers(0, 3, 20)
-    assert_twin(scratchnet.mlp([5, 8, 3], seed=1, l2=f32(0.01)), x, t)
+    assert_twin(scratchnet.mlp([5, 8, 3], seed=1, l2=f32(0.01), weight_init="he_normal",
+                               dtype=np.float64), x, t)
 
-    unrounded = scratchnet.mlp([5, 8, 3], seed=1, l2=0.01)
+    unrounded = scratchnet.mlp([5, 8, 3], seed=1, l2=0.01, weight_init="he_normal", dtype=np.float64)
     loss = rk.loss_and_gradients(rk.to_keras(unrounded), None, x, t)[0]
     sum_w2 = sum(float(np.vdot(w, w)) for key, w in unrounded.params.items() if key.startswith("W"))
     assert unrounded.loss(x, t) - loss == pytest.approx((0.01 - f32(0.01)) * sum_w2, rel=1e-3)
@@ -173,7 +174,8 @@ def test_softmax_output_uses_the_logits_path_but_plain_probabilities_are_clipped
 
 
 def test_softmax_output_for_sigmoid_loss_and_refused_for_mse(assert_twin):
-    model = scratchnet.mlp([4, 3, 2], loss="sigmoid_binary_cross_entropy", seed=2)
+    model = scratchnet.mlp([4, 3, 2], loss="sigmoid_binary_cross_entropy", seed=2,
+                           weight_init="he_normal", dtype=np.float64)
     keras_model = rk.to_keras(model, softmax_output=True)
     assert keras_model.layers[-1].get_config()["activation"] == "sigmoid"
     rng = np.random.default_rng(0)
@@ -183,7 +185,8 @@ def test_softmax_output_for_sigmoid_loss_and_refused_for_mse(assert_twin):
     for key, expected in model.gradient(x, t).items():
         assert relative_error(grads[key], expected) <= tolerance("float64", "gradient")
     with pytest.raises(ValueError, match="MeanSquaredError"):
-        rk.to_keras(scratchnet.mlp([4, 2], loss="mean_squared_error"), softmax_output=True)
+        rk.to_keras(scratchnet.mlp([4, 2], loss="mean_squared_error", weight_init="he_normal",
+                                   dtype=np.float64), softmax_output=True)
 
 
 # -- lockstep training on MNIST ----------------------------------------------------------------
@@ -202,7 +205,7 @@ OPTIMIZERS = {
 def lockstep(mnist_sample, optimizer, dtype, steps=50, l2=0.0):
     """50 lockstep steps of a 784-32-10 ReLU net on MNIST batches of 100, both libraries, through
     the comparisons' own run_lockstep; returns the trajectory checks."""
-    model = scratchnet.mlp([784, 32, 10], seed=0, dtype=dtype, l2=l2)
+    model = scratchnet.mlp([784, 32, 10], seed=0, dtype=dtype, l2=l2, weight_init="he_normal")
     keras_model = rk.to_keras(model)
     x, t = mnist_sample
     settings = Settings("lockstep", "mnist", dtype=dtype, batch_size=100, steps_per_epoch=steps)
@@ -240,8 +243,8 @@ def test_rmsprop_has_no_float32_rounded_hyperparameter():
     x, t = rng.normal(size=(30, 6)), rng.integers(0, 3, 30)
     weights = []
     for flag in (False, True):
-        model, opt = scratchnet.mlp([6, 5, 3], seed=1), RMSprop(0.01, rho=0.85, momentum=0.3, centered=True,
-                                                                float32_hyperparams=flag)
+        model = scratchnet.mlp([6, 5, 3], seed=1, weight_init="he_normal", dtype=np.float64)
+        opt = RMSprop(0.01, rho=0.85, momentum=0.3, centered=True, float32_hyperparams=flag)
         for _ in range(5):
             model.backprop(x, t)
             opt.update(model.params, model.grads)
@@ -258,7 +261,8 @@ def test_compiled_train_step_equals_eager(name, tol):
     does scratchnet; either way the difference stays at round-off."""
     rng = np.random.default_rng(1)
     x, t = rng.normal(size=(40, 12)), rng.integers(0, 4, 40)
-    model = scratchnet.mlp([12, 9, 4], activation="sigmoid", seed=2, l2=f32(1e-3))
+    model = scratchnet.mlp([12, 9, 4], activation="sigmoid", seed=2, l2=f32(1e-3),
+                           weight_init="he_normal", dtype=np.float64)
     compiled, eager = rk.to_keras(model), rk.to_keras(model)
     opt_c, opt_e = rk.keras_optimizer(OPTIMIZERS[name](True), compiled), rk.keras_optimizer(OPTIMIZERS[name](True), eager)
     for i in range(8):
@@ -269,7 +273,7 @@ def test_compiled_train_step_equals_eager(name, tol):
 
 
 def test_compile_for_caches_one_step_per_optimizer_and_loss():
-    keras_model = rk.to_keras(scratchnet.mlp([3, 2]))
+    keras_model = rk.to_keras(scratchnet.mlp([3, 2], weight_init="he_normal", dtype=np.float64))
     opt = rk.keras_optimizer(SGD(0.1), keras_model)
     step = rk.compile_for(keras_model, opt)
     assert rk.compile_for(keras_model, opt) is step
@@ -315,13 +319,13 @@ def test_keras_optimizer_mapping():
     for sn_opt, cls, config in expected:
         assert sn_opt.config() == {**config, **unset}
         for dtype in ("float64", "float32"):
-            opt = rk.keras_optimizer(sn_opt, scratchnet.mlp([2, 2], dtype=dtype))
+            opt = rk.keras_optimizer(sn_opt, scratchnet.mlp([2, 2], dtype=dtype, weight_init="he_normal"))
             assert type(opt) is cls
             assert opt.learning_rate.dtype == dtype
             got = opt.get_config()
             for key, value in config.items():
                 assert got[key] == pytest.approx(value, rel=1e-7 if dtype == "float32" else 0), key
-    model = scratchnet.mlp([2, 2])
+    model = scratchnet.mlp([2, 2], weight_init="he_normal", dtype=np.float64)
     assert float(rk.keras_optimizer(SGD(0.1), model).learning_rate.numpy()) == 0.1
 
     class Custom(SGD):
@@ -337,10 +341,11 @@ def test_keras_optimizer_mapping():
 
 
 def test_dtype_mismatches_are_refused():
-    keras_model = rk.to_keras(scratchnet.mlp([3, 2], dtype="float64"))
+    keras_model = rk.to_keras(scratchnet.mlp([3, 2], dtype="float64", weight_init="he_normal"))
     x, t = np.ones((2, 3)), np.array([0, 1])
     with pytest.raises(TypeError, match="keras_optimizer"):
-        rk.train_step(keras_model, rk.keras_optimizer(SGD(0.1), scratchnet.mlp([3, 2], dtype="float32")), x, t)
+        rk.train_step(keras_model, rk.keras_optimizer(SGD(0.1), scratchnet.mlp([3, 2], dtype="float32",
+                                                                               weight_init="he_normal")), x, t)
     with pytest.raises(TypeError, match="keras_loss"):
         rk.loss_and_gradients(keras_model, rk.keras_loss(SoftmaxCrossEntropy, dtype="float32"), x, t)
     with pytest.raises(TypeError, match="float64"):
@@ -375,7 +380,8 @@ def test_to_keras_builds_layer_for_layer_in_the_models_dtype(dtype):
 @pytest.mark.parametrize("loss", LOSS_NAMES)
 def test_from_keras_round_trips_bit_for_bit(dtype, loss):
     for activation in ACTIVATIONS:
-        model = scratchnet.mlp([5, 7, 6, 3], activation, loss, seed=4, dtype=dtype, l2=0.01)
+        model = scratchnet.mlp([5, 7, 6, 3], activation, loss, seed=4, dtype=dtype, l2=0.01,
+                               weight_init="he_normal")
         for softmax_output in ([False, True] if loss != "mean_squared_error" else [False]):
             back = rk.from_keras(rk.to_keras(model, softmax_output=softmax_output))
             assert repr(back) == repr(model)  # same layers, loss and dtype
@@ -385,7 +391,7 @@ def test_from_keras_round_trips_bit_for_bit(dtype, loss):
 
 
 def test_sum_reduction_maps_to_keras_reduction_sum_and_back(assert_twin):
-    model = scratchnet.mlp([6, 5, 4], seed=1)
+    model = scratchnet.mlp([6, 5, 4], seed=1, weight_init="he_normal", dtype=np.float64)
     model = scratchnet.Sequential(model.layers, SoftmaxCrossEntropy(reduction="sum"))
     keras_model = rk.to_keras(model)
     assert keras_model.scratchnet_loss.reduction == "sum"

@@ -22,7 +22,7 @@ import reference_keras as rk
 import scratchnet
 from scratchnet.datasets import keras_dir
 from keras.src.backend.config import keras_home
-model = scratchnet.mlp([3, 4, 2], seed=0)
+model = scratchnet.mlp([3, 4, 2], seed=0, weight_init="he_normal", dtype=np.float64)
 keras_model = rk.to_keras(model)
 loss, grads = rk.loss_and_gradients(keras_model, None, np.ones((2, 3)), np.array([0, 1]))
 json.dump({"before": before, "after": {key: os.environ.get(key) for key in before},

@@ -19,7 +19,7 @@ XOR_LOSS_BOUND = 0.05
 
 
 def test_xor_with_trainer():
-    model = scratchnet.mlp([2, 8, 2], seed=XOR_SEED)
+    model = scratchnet.mlp([2, 8, 2], seed=XOR_SEED, weight_init="he_normal", dtype=np.float64)
     initial_loss = model.loss(XOR_X, XOR_T)
     history = scratchnet.Trainer(model, SGD(0.1), XOR_X, XOR_T, epochs=1000, batch_size=4,
                                  sampling="shuffle", evaluate="end", progress=False).fit()
@@ -32,7 +32,7 @@ def test_xor_with_trainer():
 
 
 def test_xor_with_a_plain_loop_matches_the_trainer():
-    model = scratchnet.mlp([2, 8, 2], seed=XOR_SEED)
+    model = scratchnet.mlp([2, 8, 2], seed=XOR_SEED, weight_init="he_normal", dtype=np.float64)
     opt = SGD(0.1)
     losses = []
     for _ in range(1000):
@@ -44,7 +44,7 @@ def test_xor_with_a_plain_loop_matches_the_trainer():
     assert losses[-1] < losses[0]
     # The trainer's full batch is the same 4 points in a shuffled order: only the summation
     # order of the gradients differs, so the two runs agree to round-off.
-    twin = scratchnet.mlp([2, 8, 2], seed=XOR_SEED)
+    twin = scratchnet.mlp([2, 8, 2], seed=XOR_SEED, weight_init="he_normal", dtype=np.float64)
     history = scratchnet.Trainer(twin, SGD(0.1), XOR_X, XOR_T, epochs=1000, batch_size=4,
                                  evaluate=None, progress=False).fit()
     np.testing.assert_allclose(history.step_loss, losses, rtol=1e-9)
@@ -61,7 +61,7 @@ def _data(n=20, seed=0):
 
 def _train(seed, record=None, **kw):
     x, t = _data()
-    model = scratchnet.mlp([3, 5, 2], seed=1)
+    model = scratchnet.mlp([3, 5, 2], seed=1, weight_init="he_normal", dtype=np.float64)
     options = dict(epochs=3, batch_size=6, seed=seed, progress=False)
     options.update(kw)
     trainer = scratchnet.Trainer(model, SGD(0.1), x, t, x[:5], t[:5], on_step=record, **options)
@@ -103,7 +103,7 @@ def test_replacement_sampling_draws_with_replacement():
         batches.append(batch.copy())
 
     x, t = _data(n=10)
-    model = scratchnet.mlp([3, 5, 2], seed=1)
+    model = scratchnet.mlp([3, 5, 2], seed=1, weight_init="he_normal", dtype=np.float64)
     history = scratchnet.Trainer(model, SGD(0.1), x, t, epochs=3, batch_size=5, seed=0,
                                  sampling="replacement", steps_per_epoch=7, progress=False,
                                  on_step=record).fit()
@@ -142,7 +142,8 @@ def test_history_lengths(evaluate, epochs_recorded):
 
 def test_history_without_test_data_has_no_test_entries():
     x, t = _data()
-    history = scratchnet.Trainer(scratchnet.mlp([3, 2]), SGD(), x, t, epochs=2, batch_size=20,
+    history = scratchnet.Trainer(scratchnet.mlp([3, 2], weight_init="he_normal", dtype=np.float64),
+                                                SGD(), x, t, epochs=2, batch_size=20,
                                  progress=False).fit()
     assert len(history.train_loss) == 2
     assert history.test_loss == [] and history.test_accuracy == []
@@ -152,7 +153,7 @@ def test_history_without_test_data_has_no_test_entries():
 
 def test_nan_weights_stop_at_step_one():
     x, t = _data()
-    model = scratchnet.mlp([3, 5, 2], seed=0)
+    model = scratchnet.mlp([3, 5, 2], seed=0, weight_init="he_normal", dtype=np.float64)
     model.params["W2"][0, 0] = np.nan
     trainer = scratchnet.Trainer(model, SGD(0.1), x, t, epochs=2, batch_size=5, progress=False)
     with pytest.raises(scratchnet.TrainingDiverged, match=r"step 1 \(epoch 1\)") as info:
@@ -168,7 +169,8 @@ def test_huge_learning_rate_stops_at_the_first_non_finite_loss():
     x, t = rng.normal(size=(8, 2)), rng.normal(size=(8, 1))
 
     def fresh():
-        return scratchnet.mlp([2, 4, 1], loss="mean_squared_error", seed=0)
+        return scratchnet.mlp([2, 4, 1], loss="mean_squared_error", seed=0, weight_init="he_normal",
+                              dtype=np.float64)
 
     # Where does it blow up? A plain full-batch loop with the same model and optimizer.
     model, opt = fresh(), SGD(1e6)
@@ -215,7 +217,8 @@ def test_shuffle_with_steps_per_epoch_uses_the_first_batches_of_the_permutation(
     for a, b in zip(cut, full[:2]):
         np.testing.assert_array_equal(a, b)
     x, t = np.zeros((50, 2)), np.zeros(50, dtype=np.int64)
-    history = scratchnet.Trainer(scratchnet.mlp([2, 2], seed=0), SGD(0.1), x, t, epochs=3, batch_size=10,
+    history = scratchnet.Trainer(scratchnet.mlp([2, 2], seed=0, weight_init="he_normal",
+                                                dtype=np.float64), SGD(0.1), x, t, epochs=3, batch_size=10,
                                  steps_per_epoch=2, evaluate=None, progress=False).fit()
     assert len(history.step_loss) == 6
 

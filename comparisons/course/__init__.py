@@ -1,0 +1,35 @@
+"""The five course texts, runnable: `python -m comparisons course 000|001|002|003|004|all`.
+
+One module per text (text_000 ... text_004); each has `TITLE` and `run(ctx) -> Page`, and each
+exercise in it is a short function with the scratchnet side and the Keras side next to each
+other. page.py holds the rows and their verdicts, kit.py the shared Keras-side helpers.
+"""
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+
+TEXTS = ("000", "001", "002", "003", "004")
+
+
+@dataclass
+class Context:
+    out_dir: Path
+    progress: bool | None = None  # progress bars for the training runs (None: when stderr is a terminal)
+    full: bool = False  # text 001: the full 60,000-step MNIST recipe instead of the short run
+    quick: bool = False  # shorter training runs, for the test suite; the page says so
+
+    def training(self, full_value, quick_value):
+        """A training length: `quick_value` in quick mode, else `full_value`."""
+        return quick_value if self.quick else full_value
+
+
+def module(text):
+    """The module of course text `text` ("000" ... "004")."""
+    if text not in TEXTS:
+        raise ValueError(f"unknown course text {text!r}; known: {', '.join(TEXTS)}")
+    return importlib.import_module(f".text_{text}", __name__)
+
+
+def run(text, ctx):
+    """Run every exercise of course text `text`; returns its Page (not yet printed or written)."""
+    return module(text).run(ctx)
