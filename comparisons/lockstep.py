@@ -25,8 +25,8 @@ class Trajectory:
 
 
 def _weights(model):
-    if hasattr(model, "params"):  # a scratchnet model: its own arrays, no copies
-        return list(model.params.values())
+    if hasattr(model, "params"):  # a scratchnet model: its own arrays, no copies, moving statistics included
+        return list(model.weights.values())
     return model.get_weights()
 
 

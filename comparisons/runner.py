@@ -72,9 +72,10 @@ def run(settings, progress=None, data=None):
     untested = [key for key in model.params
                 if not any(c.name.startswith(f"gradient {key} (numerical") for c in result.checks)]
     if untested:  # every sampled entry was on a ReLU kink at the initial weights: check the trained ones
-        result.checks.extend(numerical_checks(model, xb, tb, model.gradient(xb, tb), settings.dtype,
-                                              settings.numerical_samples, settings.seed, untested,
-                                              when=" after training"))
+        with model.frozen_state():  # a check, not a training step: the moving statistics stay
+            grads = model.gradient(xb, tb)
+        result.checks.extend(numerical_checks(model, xb, tb, grads, settings.dtype, settings.numerical_samples,
+                                              settings.seed, untested, when=" after training"))
     if traj is not None:
         trajectory = trajectory_checks(traj, settings.dtype)
         result.checks.extend(trajectory)

@@ -1,9 +1,22 @@
 """The Sequential model: a list of layers, an optional loss layer, one float dtype.
 
-Parameters are exposed in `params` (and gradients in `grads`) keyed W1, b1, W2, b2, ...: each
-key is the layer's own key numbered in order of appearance, so an optimizer updating `params`
-in place trains the layers. `get_weights()` lists them in Keras's order [W1, b1, W2, b2, ...].
+Trainable parameters are exposed in `params` (and gradients in `grads`) keyed W1, b1, W2, b2,
+gamma1, ...: each key is the layer's own key numbered in order of appearance, so an optimizer
+updating `params` in place trains the layers. Non-trainable weights (BatchNormalization's
+moving_mean1, moving_variance1, ...) are in `state`, which no optimizer sees. `weights` holds
+both in Keras's get_weights() order (layer by layer, each layer's trainable weights first):
+`get_weights`, `set_weights`, `save` and `load` use it.
+
+Training and inference. Dropout and BatchNormalization behave differently in training, as in
+Keras: `predict`, `evaluate` and `accuracy` run in inference mode; `loss`, `backprop`,
+`gradient`, `backward_trace` (and so the Trainer's steps) run in training mode, which draws
+Dropout masks and moves BatchNormalization's moving statistics, once per call, as a Keras
+training step does. `loss(..., training=False)` and `forward_trace(..., training=True)` choose
+the other mode. Inside `with model.frozen_state():` training passes use the current moving
+statistics and Dropout masks and change neither, so repeated evaluations (numerical gradients,
+checks) all see the same function.
 """
+import contextlib
 import json
 
 import numpy as np
@@ -11,6 +24,7 @@ import numpy as np
 from . import initializers, losses
 from ._checks import as_float_dtype, check_array
 from .layers import ACTIVATIONS, Affine, layer_class
+from .layers.base import shape_text
 
 _EVAL_CHUNK = 10_000  # rows per forward pass when evaluating a whole data set: bounds memory
 
@@ -25,27 +39,60 @@ class Sequential:
         first_dtype = next(iter(holders[0].params.values())).dtype
         self.dtype = as_float_dtype(dtype if dtype is not None else first_dtype)
         self._name_layers()
-        self.params, self.grads = {}, {}
+        self.params, self.grads, self.state, self.weights = {}, {}, {}, {}
         self._slots = []  # (model key, layer, layer key): where each entry of params/grads lives
         numbers = {}
         for layer in holders:
-            for key, value in layer.params.items():
+            for key in layer.weight_keys:
+                value = layer.params[key] if key in layer.params else layer.state[key]
                 if value.dtype != self.dtype:
                     raise TypeError(f"Sequential: {layer.name}.{key} is {value.dtype}, "
                                     f"the model is {self.dtype}; every layer must share one dtype")
                 numbers[key] = numbers.get(key, 0) + 1
                 name = f"{key}{numbers[key]}"
-                self._slots.append((name, layer, key))
-                self.params[name] = value
-                self.grads[name] = layer.grads[key]
+                self.weights[name] = value
+                if key in layer.params:
+                    self._slots.append((name, layer, key))
+                    self.params[name] = value
+                    self.grads[name] = layer.grads[key]
+                else:
+                    self.state[name] = value
+        self.input_shape = self._model_input_shape()
+        self._check_shapes()
         affines = [layer for layer in self.layers if isinstance(layer, Affine)]
-        for prev, nxt in zip(affines, affines[1:]):
-            if prev.shape[1] != nxt.shape[0]:
-                raise ValueError(f"Sequential: {prev.name} outputs {prev.shape[1]} units but "
-                                 f"{nxt.name} expects {nxt.shape[0]} inputs")
-        self.input_shape = next((layer.input_shape for layer in self.layers if layer.input_shape), None)
         self.input_size = self.input_shape[0] if self.input_shape and len(self.input_shape) == 1 else None
         self.output_size = affines[-1].shape[1] if affines else None
+        self._stateful = [layer for layer in self.layers if layer.training_aware]
+
+    def _model_input_shape(self):
+        """The first layer's input shape, or that of the first layer fixing one after only
+        shape-preserving layers (activations, Dropout, BatchNormalization); None if unknown."""
+        for layer in self.layers:
+            if layer.input_shape:
+                return tuple(layer.input_shape)
+            if not layer.shape_preserving:
+                return None
+        return None
+
+    def _check_shapes(self):
+        """Follow the per-sample shape through the layers; refuse a layer that cannot take what
+        the one before it outputs (e.g. an Affine after Flatten with the wrong input size)."""
+        shape, previous = self.input_shape, None
+        for layer in self.layers:
+            if shape is None:
+                shape = tuple(layer.input_shape) if layer.input_shape else None
+            if shape is not None:
+                try:
+                    output = tuple(layer.output_shape(shape))
+                    if layer.input_shape and tuple(layer.input_shape) != shape:
+                        raise ValueError(f"was declared with input_shape {tuple(layer.input_shape)}")
+                    shape = output
+                except ValueError as err:
+                    source = f"{previous.name} outputs" if previous else "the input is"
+                    size = f"{shape[0]} units" if len(shape) == 1 else f"shape {shape_text(shape)}"
+                    raise ValueError(f"Sequential: {source} {size} but {layer.name} {err}") from None
+            if not layer.shape_preserving:
+                previous = layer  # the layer that made the shape (ReLU1 passes Affine1's on)
 
     def _name_layers(self):
         counts = {}
@@ -63,20 +110,39 @@ class Sequential:
         shape = None if self.input_shape is None else (None, *self.input_shape)
         check_array(x, "Sequential input", ndim=shape and len(shape), shape=shape, dtype=self.dtype)
 
-    def predict(self, x):
-        """The last layer's output (logits for the cross-entropy losses), before the loss."""
+    def _forward(self, x, training, outputs=None):
         self._check_input(x)
         for layer in self.layers:
-            x = layer.forward(x)
+            x = layer.forward(x, training=training) if layer.training_aware else layer.forward(x)
+            if outputs is not None:
+                outputs[layer.name] = x
         return x
 
-    def forward_trace(self, x):
-        """Every layer's output for input `x`, by layer name, in layer order."""
-        self._check_input(x)
+    def predict(self, x):
+        """The last layer's output (logits for the cross-entropy losses), before the loss, in
+        inference mode."""
+        return self._forward(x, False)
+
+    def forward_trace(self, x, training=False):
+        """Every layer's output for input `x`, by layer name, in layer order (inference mode
+        unless training=True)."""
         outputs = {}
-        for layer in self.layers:
-            x = outputs[layer.name] = layer.forward(x)
+        self._forward(x, training, outputs)
         return outputs
+
+    @contextlib.contextmanager
+    def frozen_state(self):
+        """Within the block, training-mode passes use the current BatchNormalization moving
+        statistics and Dropout masks and leave them unchanged, so every evaluation of the loss
+        is the same function of the parameters (what a numerical gradient needs)."""
+        before = [layer.state_frozen for layer in self._stateful]
+        for layer in self._stateful:
+            layer.state_frozen = True
+        try:
+            yield self
+        finally:
+            for layer, frozen in zip(self._stateful, before):
+                layer.state_frozen = frozen
 
     def _loss_layer(self):
         if self.loss_layer is None:
@@ -84,11 +150,11 @@ class Sequential:
                              "Sequential(layers, SoftmaxCrossEntropy()), to compute a loss or train")
         return self.loss_layer
 
-    def loss(self, x, t):
+    def loss(self, x, t, training=True):
         """The loss (batch mean unless the loss layer sums) plus the layers' L2 penalties, as
-        Keras adds its regularization losses."""
+        Keras adds its regularization losses; a training-mode pass unless training=False."""
         loss_layer = self._loss_layer()
-        value = loss_layer.forward(self.predict(x), t)
+        value = loss_layer.forward(self._forward(x, training), t)
         return value + self._penalty()
 
     def _penalty(self):
@@ -102,7 +168,7 @@ class Sequential:
             layer = self.layers[i]
             if trace is not None:
                 trace[layer.name] = dout
-            if i == 0 and isinstance(layer, Affine):
+            if i == 0 and layer.input_gradient_optional:
                 layer.backward(dout, need_dx=False)  # nobody needs the gradient of the input
             else:
                 dout = layer.backward(dout)
@@ -152,18 +218,19 @@ class Sequential:
 
     # -- weights --------------------------------------------------------------------------
     def get_weights(self):
-        return [param.copy() for param in self.params.values()]
+        """Copies of every weight, trainable or not, in Keras's get_weights() order."""
+        return [weight.copy() for weight in self.weights.values()]
 
     def set_weights(self, weights):
         weights = list(weights)
-        if len(weights) != len(self.params):
-            raise ValueError(f"Sequential.set_weights: expected {len(self.params)} arrays "
-                             f"({', '.join(self.params)}), got {len(weights)}")
+        if len(weights) != len(self.weights):
+            raise ValueError(f"Sequential.set_weights: expected {len(self.weights)} arrays "
+                             f"({', '.join(self.weights)}), got {len(weights)}")
         weights = [np.asarray(new) for new in weights]
-        for (key, param), new in zip(self.params.items(), weights):  # check all before copying any
+        for (key, param), new in zip(self.weights.items(), weights):  # check all before copying any
             if new.shape != param.shape:
                 raise ValueError(f"Sequential.set_weights: {key} expected shape {param.shape}, got {new.shape}")
-        for param, new in zip(self.params.values(), weights):
+        for param, new in zip(self.weights.values(), weights):
             np.copyto(param, new, casting="same_kind")  # in place: layers and optimizers keep their arrays
 
     def config(self):
@@ -172,35 +239,39 @@ class Sequential:
         return {"layers": [layer.config() for layer in self.layers], **loss, "dtype": str(self.dtype)}
 
     @classmethod
-    def from_config(cls, config, params, dtype=None):
-        """A model from `config()` and parameter arrays keyed like `params`, in `dtype`
+    def from_config(cls, config, weights, dtype=None):
+        """A model from `config()` and weight arrays keyed like `weights`, in `dtype`
         (default: the config's)."""
         dtype = as_float_dtype(dtype if dtype is not None else config["dtype"])
         numbers, layers = {}, []
         for spec in config["layers"]:
             kind = layer_class(spec.get("kind"))
             own = {}
-            for key in kind.param_keys:
+            for key in kind.weight_keys:
                 numbers[key] = numbers.get(key, 0) + 1
-                own[key] = params[f"{key}{numbers[key]}"].astype(dtype)
+                own[key] = weights[f"{key}{numbers[key]}"].astype(dtype)
             layers.append(kind.from_config(spec, own))
         loss = losses.loss_from_config(config) if config.get("loss") is not None else None
         return cls(layers, loss, dtype=dtype)
 
     def astype(self, dtype):
-        """A copy of this model (same layers, weights and loss) in float `dtype`."""
-        return Sequential.from_config(self.config(), self.params, dtype)
+        """A copy of this model (same layers, weights, loss and Dropout mask streams) in float `dtype`."""
+        dtype = as_float_dtype(dtype)
+        loss = losses.loss_from_config(self.config()) if self.loss_layer is not None else None
+        return Sequential([layer.astype(dtype) for layer in self.layers], loss, dtype=dtype)
 
     def save(self, path):
-        """Write weights and architecture to `path` (".npz" is appended when missing, as NumPy does)."""
-        np.savez(_npz_path(path), __config__=np.array(json.dumps(self.config())), **self.params)
+        """Write the weights (moving statistics included) and the architecture to `path` (".npz"
+        is appended when missing, as NumPy does). Dropout's mask counters are not saved: a loaded
+        model's masks restart from its seeds, like a freshly built Keras twin's."""
+        np.savez(_npz_path(path), __config__=np.array(json.dumps(self.config())), **self.weights)
 
     def load(self, path):
         """Load weights saved by `save` into this model; the architecture must match."""
         stored, weights = _read(path)
         if _without_dtype(stored) != _without_dtype(self.config()):
             raise ValueError(f"Sequential.load: {path} holds a different architecture: {stored}")
-        self.set_weights([weights[key] for key in self.params])
+        self.set_weights([weights[key] for key in self.weights])
 
 
 def _without_dtype(config):
