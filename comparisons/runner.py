@@ -2,7 +2,9 @@
 themselves live in twin.py (one batch), lockstep.py (training) and checks.py (trajectory and
 final numbers)."""
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 import reference_keras
 
@@ -55,7 +57,7 @@ def run(settings, progress=None, data=None):
     data = data or load_data(settings)
     (x_train, t_train), _ = data
     n_classes = 2 if settings.dataset is None else 10
-    model = build_model(settings, x_train.shape[1], n_classes)
+    model = build_model(settings, x_train.shape[1:], n_classes)
     keras_model = reference_keras.to_keras(model)
     result = Result(settings, initial_weights=model.get_weights())
 
@@ -88,8 +90,40 @@ def run(settings, progress=None, data=None):
     sn_side = side_metrics(model.evaluate, data)
     sn_side["seconds"] = (traj.scratchnet_seconds if traj else 0.0) + time.perf_counter() - start
     start = time.perf_counter()
-    k_side = side_metrics(lambda x, t: reference_keras.evaluate(keras_model, x, t), data)
+    chunk = model.evaluation_batch_size
+    k_side = side_metrics(lambda x, t: reference_keras.evaluate(keras_model, x, t, batch_size=chunk), data)
     k_side["seconds"] = (traj.keras_seconds if traj else 0.0) + time.perf_counter() - start
     result.sides = {"scratchnet": sn_side, "keras": k_side}
     result.checks.extend(final_checks(result.sides, settings.dtype))
+    if settings.float64_steps and settings.dtype != "float64":
+        float64_tier(result, data, n_classes, progress)
     return result
+
+
+def float64_tier(result, data, n_classes, progress):
+    """The exact tier beside a float32 run: the same architecture in float64 (its own initial
+    weights from the same seed), checked on one batch and trained in lockstep for
+    `float64_steps` steps (one epoch over the first float64_steps * batch_size training rows).
+    Its checks join the result's, named "float64 tier: ..."."""
+    settings = result.settings
+    steps = settings.float64_steps
+    exact = replace(settings, dtype="float64", epochs=1, steps_per_epoch=None, sampling="shuffle")
+    (x_train, t_train), _ = data
+    x, t = x_train[:steps * settings.batch_size].astype(np.float64), t_train[:steps * settings.batch_size]
+    model = build_model(exact, x.shape[1:], n_classes)
+    keras_model = reference_keras.to_keras(model)
+    checks, diagnosis = twin_checks(model, keras_model, x[:settings.check_batch], t[:settings.check_batch],
+                                    numerical_samples=settings.numerical_samples, seed=settings.seed)
+    traj, stopped = _lockstep(model, keras_model, x, t, exact, progress)
+    checks += [stopped] if stopped else trajectory_checks(traj, "float64")
+    for check in checks:
+        check.name = f"float64 tier: {check.name}"
+    result.checks.extend(checks)
+    result.diagnosis.extend(f"float64 tier: {line}" for line in diagnosis)
+    if traj is not None:
+        result.sections.append({
+            "title": f"float64 tier: {len(traj.scratchnet_loss)} lockstep steps from the same float64 weights",
+            "headers": ["side", "first loss", "last loss", "seconds"],
+            "rows": [["scratchnet", f"{traj.scratchnet_loss[0]:.6f}", f"{traj.scratchnet_loss[-1]:.6f}",
+                      f"{traj.scratchnet_seconds:.1f}"],
+                     ["keras", f"{traj.keras_loss[0]:.6f}", f"{traj.keras_loss[-1]:.6f}", f"{traj.keras_seconds:.1f}"]]})

@@ -71,10 +71,17 @@ def _keras(keras_model, call, *args, **kwargs):
         return call(keras_model, *args, **kwargs)
 
 
-def twin_checks(model, keras_model, x, t, *, numerical_samples=6, seed=0):
-    """(checks, diagnosis lines) for one batch at the models' current weights and state."""
+def twin_checks(model, keras_model, x, t, *, numerical_samples=6, seed=0, input_gradient=False):
+    """(checks, diagnosis lines) for one batch at the models' current weights and state;
+    input_gradient=True also compares dLoss/dx (the first layer's input gradient, which training
+    never computes)."""
     with model.frozen_state() if _has_modes(model) else contextlib.nullcontext():
-        return _twin_checks(model, keras_model, x, t, numerical_samples, seed)
+        checks, diagnosis = _twin_checks(model, keras_model, x, t, numerical_samples, seed)
+        if input_gradient:
+            checks.append(compare("gradient of the input (Keras autodiff)", model.input_gradient(x, t),
+                                  _keras(keras_model, reference_keras.input_gradient, x, t),
+                                  tolerance(str(model.dtype), "gradient"), x.shape[0]))
+    return checks, diagnosis
 
 
 def _has_modes(model):

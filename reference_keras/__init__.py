@@ -10,12 +10,12 @@ package in the project that imports Keras.
 Importing it keeps Keras and matplotlib from writing into the home directory (see _environment).
 """
 from ._environment import keras, tf  # noqa: F401  (first: sets up the environment for the import)
-from .autodiff import (backward_trace, compile_for, evaluate, forward_trace, loss_and_gradients, state_preserved,
-                       train_step, weight_names)
+from .autodiff import (backward_trace, compile_for, evaluate, forward_trace, input_gradient, loss_and_gradients,
+                       state_preserved, train_step, weight_names)
 from .convert import UnsupportedLayerError, from_keras, to_keras
 from .dtype import floatx, model_dtype
 from .mapping import SoftmaxCrossEntropyLoss, keras_loss, keras_optimizer, scratchnet_loss
 
 __all__ = ["to_keras", "from_keras", "UnsupportedLayerError", "keras_loss", "keras_optimizer",
            "SoftmaxCrossEntropyLoss", "scratchnet_loss", "forward_trace", "backward_trace", "evaluate", "loss_and_gradients", "train_step",
-           "compile_for", "model_dtype", "weight_names", "floatx", "state_preserved"]
+           "compile_for", "model_dtype", "weight_names", "floatx", "state_preserved", "input_gradient"]

@@ -108,7 +108,7 @@ def state_preserved(keras_model):
     """Restore the model's non-trainable variables (BatchNormalization's moving statistics,
     Dropout's seed generator states) to their values at entry when the block ends."""
     variables = [v for v in keras_model.variables if not v.trainable]
-    saved = [np.array(v) for v in variables]
+    saved = [v.numpy() for v in variables]
     try:
         yield keras_model
     finally:
@@ -140,6 +140,17 @@ def loss_and_gradients(keras_model, loss, x, t):
     with tf.GradientTape() as tape:
         value = _total_loss(keras_model, loss, x, t)
     return float(value), _labelled(named, tape.gradient(value, [w for _, w in named]))
+
+
+def input_gradient(keras_model, x, t, loss=None):
+    """dLoss/dx for the batch `x` by tf.GradientTape, in training mode: the twin of scratchnet's
+    `Sequential.input_gradient`."""
+    loss = _loss(keras_model, loss)
+    x = tf.convert_to_tensor(_inputs(keras_model, x))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        value = _total_loss(keras_model, loss, x, t)
+    return np.array(tape.gradient(value, x))
 
 
 def _check_optimizer(keras_model, optimizer):

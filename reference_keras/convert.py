@@ -223,7 +223,7 @@ def _from_dropout(layer):
                                   f"entry per input entry")
     if layer.rate == 0:
         return [Dropout(0.0, seed=layer.seed if layer.seed is not None else 0)]
-    seed, counter = (int(v) for v in np.array(layer.seed_generator.state))
+    seed, counter = (int(v) for v in layer.seed_generator.state.numpy())
     dropout = Dropout(float(layer.rate), seed=seed)
     dropout.counter = counter
     return [dropout]

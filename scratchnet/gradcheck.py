@@ -73,9 +73,13 @@ def sampled_numerical_gradient(model, x, t, n_samples, seed=0, h=1e-5, keys=None
     An entry whose +-h nudge switches a ReLU on or off, or moves a max pooling window's choice to
     another cell, is skipped: the loss has a kink inside the interval, so the difference quotient
     is not a derivative (XOR's zero biases put the input (0, 0) exactly on the kink). Training-mode
-    evaluations all use the model's current Dropout masks and moving statistics (`frozen_state`).
+    evaluations all use the model's current Dropout masks (drawn in the model's dtype) and moving
+    statistics (`frozen_state`).
     """
     twin = model.astype(np.float64)
+    for layer in twin.layers:
+        if hasattr(layer, "draw_dtype"):  # Dropout: the model's own masks, whatever the copy's dtype
+            layer.draw_dtype = model.dtype
     x64 = x.astype(np.float64)
     rng = np.random.default_rng(seed)
     out = {}

@@ -18,6 +18,7 @@ checks) all see the same function.
 """
 import contextlib
 import json
+import math
 
 import numpy as np
 
@@ -27,6 +28,7 @@ from .layers import ACTIVATIONS, Affine, layer_class
 from .layers.base import shape_text
 
 _EVAL_CHUNK = 10_000  # rows per forward pass when evaluating a whole data set: bounds memory
+_EVAL_VALUES = 2**24  # ... and at most this many values in any layer's output per pass (conv nets)
 
 
 class Sequential:
@@ -78,6 +80,7 @@ class Sequential:
         """Follow the per-sample shape through the layers; refuse a layer that cannot take what
         the one before it outputs (e.g. an Affine after Flatten with the wrong input size)."""
         shape, previous = self.input_shape, None
+        self._sample_sizes = []  # values per sample in the input and each layer's output, where known
         for layer in self.layers:
             if shape is None:
                 shape = tuple(layer.input_shape) if layer.input_shape else None
@@ -86,6 +89,7 @@ class Sequential:
                     output = tuple(layer.output_shape(shape))
                     if layer.input_shape and tuple(layer.input_shape) != shape:
                         raise ValueError(f"was declared with input_shape {tuple(layer.input_shape)}")
+                    self._sample_sizes.append(math.prod(shape) if None not in shape else 0)
                     shape = output
                 except ValueError as err:
                     source = f"{previous.name} outputs" if previous else "the input is"
@@ -160,20 +164,22 @@ class Sequential:
     def _penalty(self):
         return sum(layer.penalty() for layer in self.layers if hasattr(layer, "penalty"))
 
-    def _backward(self, trace=None):
+    def _backward(self, trace=None, need_dx=False):
         """Back-propagate from the loss (after a forward pass) through every layer, filling each
-        layer's grads; with a dict `trace`, also record dL/d(output) by layer name."""
+        layer's grads; with a dict `trace`, also record dL/d(output) by layer name. Returns
+        dL/d(input) when need_dx, else None."""
         dout = self.loss_layer.backward(1.0)
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
             if trace is not None:
                 trace[layer.name] = dout
-            if i == 0 and layer.input_gradient_optional:
-                layer.backward(dout, need_dx=False)  # nobody needs the gradient of the input
+            if i == 0 and layer.input_gradient_optional and not need_dx:
+                dout = layer.backward(dout, need_dx=False)  # nobody needs the gradient of the input
             else:
                 dout = layer.backward(dout)
         for name, layer, key in self._slots:  # a layer may have rebound its grads (book style)
             self.grads[name] = layer.grads[key]
+        return dout
 
     def backprop(self, x, t):
         """Forward and backward pass; fills `self.grads` in place (no copies) and returns the loss.
@@ -187,6 +193,11 @@ class Sequential:
         self.backprop(x, t)
         return {key: grad.copy() for key, grad in self.grads.items()}
 
+    def input_gradient(self, x, t):
+        """dLoss/dx for the batch `x` (training mode), shaped like x; also fills `grads`."""
+        self.loss(x, t)
+        return self._backward(need_dx=True)
+
     def backward_trace(self, x, t):
         """(dL/d(output of each layer) by layer name in layer order, parameter gradients as
         `gradient` returns them): where a gradient first goes wrong, going backward."""
@@ -197,9 +208,18 @@ class Sequential:
         return ordered, {key: grad.copy() for key, grad in self.grads.items()}
 
     # -- evaluation -----------------------------------------------------------------------
-    def evaluate(self, x, t, batch_size=_EVAL_CHUNK):
-        """(mean loss per sample, accuracy) over a whole data set, in chunks to bound memory.
-        The loss is the per-sample mean whatever the loss layer's reduction, so numbers compare."""
+    @property
+    def evaluation_batch_size(self):
+        """Rows per chunk in `evaluate`: 10,000, fewer when a layer's output would exceed 2**24
+        values (a convolution's feature maps)."""
+        largest = max(self._sample_sizes, default=0)
+        return max(1, min(_EVAL_CHUNK, _EVAL_VALUES // largest)) if largest else _EVAL_CHUNK
+
+    def evaluate(self, x, t, batch_size=None):
+        """(mean loss per sample, accuracy) over a whole data set, in chunks (of
+        `evaluation_batch_size` rows by default) to bound memory. Inference mode. The loss is the
+        per-sample mean whatever the loss layer's reduction, so numbers compare."""
+        batch_size = batch_size or self.evaluation_batch_size
         loss_layer = self._loss_layer()
         if len(t) != len(x):  # chunking would otherwise silently drop or misalign targets
             raise ValueError(f"Sequential.evaluate: {len(x)} inputs but {len(t)} targets")

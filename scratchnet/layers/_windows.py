@@ -82,10 +82,20 @@ class Geometry:
         kh, kw = self.window
         return [(i, j) for i in range(kh) for j in range(kw)]
 
+    def slices(self, i, j):
+        """(rows, columns) of a padded image holding cell (i, j) of every window."""
+        sh, sw = self.strides
+        return slice(i, i + sh * (self.out_h - 1) + 1, sh), slice(j, j + sw * (self.out_w - 1) + 1, sw)
+
     def cell(self, xp, i, j):
         """A view of cell (i, j) of every window of the padded `xp`: shape (N, out_h, out_w, C)."""
-        sh, sw = self.strides
-        return xp[:, i:i + sh * (self.out_h - 1) + 1:sh, j:j + sw * (self.out_w - 1) + 1:sw, :]
+        rows, columns = self.slices(i, j)
+        return xp[:, rows, columns, :]
+
+    @property
+    def overlapping(self):
+        """Whether windows share cells (a stride smaller than the window along some axis)."""
+        return self.strides[0] < self.window[0] or self.strides[1] < self.window[1]
 
     def windows(self, xp):
         """A read-only view (N, out_h, out_w, kh, kw, C) of every window of the padded `xp`."""

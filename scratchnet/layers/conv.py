@@ -66,7 +66,7 @@ class Conv2D(Layer):
         kh, kw, c_in, c_out = W.shape
         check_images(x, self.name, c_in, W.dtype)
         geometry = Geometry(x.shape[1], x.shape[2], (kh, kw), self.strides, self.padding, self.name)
-        cols = geometry.windows(geometry.pad(x)).reshape(-1, kh * kw * c_in)  # im2col: one copy
+        cols = im2col(geometry.pad(x), geometry)
         out = cols @ W.reshape(-1, c_out)
         out += self.params["b"]
         self.cols, self.geometry = cols, geometry
@@ -82,7 +82,9 @@ class Conv2D(Layer):
         check_array(dout, f"{self.name} backward", shape=(n, g.out_h, g.out_w, c_out), dtype=W.dtype)
         dout2 = dout.reshape(-1, c_out)
         self.grads["W"][...] = (self.cols.T @ dout2).reshape(W.shape)
-        np.sum(dout2, axis=0, out=self.grads["b"])
+        # The column sums by a matrix product: several times faster than np.sum over a tall
+        # matrix with few columns, and as exact (a float64 sum either way agrees to ~1e-16).
+        np.matmul(np.ones(dout2.shape[0], dout2.dtype), dout2, out=self.grads["b"])
         if not need_dx:
             return None
         dcols = (dout2 @ W.reshape(-1, c_out).T).reshape(n, g.out_h, g.out_w, kh, kw, c_in)
@@ -107,3 +109,21 @@ class Conv2D(Layer):
         kh, kw, c_in, c_out = self.params["W"].shape
         strides = "" if self.strides == (1, 1) else f", strides={self.strides}"
         return f"{self.name}({kh}x{kw}, {c_in} -> {c_out}{strides}, {self.padding})"
+
+
+def im2col(xp, geometry):
+    """The (N*oh*ow, kh*kw*C) matrix of every window of the padded images `xp`, one window per
+    row in (p, q, c) order. With few channels it is filled one window cell at a time into a
+    (kh*kw*C, N*oh*ow) buffer and returned transposed (a view: matrix products read it as is),
+    which copies long contiguous runs; with many channels one strided copy of all windows is
+    faster (each window cell is then a contiguous run of C values)."""
+    n, _, _, c = xp.shape
+    kh, kw = geometry.window
+    if c > 4:
+        return geometry.windows(xp).reshape(-1, kh * kw * c)
+    buffer = np.empty((kh, kw, c, n, geometry.out_h, geometry.out_w), dtype=xp.dtype)
+    channels_first = xp.transpose(3, 0, 1, 2)
+    for i, j in geometry.offsets():
+        rows, columns = geometry.slices(i, j)
+        buffer[i, j] = channels_first[:, :, rows, columns]
+    return buffer.reshape(kh * kw * c, -1).T

@@ -44,6 +44,9 @@ class Dropout(Layer):
         self.rate, self.seed, self.counter = float(rate), int(seed), 0
         self.input_shape = declared_shape(input_shape, name)
         self.keep = self.scale = self.dtype = None
+        # The uniforms are drawn in x's dtype, as Keras draws them, so a float32 and a float64
+        # layer draw different masks; draw_dtype fixes it (a float64 copy checking a float32 model).
+        self.draw_dtype = None
 
     def mask(self, shape, dtype):
         """The keep-mask of the next training call for an input of this shape and dtype (the
@@ -57,7 +60,7 @@ class Dropout(Layer):
         if not training or self.rate == 0.0:
             self.keep = None
             return x
-        self.keep = self.mask(x.shape, x.dtype)
+        self.keep = self.mask(x.shape, self.draw_dtype or x.dtype)
         if not self.state_frozen:
             self.counter += 1
         self.scale = x.dtype.type(1.0 / (1.0 - self.rate))

@@ -75,20 +75,21 @@ class MaxPooling2D(_Pooling2D):
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", input_shape=None, name="MaxPooling2D"):
         super().__init__(pool_size, strides, padding, input_shape, name)
-        self.chosen = None  # per window: the index (row-major) of the cell holding the maximum
+        self.chosen = None  # per window cell (row-major), where that cell is the window's chosen maximum
 
     def forward(self, x):
         g = self._geometry(x)
         xp = g.pad(x, -np.inf)
-        best, chosen = None, None
-        for k, (i, j) in enumerate(g.offsets()):
-            cell = g.cell(xp, i, j)
-            if best is None:
-                best, chosen = cell.copy(), np.zeros(cell.shape, dtype=np.uint8 if len(g.offsets()) < 256 else np.intp)
-                continue
-            greater = cell > best  # strictly: an equal later cell does not take over (TF's tie rule)
-            np.copyto(best, cell, where=greater)
-            chosen[greater] = k
+        cells = [g.cell(xp, i, j) for i, j in g.offsets()]
+        best = cells[0].copy()
+        for cell in cells[1:]:
+            np.maximum(best, cell, out=best)
+        # The first cell (row-major) equal to the maximum takes the gradient: TF's tie rule.
+        chosen, unclaimed = [], np.ones(best.shape, dtype=bool)
+        for cell in cells:
+            equal = cell == best
+            chosen.append(equal & unclaimed)
+            unclaimed &= ~equal
         self.geometry, self.chosen, self.dtype = g, chosen, x.dtype
         self.n, self.channels = x.shape[0], x.shape[3]
         return best
@@ -97,12 +98,16 @@ class MaxPooling2D(_Pooling2D):
         self._check_backward(dout, self.chosen)
         g = self.geometry
         dxp = g.padded_zeros(self.n, self.channels, self.dtype)
-        for k, (i, j) in enumerate(g.offsets()):
-            g.cell(dxp, i, j)[...] += np.where(self.chosen == k, dout, 0)
+        for chosen, (i, j) in zip(self.chosen, g.offsets()):
+            cell = g.cell(dxp, i, j)
+            if g.overlapping:  # a cell chosen by several windows receives the sum of their gradients
+                cell += dout * chosen
+            else:
+                np.multiply(dout, chosen, out=cell)
         return g.crop(dxp)
 
     def switches(self):
-        return self.chosen
+        return None if self.chosen is None else np.stack(self.chosen)
 
 
 class AveragePooling2D(_Pooling2D):
