@@ -80,14 +80,17 @@ def settings_from(args, name):
 
 
 def run_one(settings, args):
-    from . import report, runner, textbook
+    from . import book, report, runner, textbook
+    from .scenarios import load_data
     progress = False if args.no_progress else None
     print(f"== {settings.scenario} ({settings.dtype}) ==", flush=True)
     start = time.perf_counter()
     result = runner.run(settings, progress=progress)
-    if settings.scenario == "textbook-mnist":
-        from .scenarios import load_data
-        checks, section = textbook.convention_comparison(settings, result.initial_weights, load_data(settings))
+    # Scenarios that also compare a text's conventions with Keras's, from the same initial weights.
+    conventions = {"textbook-mnist": textbook.convention_comparison,
+                   "fashion-mnist-regularized": book.convention_comparison}.get(settings.scenario)
+    if conventions:
+        checks, section = conventions(settings, result.initial_weights, load_data(settings))
         result.checks.extend(checks)
         result.sections.append(section)
     report.print_report(result)

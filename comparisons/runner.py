@@ -71,13 +71,7 @@ def run(settings, progress=None, data=None):
     result.trajectory = traj
     if stopped:
         result.checks.append(stopped)
-    untested = [key for key in model.params
-                if not any(c.name.startswith(f"gradient {key} (numerical") for c in result.checks)]
-    if untested:  # every sampled entry was on a ReLU kink at the initial weights: check the trained ones
-        with model.frozen_state():  # a check, not a training step: the moving statistics stay
-            grads = model.gradient(xb, tb)
-        result.checks.extend(numerical_checks(model, xb, tb, grads, settings.dtype, settings.numerical_samples,
-                                              settings.seed, untested, when=" after training"))
+    result.checks.extend(numerical_checks_after_training(model, xb, tb, settings, result.checks))
     if traj is not None:
         trajectory = trajectory_checks(traj, settings.dtype)
         result.checks.extend(trajectory)
@@ -100,6 +94,20 @@ def run(settings, progress=None, data=None):
     return result
 
 
+def numerical_checks_after_training(model, xb, tb, settings, checks):
+    """Numerical checks of the parameters that `checks` has none for: every sampled entry was on a
+    kink at the initial weights (zero biases put the zero pixels of MNIST's background, or XOR's
+    input (0, 0), exactly on ReLU's kink), so the trained weights are checked instead."""
+    untested = [key for key in model.params
+                if not any(c.name.startswith(f"gradient {key} (numerical") for c in checks)]
+    if not untested:
+        return []
+    with model.frozen_state():  # a check, not a training step: the moving statistics stay
+        grads = model.gradient(xb, tb)
+    return numerical_checks(model, xb, tb, grads, settings.dtype, settings.numerical_samples, settings.seed,
+                            untested, when=" after training")
+
+
 def float64_tier(result, data, n_classes, progress):
     """The exact tier beside a float32 run: the same architecture in float64 (its own initial
     weights from the same seed), checked on one batch and trained in lockstep for
@@ -115,6 +123,7 @@ def float64_tier(result, data, n_classes, progress):
     checks, diagnosis = twin_checks(model, keras_model, x[:settings.check_batch], t[:settings.check_batch],
                                     numerical_samples=settings.numerical_samples, seed=settings.seed)
     traj, stopped = _lockstep(model, keras_model, x, t, exact, progress)
+    checks += numerical_checks_after_training(model, x[:settings.check_batch], t[:settings.check_batch], exact, checks)
     checks += [stopped] if stopped else trajectory_checks(traj, "float64")
     for check in checks:
         check.name = f"float64 tier: {check.name}"

@@ -57,7 +57,7 @@ class Settings:
         d.update({**OPTIMIZER_OPTIONS, **d.pop("optimizer_options")})
         architecture, model_options, float64_steps = d.pop("architecture"), d.pop("model_options"), d.pop("float64_steps")
         if architecture != "mlp":
-            d.update(architecture=architecture, **ARCHITECTURES[architecture].options, **model_options)
+            d.update({"architecture": architecture, **ARCHITECTURES[architecture].options, **model_options})
         if float64_steps:
             d["float64_steps"] = float64_steps
         return d
@@ -168,7 +168,7 @@ def _regularized_mlp(settings, input_shape, n_out, options):
             layers += [ACTIVATIONS[settings.activation](),
                        BatchNormalization(np.ones(n, dtype), np.zeros(n, dtype), momentum=options["bn_momentum"],
                                           epsilon=options["bn_epsilon"]),
-                       Dropout(options["dropout"], seed=settings.seed + i + 1)]
+                       Dropout(options["dropout"], seed=settings.seed + i + 1, inverted=options["inverted_dropout"])]
     return scratchnet.Sequential(layers, SoftmaxCrossEntropy(settings.loss_reduction), dtype=dtype)
 
 
@@ -184,7 +184,8 @@ ARCHITECTURES = {
     "simple_convnet": Architecture(_simple_convnet, True, {"filters": 30, "kernel_size": 5}),
     # l2 is float32-representable: Keras's L2 regularizer rounds its factor through float32.
     "regularized_mlp": Architecture(_regularized_mlp, False, {"dropout": 0.2, "l2": float(np.float32(1e-4)),
-                                                              "bn_momentum": 0.99, "bn_epsilon": 1e-3}),
+                                                              "bn_momentum": 0.99, "bn_epsilon": 1e-3,
+                                                              "inverted_dropout": True}),
 }
 
 

@@ -71,6 +71,9 @@ def _keras_flatten(layer, dtype):
 
 
 def _keras_dropout(layer, dtype):
+    if not layer.inverted:
+        raise UnsupportedLayerError(f"to_keras: layer {layer.name!r} (Dropout) is the book's non-inverted dropout "
+                                    f"(inverted=False); Keras's Dropout is inverted")
     dropout = keras.layers.Dropout(layer.rate, seed=layer.seed, name=layer.name, dtype=dtype)
     if layer.rate > 0:  # Keras makes no seed generator for rate 0 (it draws nothing)
         dropout.seed_generator.state.assign(np.array([layer.seed, layer.counter], dtype=np.int64))
