@@ -159,9 +159,7 @@ def speed_tables(record):
     """(per-contender rows, ratio rows) of a speed record."""
     rows, ratios = [], []
     for dt, res in record["results"].items():
-        for name in _CONTENDERS:
-            s = res[name]
-            rows.append([dt, name, f"{s['median_ms']:.3f}", f"{s['min_ms']:.3f}", f"{s['max_ms']:.3f}"])
+        rows += _contender_rows(dt, res, _CONTENDERS)
         sn = res["scratchnet"]["median_ms"]
         ratios += [[dt, "scratchnet / floor", f"{sn / res['floor']['median_ms']:.2f}"],
                    [dt, "plain NumPy loop / floor", f"{res['plain_numpy']['median_ms'] / res['floor']['median_ms']:.2f}"],
@@ -175,9 +173,7 @@ def speed_tables(record):
     cnn = record.get("cnn")
     if cnn:
         label = "float32 CNN"
-        for name in _CNN_CONTENDERS:
-            s = cnn[name]
-            rows.append([label, name, f"{s['median_ms']:.3f}", f"{s['min_ms']:.3f}", f"{s['max_ms']:.3f}"])
+        rows += _contender_rows(label, cnn, _CNN_CONTENDERS)
         sn = cnn["scratchnet"]["median_ms"]
         ratios += [[label, "scratchnet / floor", f"{sn / cnn['floor']['median_ms']:.2f}"],
                    [label, "Keras fit / scratchnet", f"{cnn['keras_fit']['median_ms'] / sn:.2f}"],
@@ -186,6 +182,11 @@ def speed_tables(record):
 
 
 _CNN_CONTENDERS = ("scratchnet", "floor", "keras_fit", "keras_tf_function")
+
+
+def _contender_rows(label, results, names):
+    return [[label, name, f"{results[name]['median_ms']:.3f}", f"{results[name]['min_ms']:.3f}",
+             f"{results[name]['max_ms']:.3f}"] for name in names]
 
 
 def cnn_breakdown_table(record):

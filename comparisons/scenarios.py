@@ -104,7 +104,7 @@ PRESETS = {
         notes=[CNN_NOTE]),
     "fashion-mnist-regularized": Settings(
         "fashion-mnist-regularized", "fashion_mnist", architecture="regularized_mlp", hidden=(256, 128),
-        optimizer="sgd", learning_rate=0.05, optimizer_options={"momentum": 0.9}, notes=[REGULARIZED_NOTE]),
+        optimizer="sgd", learning_rate=0.01, optimizer_options={"momentum": 0.9}, notes=[REGULARIZED_NOTE]),
 }
 ALL = ("xor", "mnist", "fashion-mnist")
 

@@ -50,6 +50,14 @@ class Layer:
     def config(self):
         return {"kind": type(self).__name__}
 
+    def _config(self, **settings):
+        """config() for a layer whose input shape is declared, not derived from its weights: its
+        kind, its settings, and input_shape when one was given."""
+        config = {"kind": type(self).__name__, **settings}
+        if self.input_shape is not None:
+            config["input_shape"] = list(self.input_shape)
+        return config
+
     @classmethod
     def from_config(cls, config, weights):
         """A fresh layer from `config()` and arrays keyed like `weight_keys`."""

@@ -94,11 +94,7 @@ class Conv2D(Layer):
         return g.crop(dxp)
 
     def config(self):
-        config = {"kind": "Conv2D", "kernel": list(self.params["W"].shape), "strides": list(self.strides),
-                  "padding": self.padding}
-        if self.input_shape is not None:
-            config["input_shape"] = list(self.input_shape)
-        return config
+        return self._config(kernel=list(self.params["W"].shape), strides=list(self.strides), padding=self.padding)
 
     @classmethod
     def from_config(cls, config, weights):

@@ -78,12 +78,7 @@ class Dropout(Layer):
         return np.where(self.keep, dout * self.scale, self.dtype.type(0))
 
     def config(self):
-        config = {"kind": "Dropout", "rate": self.rate, "seed": self.seed}
-        if not self.inverted:
-            config["inverted"] = False
-        if self.input_shape is not None:
-            config["input_shape"] = list(self.input_shape)
-        return config
+        return self._config(rate=self.rate, seed=self.seed, **({} if self.inverted else {"inverted": False}))
 
     @classmethod
     def from_config(cls, config, weights):

@@ -105,11 +105,7 @@ class BatchNormalization(Layer):
         return (gamma * self.inv_std / count) * (count * dout - self.grads["beta"] - x_hat * self.grads["gamma"])
 
     def config(self):
-        config = {"kind": "BatchNormalization", "features": self.features, "momentum": self.momentum,
-                  "epsilon": self.epsilon}
-        if self.input_shape is not None:
-            config["input_shape"] = list(self.input_shape)
-        return config
+        return self._config(features=self.features, momentum=self.momentum, epsilon=self.epsilon)
 
     @classmethod
     def from_config(cls, config, weights):

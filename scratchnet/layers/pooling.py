@@ -53,11 +53,7 @@ class _Pooling2D(Layer):
         check_array(dout, f"{self.name} backward", shape=(self.n, g.out_h, g.out_w, self.channels), dtype=self.dtype)
 
     def config(self):
-        config = {"kind": type(self).__name__, "pool_size": list(self.pool_size), "strides": list(self.strides),
-                  "padding": self.padding}
-        if self.input_shape is not None:
-            config["input_shape"] = list(self.input_shape)
-        return config
+        return self._config(pool_size=list(self.pool_size), strides=list(self.strides), padding=self.padding)
 
     @classmethod
     def from_config(cls, config, weights):
@@ -170,10 +166,7 @@ class Flatten(Layer):
         return dout.reshape(self.x_shape)
 
     def config(self):
-        config = {"kind": "Flatten"}
-        if self.input_shape is not None:
-            config["input_shape"] = list(self.input_shape)
-        return config
+        return self._config()
 
     @classmethod
     def from_config(cls, config, weights):
