@@ -159,11 +159,11 @@ CNN_BATCH = 100
 
 def cnn_floor_step(model, batches):
     """The matrix products of one SimpleConvNet step alone, in the layouts scratchnet uses: the
-    convolution as one product of the im2col matrix (built once here, not per step) with the
-    kernel, each Affine forward, and backward dW for every layer and dx for the Affines (the
-    convolution, the first layer, needs no dx)."""
+    convolution as one product of the im2col matrix (built once here, not per step; its ones
+    column carries the bias) with the kernel, each Affine forward, and backward dW for every layer
+    and dx for the Affines (the convolution, the first layer, needs no dx)."""
     conv = model.layers[0]
-    kernel = conv.params["W"].reshape(-1, conv.filters)
+    kernel = np.concatenate([conv.params["W"].reshape(-1, conv.filters), conv.params["b"][np.newaxis]])
     columns = []
     for xb in batches:
         conv.forward(xb)

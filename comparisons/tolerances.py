@@ -19,17 +19,19 @@ fashion-mnist --dtype float32 --optimizer rmsprop --learning-rate 0.001`: such a
 19): weights apart by up to 18% of the layer's largest weight, per-step losses by up to 7%,
 final losses by 1e-3 and test accuracies by 0.12%; without such an event the drift stays
 ~1e-6. So the float32 trajectory checks only catch gross divergence (a wrong update rule drifts
-by O(1) within a few steps), final losses get 5e-3 and accuracies 0.5%. Exactness is the
-float64 tier's job.
+by O(1) within a few steps), and accuracies get 0.5%. Exactness is the float64 tier's job.
 
 Long float32 runs part for good. A convolutional net trained with Adam has many more switches
 (every ReLU and every max-pool window) and Adam turns a round-off difference in a tiny gradient
-into a full-size step, so its two float32 runs separate after about a hundred steps: measured
-on `python -m comparisons mnist-cnn` (SimpleConvNet, Adam, batch 100), the weight drift is
-2.2e-5 at step 50, 2.9e-4 at step 100, 0.18 at step 200 and 0.49 after 1,800 steps, and
-per-step losses then differ by up to 68% on the low-loss batches. So float32 trajectories are
-compared over their first 100 steps (`trajectory_steps`), where a wrong rule is already O(1)
-off; float64 compares every step.
+into a full-size step, so its two float32 runs separate after a few hundred steps and go on as
+two different trainings from the same start. Measured on `python -m comparisons mnist-cnn`
+(SimpleConvNet, Adam 0.0005, batch 100, 4,800 steps): the weight drift is 5.8e-6 up to step
+300, 0.16 at step 600 and 0.46 at the end; per-step losses then differ by up to 250% on the
+low-loss batches, the final train losses (about 0.009) by 7.5% and the test losses by 1.1%,
+while the test accuracies stay within 0.1 points. So float32 trajectories are compared over
+their first 100 steps (`trajectory_steps`), where a wrong update rule is already O(1) off, and
+final float32 losses only to 0.25 (two equally good trainings; a broken layer or loss is off by
+far more); the accuracies keep their 0.5% (float64 compares every step, at 1e-12).
 
 The numerical-gradient check compares float64 backprop with central differences (h = 1e-5):
 truncation error ~h^2 and cancellation error ~eps/h put the quotient within ~1e-8 relative of
@@ -56,7 +58,7 @@ TOLERANCES = {
         "trajectory_loss": 0.1,
         "trajectory_weights": 0.25,
         "trajectory_steps": 100,
-        "final_loss": 5e-3,
+        "final_loss": 0.25,
         "accuracy": 5e-3,
     },
 }

@@ -184,6 +184,19 @@ def test_dropout_and_batch_norm_train_in_lockstep_with_identical_masks(optimizer
     assert len(model.get_weights()) == len(keras_model.get_weights()) == 8
 
 
+def test_a_learning_rate_schedule_changes_both_sides_between_the_same_steps():
+    model = _regularized("float64")
+    keras_model = rk.to_keras(model)
+    optimizer = Adam(0.01, float32_hyperparams=True)
+    keras_optimizer = rk.keras_optimizer(optimizer, keras_model)
+    rng = np.random.default_rng(4)
+    x, t = rng.normal(size=(60, 12)), rng.integers(0, 3, 60)
+    settings = Settings("lockstep", None, batch_size=20, epochs=2, learning_rate_schedule=((2, 0.001),))
+    traj = run_lockstep(model, keras_model, optimizer, keras_optimizer, x, t, settings)
+    assert all(check.passed for check in trajectory_checks(traj, "float64"))
+    assert optimizer.learning_rate == 0.001 == float(keras_optimizer.learning_rate.numpy())
+
+
 def test_a_different_dropout_seed_breaks_the_lockstep():
     """The control for the test above: with another seed on the Keras side the losses part at step 1."""
     model = _regularized("float64")

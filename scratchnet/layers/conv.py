@@ -8,10 +8,11 @@ cross-correlation: the kernel is not flipped.
     y[n, i, j, o] = b[o] + sum over p, q, c of  xpad[n, i*sh + p, j*sw + q, c] * W[p, q, c, o]
 
 im2col lays every window out as one row of a (N*oh*ow, kh*kw*C_in) matrix, in the order
-(p, q, c) that W.reshape(kh*kw*C_in, C_out) has, so the forward pass is `cols @ W2 + b`, the
-kernel gradient `cols.T @ dout2` and the bias gradient the column sums of dout2. The input
-gradient `dout2 @ W2.T` is a gradient per window cell; col2im adds every window's cells back
-onto the (padded) image, overlapping windows adding up, and crops the padding. Padding and
+(p, q, c) that W.reshape(kh*kw*C_in, C_out) has, plus a last column of ones, so the forward pass
+is one product `cols @ [W2; b]` and one product `cols.T @ dout2` gives the kernel gradient and,
+in its last row, the bias gradient (the column sums of dout2). The input gradient
+`dout2 @ W2.T` is a gradient per window cell; col2im adds every window's cells back onto the
+(padded) image, overlapping windows adding up, and crops the padding. Padding and
 output sizes are TensorFlow's (see _windows.py): "same" puts the odd padding row/column at the
 bottom/right.
 """
@@ -67,8 +68,7 @@ class Conv2D(Layer):
         check_images(x, self.name, c_in, W.dtype)
         geometry = Geometry(x.shape[1], x.shape[2], (kh, kw), self.strides, self.padding, self.name)
         cols = im2col(geometry.pad(x), geometry)
-        out = cols @ W.reshape(-1, c_out)
-        out += self.params["b"]
+        out = cols @ np.concatenate([W.reshape(-1, c_out), self.params["b"][np.newaxis]])
         self.cols, self.geometry = cols, geometry
         return out.reshape(x.shape[0], geometry.out_h, geometry.out_w, c_out)
 
@@ -81,10 +81,9 @@ class Conv2D(Layer):
         n = self.cols.shape[0] // (g.out_h * g.out_w)
         check_array(dout, f"{self.name} backward", shape=(n, g.out_h, g.out_w, c_out), dtype=W.dtype)
         dout2 = dout.reshape(-1, c_out)
-        self.grads["W"][...] = (self.cols.T @ dout2).reshape(W.shape)
-        # The column sums by a matrix product: several times faster than np.sum over a tall
-        # matrix with few columns, and as exact (a float64 sum either way agrees to ~1e-16).
-        np.matmul(np.ones(dout2.shape[0], dout2.dtype), dout2, out=self.grads["b"])
+        kernel_and_bias = self.cols.T @ dout2  # the ones column sums dout2: the bias gradient
+        self.grads["W"][...] = kernel_and_bias[:-1].reshape(W.shape)
+        self.grads["b"][...] = kernel_and_bias[-1]
         if not need_dx:
             return None
         dcols = (dout2 @ W.reshape(-1, c_out).T).reshape(n, g.out_h, g.out_w, kh, kw, c_in)
@@ -108,18 +107,25 @@ class Conv2D(Layer):
 
 
 def im2col(xp, geometry):
-    """The (N*oh*ow, kh*kw*C) matrix of every window of the padded images `xp`, one window per
-    row in (p, q, c) order. With few channels it is filled one window cell at a time into a
-    (kh*kw*C, N*oh*ow) buffer and returned transposed (a view: matrix products read it as is),
-    which copies long contiguous runs; with many channels one strided copy of all windows is
-    faster (each window cell is then a contiguous run of C values)."""
+    """The (N*oh*ow, kh*kw*C + 1) matrix of every window of the padded images `xp`, one window per
+    row in (p, q, c) order, then a 1 (for the bias). With few channels it is filled one window
+    cell at a time into a (kh*kw*C + 1, N*oh*ow) buffer and returned transposed (a view: matrix
+    products read it as is), which copies long contiguous runs; with many channels all windows
+    are copied at once (each window cell is then a contiguous run of C values)."""
     n, _, _, c = xp.shape
     kh, kw = geometry.window
+    size = kh * kw * c
+    rows_out = n * geometry.out_h * geometry.out_w
     if c > 4:
-        return geometry.windows(xp).reshape(-1, kh * kw * c)
-    buffer = np.empty((kh, kw, c, n, geometry.out_h, geometry.out_w), dtype=xp.dtype)
+        cols = np.empty((rows_out, size + 1), dtype=xp.dtype)
+        cols[:, :size].reshape(n, geometry.out_h, geometry.out_w, kh, kw, c)[...] = geometry.windows(xp)
+        cols[:, size] = 1
+        return cols
+    buffer = np.empty((size + 1, rows_out), dtype=xp.dtype)
+    cells = buffer[:size].reshape(kh, kw, c, n, geometry.out_h, geometry.out_w)
     channels_first = xp.transpose(3, 0, 1, 2)
     for i, j in geometry.offsets():
         rows, columns = geometry.slices(i, j)
-        buffer[i, j] = channels_first[:, :, rows, columns]
-    return buffer.reshape(kh * kw * c, -1).T
+        cells[i, j] = channels_first[:, :, rows, columns]
+    buffer[size] = 1
+    return buffer.T

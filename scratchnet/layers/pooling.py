@@ -80,12 +80,16 @@ class MaxPooling2D(_Pooling2D):
         best = cells[0].copy()
         for cell in cells[1:]:
             np.maximum(best, cell, out=best)
-        # The first cell (row-major) equal to the maximum takes the gradient: TF's tie rule.
+        # The first cell (row-major) equal to the maximum takes the gradient: TF's tie rule. Once
+        # a window's maximum is claimed, no later cell of it is chosen; the last cell is chosen
+        # exactly where no earlier one was (some cell holds the maximum).
         chosen, unclaimed = [], np.ones(best.shape, dtype=bool)
-        for cell in cells:
-            equal = cell == best
-            chosen.append(equal & unclaimed)
-            unclaimed &= ~equal
+        for cell in cells[:-1]:
+            first = np.equal(cell, best)
+            first &= unclaimed
+            unclaimed ^= first
+            chosen.append(first)
+        chosen.append(unclaimed)
         self.geometry, self.chosen, self.dtype = g, chosen, x.dtype
         self.n, self.channels = x.shape[0], x.shape[3]
         return best
