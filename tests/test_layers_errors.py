@@ -187,3 +187,17 @@ def test_datasets_channel_axis(name):
     assert raw_images.shape == (60000, 28, 28, 1) and raw_images.dtype == np.uint8
     with pytest.raises(ValueError, match="channel_axis=True gives .* needs flatten=False"):
         datasets.load(name, channel_axis=True)
+
+
+def test_the_books_non_inverted_dropout():
+    """inverted=False: x * mask in training (the same mask as the inverted layer's), x * (1 - rate)
+    at inference, and the backward passes of both forms."""
+    x = np.random.default_rng(0).normal(size=(4, 6)) + 2
+    book, keras_form = Dropout(0.25, seed=3, inverted=False), Dropout(0.25, seed=3)
+    y_book, y_keras = book.forward(x, training=True), keras_form.forward(x, training=True)
+    np.testing.assert_allclose(y_book, y_keras * 0.75, rtol=1e-15)
+    np.testing.assert_array_equal(book.backward(np.ones_like(x)), y_book != 0)
+    np.testing.assert_allclose(book.forward(x), x * 0.75, rtol=0)
+    np.testing.assert_allclose(book.backward(np.ones_like(x)), np.full_like(x, 0.75), rtol=0)
+    assert book.config()["inverted"] is False and "inverted" not in keras_form.config()
+    assert repr(Dropout.from_config(book.config(), {})) == "Dropout(rate=0.25, seed=3, counter=0, inverted=False)"

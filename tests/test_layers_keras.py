@@ -263,6 +263,13 @@ def test_round_trip_to_keras_and_back_is_bit_for_bit():
         assert [d.counter for d in dropouts] == [d.counter for d in original.layers if isinstance(d, Dropout)]
 
 
+def test_to_keras_refuses_the_books_non_inverted_dropout():
+    model = scratchnet.Sequential([Affine(np.ones((3, 2)), np.zeros(2)), Dropout(0.5, seed=0, inverted=False)],
+                                  SoftmaxCrossEntropy())
+    with pytest.raises(rk.UnsupportedLayerError, match="'Dropout1' \\(Dropout\\) is the book's non-inverted"):
+        rk.to_keras(model)
+
+
 def test_simple_convnet_is_the_books_network_in_keras_layout():
     model = scratchnet.simple_convnet(weight_init="glorot_uniform", seed=0, dtype=np.float32)
     assert [type(layer).__name__ for layer in model.layers] == [
