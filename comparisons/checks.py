@@ -168,16 +168,21 @@ def final_checks(sides, dtype):
 
 def trajectory_checks(traj, dtype):
     """The lockstep trajectory: the per-step loss difference and the weight drift, each with the
-    first step where it exceeds its tolerance."""
-    loss_diff = traj.loss_differences()
-    checks = [Check("trajectory loss (max over steps)", float(loss_diff.max()), tolerance(dtype, "trajectory_loss"),
+    first step where it exceeds its tolerance, over the tier's horizon (every step in float64;
+    see tolerances.py for float32's)."""
+    horizon = tolerance(dtype, "trajectory_steps")
+    loss_diff = traj.loss_differences()[:horizon]
+    drift = [(step, value) for step, value in zip(traj.drift_steps, traj.weight_drift)
+             if horizon is None or step <= horizon] or list(zip(traj.drift_steps, traj.weight_drift))[:1]
+    over = "steps" if horizon is None or len(traj.scratchnet_loss) <= horizon else f"the first {horizon} steps"
+    worst_drift = max(value for _, value in drift)
+    checks = [Check(f"trajectory loss (max over {over})", float(loss_diff.max()), tolerance(dtype, "trajectory_loss"),
                     bool(loss_diff.max() <= tolerance(dtype, "trajectory_loss"))),
-              Check("trajectory weights (max drift)", float(max(traj.weight_drift)),
-                    tolerance(dtype, "trajectory_weights"),
-                    bool(max(traj.weight_drift) <= tolerance(dtype, "trajectory_weights")))]
-    for check, series, steps in ((checks[0], loss_diff, range(1, len(loss_diff) + 1)),
-                                 (checks[1], traj.weight_drift, traj.drift_steps)):
+              Check("trajectory weights (max drift)" if over == "steps" else f"trajectory weights (max drift over {over})",
+                    float(worst_drift), tolerance(dtype, "trajectory_weights"),
+                    bool(worst_drift <= tolerance(dtype, "trajectory_weights")))]
+    for check, series in ((checks[0], list(enumerate(loss_diff, start=1))), (checks[1], drift)):
         if not check.passed:
-            step = next(s for s, v in zip(steps, series) if v > check.tolerance)
+            step = next(s for s, v in series if v > check.tolerance)
             check.diagnosis = f"first exceeds the tolerance at step {step}"
     return checks

@@ -117,14 +117,20 @@ def settings_from(args, name):
 
 
 def run_one(settings, args):
-    from . import report, runner, textbook
+    from . import book, report, runner, textbook
+    from .scenarios import load_data
     progress = False if args.no_progress else None
     print(f"== {settings.scenario} ({settings.dtype}) ==", flush=True)
     start = time.perf_counter()
-    if settings.scenario == "textbook-mnist":
+    if settings.scenario == "textbook-mnist":  # the recipe, with its own convention comparison
         result = textbook.run_recipe(settings, progress=progress)
     else:
         result = runner.run(settings, progress=progress)
+    # Scenarios that also compare the book's conventions with Keras's, from the same initial weights.
+    if settings.scenario == "fashion-mnist-regularized":
+        checks, section = book.convention_comparison(settings, result.initial_weights, load_data(settings))
+        result.checks.extend(checks)
+        result.sections.append(section)
     report.print_report(result)
     files = report.write(result, args.out)
     print(f"wrote {', '.join(str(f) for f in files)} in {time.perf_counter() - start:.1f} s\n", flush=True)

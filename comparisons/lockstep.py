@@ -28,8 +28,8 @@ class Trajectory:
 
 
 def _weights(model):
-    if hasattr(model, "params"):  # a scratchnet model: its own arrays, no copies
-        return list(model.params.values())
+    if hasattr(model, "params"):  # a scratchnet model: its own arrays, no copies, moving statistics included
+        return list(model.weights.values())
     return model.get_weights()
 
 
@@ -41,7 +41,8 @@ def weight_drift(ours, theirs):
 
 def run_lockstep(model, keras_model, optimizer, keras_optimizer, x, t, settings, progress=None,
                  drift_every=None, log_every=None):
-    """Fit `model` with scratchnet's Trainer and step `keras_model` on each of its batches.
+    """Fit `model` with scratchnet's Trainer and step `keras_model` on each of its batches,
+    changing both optimizers' learning rates as `settings.learning_rate_schedule` says.
 
     The weight drift is recorded every `drift_every` steps (default: every step up to 2,000
     steps, then about 1,000 points in all), since reading a large Keras model's weights costs
@@ -51,6 +52,8 @@ def run_lockstep(model, keras_model, optimizer, keras_optimizer, x, t, settings,
     """
     steps_per_epoch = settings.steps_per_epoch or -(-x.shape[0] // settings.batch_size)
     total = steps_per_epoch * settings.epochs
+    # settings.learning_rate_schedule, as the step after which each new rate applies on both sides
+    new_rates = {(epoch - 1) * steps_per_epoch: rate for epoch, rate in settings.learning_rate_schedule}
     drift_every = drift_every or (1 if total <= 2000 else total // 1000)
     traj = Trajectory()
     outside = 0.0  # seconds spent outside scratchnet inside the callback
@@ -65,6 +68,9 @@ def run_lockstep(model, keras_model, optimizer, keras_optimizer, x, t, settings,
         if step % drift_every == 0 or step == total:
             traj.drift_steps.append(step)
             traj.weight_drift.append(weight_drift(model, keras_model))
+        if step in new_rates:  # like keras.callbacks.LearningRateScheduler, between two steps
+            optimizer.learning_rate = float(new_rates[step])
+            keras_optimizer.learning_rate.assign(new_rates[step])
         outside += time.perf_counter() - start
 
     trainer = Trainer(model, optimizer, x, t, epochs=settings.epochs, batch_size=settings.batch_size,

@@ -202,9 +202,7 @@ def speed_tables(record):
     """(per-contender rows, ratio rows) of a speed record."""
     rows, ratios = [], []
     for dt, res in record["results"].items():
-        for name in _CONTENDERS:
-            s = res[name]
-            rows.append([dt, name, f"{s['median_ms']:.3f}", f"{s['min_ms']:.3f}", f"{s['max_ms']:.3f}"])
+        rows += _contender_rows(dt, res, _CONTENDERS)
         sn = res["scratchnet"]["median_ms"]
         ratios += [[dt, "scratchnet / floor", f"{sn / res['floor']['median_ms']:.2f}"],
                    [dt, "plain NumPy loop / floor", f"{res['plain_numpy']['median_ms'] / res['floor']['median_ms']:.2f}"],
@@ -215,7 +213,35 @@ def speed_tables(record):
         r = record["results"]
         ratios.append(["both", "scratchnet float64 / float32",
                        f"{r['float64']['scratchnet']['median_ms'] / r['float32']['scratchnet']['median_ms']:.2f}"])
+    cnn = record.get("cnn")
+    if cnn:
+        label = "float32 CNN"
+        rows += _contender_rows(label, cnn, _CNN_CONTENDERS)
+        sn = cnn["scratchnet"]["median_ms"]
+        ratios += [[label, "scratchnet / floor", f"{sn / cnn['floor']['median_ms']:.2f}"],
+                   [label, "Keras fit / scratchnet", f"{cnn['keras_fit']['median_ms'] / sn:.2f}"],
+                   [label, "tf.function / scratchnet", f"{cnn['keras_tf_function']['median_ms'] / sn:.2f}"]]
     return rows, ratios
+
+
+_CNN_CONTENDERS = ("scratchnet", "floor", "keras_fit", "keras_tf_function")
+
+
+def _contender_rows(label, results, names):
+    return [[label, name, f"{results[name]['median_ms']:.3f}", f"{results[name]['min_ms']:.3f}",
+             f"{results[name]['max_ms']:.3f}"] for name in names]
+
+
+def cnn_breakdown_table(record):
+    """Where scratchnet's CNN step spends its time, largest first, or '' without a CNN row."""
+    cnn = record.get("cnn")
+    if not cnn:
+        return ""
+    parts = cnn["breakdown_ms"]
+    total = sum(parts.values())
+    rows = [[name, f"{ms:.2f}", f"{ms / total:.0%}"] for name, ms in sorted(parts.items(), key=lambda kv: -kv[1])]
+    rows.append(["total (timed call by call)", f"{total:.2f}", "100%"])
+    return tabulate(rows, ["scratchnet CNN step: part", "ms/step", "share"], tablefmt="github")
 
 
 def _speed_texts(record):
@@ -227,17 +253,25 @@ def _speed_texts(record):
 
 def print_speed(record, out=print):
     text, ratio_text, rss = _speed_texts(record)
-    out(text + "\n\n" + ratio_text + "\n\n" + rss)
+    breakdown = cnn_breakdown_table(record)
+    out(text + "\n\n" + ratio_text + "\n\n" + (breakdown + "\n\n" if breakdown else "") + rss)
 
 
 def speed_markdown(record, command):
     c = record["configuration"]
     text, ratio_text, rss = _speed_texts(record)
-    return "\n".join([
-        "# Speed: scratchnet vs the matrix-multiply floor vs Keras", "",
-        f"Command: `{command}`. MLP {c['hidden']}, batch {c['batch']}, SGD, {c['steps_per_round']} steps a round, "
-        f"{c['rounds']} rounds; medians of the per-round ms/step.", "",
-        f"Machine: {json.dumps(record['machine'])}", "", text, "", ratio_text, "", rss, ""])
+    lines = ["# Speed: scratchnet vs the matrix-multiply floor vs Keras", "",
+             f"Command: `{command}`. MLP {c['hidden']}, batch {c['batch']}, SGD, {c['steps_per_round']} steps a round, "
+             f"{c['rounds']} rounds; medians of the per-round ms/step."]
+    cnn = record.get("cnn")
+    if cnn:
+        k = cnn["configuration"]
+        lines += ["", f"CNN: {k['network']}, {k['dtype']}, batch {k['batch']}, {k['optimizer']}, "
+                      f"{k['steps_per_round']} steps a round."]
+    lines += ["", f"Machine: {json.dumps(record['machine'])}", "", text, "", ratio_text, ""]
+    if cnn:
+        lines += [cnn_breakdown_table(record), ""]
+    return "\n".join(lines + [rss, ""])
 
 
 def write_speed(record, out_dir, command):

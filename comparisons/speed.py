@@ -2,6 +2,10 @@
 multiplies (the floor), and of Keras (`model.fit` and a compiled `tf.function` step), in one
 run on the same real MNIST batches. A benchmark, not a test: it prints medians and ratios.
 
+Two networks: the MLP (in each --dtype, SGD) and the book's SimpleConvNet (float32, Adam, as
+the mnist-cnn scenario trains it; --cnn-steps 0 skips it). For the CNN the report also breaks
+scratchnet's step down by layer (forward and backward) and optimizer: where the time goes.
+
 Timing method: every contender runs `--steps` steps per round after a warm-up round, for
 `--rounds` rounds; a round's time divided by its steps is one sample, and the table shows
 the median and min/max of the samples. scratchnet and the floor alternate round by round so
@@ -19,6 +23,7 @@ import numpy as np
 import scratchnet
 from scratchnet import Trainer, optimizers
 from scratchnet._cli import count
+from scratchnet.layers import Conv2D
 
 from .scenarios import Settings, build_model
 
@@ -129,18 +134,18 @@ def measure(dtype, hidden, batch, steps, rounds, data):
             "plain_numpy": plain, "traced_peak_mib": traced_peak / 2**20}
 
 
-def measure_keras(dtype, batch, steps, rounds, run):
+def measure_keras(dtype, batch, steps, rounds, run, make_optimizer=lambda: optimizers.SGD(learning_rate=0.01)):
     import reference_keras
     model = run["model"]
     model.set_weights(run["initial"])
     x, t = run["x"], run["t"]
     keras_model = reference_keras.to_keras(model)
-    fit_optimizer = reference_keras.keras_optimizer(optimizers.SGD(learning_rate=0.01), keras_model)
+    fit_optimizer = reference_keras.keras_optimizer(make_optimizer(), keras_model)
     keras_model.compile(optimizer=fit_optimizer, loss=keras_model.scratchnet_loss)
     fit = _per_step_ms(lambda: keras_model.fit(x, t, batch_size=batch, epochs=1, shuffle=False, verbose=0),
                        steps, rounds)
     step_model = reference_keras.to_keras(model)
-    step_optimizer = reference_keras.keras_optimizer(optimizers.SGD(learning_rate=0.01), step_model)
+    step_optimizer = reference_keras.keras_optimizer(make_optimizer(), step_model)
     batches = [(x[i:i + batch], t[i:i + batch]) for i in range(0, x.shape[0], batch)]
 
     def function_round():
@@ -148,6 +153,101 @@ def measure_keras(dtype, batch, steps, rounds, run):
             reference_keras.train_step(step_model, step_optimizer, xb, tb)
     function = _per_step_ms(function_round, steps, rounds)
     return fit, function
+
+
+CNN_BATCH = 100
+
+
+def cnn_floor_step(model, batches):
+    """The matrix products of one SimpleConvNet step alone, in the layouts scratchnet uses: the
+    convolution as one product of the im2col matrix (built once here, not per step; its ones
+    column carries the bias) with the kernel, each Affine forward, and backward dW for every layer
+    and dx for the Affines (the convolution, the first layer, needs no dx)."""
+    conv = model.layers[0]
+    kernel = np.concatenate([conv.params["W"].reshape(-1, conv.filters), conv.params["b"][np.newaxis]])
+    columns = []
+    for xb in batches:
+        conv.forward(xb)
+        columns.append(conv.cols)
+    affines = [layer.params["W"] for layer in model.layers if "W" in layer.params][1:]
+    n = batches[0].shape[0]
+    inputs = [np.full((n, W.shape[0]), 1e-3, model.dtype) for W in affines]
+    douts = [np.full((n, W.shape[1]), 1e-3, model.dtype) for W in affines]
+    conv_dout = np.full((columns[0].shape[0], conv.filters), 1e-3, model.dtype)
+    position = [0]
+
+    def step():
+        cols = columns[position[0] % len(columns)]
+        position[0] += 1
+        cols @ kernel
+        for h, W in zip(inputs, affines):
+            h @ W
+        for h, W, d in zip(inputs, affines, douts):
+            h.T @ d
+            d @ W.T
+        cols.T @ conv_dout
+    return step
+
+
+def cnn_breakdown(model, optimizer, x, t, steps):
+    """Milliseconds per step spent in each layer's forward and backward, the loss, and the
+    optimizer, over `steps` training steps (the model's own code, timed call by call)."""
+    clock = time.perf_counter
+    parts = {}
+
+    def add(name, seconds):
+        parts[name] = parts.get(name, 0.0) + seconds * 1e3 / steps
+
+    for i in range(steps):
+        xb, tb = x[i * CNN_BATCH:(i + 1) * CNN_BATCH], t[i * CNN_BATCH:(i + 1) * CNN_BATCH]
+        h = xb
+        for layer in model.layers:
+            start = clock()
+            h = layer.forward(h)
+            add(f"{layer.name} forward", clock() - start)
+        start = clock()
+        model.loss_layer.forward(h, tb)
+        dout = model.loss_layer.backward(1.0)
+        add("loss forward + backward", clock() - start)
+        for j in range(len(model.layers) - 1, -1, -1):
+            layer = model.layers[j]
+            start = clock()
+            dout = layer.backward(dout, need_dx=False) if j == 0 else layer.backward(dout)
+            add(f"{layer.name} backward", clock() - start)
+        start = clock()
+        optimizer.update(model.params, model.grads)
+        add(f"{type(optimizer).__name__} update", clock() - start)
+    return parts
+
+
+def measure_cnn(steps, rounds, data):
+    """scratchnet's SimpleConvNet step (float32, batch 100, Adam) and its floor, with a breakdown."""
+    (x, t), _ = data
+    x = x[:CNN_BATCH * steps].reshape(-1, 28, 28, 1).astype(np.float32)
+    t = t[:CNN_BATCH * steps].astype(np.int64)
+    model = scratchnet.simple_convnet(weight_init="glorot_uniform", seed=0, dtype=np.float32)
+    assert isinstance(model.layers[0], Conv2D)
+    initial = model.get_weights()
+    optimizer = optimizers.Adam(learning_rate=0.001, float32_hyperparams=True)
+
+    def scratchnet_round():
+        Trainer(model, optimizer, x, t, epochs=1, batch_size=CNN_BATCH, seed=0, evaluate=None, progress=False).fit()
+
+    floor = cnn_floor_step(model, [x[i:i + CNN_BATCH] for i in range(0, x.shape[0], CNN_BATCH)])
+
+    def floor_round():
+        for _ in range(steps):
+            floor()
+
+    scratchnet_round()
+    floor_round()
+    sn, fl = [], []
+    for _ in range(rounds):
+        sn += _per_step_ms(scratchnet_round, steps, 1)[:1]
+        fl += _per_step_ms(floor_round, steps, 1)[:1]
+    breakdown = cnn_breakdown(model, optimizer, x, t, steps)
+    return {"model": model, "initial": initial, "x": x, "t": t, "scratchnet": sn, "floor": fl,
+            "breakdown_ms": breakdown}
 
 
 def summarize(samples):
@@ -161,13 +261,18 @@ def add_arguments(p):
     p.add_argument("--batch", type=count(1), default=100)
     p.add_argument("--steps", type=count(1), default=200, help="steps per round")
     p.add_argument("--rounds", type=count(1), default=7)
+    p.add_argument("--cnn-steps", type=count(0), default=50,
+                   help="SimpleConvNet steps per round (float32, batch 100, Adam); 0 skips the CNN row")
 
 
 def run(args, data):
     """Measure every contender in every dtype of `args`; returns the record speed.json holds."""
     if args.batch * args.steps > data[0][0].shape[0]:
         raise ValueError(f"--batch * --steps must be at most {data[0][0].shape[0]}, got {args.batch * args.steps}")
+    if CNN_BATCH * args.cnn_steps > data[0][0].shape[0] or args.cnn_steps < 0:
+        raise ValueError(f"--cnn-steps must be between 0 and {data[0][0].shape[0] // CNN_BATCH}, got {args.cnn_steps}")
     runs = {dt: measure(dt, args.hidden, args.batch, args.steps, args.rounds, data) for dt in args.dtype}
+    cnn = measure_cnn(args.cnn_steps, args.rounds, data) if args.cnn_steps else None
     peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before TensorFlow loads
     record = {"configuration": {"hidden": args.hidden, "batch": args.batch, "steps_per_round": args.steps,
                                 "rounds": args.rounds, "optimizer": "SGD(0.01)"},
@@ -179,6 +284,15 @@ def run(args, data):
             "plain_numpy": summarize(run_["plain_numpy"]),
             "keras_fit": summarize(fit), "keras_tf_function": summarize(function),
             "scratchnet_traced_peak_mib": run_["traced_peak_mib"]}
+    if cnn is not None:
+        adam = lambda: optimizers.Adam(learning_rate=0.001, float32_hyperparams=True)  # noqa: E731
+        fit, function = measure_keras("float32", CNN_BATCH, args.cnn_steps, args.rounds, cnn, make_optimizer=adam)
+        record["cnn"] = {"configuration": {"network": repr(cnn["model"]), "dtype": "float32", "batch": CNN_BATCH,
+                                           "steps_per_round": args.cnn_steps, "rounds": args.rounds,
+                                           "optimizer": "Adam(0.001)"},
+                         "scratchnet": summarize(cnn["scratchnet"]), "floor": summarize(cnn["floor"]),
+                         "keras_fit": summarize(fit), "keras_tf_function": summarize(function),
+                         "breakdown_ms": cnn["breakdown_ms"]}
     return record
 
 

@@ -19,8 +19,19 @@ fashion-mnist --dtype float32 --optimizer rmsprop --learning-rate 0.001`: such a
 19): weights apart by up to 18% of the layer's largest weight, per-step losses by up to 7%,
 final losses by 1e-3 and test accuracies by 0.12%; without such an event the drift stays
 ~1e-6. So the float32 trajectory checks only catch gross divergence (a wrong update rule drifts
-by O(1) within a few steps), final losses get 5e-3 and accuracies 0.5%. Exactness is the
-float64 tier's job.
+by O(1) within a few steps), and accuracies get 0.5%. Exactness is the float64 tier's job.
+
+Long float32 runs part for good. A convolutional net trained with Adam has many more switches
+(every ReLU and every max-pool window) and Adam turns a round-off difference in a tiny gradient
+into a full-size step, so its two float32 runs separate after a few hundred steps and go on as
+two different trainings from the same start. Measured on `python -m comparisons mnist-cnn`
+(SimpleConvNet, Adam, batch 100, 3,000 steps): the weight drift is 1.1e-5 up to step 100,
+3.1e-4 at step 200, 0.12 at step 400 and 0.72 at the end; per-step losses then differ by up
+to 160% on the low-loss batches and the final test losses by 5.5%, while the test accuracies
+stay within 0.04 points (99.01% and 98.97%). So float32 trajectories are compared over their
+first 100 steps (`trajectory_steps`), where a wrong update rule is already O(1) off, and final
+float32 losses only to 0.25 (two equally good trainings; a broken layer or loss is off by far
+more); the accuracies keep their 0.5% (float64 compares every step, at 1e-12).
 
 The numerical-gradient check compares float64 backprop with central differences (h = 1e-5):
 truncation error ~h^2 and cancellation error ~eps/h put the quotient within ~1e-8 relative of
@@ -53,6 +64,7 @@ TOLERANCES = {
         "numerical_gradient": 1e-6,
         "trajectory_loss": 1e-12,
         "trajectory_weights": 1e-12,
+        "trajectory_steps": None,  # every step
         "final_loss": 1e-12,
         "accuracy": 0.0,
         "book_log_loss": 1e-5,
@@ -65,7 +77,8 @@ TOLERANCES = {
         "numerical_gradient": 1e-4,
         "trajectory_loss": 0.1,
         "trajectory_weights": 0.25,
-        "final_loss": 5e-3,
+        "trajectory_steps": 100,
+        "final_loss": 0.25,
         "accuracy": 5e-3,
         "book_log_loss": 2e-5,
         "optimizer_step": 1e-4,

@@ -10,8 +10,9 @@ package in the project that imports Keras.
 Importing it keeps Keras and matplotlib from writing into the home directory (see _environment).
 """
 from ._environment import keras, tf  # noqa: F401  (first: sets up the environment for the import)
-from .autodiff import (backward_trace, compile_for, evaluate, forward_trace, layer_vjp, loss_and_gradients,
-                       loss_vjp, optimizer_steps, softmax, train_step, weight_names)
+from .autodiff import (backward_trace, compile_for, evaluate, forward_trace, input_gradient, layer_vjp,
+                       loss_and_gradients, loss_vjp, optimizer_steps, softmax, state_preserved, train_step,
+                       weight_names)
 from .convert import ExactL2, UnsupportedLayerError, from_keras, keras_layer, to_keras
 from .dtype import floatx, model_dtype
 from .mapping import (SoftmaxCrossEntropyLoss, count_correct, keras_initializer, keras_loss, keras_optimizer,
@@ -20,4 +21,5 @@ from .mapping import (SoftmaxCrossEntropyLoss, count_correct, keras_initializer,
 __all__ = ["to_keras", "from_keras", "keras_layer", "ExactL2", "UnsupportedLayerError", "keras_loss", "keras_optimizer",
            "keras_initializer", "count_correct",
            "SoftmaxCrossEntropyLoss", "scratchnet_loss", "forward_trace", "backward_trace", "evaluate", "loss_and_gradients", "train_step",
-           "compile_for", "model_dtype", "weight_names", "floatx", "layer_vjp", "loss_vjp", "optimizer_steps", "softmax"]
+           "compile_for", "model_dtype", "weight_names", "floatx", "layer_vjp", "loss_vjp", "optimizer_steps", "softmax",
+           "state_preserved", "input_gradient"]

@@ -14,7 +14,16 @@ optimizer) rewrites `x / sqrt(y)` as `x * rsqrt(y)`, which changes Adagrad's and
 updates by about one rounding per step (tests/test_reference_keras.py bounds it); eager Keras
 follows the source (divide by sqrt), as scratchnet does. SGD and Adam are bit for bit the same
 either way.
+
+Training mode: loss_and_gradients, backward_trace and train_step call the model with
+training=True, as scratchnet's loss/gradient/backward_trace do: Dropout draws a mask and advances
+its seed generator, BatchNormalization normalises with the batch's statistics and moves its
+moving statistics. forward_trace and evaluate run in inference mode unless told otherwise.
+`state_preserved(keras_model)` puts the non-trainable state (moving statistics, seed generator
+counters) back as it was at the start of a block: the twin of scratchnet's `frozen_state` for a
+check that must not advance the model.
 """
+import contextlib
 import functools
 
 import numpy as np
@@ -30,11 +39,19 @@ def _sequential_layers(keras_model):
     return [layer for layer in keras_model.layers if not isinstance(layer, keras.layers.InputLayer)]
 
 
+def _input_rank(keras_model):
+    try:
+        return len(keras_model.inputs[0].shape)
+    except (AttributeError, IndexError, TypeError, ValueError):  # not built with an Input
+        return 2
+
+
 def _inputs(keras_model, x):
     dtype = model_dtype(keras_model)
     x = np.asarray(x)
-    if x.ndim != 2 or x.dtype != np.dtype(dtype):
-        raise TypeError(f"reference_keras: expected a 2-D {dtype} input (the model's dtype), got "
+    rank = _input_rank(keras_model)
+    if x.ndim != rank or x.dtype != np.dtype(dtype):
+        raise TypeError(f"reference_keras: expected a {rank}-D {dtype} input (the model's dtype), got "
                         f"{x.ndim}-D {x.dtype}; convert it with .astype(np.{dtype})")
     if x.shape[0] == 0:
         raise ValueError(f"reference_keras: empty batch (shape {x.shape}); at least one sample is needed")
@@ -84,33 +101,67 @@ def weight_names(keras_model):
     return getattr(keras_model, "scratchnet_weight_names", None) or [w.path for w in keras_model.weights]
 
 
-def _labelled(keras_model, grads):
+def _trainable(keras_model):
+    """[(name, variable)] of the trainable weights, in get_weights() order (moving statistics,
+    which no gradient reaches, are left out, as scratchnet's `params` leaves them out)."""
+    return [(name, w) for name, w in zip(weight_names(keras_model), keras_model.weights) if w.trainable]
+
+
+def _labelled(named, grads):
     """Gradients by weight name; a weight the loss does not depend on gets zeros, not None."""
     return {name: np.zeros(w.shape, dtype=dtype_name(w.dtype)) if g is None else np.array(g)
-            for name, w, g in zip(weight_names(keras_model), keras_model.weights, grads)}
+            for (name, w), g in zip(named, grads)}
 
 
-def forward_trace(keras_model, x):
+@contextlib.contextmanager
+def state_preserved(keras_model):
+    """Restore the model's non-trainable variables (BatchNormalization's moving statistics,
+    Dropout's seed generator states) to their values at entry when the block ends."""
+    variables = [v for v in keras_model.variables if not v.trainable]
+    saved = [v.numpy() for v in variables]
+    try:
+        yield keras_model
+    finally:
+        for variable, value in zip(variables, saved):
+            variable.assign(value)
+
+
+def forward_trace(keras_model, x, training=False):
     """Every layer's output for input `x`, by layer name in layer order (one per scratchnet layer
-    for a model built by to_keras): the twin of scratchnet's `Sequential.forward_trace`."""
+    for a model built by to_keras): the twin of scratchnet's `Sequential.forward_trace`.
+    training=True runs the training-mode pass (Dropout masks, batch statistics), which
+    advances the model's state as any training call does."""
     h = tf.convert_to_tensor(_inputs(keras_model, x))
     outputs = {}
     for layer in _sequential_layers(keras_model):
-        h = layer(h)
+        h = layer(h, training=training)
         outputs[layer.name] = np.array(h)
     return outputs
 
 
 def loss_and_gradients(keras_model, loss, x, t):
-    """(batch loss including regularization losses, {weight name: gradient} in get_weights()
-    order; see `weight_names`) by tf.GradientTape. `loss` None means `keras_model.scratchnet_loss`;
-    targets are integer labels (N,) or one-hot / 0-1 / real targets shaped like the output."""
+    """(batch loss including regularization losses, {weight name: gradient} of the trainable
+    weights in get_weights() order; see `weight_names`) by tf.GradientTape, in training mode.
+    `loss` None means `keras_model.scratchnet_loss`; targets are integer labels (N,) or one-hot /
+    0-1 / real targets shaped like the output."""
     loss = _loss(keras_model, loss)
     x = _inputs(keras_model, x)
     t = _targets(keras_model, loss, x, t)
+    named = _trainable(keras_model)
     with tf.GradientTape() as tape:
         value = _total_loss(keras_model, loss, x, t)
-    return float(value), _labelled(keras_model, tape.gradient(value, keras_model.weights))
+    return float(value), _labelled(named, tape.gradient(value, [w for _, w in named]))
+
+
+def input_gradient(keras_model, x, t, loss=None):
+    """dLoss/dx for the batch `x` by tf.GradientTape, in training mode: the twin of scratchnet's
+    `Sequential.input_gradient`."""
+    loss = _loss(keras_model, loss)
+    x = tf.convert_to_tensor(_inputs(keras_model, x))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        value = _total_loss(keras_model, loss, x, t)
+    return np.array(tape.gradient(value, x))
 
 
 def _check_optimizer(keras_model, optimizer):
@@ -185,9 +236,9 @@ def backward_trace(keras_model, x, t, loss=None):
             tape.watch(h)
             outputs.append(h)
         value = _with_regularization(keras_model, loss(t, h))
-    output_grads, weight_grads = tape.gradient(value, [outputs, keras_model.weights])
-    return ({layer.name: np.array(g) for layer, g in zip(layers, output_grads)},
-            _labelled(keras_model, weight_grads))
+    named = _trainable(keras_model)
+    output_grads, weight_grads = tape.gradient(value, [outputs, [w for _, w in named]])
+    return ({layer.name: np.array(g) for layer, g in zip(layers, output_grads)}, _labelled(named, weight_grads))
 
 
 def evaluate(keras_model, x, t, loss=None, batch_size=10_000):

@@ -1,9 +1,14 @@
 """scratchnet Sequential <-> keras.Sequential, layer for layer and weight for weight.
 
-to_keras maps Affine -> Dense (kernel_regularizer=L2(l2) when l2 is set) and each activation to
-its own Activation layer, so the Keras model's layer outputs line up 1:1 with scratchnet's
-(forward_trace). Weights are copied exactly; the loss travels as a Keras loss object attached to
-the model (`keras_model.scratchnet_loss`, with `keras_model.scratchnet_dtype`).
+to_keras maps Affine -> Dense (kernel_regularizer=L2(l2) when l2 is set), each activation to its
+own Activation layer, and Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dropout and
+BatchNormalization to the Keras layers of the same names and settings, so the Keras model's
+layer outputs line up 1:1 with scratchnet's (forward_trace). Weights are copied exactly, moving
+statistics included (`keras_model.scratchnet_weight_names` names them W1, b1, gamma1, ...,
+moving_mean1, ... in get_weights order); a Dropout's Keras twin gets the same seed and the same
+seed-generator counter, so both draw the same masks from then on (scratchnet.layers.dropout).
+The loss travels as a Keras loss object attached to the model (`keras_model.scratchnet_loss`,
+with `keras_model.scratchnet_dtype`).
 
 L2: Keras's L2 regularizer computes `cast(l2, dtype) * sum(W**2)`, and casting a Python float
 goes through float32, so Keras's penalty uses float32(l2) even in a float64 model. to_keras
@@ -18,10 +23,13 @@ softmax_output model compute exactly scratchnet's fused loss (logits [60, 0, 0],
 The same loss applied to the probabilities as plain numbers (e.g. `model.predict(x)`) clips them
 to [1e-7, 1 - 1e-7] first, as scratchnet.functions.cross_entropy_error does: 16.118 = -log(1e-7).
 """
+import inspect
+
 import numpy as np
 
 import scratchnet
-from scratchnet.layers import ACTIVATIONS, Affine
+from scratchnet.layers import (ACTIVATIONS, Affine, AveragePooling2D, BatchNormalization, Conv2D, Dropout, Flatten,
+                               MaxPooling2D)
 from scratchnet.losses import LOSSES, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
 
 from ._environment import keras
@@ -47,8 +55,41 @@ def _keras_activation(layer, dtype):
     return keras.layers.Activation(_ACTIVATION_OF[type(layer)], name=layer.name, dtype=dtype)
 
 
+def _keras_conv2d(layer, dtype):
+    return keras.layers.Conv2D(layer.filters, layer.kernel_size, strides=layer.strides, padding=layer.padding,
+                               name=layer.name, dtype=dtype)
+
+
+def _keras_pooling(keras_class):
+    def build(layer, dtype):
+        return keras_class(layer.pool_size, strides=layer.strides, padding=layer.padding, name=layer.name, dtype=dtype)
+    return build
+
+
+def _keras_flatten(layer, dtype):
+    return keras.layers.Flatten(name=layer.name, dtype=dtype)
+
+
+def _keras_dropout(layer, dtype):
+    if not layer.inverted:
+        raise UnsupportedLayerError(f"to_keras: layer {layer.name!r} (Dropout) is the book's non-inverted dropout "
+                                    f"(inverted=False); Keras's Dropout is inverted")
+    dropout = keras.layers.Dropout(layer.rate, seed=layer.seed, name=layer.name, dtype=dtype)
+    if layer.rate > 0:  # Keras makes no seed generator for rate 0 (it draws nothing)
+        dropout.seed_generator.state.assign(np.array([layer.seed, layer.counter], dtype=np.int64))
+    return dropout
+
+
+def _keras_batch_normalization(layer, dtype):
+    return keras.layers.BatchNormalization(momentum=layer.momentum, epsilon=layer.epsilon, name=layer.name,
+                                           dtype=dtype)
+
+
 # scratchnet layer class -> the function building its Keras layer (weights are copied afterwards).
-TO_KERAS = {Affine: _keras_dense, **{cls: _keras_activation for cls in _ACTIVATION_OF}}
+TO_KERAS = {Affine: _keras_dense, **{cls: _keras_activation for cls in _ACTIVATION_OF},
+            Conv2D: _keras_conv2d, MaxPooling2D: _keras_pooling(keras.layers.MaxPooling2D),
+            AveragePooling2D: _keras_pooling(keras.layers.AveragePooling2D), Flatten: _keras_flatten,
+            Dropout: _keras_dropout, BatchNormalization: _keras_batch_normalization}
 
 
 @keras.saving.register_keras_serializable(package="reference_keras")
@@ -103,6 +144,9 @@ def to_keras(model, softmax_output=False, exact_l2=False):
             raise UnsupportedLayerError(
                 f"to_keras: layer {layer.name!r} ({type(layer).__name__}) has no exact Keras equivalent; "
                 f"supported: {', '.join(cls.__name__ for cls in TO_KERAS)}")
+    if model.input_shape is None:
+        raise ValueError("to_keras: the model's input shape is unknown (its first layer fixes none); "
+                         "build the first layer with input_shape=..., e.g. Conv2D(W, b, input_shape=(28, 28, 1))")
     loss = None if model.loss_layer is None else loss_instance(model.loss_layer)  # a model without loss predicts
     if softmax_output and type(loss) not in _OUTPUT_ACTIVATION:
         raise ValueError(f"to_keras: softmax_output=True needs a cross-entropy loss; "
@@ -124,7 +168,7 @@ def to_keras(model, softmax_output=False, exact_l2=False):
         keras_model.scratchnet_loss = (None if loss is None else
                                        keras_loss(loss, None, from_logits=not softmax_output, dtype=dtype))
         keras_model.scratchnet_dtype = dtype
-        keras_model.scratchnet_weight_names = list(model.params)
+        keras_model.scratchnet_weight_names = list(model.weights)
     return keras_model
 
 
@@ -158,13 +202,13 @@ def _l2_factor(layer):
                               f"only L2 has a scratchnet equivalent")
 
 
-def _from_dense(layer):
-    """[Affine, activation name unless linear] for a Dense layer, refusing every option scratchnet lacks."""
+def _refuse_options(layer, options, what="scratchnet's layer"):
+    """Refuse a built layer's options that scratchnet has no equivalent for."""
     if not layer.built:
         raise _unsupported(layer, "is not built; build the model (e.g. with keras.Input) first")
-    if not layer.use_bias:
-        raise _unsupported(layer, "has use_bias=False; scratchnet's Affine always has a bias")
-    for option in ("bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"):
+    if hasattr(layer, "use_bias") and not layer.use_bias:
+        raise _unsupported(layer, f"has use_bias=False; {what} always has a bias")
+    for option in options:
         if getattr(layer, option, None) is not None:
             raise _unsupported(layer, f"sets {option}, which scratchnet does not have")
     if getattr(layer, "lora_enabled", False) or getattr(layer, "quantization_mode", None):
@@ -175,10 +219,79 @@ def _from_dense(layer):
     if layer.variable_dtype not in ("float32", "float64"):
         raise _unsupported(layer, f"stores {layer.variable_dtype} weights; scratchnet computes in float32 or "
                                   f"float64 (build the Keras model with dtype='float32' or 'float64')")
-    kernel, bias = layer.get_weights()
-    affine = Affine(np.array(kernel), np.array(bias), l2=_l2_factor(layer))
+
+
+def _with_activation(layer, converted):
     name = _activation(layer)
-    return [affine] if name == "linear" else [affine, name]
+    return [converted] if name == "linear" else [converted, name]
+
+
+def _from_dense(layer):
+    """[Affine, activation name unless linear] for a Dense layer, refusing every option scratchnet lacks."""
+    _refuse_options(layer, ("bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"),
+                    "scratchnet's Affine")
+    kernel, bias = layer.get_weights()
+    return _with_activation(layer, Affine(np.array(kernel), np.array(bias), l2=_l2_factor(layer)))
+
+
+def _channels_last(layer):
+    if getattr(layer, "data_format", "channels_last") != "channels_last":
+        raise _unsupported(layer, f"uses data_format={layer.data_format!r}; scratchnet is channels_last (N, H, W, C)")
+
+
+def _from_conv2d(layer):
+    """[Conv2D, activation name unless linear]."""
+    _refuse_options(layer, ("kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
+                            "bias_constraint"), "scratchnet's Conv2D")
+    _channels_last(layer)
+    if tuple(layer.dilation_rate) != (1, 1) or layer.groups != 1:
+        raise _unsupported(layer, f"has dilation_rate={layer.dilation_rate} or groups={layer.groups}; "
+                                  f"scratchnet's Conv2D has neither")
+    kernel, bias = layer.get_weights()
+    return _with_activation(layer, Conv2D(np.array(kernel), np.array(bias), strides=tuple(layer.strides),
+                                          padding=layer.padding))
+
+
+def _from_pooling(scratchnet_class):
+    def convert(layer):
+        _channels_last(layer)
+        return [scratchnet_class(tuple(layer.pool_size), tuple(layer.strides), layer.padding)]
+    return convert
+
+
+def _from_flatten(layer):
+    _channels_last(layer)
+    return [Flatten()]
+
+
+def _from_dropout(layer):
+    """Dropout with the Keras layer's seed and its seed generator's counter (rate 0 draws nothing)."""
+    if layer.noise_shape is not None:
+        raise _unsupported(layer, f"has noise_shape={layer.noise_shape}; scratchnet's Dropout draws one mask "
+                                  f"entry per input entry")
+    if layer.rate == 0:
+        return [Dropout(0.0, seed=layer.seed if layer.seed is not None else 0)]
+    seed, counter = (int(v) for v in layer.seed_generator.state.numpy())
+    dropout = Dropout(float(layer.rate), seed=seed)
+    dropout.counter = counter
+    return [dropout]
+
+
+def _from_batch_normalization(layer):
+    _refuse_options(layer, ("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"))
+    if not (layer.center and layer.scale) or layer.renorm or getattr(layer, "synchronized", False):
+        raise _unsupported(layer, "has center=False, scale=False, renorm or synchronized set; scratchnet's "
+                                  "BatchNormalization has gamma and beta and none of these")
+    try:
+        rank = len(layer.input.shape)
+    except (AttributeError, ValueError):
+        rank = None
+    if layer.axis != -1 and layer.axis != (rank or 0) - 1:
+        raise _unsupported(layer, f"normalises axis {layer.axis}; scratchnet's BatchNormalization normalises "
+                                  f"the last axis")
+    gamma, beta, moving_mean, moving_variance = (np.array(w) for w in layer.get_weights())
+    return [BatchNormalization(gamma, beta, moving_mean, moving_variance, momentum=float(layer.momentum),
+                               epsilon=float(layer.epsilon))]
 
 
 def _from_activation(layer):
@@ -194,7 +307,10 @@ def _from_relu(layer):
 
 # Keras layer class -> the function giving its scratchnet entries (layers, or activation names).
 FROM_KERAS = {keras.layers.Dense: _from_dense, keras.layers.Activation: _from_activation,
-              keras.layers.ReLU: _from_relu}
+              keras.layers.ReLU: _from_relu, keras.layers.Conv2D: _from_conv2d,
+              keras.layers.MaxPooling2D: _from_pooling(MaxPooling2D),
+              keras.layers.AveragePooling2D: _from_pooling(AveragePooling2D), keras.layers.Flatten: _from_flatten,
+              keras.layers.Dropout: _from_dropout, keras.layers.BatchNormalization: _from_batch_normalization}
 
 
 def _infer_loss(keras_model):
@@ -221,7 +337,7 @@ def _given_loss(loss):
 
 def from_keras(keras_model, loss=None):
     """The scratchnet.Sequential computing the same function as `keras_model` (a built
-    keras.Sequential of Dense, Activation and ReLU layers), with its weights, in its dtype.
+    keras.Sequential of the layers in FROM_KERAS), with its weights, in its dtype.
 
     A Dense layer with an activation becomes Affine + that activation layer. `loss` is a
     scratchnet loss (instance, class or name in scratchnet.losses.LOSSES; a fresh instance with
@@ -230,8 +346,10 @@ def from_keras(keras_model, loss=None):
 
     A final softmax (with SoftmaxCrossEntropy) or sigmoid (with SigmoidBinaryCrossEntropy) is the
     loss's own output activation and is folded into it, so the scratchnet model ends in logits;
-    a softmax anywhere else is refused. Layers without an exact equivalent (Conv2D, Dropout,
-    BatchNormalization, ...) raise UnsupportedLayerError.
+    a softmax anywhere else is refused. Layers without an exact equivalent (LSTM, dilated or
+    grouped convolutions, channels_first data, Dropout with noise_shape, ...) raise
+    UnsupportedLayerError. The model's input shape goes to the first scratchnet layer (Conv2D,
+    Flatten, ... take input_shape=; an Affine's comes from its kernel).
     """
     if not isinstance(keras_model, keras.Sequential):
         raise TypeError(f"from_keras: expected a keras.Sequential, got {type(keras_model).__name__}")
@@ -249,9 +367,6 @@ def from_keras(keras_model, loss=None):
         input_shape = tuple(keras_model.inputs[0].shape)
     except (AttributeError, IndexError, TypeError, ValueError):  # not built with an Input
         input_shape = None
-    if input_shape is not None and len(input_shape) != 2:
-        raise ValueError(f"from_keras: scratchnet models take (N, features) inputs; this model's input "
-                         f"shape is {input_shape}")
     if entries and entries[-1][0] == _OUTPUT_ACTIVATION.get(type(loss)):
         entries.pop()  # the loss's own output activation: scratchnet fuses it into the loss
     for entry, layer in entries:
@@ -259,9 +374,21 @@ def from_keras(keras_model, loss=None):
             raise _unsupported(layer, "applies softmax before the output, or with a loss other than "
                                       "SoftmaxCrossEntropy; scratchnet has softmax only inside "
                                       "SoftmaxCrossEntropy")
-    layers = [entry if isinstance(entry, Affine) else ACTIVATIONS[entry]() for entry, _ in entries]
-    dtypes = {layer.params["W"].dtype for layer in layers if isinstance(layer, Affine)}
+    layers = [ACTIVATIONS[entry]() if isinstance(entry, str) else entry for entry, _ in entries]
+    if input_shape is not None and layers:
+        _give_input_shape(layers[0], input_shape[1:])
+    dtypes = {value.dtype for layer in layers for value in (*layer.params.values(), *layer.state.values())}
     if len(dtypes) > 1:
         raise TypeError(f"from_keras: the model mixes weight dtypes {sorted(map(str, dtypes))}")
     dtype = dtype_name(dtypes.pop()) if dtypes else None
     return scratchnet.Sequential(layers, loss, dtype=dtype)
+
+
+def _give_input_shape(layer, shape):
+    """Put the Keras model's per-sample input shape on scratchnet's first layer (an Affine's own
+    comes from its kernel, and Sequential checks that the two agree)."""
+    if "input_shape" in inspect.signature(type(layer)).parameters:  # Conv2D, Flatten, pooling, Dropout, BN
+        layer.input_shape = tuple(None if n is None else int(n) for n in shape)
+    elif len(shape) != 1:
+        raise ValueError(f"from_keras: the model's input shape is {(None, *shape)} but its first layer becomes "
+                         f"{type(layer).__name__}, which takes (N, features) inputs only (add a Flatten first)")

@@ -1,8 +1,6 @@
 """Numerical differentiation, the slow but obviously-correct check on backprop."""
 import numpy as np
 
-from .layers import ReLU
-
 
 def numerical_gradient(f, x, h=1e-4):
     """Central differences (f(x+h) - f(x-h)) / 2h for every element of the float array `x`.
@@ -51,17 +49,20 @@ def relative_error(a, b):
 def gradient_check(model, x, t, h=1e-5, params=None):
     """For each parameter (or those named in `params`), the relative error (see
     `relative_error`) between backprop and central differences. Use a float64 model: float32
-    round-off swamps the difference quotient."""
-    analytic = model.gradient(x, t)
-    report = {}
-    for key in params or model.params:
-        numeric = numerical_gradient(lambda _: model.loss(x, t), model.params[key], h)
-        report[key] = relative_error(analytic[key], numeric)
+    round-off swamps the difference quotient. Every evaluation sees the model's current Dropout
+    masks and BatchNormalization moving statistics, which it leaves unchanged (`frozen_state`)."""
+    with model.frozen_state():
+        analytic = model.gradient(x, t)
+        report = {}
+        for key in params or model.params:
+            numeric = numerical_gradient(lambda _: model.loss(x, t), model.params[key], h)
+            report[key] = relative_error(analytic[key], numeric)
     return report
 
 
-def _relu_patterns(model):
-    return [layer.positive.copy() for layer in model.layers if isinstance(layer, ReLU)]
+def _switches(model):
+    """Every layer's switch pattern (ReLU on/off, max-pool choice) after the last forward pass."""
+    return [pattern.copy() for layer in model.layers if (pattern := layer.switches()) is not None]
 
 
 def sampled_numerical_gradient(model, x, t, n_samples, seed=0, h=1e-5, keys=None):
@@ -69,30 +70,40 @@ def sampled_numerical_gradient(model, x, t, n_samples, seed=0, h=1e-5, keys=None
     each parameter (or of those named in `keys`); returns {key: (flat indices, derivatives,
     entries skipped)}. The model is not modified: a float64 copy is nudged.
 
-    An entry whose +-h nudge switches a ReLU on or off is skipped: the loss has a kink inside the
-    interval, so the difference quotient is not a derivative (XOR's zero biases put the input
-    (0, 0) exactly on the kink).
+    An entry whose +-h nudge switches a ReLU on or off, or moves a max pooling window's choice to
+    another cell, is skipped: the loss has a kink inside the interval, so the difference quotient
+    is not a derivative (XOR's zero biases put the input (0, 0) exactly on the kink). Training-mode
+    evaluations all use the model's current Dropout masks (drawn in the model's dtype) and moving
+    statistics (`frozen_state`).
     """
     twin = model.astype(np.float64)
+    for layer in twin.layers:
+        if hasattr(layer, "draw_dtype"):  # Dropout: the model's own masks, whatever the copy's dtype
+            layer.draw_dtype = model.dtype
     x64 = x.astype(np.float64)
     rng = np.random.default_rng(seed)
     out = {}
-    for key in keys or twin.params:
-        flat = twin.params[key].reshape(-1)
-        kept, values, skipped = [], [], 0
-        for i in rng.permutation(flat.size):
-            if len(kept) == n_samples:
-                break
-            original = flat[i]
-            flat[i] = original + h
-            plus, pattern_plus = twin.loss(x64, t), _relu_patterns(twin)
-            flat[i] = original - h
-            minus, pattern_minus = twin.loss(x64, t), _relu_patterns(twin)
-            flat[i] = original
-            if any(not np.array_equal(a, b) for a, b in zip(pattern_plus, pattern_minus)):
-                skipped += 1
-                continue
-            kept.append(i)
-            values.append((plus - minus) / (2 * h))
-        out[key] = (np.array(kept, dtype=np.int64), np.array(values), skipped)
+    with twin.frozen_state():
+        for key in keys or twin.params:
+            out[key] = _sampled_entries(twin, x64, t, key, n_samples, rng, h)
     return out
+
+
+def _sampled_entries(twin, x64, t, key, n_samples, rng, h):
+    flat = twin.params[key].reshape(-1)
+    kept, values, skipped = [], [], 0
+    for i in rng.permutation(flat.size):
+        if len(kept) == n_samples:
+            break
+        original = flat[i]
+        flat[i] = original + h
+        plus, pattern_plus = twin.loss(x64, t), _switches(twin)
+        flat[i] = original - h
+        minus, pattern_minus = twin.loss(x64, t), _switches(twin)
+        flat[i] = original
+        if any(not np.array_equal(a, b) for a, b in zip(pattern_plus, pattern_minus)):
+            skipped += 1
+            continue
+        kept.append(i)
+        values.append((plus - minus) / (2 * h))
+    return np.array(kept, dtype=np.int64), np.array(values), skipped

@@ -16,9 +16,13 @@ _TRUNCATED_STD = 0.87962566103423978
 
 
 def _fans(shape):
-    if len(shape) != 2:
-        raise ValueError(f"initializers expect a 2-D (n_in, n_out) shape, got {shape}")
-    return shape[0], shape[1]
+    """(fan_in, fan_out) as Keras computes them: (n_in, n_out) for a Dense kernel; for a Conv2D
+    kernel (kh, kw, c_in, c_out), c_in and c_out times the receptive field kh * kw."""
+    if len(shape) < 2:
+        raise ValueError(f"initializers expect a 2-D (n_in, n_out) shape, got {shape} "
+                         f"(or a convolution kernel shape (kh, kw, c_in, c_out))")
+    receptive_field = math.prod(shape[:-2])
+    return shape[-2] * receptive_field, shape[-1] * receptive_field
 
 
 def truncated_normal(rng, shape, std):

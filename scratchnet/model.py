@@ -1,11 +1,25 @@
 """The Sequential model: a list of layers, an optional loss layer, one float dtype.
 
-Parameters are exposed in `params` (and gradients in `grads`) keyed W1, b1, W2, b2, ...: each
-key is the layer's own key numbered in order of appearance, so an optimizer updating `params`
-in place trains the layers. Assigning `params["W1"] = new` writes `new` into the layer's array
-(see `Parameters`). `get_weights()` lists them in Keras's order [W1, b1, W2, b2, ...].
+Trainable parameters are exposed in `params` (and gradients in `grads`) keyed W1, b1, W2, b2,
+gamma1, ...: each key is the layer's own key numbered in order of appearance, so an optimizer
+updating `params` in place trains the layers. Non-trainable weights (BatchNormalization's
+moving_mean1, moving_variance1, ...) are in `state`, which no optimizer sees. `weights` holds
+both in Keras's get_weights() order (layer by layer, each layer's trainable weights first):
+`get_weights`, `set_weights`, `save` and `load` use it. Assigning `params["W1"] = new` writes
+`new` into the layer's array (see `Parameters`).
+
+Training and inference. Dropout and BatchNormalization behave differently in training, as in
+Keras: `predict`, `evaluate` and `accuracy` run in inference mode; `loss`, `backprop`,
+`gradient`, `backward_trace` (and so the Trainer's steps) run in training mode, which draws
+Dropout masks and moves BatchNormalization's moving statistics, once per call, as a Keras
+training step does. `loss(..., training=False)` and `forward_trace(..., training=True)` choose
+the other mode. Inside `with model.frozen_state():` training passes use the current moving
+statistics and Dropout masks and change neither, so repeated evaluations (numerical gradients,
+checks) all see the same function.
 """
+import contextlib
 import json
+import math
 import os
 import zipfile
 from pathlib import Path
@@ -15,8 +29,10 @@ import numpy as np
 from . import initializers, losses
 from ._checks import as_float_dtype, check_array, check_count, check_nonempty
 from .layers import ACTIVATIONS, Affine, layer_class
+from .layers.base import shape_text
 
 _EVAL_CHUNK = 10_000  # rows per forward pass when evaluating a whole data set: bounds memory
+_EVAL_VALUES = 2**24  # ... and at most this many values in any layer's output per pass (conv nets)
 
 
 class Parameters(dict):
@@ -66,28 +82,63 @@ class Sequential:
         first_dtype = next(iter(holders[0].params.values())).dtype
         self.dtype = as_float_dtype(dtype if dtype is not None else first_dtype)
         self._name_layers()
-        params, self.grads = {}, {}
+        params, self.grads, self.state, self.weights = {}, {}, {}, {}
         self._slots = []  # (model key, layer, layer key): where each entry of params/grads lives
         numbers = {}
         for layer in holders:
-            for key, value in layer.params.items():
+            for key in layer.weight_keys:
+                value = layer.params[key] if key in layer.params else layer.state[key]
                 if value.dtype != self.dtype:
                     raise TypeError(f"Sequential: {layer.name}.{key} is {value.dtype}, "
                                     f"the model is {self.dtype}; every layer must share one dtype")
                 numbers[key] = numbers.get(key, 0) + 1
                 name = f"{key}{numbers[key]}"
-                self._slots.append((name, layer, key))
-                params[name] = value
-                self.grads[name] = layer.grads[key]
+                self.weights[name] = value
+                if key in layer.params:
+                    self._slots.append((name, layer, key))
+                    params[name] = value
+                    self.grads[name] = layer.grads[key]
+                else:
+                    self.state[name] = value
         self.params = Parameters(params)
+        self.input_shape = self._model_input_shape()
+        self._check_shapes()
         affines = [layer for layer in self.layers if isinstance(layer, Affine)]
-        for prev, nxt in zip(affines, affines[1:]):
-            if prev.shape[1] != nxt.shape[0]:
-                raise ValueError(f"Sequential: {prev.name} outputs {prev.shape[1]} units but "
-                                 f"{nxt.name} expects {nxt.shape[0]} inputs")
-        self.input_shape = next((layer.input_shape for layer in self.layers if layer.input_shape), None)
         self.input_size = self.input_shape[0] if self.input_shape and len(self.input_shape) == 1 else None
         self.output_size = affines[-1].shape[1] if affines else None
+        self._stateful = [layer for layer in self.layers if layer.training_aware]
+
+    def _model_input_shape(self):
+        """The first layer's input shape, or that of the first layer fixing one after only
+        shape-preserving layers (activations, Dropout, BatchNormalization); None if unknown."""
+        for layer in self.layers:
+            if layer.input_shape:
+                return tuple(layer.input_shape)
+            if not layer.shape_preserving:
+                return None
+        return None
+
+    def _check_shapes(self):
+        """Follow the per-sample shape through the layers; refuse a layer that cannot take what
+        the one before it outputs (e.g. an Affine after Flatten with the wrong input size)."""
+        shape, previous = self.input_shape, None
+        self._sample_sizes = []  # values per sample in the input and each layer's output, where known
+        for layer in self.layers:
+            if shape is None:
+                shape = tuple(layer.input_shape) if layer.input_shape else None
+            if shape is not None:
+                try:
+                    output = tuple(layer.output_shape(shape))
+                    if layer.input_shape and tuple(layer.input_shape) != shape:
+                        raise ValueError(f"was declared with input_shape {tuple(layer.input_shape)}")
+                    self._sample_sizes.append(math.prod(shape) if None not in shape else 0)
+                    shape = output
+                except ValueError as err:
+                    source = f"{previous.name} outputs" if previous else "the input is"
+                    size = f"{shape[0]} units" if len(shape) == 1 else f"shape {shape_text(shape)}"
+                    raise ValueError(f"Sequential: {source} {size} but {layer.name} {err}") from None
+            if not layer.shape_preserving:
+                previous = layer  # the layer that made the shape (ReLU1 passes Affine1's on)
 
     def _name_layers(self):
         counts = {}
@@ -102,23 +153,23 @@ class Sequential:
 
     def summary(self, print_fn=print):
         """Print a Keras-style table: each layer with its output shape and parameter count, then
-        the totals (parameters and their bytes), the loss and the dtype."""
-        rows, width = [("Layer (type)", "Output Shape", "Param #")], self.input_shape
+        the totals (trainable and not, with their bytes), the loss and the dtype."""
+        rows, shape = [("Layer (type)", "Output Shape", "Param #")], self.input_shape
         for layer in self.layers:
-            if isinstance(layer, Affine):
-                width = (layer.shape[1],)
-            count = sum(value.size for value in layer.params.values())
-            shape = "(None, " + ", ".join(map(str, width)) + ")" if width else "?"
-            rows.append((f"{layer.name} ({type(layer).__name__})", shape, f"{count:,}"))
+            shape = tuple(layer.output_shape(shape)) if shape is not None else None
+            count = sum(value.size for value in (*layer.params.values(), *layer.state.values()))
+            text = "(None, " + ", ".join(map(str, shape)) + ")" if shape else "?"
+            rows.append((f"{layer.name} ({type(layer).__name__})", text, f"{count:,}"))
         widths = [max(len(row[i]) for row in rows) + 2 for i in range(3)]
         line = lambda row: "".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()  # noqa: E731
         rule = "-" * sum(widths)
-        total = sum(value.size for value in self.params.values())
-        nbytes = sum(value.nbytes for value in self.params.values())
+        sizes = {kind: (sum(v.size for v in group.values()), sum(v.nbytes for v in group.values()))
+                 for kind, group in (("total", self.weights), ("trainable", self.params), ("state", self.state))}
         lines = ['Model: "sequential"', rule, line(rows[0]), "=" * sum(widths)]
         lines += [line(row) for row in rows[1:]]
-        lines += [rule, f"Total params: {total:,} ({_bytes_text(nbytes)})",
-                  f"Trainable params: {total:,} ({_bytes_text(nbytes)})", "Non-trainable params: 0 (0.00 B)",
+        lines += [rule, f"Total params: {sizes['total'][0]:,} ({_bytes_text(sizes['total'][1])})",
+                  f"Trainable params: {sizes['trainable'][0]:,} ({_bytes_text(sizes['trainable'][1])})",
+                  f"Non-trainable params: {sizes['state'][0]:,} ({_bytes_text(sizes['state'][1])})",
                   f"Loss: {self.loss_layer!r}" if self.loss_layer is not None else "Loss: none (predict only)",
                   f"dtype: {self.dtype}"]
         for text in lines:
@@ -129,51 +180,72 @@ class Sequential:
         shape = None if self.input_shape is None else (None, *self.input_shape)
         check_array(x, "Sequential input", ndim=shape and len(shape), shape=shape, dtype=self.dtype)
 
+    def _forward(self, x, training, outputs=None):
+        self._check_input(x)
+        for layer in self.layers:
+            x = layer.forward(x, training=training) if layer.training_aware else layer.forward(x)
+            if outputs is not None:
+                outputs[layer.name] = x
+        return x
+
+    def predict(self, x):
+        """The last layer's output (logits for the cross-entropy losses), before the loss, in
+        inference mode."""
+        return self._forward(x, False)
+
+    def forward_trace(self, x, training=False):
+        """Every layer's output for input `x`, by layer name, in layer order (inference mode
+        unless training=True)."""
+        outputs = {}
+        self._forward(x, training, outputs)
+        return outputs
+
+    @contextlib.contextmanager
+    def frozen_state(self):
+        """Within the block, training-mode passes use the current BatchNormalization moving
+        statistics and Dropout masks and leave them unchanged, so every evaluation of the loss
+        is the same function of the parameters (what a numerical gradient needs)."""
+        before = [layer.state_frozen for layer in self._stateful]
+        for layer in self._stateful:
+            layer.state_frozen = True
+        try:
+            yield self
+        finally:
+            for layer, frozen in zip(self._stateful, before):
+                layer.state_frozen = frozen
+
     def _require_loss(self, what):
         if self.loss_layer is None:
             raise ValueError(f"Sequential: this model has no loss, so it cannot {what}; build it with one, "
                              "e.g. Sequential(layers, SoftmaxCrossEntropy()) (predict works without)")
         return self.loss_layer
 
-    def predict(self, x):
-        """The last layer's output (logits for the cross-entropy losses), before the loss."""
-        self._check_input(x)
-        for layer in self.layers:
-            x = layer.forward(x)
-        return x
-
-    def forward_trace(self, x):
-        """Every layer's output for input `x`, by layer name, in layer order."""
-        self._check_input(x)
-        outputs = {}
-        for layer in self.layers:
-            x = outputs[layer.name] = layer.forward(x)
-        return outputs
-
-    def loss(self, x, t):
+    def loss(self, x, t, training=True):
         """The loss (batch mean unless the loss layer sums) plus the layers' L2 penalties, as
-        Keras adds its regularization losses."""
+        Keras adds its regularization losses; a training-mode pass unless training=False."""
         loss_layer = self._require_loss("compute a loss or be trained")
-        value = loss_layer.forward(self.predict(x), t)
+        value = loss_layer.forward(self._forward(x, training), t)
         return value + self._penalty()
 
     def _penalty(self):
         return sum(layer.penalty() for layer in self.layers if hasattr(layer, "penalty"))
 
-    def _backward(self, trace=None):
+    def _backward(self, trace=None, need_dx=False):
         """Back-propagate from the loss (after a forward pass) through every layer, filling each
-        layer's grads; with a dict `trace`, also record dL/d(output) by layer name."""
+        layer's grads; with a dict `trace`, also record dL/d(output) by layer name. Returns
+        dL/d(input) when need_dx, else None."""
         dout = self.loss_layer.backward(1.0)
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
             if trace is not None:
                 trace[layer.name] = dout
-            if i == 0 and isinstance(layer, Affine):
-                layer.backward(dout, need_dx=False)  # nobody needs the gradient of the input
+            if i == 0 and layer.input_gradient_optional and not need_dx:
+                dout = layer.backward(dout, need_dx=False)  # nobody needs the gradient of the input
             else:
                 dout = layer.backward(dout)
         for name, layer, key in self._slots:  # a layer may have rebound its grads (book style)
             self.grads[name] = layer.grads[key]
+        return dout
 
     def backprop(self, x, t):
         """Forward and backward pass; fills `self.grads` in place (no copies) and returns the loss.
@@ -187,6 +259,11 @@ class Sequential:
         self.backprop(x, t)
         return {key: grad.copy() for key, grad in self.grads.items()}
 
+    def input_gradient(self, x, t):
+        """dLoss/dx for the batch `x` (training mode), shaped like x; also fills `grads`."""
+        self.loss(x, t)
+        return self._backward(need_dx=True)
+
     def backward_trace(self, x, t):
         """(dL/d(output of each layer) by layer name in layer order, parameter gradients as
         `gradient` returns them): where a gradient first goes wrong, going backward."""
@@ -197,11 +274,20 @@ class Sequential:
         return ordered, {key: grad.copy() for key, grad in self.grads.items()}
 
     # -- evaluation -----------------------------------------------------------------------
-    def evaluate(self, x, t, batch_size=_EVAL_CHUNK):
-        """(mean loss per sample, accuracy) over a whole data set, in chunks to bound memory.
-        The loss is the per-sample mean whatever the loss layer's reduction, so numbers compare."""
+    @property
+    def evaluation_batch_size(self):
+        """Rows per chunk in `evaluate`: 10,000, fewer when a layer's output would exceed 2**24
+        values (a convolution's feature maps)."""
+        largest = max(self._sample_sizes, default=0)
+        return max(1, min(_EVAL_CHUNK, _EVAL_VALUES // largest)) if largest else _EVAL_CHUNK
+
+    def evaluate(self, x, t, batch_size=None):
+        """(mean loss per sample, accuracy) over a whole data set, in chunks (of
+        `evaluation_batch_size` rows by default) to bound memory. Inference mode. The loss is the
+        per-sample mean whatever the loss layer's reduction, so numbers compare."""
         loss_layer = self._require_loss("evaluate a loss")
-        batch_size = check_count(batch_size, "Sequential.evaluate: batch_size")
+        batch_size = check_count(self.evaluation_batch_size if batch_size is None else batch_size,
+                                 "Sequential.evaluate: batch_size")
         self._check_input(x)
         check_nonempty(x, "Sequential.evaluate")
         check_array(t, "Sequential.evaluate targets")
@@ -222,35 +308,36 @@ class Sequential:
 
     # -- weights --------------------------------------------------------------------------
     def get_weights(self):
-        return [param.copy() for param in self.params.values()]
+        """Copies of every weight, trainable or not, in Keras's get_weights() order."""
+        return [weight.copy() for weight in self.weights.values()]
 
     def set_weights(self, weights):
         """Copy `weights` into the parameters, in place: a list of arrays in `get_weights()` order
         ([W1, b1, W2, b2, ...], as Keras's set_weights takes) or a dict with exactly the keys of
-        `params`."""
+        `weights` (params and state)."""
         if isinstance(weights, dict):
-            missing, extra = [k for k in self.params if k not in weights], [k for k in weights if k not in self.params]
+            missing, extra = [k for k in self.weights if k not in weights], [k for k in weights if k not in self.weights]
             if missing or extra:
-                raise ValueError(f"Sequential.set_weights: a dict needs exactly the keys {', '.join(self.params)}; "
+                raise ValueError(f"Sequential.set_weights: a dict needs exactly the keys {', '.join(self.weights)}; "
                                  + "; ".join(part for part in (missing and f"missing {', '.join(missing)}",
                                                                extra and f"unknown {', '.join(map(str, extra))}") if part))
-            weights = [weights[key] for key in self.params]
+            weights = [weights[key] for key in self.weights]
         elif isinstance(weights, np.ndarray) or not hasattr(weights, "__iter__"):
             raise TypeError(f"Sequential.set_weights: expected a list of arrays in get_weights() order "
-                            f"({', '.join(self.params)}) or a dict keyed like params, got {type(weights).__name__}")
+                            f"({', '.join(self.weights)}) or a dict keyed like weights, got {type(weights).__name__}")
         weights = list(weights)
-        if len(weights) != len(self.params):
-            raise ValueError(f"Sequential.set_weights: expected {len(self.params)} arrays "
-                             f"({', '.join(self.params)}), got {len(weights)}")
+        if len(weights) != len(self.weights):
+            raise ValueError(f"Sequential.set_weights: expected {len(self.weights)} arrays "
+                             f"({', '.join(self.weights)}), got {len(weights)}")
         weights = [np.asarray(new) for new in weights]
-        for (key, param), new in zip(self.params.items(), weights):  # check all before copying any
+        for (key, param), new in zip(self.weights.items(), weights):  # check all before copying any
             if new.shape != param.shape:
                 raise ValueError(f"Sequential.set_weights: {key} expected shape {param.shape}, got {new.shape}")
             if not np.can_cast(new.dtype, param.dtype, "same_kind"):
                 raise TypeError(f"Sequential.set_weights: {key} is {param.dtype}; cannot take {new.dtype} values")
             if not param.flags.writeable:
                 raise ValueError(f"Sequential.set_weights: {key} is a read-only array; nothing was changed")
-        for param, new in zip(self.params.values(), weights):
+        for param, new in zip(self.weights.values(), weights):
             np.copyto(param, new, casting="same_kind")  # in place: layers and optimizers keep their arrays
 
     def config(self):
@@ -259,34 +346,38 @@ class Sequential:
         return {"layers": [layer.config() for layer in self.layers], **loss, "dtype": str(self.dtype)}
 
     @classmethod
-    def from_config(cls, config, params, dtype=None):
-        """A model from `config()` and parameter arrays keyed like `params`, in `dtype`
+    def from_config(cls, config, weights, dtype=None):
+        """A model from `config()` and weight arrays keyed like `weights`, in `dtype`
         (default: the config's)."""
         dtype = as_float_dtype(dtype if dtype is not None else config["dtype"])
         numbers, layers = {}, []
         for spec in config["layers"]:
             kind = layer_class(spec.get("kind"))
             own = {}
-            for key in kind.param_keys:
+            for key in kind.weight_keys:
                 numbers[key] = numbers.get(key, 0) + 1
-                own[key] = params[f"{key}{numbers[key]}"].astype(dtype)
+                own[key] = weights[f"{key}{numbers[key]}"].astype(dtype)
             layers.append(kind.from_config(spec, own))
         loss = losses.loss_from_config(config) if config.get("loss") is not None else None
         return cls(layers, loss, dtype=dtype)
 
     def astype(self, dtype):
-        """A copy of this model (same layers, weights and loss) in float `dtype`."""
-        return Sequential.from_config(self.config(), self.params, dtype)
+        """A copy of this model (same layers, weights, loss and Dropout mask streams) in float `dtype`."""
+        dtype = as_float_dtype(dtype)
+        loss = losses.loss_from_config(self.config()) if self.loss_layer is not None else None
+        return Sequential([layer.astype(dtype) for layer in self.layers], loss, dtype=dtype)
 
     def save(self, path):
-        """Write weights and architecture to `path` (".npz" is appended when missing, as NumPy does).
-        The file is written under a temporary name in the same folder and renamed into place, so a
-        failed save (disk full, interrupted) leaves any previous file at `path` intact."""
+        """Write the weights (moving statistics included) and the architecture to `path` (".npz"
+        is appended when missing, as NumPy does). Dropout's mask counters are not saved: a loaded
+        model's masks restart from its seeds, like a freshly built Keras twin's. The file is
+        written under a temporary name in the same folder and renamed into place, so a failed
+        save (disk full, interrupted) leaves any previous file at `path` intact."""
         path = Path(_npz_path(path))
         tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
         try:
             with open(tmp, "wb") as f:
-                np.savez(f, __config__=np.array(json.dumps(self.config())), **self.params)
+                np.savez(f, __config__=np.array(json.dumps(self.config())), **self.weights)
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
@@ -297,10 +388,10 @@ class Sequential:
         stored, weights = _read(path)
         if _without_dtype(stored) != _without_dtype(self.config()):
             raise ValueError(f"Sequential.load: {path} holds a different architecture: {stored}")
-        missing = [key for key in self.params if key not in weights]
+        missing = [key for key in self.weights if key not in weights]
         if missing:
             raise ModelFileError(f"{_npz_path(path)}: lacks the arrays {', '.join(missing)}")
-        self.set_weights([weights[key] for key in self.params])
+        self.set_weights([weights[key] for key in self.weights])
 
 
 def _bytes_text(nbytes):

@@ -39,15 +39,17 @@ def mnist_sample():
 def assert_twin():
     """`assert_twin(model, x, t)`: the model and its Keras twin (built by to_keras unless given)
     agree on this batch, with the tolerance table's numbers for the model's dtype: every layer's
-    output (shape, dtype, values), the loss, and every parameter gradient (shape, dtype, values;
-    also against central differences at a few entries). Fails with the table of failed checks
-    and the diagnosis. Returns the checks."""
+    output (shape, dtype, values; in training and inference mode for Dropout/BatchNormalization),
+    the loss, every parameter gradient (shape, dtype, values; also against central differences at
+    a few entries) and the gradient of the input. Fails with the table of failed checks and the
+    diagnosis. Returns the checks."""
     import reference_keras
     from comparisons.twin import twin_checks
 
     def check(model, x, t, keras_model=None, numerical_samples=2):
         keras_model = keras_model if keras_model is not None else reference_keras.to_keras(model)
-        checks, diagnosis = twin_checks(model, keras_model, x, t, numerical_samples=numerical_samples)
+        checks, diagnosis = twin_checks(model, keras_model, x, t, numerical_samples=numerical_samples,
+                                        input_gradient=True)
         failed = [f"{c.name}: {c.value:.3g} > {c.tolerance:g} {c.diagnosis}" for c in checks if not c.passed]
         assert not failed, "\n".join(failed + diagnosis)
         return checks

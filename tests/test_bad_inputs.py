@@ -138,8 +138,8 @@ CASES = {
     "cee empty": (lambda: functions.cross_entropy_error(np.ones((0, 2)), np.array([], int)), ValueError, "with N >= 1"),
     "mse function shapes": (lambda: functions.mean_squared_error(np.zeros((4, 1)), np.zeros(4)), ValueError,
                             "same shape, got (4, 1) and (4,)"),
-    "initializer 3-D shape": (lambda: initializers.HeNormal()((2, 2, 2), np.random.default_rng(0)), ValueError,
-                              "2-D (n_in, n_out) shape"),
+    "initializer 1-D shape": (lambda: initializers.HeNormal()((5,), np.random.default_rng(0)), ValueError,
+                              "2-D (n_in, n_out) shape, got (5,)"),
     # -- weights in and out
     "set_weights count": (lambda: model().set_weights([np.ones((3, 4))]), ValueError, "expected 4 arrays (W1, b1, W2, b2), got 1"),
     "set_weights shape": (lambda: model().set_weights([np.ones((4, 3)), np.ones(4), np.ones((4, 2)), np.ones(2)]), ValueError,

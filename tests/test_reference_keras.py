@@ -429,8 +429,9 @@ def test_from_keras_expands_dense_activations_and_folds_a_final_softmax():
 
 
 @pytest.mark.parametrize("layer,name", [
-    (lambda: keras.layers.Dropout(0.5, name="drop"), "Dropout"),
-    (lambda: keras.layers.BatchNormalization(name="bn"), "BatchNormalization"),
+    (lambda: keras.layers.Dropout(0.5, noise_shape=(None, 1), name="drop"), "noise_shape"),
+    (lambda: keras.layers.BatchNormalization(center=False, name="bn"), "center=False"),
+    (lambda: keras.layers.LayerNormalization(name="ln"), "LayerNormalization"),
     (lambda: keras.layers.Dense(3, activation="elu", name="elu_dense"), "elu"),
     (lambda: keras.layers.Dense(3, use_bias=False, name="nobias"), "use_bias"),
     (lambda: keras.layers.Dense(3, kernel_regularizer=keras.regularizers.L1(0.1), name="l1"), "L1"),
@@ -442,9 +443,9 @@ def test_from_keras_refuses_layers_without_an_exact_equivalent(layer, name):
     assert repr(keras_model.layers[-1].name) in str(error.value)
 
 
-def test_from_keras_refuses_conv2d_and_misplaced_softmax():
-    conv = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, name="conv")])
-    with pytest.raises(ValueError, match="'conv' \\(Conv2D\\)"):
+def test_from_keras_refuses_dilated_conv2d_and_misplaced_softmax():
+    conv = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, dilation_rate=2, name="conv")])
+    with pytest.raises(ValueError, match="'conv' \\(Conv2D\\).*dilation_rate"):
         rk.from_keras(conv)
     inner_softmax = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax", name="inner"),
                                       keras.layers.Dense(2)])

@@ -82,7 +82,7 @@ def read_raw(source):
     return _raw(source, stamps)
 
 
-def _prepare(x, y, normalize, flatten, one_hot, dtype):
+def _prepare(x, y, normalize, flatten, one_hot, dtype, channel_axis):
     if normalize:
         x = x.astype(dtype)
         x /= dtype.type(255)  # same values as x.astype(dtype) / dtype(255), one allocation
@@ -90,26 +90,34 @@ def _prepare(x, y, normalize, flatten, one_hot, dtype):
         x = x.copy()
     if flatten:
         x = x.reshape(len(x), -1)
+    elif channel_axis:
+        x = x[..., np.newaxis]  # (N, 28, 28, 1): a view of the fresh array
     y = np.eye(catalog.NUM_CLASSES, dtype=dtype)[y] if one_hot else y.copy()
     return x, y
 
 
-def load(name, normalize=True, flatten=True, one_hot=False, dtype=np.float32, data_dir=None, verbose=False):
+def load(name, normalize=True, flatten=True, one_hot=False, dtype=np.float32, data_dir=None, verbose=False,
+         channel_axis=False):
     """Load MNIST or Fashion-MNIST as ``(x_train, t_train), (x_test, t_test)``.
 
     ``normalize=False, flatten=False`` gives exactly what
     ``keras.datasets.<name>.load_data()`` returns (uint8, (N, 28, 28), uint8
     labels).  ``normalize`` -> ``dtype`` images in [0, 1]; ``flatten`` ->
-    (N, 784); ``one_hot`` -> (N, 10) labels of ``dtype``.  See sources.py for
-    where the data is searched and this module's docstring for the checks.
+    (N, 784); ``one_hot`` -> (N, 10) labels of ``dtype``.
+    ``flatten=False, channel_axis=True`` -> (N, 28, 28, 1) images, channels
+    last: what Keras's Conv2D (and scratchnet's) takes, and what Keras's own
+    examples make with ``np.expand_dims(x, -1)``.  See sources.py for where
+    the data is searched and this module's docstring for the checks.
     """
     dtype = np.dtype(dtype)
     if normalize and not np.issubdtype(dtype, np.floating):
         raise ValueError(f"normalize=True needs a floating dtype, got {dtype}")
+    if channel_axis and flatten:
+        raise ValueError("channel_axis=True gives (N, 28, 28, 1) images; it needs flatten=False")
     source = find_source(name, data_dir)
     (xtr, ytr, xte, yte), verified = read_raw(source)
     if verbose:
         note = "sha256 verified" if verified else "sha256 differs from the recorded original; accepted after checks"
         print(f"{source.name}: loaded from {source.describe()} ({note})")
-    opts = (normalize, flatten, one_hot, dtype)
+    opts = (normalize, flatten, one_hot, dtype, channel_axis)
     return _prepare(xtr, ytr, *opts), _prepare(xte, yte, *opts)

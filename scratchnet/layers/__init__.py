@@ -1,13 +1,19 @@
-"""Layers with the book's contract (see `base.Layer`): Affine (dense) and the activations.
+"""Layers with the book's contract (see `base.Layer`): Affine (dense), the activations, Conv2D,
+MaxPooling2D, AveragePooling2D, Flatten, Dropout and BatchNormalization.
 
 Losses live in `scratchnet.losses`.
 """
 from .activations import ACTIVATIONS, Identity, ReLU, Sigmoid, Tanh
 from .base import Layer
+from .conv import Conv2D
 from .dense import Affine
+from .dropout import Dropout
+from .normalization import BatchNormalization
+from .pooling import AveragePooling2D, Flatten, MaxPooling2D
 
 # Every layer kind by class name: what a saved model's config names, and what load_model builds.
-LAYERS = {cls.__name__: cls for cls in (Affine, ReLU, Sigmoid, Tanh, Identity)}
+LAYERS = {cls.__name__: cls for cls in (Affine, ReLU, Sigmoid, Tanh, Identity, Conv2D, MaxPooling2D,
+                                        AveragePooling2D, Flatten, Dropout, BatchNormalization)}
 
 
 def layer_class(kind):
@@ -17,4 +23,5 @@ def layer_class(kind):
     return LAYERS[kind]
 
 
-__all__ = ["Layer", "Affine", "ReLU", "Sigmoid", "Tanh", "Identity", "ACTIVATIONS", "LAYERS", "layer_class"]
+__all__ = ["Layer", "Affine", "ReLU", "Sigmoid", "Tanh", "Identity", "Conv2D", "MaxPooling2D", "AveragePooling2D",
+           "Flatten", "Dropout", "BatchNormalization", "ACTIVATIONS", "LAYERS", "layer_class"]

@@ -8,6 +8,8 @@ from .base import Layer
 
 
 class _Activation(Layer):
+    shape_preserving = True
+
     def _check_backward(self, dout, kept, dtype=None):
         check_forward_done(self.name, kept)
         check_array(dout, f"{self.name} backward", shape=kept.shape, dtype=dtype or kept.dtype)
@@ -32,6 +34,9 @@ class ReLU(_Activation):
     def backward(self, dout):
         self._check_backward(dout, self.positive, self.dtype)
         return dout * self.positive
+
+    def switches(self):
+        return self.positive
 
 
 class _OutputActivation(_Activation):

@@ -1,11 +1,21 @@
 """The layer contract every scratchnet layer follows (the deep-learning-from-scratch book's):
 
-- `forward(x)` returns the output and keeps only what `backward` needs;
+- `forward(x)` returns the output and keeps only what `backward` needs; a layer that behaves
+  differently in training (Dropout, BatchNormalization: `training_aware = True`) takes
+  `forward(x, training=False)`, inference by default as Keras's `call(x, training=None)`;
 - `backward(dout)` returns dL/dx, fills `grads` in place, and never modifies `dout`;
-- `params` and `grads` are dicts keyed in Keras's get_weights() order (Affine: W, b), shared
-  with the model and the optimizer, so an in-place update of `params` trains the layer;
-- `config()` is a JSON-able description (no arrays) and `from_config(config, params)` rebuilds
-  the layer from it, which is what saving, loading and `astype` use.
+- `params` and `grads` are dicts of the *trainable* arrays keyed in Keras's get_weights() order
+  (Affine, Conv2D: W, b; BatchNormalization: gamma, beta), shared with the model and the
+  optimizer, so an in-place update of `params` trains the layer;
+- `state` holds the non-trainable weights (BatchNormalization's moving_mean, moving_variance):
+  saved, loaded and listed by get_weights after the trainable ones, as Keras lists them, but
+  never given to the optimizer. `weight_keys` = `param_keys + state_keys` is Keras's order;
+- `config()` is a JSON-able description (no arrays) and `from_config(config, weights)` rebuilds
+  the layer from it and arrays keyed by `weight_keys`, which is what saving, loading and
+  `astype` use;
+- `output_shape(input_shape)` is the per-sample output shape for a per-sample input shape
+  (None entries: unknown), raising ValueError (naming what the layer expects) for an input it
+  cannot take: the model checks a stack of layers with it when it is built.
 """
 from .._checks import FLOAT_DTYPES, as_float_dtype
 
@@ -13,27 +23,55 @@ from .._checks import FLOAT_DTYPES, as_float_dtype
 class Layer:
     def __init__(self, name=None):
         self.name = name or type(self).__name__
-        self.params, self.grads = {}, {}
+        self.params, self.grads, self.state = {}, {}, {}
 
     param_keys = ()  # the keys of `params`, in Keras's get_weights() order
+    state_keys = ()  # the keys of `state` (non-trainable weights), listed after the params
+    weight_keys = ()  # param_keys + state_keys, set for every subclass below
     input_shape = None  # the per-sample input shape the layer requires, when it fixes one
+    training_aware = False  # forward takes `training=`; True where training and inference differ
+    shape_preserving = False  # output shape == input shape (elementwise layers, Dropout, BN)
+    input_gradient_optional = False  # backward takes need_dx=False (the model's first layer)
+    state_frozen = False  # set by Sequential.frozen_state(): training passes leave `state` alone
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.weight_keys = tuple(cls.param_keys) + tuple(cls.state_keys)
+
+    def output_shape(self, input_shape):
+        return input_shape
+
+    def switches(self):
+        """What a tiny change of the input could flip since the last forward (ReLU's on/off
+        mask, max pooling's chosen cell), or None: a difference quotient across a flip is not a
+        derivative, so numerical gradient checks skip such nudges."""
+        return None
 
     def config(self):
         return {"kind": type(self).__name__}
 
+    def _config(self, **settings):
+        """config() for a layer whose input shape is declared, not derived from its weights: its
+        kind, its settings, and input_shape when one was given."""
+        config = {"kind": type(self).__name__, **settings}
+        if self.input_shape is not None:
+            config["input_shape"] = list(self.input_shape)
+        return config
+
     @classmethod
-    def from_config(cls, config, params):
-        """A fresh layer from `config()` and parameter arrays keyed like `params`."""
-        del config, params  # a parameterless layer has no settings to restore
+    def from_config(cls, config, weights):
+        """A fresh layer from `config()` and arrays keyed like `weight_keys`."""
+        del config, weights  # a parameterless layer has no settings to restore
         return cls()
 
     def astype(self, dtype):
-        """A fresh layer of the same kind whose parameters are copies in float `dtype`."""
+        """A fresh layer of the same kind whose weights are copies in float `dtype`."""
         dtype = as_float_dtype(dtype)
-        return type(self).from_config(self.config(), {key: value.astype(dtype) for key, value in self.params.items()})
+        weights = {**self.params, **self.state}
+        return type(self).from_config(self.config(), {key: value.astype(dtype) for key, value in weights.items()})
 
     def __repr__(self):
-        shapes = ", ".join(f"{key}{tuple(value.shape)}" for key, value in self.params.items())
+        shapes = ", ".join(f"{key}{tuple(value.shape)}" for key, value in {**self.params, **self.state}.items())
         return f"{self.name}({shapes})"
 
 
@@ -44,3 +82,22 @@ def same_dtype(params, where):
         raise TypeError(f"{where}: {' and '.join(params)} must share a float32/float64 dtype, "
                         f"got {' and '.join(map(str, dtypes))}")
     return dtypes[0]
+
+
+def declared_shape(input_shape, where):
+    """A layer's optional `input_shape` argument as a tuple of positive ints (None stays None)."""
+    if input_shape is None:
+        return None
+    try:
+        shape = tuple(int(n) for n in input_shape)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: input_shape must be a tuple of ints (without the batch axis), "
+                        f"got {input_shape!r}") from None
+    if not shape or any(n < 1 for n in shape):
+        raise ValueError(f"{where}: input_shape must be positive sizes without the batch axis, got {input_shape!r}")
+    return shape
+
+
+def shape_text(shape):
+    """(N, 28, 28, 1) for a per-sample shape (28, 28, 1); unknown sizes print as ?."""
+    return "(N, " + ", ".join("?" if n is None else str(n) for n in shape) + ")"

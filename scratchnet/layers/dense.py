@@ -14,6 +14,7 @@ class Affine(Layer):
     the book's weight decay 0.5 * lambda * sum(W**2) is l2 = lambda / 2)."""
 
     param_keys = ("W", "b")
+    input_gradient_optional = True
 
     def __init__(self, W, b, l2=0.0, name="Affine"):
         super().__init__(name)
@@ -32,6 +33,11 @@ class Affine(Layer):
     @property
     def input_shape(self):
         return self.params["W"].shape[:1]
+
+    def output_shape(self, input_shape):
+        if input_shape is not None and tuple(input_shape) != self.input_shape:
+            raise ValueError(f"expects {self.shape[0]} inputs")
+        return self.shape[1:]
 
     def forward(self, x):
         W = self.params["W"]
