@@ -20,9 +20,9 @@ Conventions (what the comparison uses on the Keras side, and comparisons/book.py
 do to training):
 - Dropout: the book's is not inverted (x * mask in training, x * (1 - ratio) at inference),
   Keras's is (x * mask / (1 - ratio), then x). The mask: the book draws
-  `np.random.rand(*x.shape) > ratio` from NumPy's global generator; `driven_uniforms` hands it,
-  for the length of one forward call, the very uniforms u that Keras's Dropout with the same seed
-  draws (scratchnet's Dropout.uniforms reproduces Keras's Philox stream), so the book keeps
+  `np.random.rand(*x.shape) > ratio` from NumPy's global generator; for the length of one
+  forward call `driven_uniforms` makes `rand` (and `random`, `random_sample`, `uniform`) return
+  the very uniforms u that Keras's Dropout with the same seed draws (scratchnet's Dropout.uniforms reproduces Keras's Philox stream), so the book keeps
   u > ratio where Keras keeps u >= ratio: the same units. The Keras side is then Keras's Dropout
   followed by Rescaling(1 - ratio) (reference_keras.keras_book_dropout), which is the book's
   layer exactly; the factor 1 / (1 - ratio) between the two conventions is measured and
@@ -36,6 +36,7 @@ do to training):
   statistics (zeros where they are still None).
 """
 import contextlib
+import copy
 import inspect
 
 import numpy as np
@@ -112,23 +113,29 @@ def dropout_ratio(layer):
     return None, None
 
 
+def _shape(size):
+    return None if size is None else (size,) if isinstance(size, (int, np.integer)) else tuple(size)
+
+
 @contextlib.contextmanager
 def driven_uniforms(u):
-    """Within the block, NumPy's global `rand`, `random` and `random_sample` return a copy of `u`
-    when asked for its shape (and draw as usual otherwise): a book-style Dropout's mask then
-    comes from the uniforms Keras's Dropout draws."""
-    saved = {name: getattr(np.random, name) for name in ("rand", "random", "random_sample")}
+    """Within the block, NumPy's global `rand`, `random`, `random_sample` and `uniform` (on [0, 1))
+    return a copy of `u` when asked for its shape (and draw as usual otherwise): a book-style
+    Dropout's mask then comes from the uniforms Keras's Dropout draws."""
+    saved = {name: getattr(np.random, name) for name in ("rand", "random", "random_sample", "uniform")}
 
     def rand(*shape):
-        return u.copy() if tuple(shape) == u.shape else saved["rand"](*shape)
+        return u.copy() if shape == u.shape else saved["rand"](*shape)
 
     def uniform_of(name):
         def draw(size=None):
-            shape = (size,) if isinstance(size, (int, np.integer)) else size
-            return u.copy() if shape is not None and tuple(shape) == u.shape else saved[name](size)
+            return u.copy() if _shape(size) == u.shape else saved[name](size)
         return draw
 
-    np.random.rand = rand
+    def uniform(low=0.0, high=1.0, size=None):
+        return u.copy() if (low, high) == (0.0, 1.0) and _shape(size) == u.shape else saved["uniform"](low, high, size)
+
+    np.random.rand, np.random.uniform = rand, uniform
     np.random.random, np.random.random_sample = uniform_of("random"), uniform_of("random_sample")
     try:
         yield
@@ -152,7 +159,6 @@ def infer_epsilon(layer, x, dtype):
         value = getattr(layer, name, None)
         if isinstance(value, (float, np.floating)) and value > 0:
             return float(value), f"its {name} attribute"
-    import copy
     probe = copy.deepcopy(layer)
     try:
         y = np.asarray(call_in_mode(probe.forward, x.copy(), True), dtype=np.float64)

@@ -205,14 +205,20 @@ class _Pooling(_Windows):
 
 
 class _Dropout:
+    """The book's Dropout, not inverted: x * mask in training, x * (1 - ratio) at inference."""
+
     def __init__(self, dropout_ratio=0.5):
-        self.dropout_ratio, self.mask = dropout_ratio, None
+        self.dropout_ratio = dropout_ratio
+        self.mask = None
+
+    def keep(self, shape):
+        return np.random.rand(*shape) > self.dropout_ratio
 
     def forward(self, x, train_flg=True):
-        if train_flg:
-            self.mask = np.random.rand(*x.shape) > self.dropout_ratio
-            return x * self.mask
-        return x * (1.0 - self.dropout_ratio)
+        if not train_flg:
+            return x * (1.0 - self.dropout_ratio)
+        self.mask = self.keep(x.shape)
+        return x * self.mask
 
     def backward(self, dout):
         return dout * self.mask
@@ -409,12 +415,9 @@ class UnmaskedBackwardDropout(_Dropout):
 
 
 class MixedConventionDropout(_Dropout):
-    def forward(self, x, train_flg=True):
-        if train_flg:
-            self.mask = np.random.rand(*x.shape) > self.dropout_ratio
-            self.mask = self.mask / (1.0 - self.dropout_ratio)  # inverted, as Keras's
-            return x * self.mask
-        return x * (1.0 - self.dropout_ratio)  # and scaled at inference too, as the book's
+    def keep(self, shape):
+        return (np.random.rand(*shape) > self.dropout_ratio) / (1.0 - self.dropout_ratio)  # inverted, as Keras's,
+        # while forward still scales by (1 - ratio) at inference, as the book's
 
 
 class NoMeanTermBatchNormalization(_BatchNormalization):

@@ -6,6 +6,9 @@ scratchnet objects.
 - Layers: `forward(x)` and `backward(dout)` returning dx; parameters as attributes `W`, `b` and
   their gradients `dW`, `db` after backward (scratchnet's: the `params` / `grads` dicts).
   SoftmaxWithLoss: `forward(x, t)` with one-hot or label targets, `backward(dout=1)`.
+  Convolution(W, b, stride, pad) and Pooling(pool_h, pool_w, stride, pad) on NCHW images;
+  Dropout(dropout_ratio) and BatchNormalization(gamma, beta, momentum, ...) with
+  `forward(x, train_flg)` (dgamma, dbeta after backward); comparisons.book_layout translates.
 - Networks: `params` (W1, b1, ...), `loss(x, t)`, `gradient(x, t)`, and where present an ordered
   `layers` dict and `lastLayer` (ch05) or `last_layer` (ch06/07); `weight_decay_lambda` for the
   penalty 0.5 * lambda * sum(W**2) over the weights.
@@ -199,7 +202,8 @@ class LayerAdapter:
 # and all different; a SimpleConvNet on 2-channel 10x10 images (3 filters 3x3: conv 8x8, pool
 # 4x4); a MultiLayerNetExtend with its BatchNormalization and Dropout layers on.
 BOOK_NETWORK_SIZES = {"input_size": 6, "hidden_size": 5, "hidden_size_list": [5, 4], "output_size": 3,
-                      "input_dim": (2, 10, 10), "conv_param": {"filter_num": 3, "filter_size": 3, "pad": 0, "stride": 1},
+                      "input_dim": (2, 10, 10),
+                      "conv_param": {"filter_num": 3, "filter_size": 3, "pad": 0, "stride": 1},
                       "use_dropout": True, "dropout_ration": 0.3, "dropout_ratio": 0.3, "use_batchnorm": True}
 BOOK_WEIGHT_DECAY = 0.5  # passed to a constructor's weight_decay_lambda: exercises the L2 code
 

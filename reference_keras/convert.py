@@ -84,14 +84,14 @@ def keras_book_dropout(layer, dtype):
     """The book's non-inverted Dropout (scratchnet `Dropout(inverted=False)`) from Keras's own
     layers: Keras's Dropout (inverted: x * mask / (1 - rate) in training, x at inference) followed
     by Rescaling(1 - rate) (the scale given as a `dtype` array: a Python float would pass through
-    float32) gives x * mask and x * (1 - rate), the book's two modes, exactly (the
-    mask is the one the same seed and counter give scratchnet's Dropout). A block named like the
-    layer, its Dropout named `<name>_keras_dropout`."""
+    float32) gives x * mask and x * (1 - rate), the book's two modes, exactly (the mask is the
+    one the same seed and counter give scratchnet's Dropout). A block named like the layer, its
+    Dropout named `<name>_keras_dropout`."""
     inverted = Dropout(layer.rate, seed=layer.seed, name=f"{layer.name}_keras_dropout")
     inverted.counter = layer.counter
+    scale = np.asarray(1.0 - layer.rate, dtype=dtype)
     return keras.Sequential([_keras_dropout(inverted, dtype),
-                             keras.layers.Rescaling(np.asarray(1.0 - layer.rate, dtype=dtype), name=f"{layer.name}_rescaling", dtype=dtype)],
-                            name=layer.name)
+                             keras.layers.Rescaling(scale, name=f"{layer.name}_rescaling", dtype=dtype)], name=layer.name)
 
 
 def _keras_batch_normalization(layer, dtype):

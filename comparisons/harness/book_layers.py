@@ -14,7 +14,7 @@ from .. import book_layout as bl
 from ..checks import Check, compare
 from ..contract import NotMappable, working_copy
 from ..tolerances import tolerance
-from .common import INF, LearnerFailure, call, failure
+from .common import INF, BadInput, LearnerFailure, call, failure
 from .layers import _build_layer
 
 # (case, N, C, H, W, FN, FH, FW, stride, pad): every size different, so a swapped axis is a
@@ -33,11 +33,11 @@ SEED_OFFSET = 101  # the Keras Dropout's seed: the check's seed plus this
 def _attr(layer, name, what, ndim=None):
     value = getattr(layer, name, None)
     if value is None:
-        raise NotMappable(f"{type(layer).__name__}: no {name} attribute; the book's {what}")
+        raise NotMappable(f"{type(layer).__name__}: no {name} attribute (the book's layer keeps its {what} in {name})")
     if ndim is not None:
         value = np.asarray(value)
         if value.ndim != ndim:
-            raise NotMappable(f"{type(layer).__name__}: {name} must be {ndim}-D ({what}), got shape {value.shape}")
+            raise NotMappable(f"{type(layer).__name__}: {name} must be {ndim}-D, the {what}; got shape {value.shape}")
     return value
 
 
@@ -50,7 +50,7 @@ def _integer(layer, name, default):
 
 def _given_x(x, ndim, what, name):
     if x is not None and np.ndim(x) != ndim:
-        raise ValueError(f"check: {name} takes {what}; got x of shape {np.shape(x)}")
+        raise BadInput(f"check: {name} takes {what}; got x of shape {np.shape(x)}")
 
 
 def _cells(xp, fh, fw, stride, oh, ow):
@@ -122,8 +122,8 @@ def check_convolution(obj, result, draws, x, t):
             _run(result, case, _convolution_case, draws, layer, draws.normal((n, c, h, w)))
         return
     layer = working_copy(obj)
-    W = _attr(layer, "W", "Convolution keeps its filters W (FN, C, FH, FW)", ndim=4)
-    b = _attr(layer, "b", "Convolution keeps its bias b (FN,)", ndim=1)
+    W = _attr(layer, "W", "filters (FN, C, FH, FW)", ndim=4)
+    b = _attr(layer, "b", "biases (FN,)", ndim=1)
     if b.shape != W.shape[:1]:
         raise NotMappable(f"{result.name}: b must have one entry per filter, shape ({W.shape[0]},) for W {W.shape}; "
                           f"got {b.shape}")
@@ -133,7 +133,7 @@ def check_convolution(obj, result, draws, x, t):
     if x is None:
         x = draws.normal((2, c, fh + 4, fw + 5))
     elif x.shape[1] != c:
-        raise ValueError(f"check: {result.name} with W {W.shape} takes NCHW images with {c} channels, "
+        raise BadInput(f"check: {result.name} with W {W.shape} takes NCHW images with {c} channels, "
                          f"got x of shape {x.shape}")
     _run(result, f"given layer, x {x.shape}", _convolution_case, draws, layer, x)
 
@@ -153,7 +153,7 @@ def _convolution_case(result, case, draws, layer, x):
     fn, _, fh, fw = W.shape
     oh, ow = (h + 2 * pad - fh) // stride + 1, (w + 2 * pad - fw) // stride + 1
     if oh < 1 or ow < 1:
-        raise ValueError(f"check: {result.name}'s filters {W.shape} with pad {pad} do not fit x of shape {x.shape}")
+        raise BadInput(f"check: {result.name}'s filters {W.shape} with pad {pad} do not fit x of shape {x.shape}")
     mirror = sn_layers.Conv2D(bl.kernel_to_keras(W).copy(), b.copy(), strides=stride,
                               input_shape=(h + 2 * pad, w + 2 * pad, c))
     dout = draws.normal((n, fn, oh, ow))
@@ -198,7 +198,7 @@ def _pooling_case(result, case, draws, layer, x):
     n, c, h, w = x.shape
     oh, ow = (h - ph) // stride + 1, (w - pw) // stride + 1
     if oh < 1 or ow < 1:
-        raise ValueError(f"check: {result.name}'s {ph}x{pw} window does not fit x of shape {x.shape}")
+        raise BadInput(f"check: {result.name}'s {ph}x{pw} window does not fit x of shape {x.shape}")
     mirror = sn_layers.MaxPooling2D((ph, pw), strides=stride)
     dout = draws.normal((n, c, oh, ow))
     y, dx, _ = _keras_vjp(mirror, draws.dtype, bl.to_nhwc(x), bl.to_nhwc(dout))
@@ -267,7 +267,7 @@ def _dropout_checks(result, draws, layer, ratio, x):
             check.diagnosis = (f"its mask differs from the one np.random.rand(*x.shape) > {ratio:g} gives for the "
                                f"uniforms the check hands it (Keras's own, for the same seed) in "
                                f"{int(np.sum(learners_kept[x != 0] != keep[x != 0]))} of {x.size} units: it draws its "
-                               f"mask another way (the check drives np.random.rand, random and random_sample)")
+                               f"mask another way (the check drives np.random.rand, random, random_sample and uniform)")
     result.checks.append(check)
     dout_in = dout.copy()
     dx = call("backward", layer.backward, dout_in)
@@ -301,8 +301,8 @@ def _dropout_note(convention, ratio, x, y_book, y_inverted, keep):
                 f"Keras's Dropout gives x * mask / (1 - ratio) and x; compared with Keras's Dropout followed by "
                 f"Rescaling(1 - ratio), the book's layer exactly. Keras's training output is {measured:.6g} times "
                 f"the book's on every kept unit (measured; 1 / (1 - ratio) = {1 / (1 - ratio):.6g}) and its inference "
-                f"output {1 / (1 - ratio):.6g} times: a convention, not a mistake (comparisons/book.py measures what it "
-                f"does to training)")
+                f"output {1 / (1 - ratio):.6g} times: a convention, not a mistake (comparisons/book.py measures "
+                f"what it does to training)")
     return (f"an inverted Dropout (Keras's convention, not the book's): compared with Keras's Dropout itself; the "
             f"book's training output would be {1 / measured:.6g} times this one on every kept unit")
 
@@ -316,10 +316,10 @@ def check_batchnorm(obj, result, draws, x, t):
         layer = _build_layer(obj, (1.0 + draws.normal((d,), 0.2), draws.normal((d,), 0.5)), draws.seed)
     else:
         layer = working_copy(obj)
-    gamma = np.asarray(_attr(layer, "gamma", "BatchNormalization keeps gamma (D,)", ndim=1))
-    _attr(layer, "beta", "BatchNormalization keeps beta (D,)", ndim=1)
+    gamma = np.asarray(_attr(layer, "gamma", "scales (D,)", ndim=1))
+    _attr(layer, "beta", "shifts (D,)", ndim=1)
     if x is not None and x.shape[1] != gamma.shape[0]:
-        raise ValueError(f"check: {result.name} with gamma {gamma.shape} takes (N, {gamma.shape[0]}) data, got x of "
+        raise BadInput(f"check: {result.name} with gamma {gamma.shape} takes (N, {gamma.shape[0]}) data, got x of "
                          f"shape {x.shape}")
     for key in ("gamma", "beta"):
         setattr(layer, key, np.asarray(getattr(layer, key)).astype(draws.dtype))
@@ -345,7 +345,8 @@ def _batchnorm_checks(result, draws, layer, x):
                           f"momentum (0.9 by default)")
     epsilon, how = bl.infer_epsilon(layer, x, dtype)
     started = {key: getattr(layer, key, None) is None for key in ("running_mean", "running_var")}
-    mirror = sn_layers.BatchNormalization(layer.gamma.copy(), layer.beta.copy(), _running(layer, "running_mean", d, dtype),
+    mirror = sn_layers.BatchNormalization(layer.gamma.copy(), layer.beta.copy(),
+                                          _running(layer, "running_mean", d, dtype),
                                           _running(layer, "running_var", d, dtype), momentum=float(momentum),
                                           epsilon=epsilon, input_shape=(d,))
     keras_layer = reference_keras.keras_layer(mirror, dtype)

@@ -8,7 +8,7 @@ from .. import contract
 from ..checks import Check
 from ..contract import NotMappable
 from . import book_layers, layers, networks, optimizers
-from .common import INF, Draws, LearnerFailure, failure
+from .common import INF, BadInput, Draws, LearnerFailure, failure
 
 KIND_WORDS = {"affine": "affine layer", "relu": "ReLU layer", "sigmoid": "sigmoid layer", "tanh": "tanh layer",
               "identity": "identity layer", "softmax_loss": "softmax cross-entropy loss layer", "loss": "loss layer",
@@ -83,6 +83,8 @@ def check(obj, x=None, t=None, dtype="float64", seed=0):
         result.not_checked = str(err)
     except LearnerFailure as err:
         result.checks.append(failure(err, None, 0.0))
+    except BadInput:
+        raise
     except Exception as err:  # noqa: BLE001  (a learner's object misbehaving where no check expected it)
         result.checks.append(Check("checking", INF, 0.0, False, f"raised {type(err).__name__}: {err}"))
     seen = set(result.diagnosis)

@@ -27,29 +27,29 @@ class SimpleConvNet:
             "b2": np.zeros(hidden_size),
             "W3": weight_init_std * np.random.randn(hidden_size, output_size),
             "b3": np.zeros(output_size)}
-        self.layers = OrderedDict()
-        self.layers["Conv1"] = Convolution(self.params["W1"], self.params["b1"], stride, pad)
-        self.layers["Relu1"] = Relu()
-        self.layers["Pool1"] = Pooling(pool_h=2, pool_w=2, stride=2)
-        self.layers["Affine1"] = Affine(self.params["W2"], self.params["b2"])
-        self.layers["Relu2"] = Relu()
-        self.layers["Affine2"] = Affine(self.params["W3"], self.params["b3"])
+        self.layers = OrderedDict([
+            ("Conv1", Convolution(self.params["W1"], self.params["b1"], stride, pad)),
+            ("Relu1", Relu()),
+            ("Pool1", Pooling(pool_h=2, pool_w=2, stride=2)),
+            ("Affine1", Affine(self.params["W2"], self.params["b2"])),
+            ("Relu2", Relu()),
+            ("Affine2", Affine(self.params["W3"], self.params["b3"]))])
         self.last_layer = SoftmaxWithLoss()
 
     def predict(self, x):
-        for layer in self.layers.values():
-            x = layer.forward(x)
-        return x
+        out = x
+        for name in self.layers:
+            out = self.layers[name].forward(out)
+        return out
 
     def loss(self, x, t):
-        return self.last_layer.forward(self.predict(x), t)
+        logits = self.predict(x)
+        return self.last_layer.forward(logits, t)
 
     def gradient(self, x, t):
         self.loss(x, t)
-        dout = self.last_layer.backward(1)
-        for layer in reversed(list(self.layers.values())):
-            dout = layer.backward(dout)
-        grads = {}
-        for i, name in enumerate(("Conv1", "Affine1", "Affine2"), start=1):
-            grads[f"W{i}"], grads[f"b{i}"] = self.layers[name].dW, self.layers[name].db
-        return grads
+        grad = self.last_layer.backward(1)
+        for name in reversed(self.layers):
+            grad = self.layers[name].backward(grad)
+        conv, hidden, output = self.layers["Conv1"], self.layers["Affine1"], self.layers["Affine2"]
+        return {"W1": conv.dW, "b1": conv.db, "W2": hidden.dW, "b2": hidden.db, "W3": output.dW, "b3": output.db}
