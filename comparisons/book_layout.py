@@ -22,8 +22,9 @@ do to training):
   Keras's is (x * mask / (1 - ratio), then x). The mask: the book draws
   `np.random.rand(*x.shape) > ratio` from NumPy's global generator; for the length of one
   forward call `driven_uniforms` makes `rand` (and `random`, `random_sample`, `uniform`) return
-  the very uniforms u that Keras's Dropout with the same seed draws (scratchnet's Dropout.uniforms reproduces Keras's Philox stream), so the book keeps
-  u > ratio where Keras keeps u >= ratio: the same units. The Keras side is then Keras's Dropout
+  the very uniforms u that Keras's Dropout with the same seed draws (scratchnet's
+  Dropout.uniforms reproduces Keras's Philox stream), so the book keeps u > ratio where Keras
+  keeps u >= ratio: the same units. The Keras side is then Keras's Dropout
   followed by Rescaling(1 - ratio) (reference_keras.keras_book_dropout), which is the book's
   layer exactly; the factor 1 / (1 - ratio) between the two conventions is measured and
   reported, not failed. A learner's inverted (Keras-style) Dropout is compared with Keras's
