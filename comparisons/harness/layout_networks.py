@@ -27,7 +27,7 @@ from scratchnet import layers as sn_layers
 from scratchnet.losses import SoftmaxCrossEntropy
 
 from .. import book_layout as bl
-from ..contract import MIRRORS, BookNetwork, NotMappable, loss_layer_of
+from ..contract import MIRRORS, BookNetwork, NotMappable, loss_layer_of, working_copy
 from .book_layers import SEED_OFFSET
 
 TRAINING_AWARE = ("dropout", "batchnorm")
@@ -192,13 +192,13 @@ def book_input_shape(net, structure, dtype):
         raise NotMappable(f"its first layer {name!r} is a {kind}; a network starting with an Affine or a "
                           f"Convolution is checked")
     _, c, fh, fw = np.shape(adapter.layer.W)
+    probes = working_copy([(kind_, adapter_.layer) for _, kind_, adapter_, _ in structure])  # no state moves
     for size in range(max(fh, fw), LARGEST_SEARCHED_IMAGE + 1):
         x = np.zeros((1, c, size, size), dtype=dtype)
         try:
             with np.errstate(all="ignore"):
-                for _, kind_, adapter_, _ in structure:
-                    x = bl.call_in_mode(adapter_.layer.forward, x, False) if kind_ in TRAINING_AWARE \
-                        else adapter_.layer.forward(x)
+                for kind_, layer in probes:
+                    x = bl.call_in_mode(layer.forward, x, False) if kind_ in TRAINING_AWARE else layer.forward(x)
             return (c, size, size)
         except Exception:  # noqa: BLE001  (a size the network does not accept raises somewhere)
             continue
