@@ -127,6 +127,141 @@ class _TwoLayerNet:
         return grads
 
 
+def _window_rows(x, fh, fw, stride, pad):
+    """im2col: one row per (n, out_h, out_w), columns (c, fh, fw), of NCHW images."""
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    v = np.lib.stride_tricks.sliding_window_view(xp, (fh, fw), axis=(2, 3))[:, :, ::stride, ::stride]
+    n, c, oh, ow = v.shape[:4]
+    return v.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * fh * fw), oh, ow
+
+
+class _Windows:
+    """col2im, the adjoint of im2col: every window cell back where it came from (overlaps add up)."""
+    x = stride = pad = None
+
+    def col2im(self, dcol, fh, fw):
+        n, c, h, w = self.x.shape
+        s, p = self.stride, self.pad
+        oh, ow = (h + 2 * p - fh) // s + 1, (w + 2 * p - fw) // s + 1
+        cells = dcol.reshape(n, oh, ow, c, fh, fw).transpose(0, 3, 4, 5, 1, 2)
+        img = np.zeros((n, c, h + 2 * p + s - 1, w + 2 * p + s - 1), dtype=dcol.dtype)
+        for i in range(fh):
+            for j in range(fw):
+                self.add_cell(img[:, :, i:i + s * oh:s, j:j + s * ow:s], cells[:, :, i, j])
+        return img[:, :, p:h + p, p:w + p]
+
+    def add_cell(self, window, cell):
+        window += cell
+
+
+class _Convolution(_Windows):
+    """The book's Convolution(W, b, stride, pad): NCHW, filters (FN, C, FH, FW), by im2col."""
+
+    def __init__(self, W, b, stride=1, pad=0):
+        self.W, self.b, self.stride, self.pad = W, b, stride, pad
+        self.x = self.col = self.dW = self.db = None
+
+    def forward(self, x):
+        fn = self.W.shape[0]
+        self.x = x
+        self.col, oh, ow = _window_rows(x, *self.W.shape[2:], self.stride, self.pad)
+        out = self.col @ self.W.reshape(fn, -1).T + self.b
+        return out.reshape(x.shape[0], oh, ow, fn).transpose(0, 3, 1, 2)
+
+    def backward(self, dout):
+        fn = self.W.shape[0]
+        dout = dout.transpose(0, 2, 3, 1).reshape(-1, fn)
+        self.db = dout.sum(axis=0)
+        self.dW = self.kernel_gradient(self.col.T @ dout)
+        return self.col2im(dout @ self.W.reshape(fn, -1), *self.W.shape[2:])
+
+    def kernel_gradient(self, dcol_W):
+        return dcol_W.T.reshape(self.W.shape)
+
+
+class _Pooling(_Windows):
+    """The book's max Pooling(pool_h, pool_w, stride, pad): the gradient to each window's argmax."""
+
+    def __init__(self, pool_h, pool_w, stride=1, pad=0):
+        self.pool_h, self.pool_w, self.stride, self.pad = pool_h, pool_w, stride, pad
+        self.x = self.rows = None
+
+    def forward(self, x):
+        self.x = x
+        n, c = x.shape[:2]
+        rows, oh, ow = _window_rows(x, self.pool_h, self.pool_w, self.stride, self.pad)
+        self.rows = rows.reshape(-1, self.pool_h * self.pool_w)  # one row per (n, oh, ow, c)
+        return self.rows.max(axis=1).reshape(n, oh, ow, c).transpose(0, 3, 1, 2)
+
+    def routing(self):
+        """One 1 per window, at the first maximum (argmax)."""
+        chosen = np.zeros_like(self.rows)
+        chosen[np.arange(len(self.rows)), self.rows.argmax(axis=1)] = 1
+        return chosen
+
+    def backward(self, dout):
+        dcol = self.routing() * dout.transpose(0, 2, 3, 1).reshape(-1, 1)
+        return self.col2im(dcol, self.pool_h, self.pool_w)
+
+
+class _Dropout:
+    """The book's Dropout, not inverted: x * mask in training, x * (1 - ratio) at inference."""
+
+    def __init__(self, dropout_ratio=0.5):
+        self.dropout_ratio = dropout_ratio
+        self.mask = None
+
+    def keep(self, shape):
+        return np.random.rand(*shape) > self.dropout_ratio
+
+    def forward(self, x, train_flg=True):
+        if not train_flg:
+            return x * (1.0 - self.dropout_ratio)
+        self.mask = self.keep(x.shape)
+        return x * self.mask
+
+    def backward(self, dout):
+        return dout * self.mask
+
+
+class _BatchNormalization:
+    """The book's BatchNormalization on (N, D) data: momentum 0.9, epsilon 10e-7."""
+
+    def __init__(self, gamma, beta, momentum=0.9, running_mean=None, running_var=None):
+        self.gamma, self.beta, self.momentum = gamma, beta, momentum
+        self.running_mean, self.running_var = running_mean, running_var
+        self.xc = self.std = self.xn = self.dgamma = self.dbeta = None
+
+    def variance(self, xc):
+        return np.mean(xc ** 2, axis=0)
+
+    def forward(self, x, train_flg=True):
+        if self.running_mean is None:
+            self.running_mean, self.running_var = np.zeros(x.shape[1]), np.zeros(x.shape[1])
+        if not train_flg:
+            return self.gamma * (x - self.running_mean) / np.sqrt(self.running_var + 10e-7) + self.beta
+        mu = x.mean(axis=0)
+        self.xc = x - mu
+        var = self.variance(self.xc)
+        self.std = np.sqrt(var + 10e-7)
+        self.xn = self.xc / self.std
+        self.running_mean = self.momentum * self.running_mean + (1 - self.momentum) * mu
+        self.running_var = self.momentum * self.running_var + (1 - self.momentum) * var
+        return self.gamma * self.xn + self.beta
+
+    def backward(self, dout):
+        n = dout.shape[0]
+        self.dbeta, self.dgamma = dout.sum(axis=0), np.sum(self.xn * dout, axis=0)
+        dxn = self.gamma * dout
+        dxc = dxn / self.std
+        dvar = -0.5 * np.sum(dxn * self.xc, axis=0) / self.std ** 3
+        dxc = dxc + (2.0 / n) * self.xc * dvar
+        return self.centre(dxc)
+
+    def centre(self, dxc):
+        return dxc - dxc.mean(axis=0)
+
+
 # -- the entries --------------------------------------------------------------------------------
 class NoBatchMeanSoftmaxWithLoss(_SoftmaxWithLoss):
     def backward(self, dout=1):
@@ -259,6 +394,42 @@ class RebindingSGD:
             params[key] = params[key] - self.lr * grads[key]  # a new array, not in place
 
 
+class OverwritingCol2imConvolution(_Convolution):
+    def add_cell(self, window, cell):
+        window[...] = cell  # img[...] = col[...] where overlapping windows must add up
+
+
+class UntransposedDWConvolution(_Convolution):
+    def kernel_gradient(self, dcol_W):
+        return dcol_W.reshape(self.W.shape)  # (C*FH*FW, FN) reshaped without .transpose(1, 0)
+
+
+class AllMaximaPooling(_Pooling):
+    def routing(self):
+        return (self.rows == self.rows.max(axis=1, keepdims=True)).astype(self.rows.dtype)  # every maximum
+
+
+class UnmaskedBackwardDropout(_Dropout):
+    def backward(self, dout):
+        return dout  # the mask forgotten
+
+
+class MixedConventionDropout(_Dropout):
+    def keep(self, shape):
+        return (np.random.rand(*shape) > self.dropout_ratio) / (1.0 - self.dropout_ratio)  # inverted, as Keras's,
+        # while forward still scales by (1 - ratio) at inference, as the book's
+
+
+class NoMeanTermBatchNormalization(_BatchNormalization):
+    def centre(self, dxc):
+        return dxc  # dx = dxc, without - sum(dxc, axis=0) / N
+
+
+class UnbiasedVarianceBatchNormalization(_BatchNormalization):
+    def variance(self, xc):
+        return np.sum(xc ** 2, axis=0) / (xc.shape[0] - 1)  # x.var(ddof=1)
+
+
 @dataclass
 class Entry:
     cls: type
@@ -292,6 +463,15 @@ ZOO = (
     Entry(WrongSignMomentum, "v = momentum*v + lr*g; w += v", "sign"),
     Entry(NoBiasCorrectionAdam, "lr_t = lr", "missing bias correction"),
     Entry(RebindingSGD, "params[key] = params[key] - lr*grads[key]", "instead of updated in place"),
+    Entry(OverwritingCol2imConvolution, "col2im: img[...] = col[...]", "col2im overwrote"),
+    Entry(UntransposedDWConvolution, "dW = (col.T @ dout).reshape(FN, C, FH, FW)", "without transposing it back"),
+    Entry(AllMaximaPooling, "backward: gradient to every cell equal to the window's max",
+          "the gradient went to every maximum"),
+    Entry(UnmaskedBackwardDropout, "backward: return dout", "backward does not apply the mask"),
+    Entry(MixedConventionDropout, "train: x * mask / (1 - ratio); test: x * (1 - ratio)",
+          "the two conventions mixed"),
+    Entry(NoMeanTermBatchNormalization, "backward: dx = dxc (no - mean(dxc))", "leaves out the mean term"),
+    Entry(UnbiasedVarianceBatchNormalization, "var = sum(xc**2) / (N - 1)", "unbiased"),
 )
 
 

@@ -6,6 +6,9 @@ scratchnet objects.
 - Layers: `forward(x)` and `backward(dout)` returning dx; parameters as attributes `W`, `b` and
   their gradients `dW`, `db` after backward (scratchnet's: the `params` / `grads` dicts).
   SoftmaxWithLoss: `forward(x, t)` with one-hot or label targets, `backward(dout=1)`.
+  Convolution(W, b, stride, pad) and Pooling(pool_h, pool_w, stride, pad) on NCHW images;
+  Dropout(dropout_ratio) and BatchNormalization(gamma, beta, momentum, ...) with
+  `forward(x, train_flg)` (dgamma, dbeta after backward); comparisons.book_layout translates.
 - Networks: `params` (W1, b1, ...), `loss(x, t)`, `gradient(x, t)`, and where present an ordered
   `layers` dict and `lastLayer` (ch05) or `last_layer` (ch06/07); `weight_decay_lambda` for the
   penalty 0.5 * lambda * sum(W**2) over the weights.
@@ -33,11 +36,14 @@ def _plain(name):
 
 # The book's class names (lower case, no underscores) -> kind.
 BOOK_KINDS = {"affine": "affine", "relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh",
-              "softmaxwithloss": "softmax_loss", "softmaxcrossentropy": "softmax_loss"}
+              "softmaxwithloss": "softmax_loss", "softmaxcrossentropy": "softmax_loss",
+              "convolution": "convolution", "pooling": "pooling", "dropout": "dropout",
+              "batchnormalization": "batchnorm"}
 BOOK_OPTIMIZERS = {name: name for name in ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")}
 # A class is named like the book's (Affine) or ends with it (MyAffine, BookRelu), unless what comes
-# before it makes it another function (LeakyRelu, HardTanh, LogSigmoid).
-NOT_THE_BOOKS = ("leaky", "p", "hard", "log", "clipped", "shifted", "scaled")
+# before it makes it another function (LeakyRelu, HardTanh, LogSigmoid, AveragePooling).
+NOT_THE_BOOKS = ("leaky", "p", "hard", "log", "clipped", "shifted", "scaled", "average", "avg", "global", "spatial",
+                 "alpha", "gaussian")
 SCRATCHNET_KINDS = {sn_layers.Affine: "affine", sn_layers.ReLU: "relu", sn_layers.Sigmoid: "sigmoid",
                     sn_layers.Tanh: "tanh", sn_layers.Identity: "identity",
                     sn_losses.SoftmaxCrossEntropy: "softmax_loss", sn_losses.Loss: "loss",
@@ -45,21 +51,17 @@ SCRATCHNET_KINDS = {sn_layers.Affine: "affine", sn_layers.ReLU: "relu", sn_layer
 # kind -> the scratchnet layer class computing the same function (the bridge to reference_keras).
 MIRRORS = {"relu": sn_layers.ReLU, "sigmoid": sn_layers.Sigmoid, "tanh": sn_layers.Tanh,
            "identity": sn_layers.Identity}
-# Why the book's other layers have no Keras twin here.
-UNMAPPED = {
-    "dropout": "the book's Dropout is not inverted (it scales by 1 - ratio at test time) and draws its "
-               "mask from NumPy's global RNG; Keras's is inverted and draws its own, so there is no exact twin",
-    "batchnormalization": "not mapped: the book's BatchNormalization normalises every (c, h, w) position of "
-                          "an image separately and starts its running variance at 0; Keras's works per "
-                          "channel and starts at 1",
-    "convolution": "not mapped yet: NCHW data with (FN, C, FH, FW) kernels, Keras's Conv2D is NHWC",
-    "pooling": "not mapped yet: the book's Pooling defaults to stride 1, Keras's to the pool size",
-}
+# The book's layers whose layouts and conventions comparisons.book_layout translates.
+BOOK_LAYOUT_KINDS = ("convolution", "pooling", "dropout", "batchnorm")
 
 
 # kind -> (method, how many arguments it takes besides self, as the book writes it)
 SIGNATURES = {"affine": ("__init__", 2, "Affine(W, b)"), "softmax_loss": ("forward", 2, "forward(x, t)"),
-              **{kind: ("forward", 1, "forward(x)") for kind in ("relu", "sigmoid", "tanh")}}
+              **{kind: ("forward", 1, "forward(x)") for kind in ("relu", "sigmoid", "tanh")},
+              "convolution": ("__init__", 4, "Convolution(W, b, stride, pad)"),
+              "pooling": ("__init__", 3, "Pooling(pool_h, pool_w, stride)"),
+              "dropout": ("forward", 2, "forward(x, train_flg)"),
+              "batchnorm": ("__init__", 2, "BatchNormalization(gamma, beta)")}
 
 
 def _takes(function, n):
@@ -97,9 +99,9 @@ def kind_of(obj):
             if not _takes(getattr(cls, method), n):
                 return None, f"named like the book's layer, but it cannot be called as {book}"
             return kind, None
-        unmapped = book_name(cls.__name__, UNMAPPED)
-        return None, unmapped or ("a layer (forward/backward) whose name is not one the checker maps to Keras "
-                                  "(Affine, Relu/ReLU, Sigmoid, Tanh, SoftmaxWithLoss/SoftmaxCrossEntropy)")
+        return None, ("a layer (forward/backward) whose name is not one the checker maps to Keras (Affine, "
+                      "Relu/ReLU, Sigmoid, Tanh, SoftmaxWithLoss/SoftmaxCrossEntropy, Convolution, Pooling, Dropout, "
+                      "BatchNormalization)")
     if has("update"):
         if book_name(cls.__name__, BOOK_OPTIMIZERS):
             return "optimizer", None
@@ -156,11 +158,12 @@ class LayerAdapter:
 
     def __init__(self, layer):
         self.layer = layer
-        self.book_style = hasattr(layer, "W") and not isinstance(layer, sn_layers.Layer)
+        self.keys = ("gamma", "beta") if hasattr(layer, "gamma") else ("W", "b")
+        self.book_style = hasattr(layer, self.keys[0]) and not isinstance(layer, sn_layers.Layer)
 
     def weights(self):
         if self.book_style:
-            return {"W": self.layer.W, "b": self.layer.b}
+            return {key: getattr(self.layer, key) for key in self.keys}
         params = getattr(self.layer, "params", None)
         return {key: params[key] for key in ("W", "b")} if isinstance(params, dict) and "W" in params else {}
 
@@ -173,7 +176,7 @@ class LayerAdapter:
     def weight_gradients(self):
         """{"W": dW, "b": db} as the layer left them after backward (None where missing)."""
         if self.book_style:
-            return {"W": getattr(self.layer, "dW", None), "b": getattr(self.layer, "db", None)}
+            return {key: getattr(self.layer, f"d{key}", None) for key in self.keys}
         grads = getattr(self.layer, "grads", None) or {}
         return {key: grads.get(key) for key in ("W", "b")}
 
@@ -195,7 +198,13 @@ class LayerAdapter:
 
 
 # -- networks ------------------------------------------------------------------------------------
-BOOK_NETWORK_SIZES = {"input_size": 6, "hidden_size": 5, "hidden_size_list": [5, 4], "output_size": 3}
+# The constructor arguments a network class is built with (those its signature names): small
+# and all different; a SimpleConvNet on 2-channel 10x10 images (3 filters 3x3: conv 8x8, pool
+# 4x4); a MultiLayerNetExtend with its BatchNormalization and Dropout layers on.
+BOOK_NETWORK_SIZES = {"input_size": 6, "hidden_size": 5, "hidden_size_list": [5, 4], "output_size": 3,
+                      "input_dim": (2, 10, 10),
+                      "conv_param": {"filter_num": 3, "filter_size": 3, "pad": 0, "stride": 1},
+                      "use_dropout": True, "dropout_ration": 0.3, "dropout_ratio": 0.3, "use_batchnorm": True}
 BOOK_WEIGHT_DECAY = 0.5  # passed to a constructor's weight_decay_lambda: exercises the L2 code
 
 
@@ -270,7 +279,7 @@ def network_structure(net):
     params = net.params
     for name, layer in net.layers.items():
         kind, why = kind_of(layer)
-        if kind not in ("affine", *MIRRORS):
+        if kind not in ("affine", *MIRRORS, *BOOK_LAYOUT_KINDS):
             raise NotMappable(f"layer {name!r} ({type(layer).__name__}): {why or f'a {kind} inside a network'}")
         adapter, keys = LayerAdapter(layer), {}
         for key, value in adapter.weights().items():

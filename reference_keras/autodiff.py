@@ -260,15 +260,18 @@ def evaluate(keras_model, x, t, loss=None, batch_size=10_000):
     return total / x.shape[0] + penalty, correct / units
 
 
-def layer_vjp(keras_layer, x, dout):
-    """(output, dL/dx, [dL/dw for each of the layer's weights]) of one Keras layer at input `x`
-    with upstream gradient `dout`, by tf.GradientTape: the vector-Jacobian products a layer's
-    `backward(dout)` computes. `x` and `dout` must have the layer's dtype."""
+def layer_vjp(keras_layer, x, dout, training=False):
+    """(output, dL/dx, [dL/dw for each of the layer's trainable weights]) of one Keras layer at
+    input `x` with upstream gradient `dout`, by tf.GradientTape: the vector-Jacobian products a
+    layer's `backward(dout)` computes. `x` and `dout` must have the layer's dtype. training=True
+    is a training-mode call (Dropout draws its mask, BatchNormalization uses and moves the batch
+    statistics), which advances the layer's state as any training call does."""
     x = tf.convert_to_tensor(x)
+    weights = keras_layer.trainable_weights
     with tf.GradientTape() as tape:
         tape.watch(x)
-        y = keras_layer(x)
-    grads = tape.gradient(y, [x, *keras_layer.weights], output_gradients=tf.convert_to_tensor(dout))
+        y = keras_layer(x, training=training)
+    grads = tape.gradient(y, [x, *weights], output_gradients=tf.convert_to_tensor(dout))
     return np.array(y), np.array(grads[0]), [np.array(g) for g in grads[1:]]
 
 

@@ -80,6 +80,20 @@ def _keras_dropout(layer, dtype):
     return dropout
 
 
+def keras_book_dropout(layer, dtype):
+    """The book's non-inverted Dropout (scratchnet `Dropout(inverted=False)`) from Keras's own
+    layers: Keras's Dropout (inverted: x * mask / (1 - rate) in training, x at inference) followed
+    by Rescaling(1 - rate) (the scale given as a `dtype` array: a Python float would pass through
+    float32) gives x * mask and x * (1 - rate), the book's two modes, exactly (the mask is the
+    one the same seed and counter give scratchnet's Dropout). A block named like the layer, its
+    Dropout named `<name>_keras_dropout`."""
+    inverted = Dropout(layer.rate, seed=layer.seed, name=f"{layer.name}_keras_dropout")
+    inverted.counter = layer.counter
+    scale = np.asarray(1.0 - layer.rate, dtype=dtype)
+    return keras.Sequential([_keras_dropout(inverted, dtype),
+                             keras.layers.Rescaling(scale, name=f"{layer.name}_rescaling", dtype=dtype)], name=layer.name)
+
+
 def _keras_batch_normalization(layer, dtype):
     return keras.layers.BatchNormalization(momentum=layer.momentum, epsilon=layer.epsilon, name=layer.name,
                                            dtype=dtype)
@@ -111,26 +125,31 @@ class ExactL2(keras.regularizers.Regularizer):
 
 def keras_layer(layer, dtype=None):
     """The built Keras layer computing what the scratchnet `layer` computes, with copies of its
-    weights, in `dtype` (default: the layer's parameters' dtype; float64 for a parameterless one)."""
+    weights (moving statistics included), in `dtype` (default: the layer's parameters' dtype;
+    float64 for a parameterless one); a non-inverted Dropout gets `keras_book_dropout`."""
     if type(layer) not in TO_KERAS:
         raise UnsupportedLayerError(f"keras_layer: {type(layer).__name__} has no exact Keras equivalent; "
                                     f"supported: {', '.join(cls.__name__ for cls in TO_KERAS)}")
-    weights = [layer.params[key] for key in layer.param_keys]
+    weights = [layer.params[key] if key in layer.params else layer.state[key] for key in layer.weight_keys]
     dtype = dtype_name(dtype if dtype is not None else (weights[0].dtype if weights else "float64"))
+    book_dropout = isinstance(layer, Dropout) and not layer.inverted
     with floatx(dtype):
-        keras_layer_ = TO_KERAS[type(layer)](layer, dtype)
+        keras_layer_ = (keras_book_dropout if book_dropout else TO_KERAS[type(layer)])(layer, dtype)
         if weights:
             keras_layer_.build((None, *layer.input_shape))
             keras_layer_.set_weights(weights)
     return keras_layer_
 
 
-def to_keras(model, softmax_output=False, exact_l2=False):
+def to_keras(model, softmax_output=False, exact_l2=False, book_dropout=False):
     """The keras.Sequential computing the same function as scratchnet `model`, in its dtype,
     with identical weights and the matching Keras loss as `.scratchnet_loss`.
 
     exact_l2=True gives each Dense with an L2 factor the penalty `ExactL2` (the factor in the
     model's dtype) instead of Keras's `L2` (the factor rounded through float32).
+
+    book_dropout=True maps a non-inverted Dropout (the book's, `inverted=False`) to Keras's
+    Dropout followed by Rescaling(1 - rate) (`keras_book_dropout`); by default it is refused.
 
     softmax_output=False: the model outputs logits and the loss takes logits (from_logits=True).
     softmax_output=True: the loss's output activation (softmax for SoftmaxCrossEntropy, sigmoid
@@ -139,6 +158,11 @@ def to_keras(model, softmax_output=False, exact_l2=False):
     """
     if not isinstance(model, scratchnet.Sequential):
         raise TypeError(f"to_keras: expected a scratchnet.Sequential, got {type(model).__name__}")
+    def build(layer, dtype):
+        if book_dropout and isinstance(layer, Dropout) and not layer.inverted:
+            return keras_book_dropout(layer, dtype)
+        return TO_KERAS[type(layer)](layer, dtype)
+
     for layer in model.layers:  # refuse before building anything
         if type(layer) not in TO_KERAS:
             raise UnsupportedLayerError(
@@ -155,7 +179,7 @@ def to_keras(model, softmax_output=False, exact_l2=False):
     dtype = dtype_name(model.dtype)
     with floatx(dtype):
         layers = [keras.Input(model.input_shape, dtype=dtype)]
-        layers += [TO_KERAS[type(layer)](layer, dtype) for layer in model.layers]
+        layers += [build(layer, dtype) for layer in model.layers]
         if softmax_output:
             name = _OUTPUT_ACTIVATION[type(loss)]
             layers.append(keras.layers.Activation(name, name=f"output_{name}", dtype=dtype))

@@ -16,10 +16,22 @@ BOOK_STYLE = Path(__file__).parent / "book_style"
 def test_correct_book_style_layers_exit_0(capsys):
     assert cli.main(["check", str(BOOK_STYLE / "common" / "layers.py")]) == 0
     out = capsys.readouterr().out
-    for name in ("Affine", "Relu", "Sigmoid", "Tanh", "SoftmaxWithLoss"):
+    for name in ("Affine", "Relu", "Sigmoid", "Tanh", "SoftmaxWithLoss", "Dropout", "BatchNormalization",
+                 "Convolution", "Pooling"):
         assert f"== {name} (" in out and f"{name} (" in out
-    assert "== Dropout: not checked: the book's Dropout is not inverted" in out  # listed, exit code unchanged
-    assert "5 of 5 checked classes match Keras (float64); 1 not checked" in out
+    assert "9 of 9 checked classes match Keras (float64); 0 not checked" in out
+
+
+def test_a_class_it_cannot_map_is_listed_and_leaves_the_exit_code(tmp_path, capsys):
+    learner = tmp_path / "common"
+    shutil.copytree(BOOK_STYLE / "common", learner)
+    layers = learner / "layers.py"
+    layers.write_text(layers.read_text() + "\n\nclass AveragePooling:\n    def forward(self, x):\n        return x\n\n"
+                      "    def backward(self, dout):\n        return dout\n")
+    assert cli.main(["check", str(layers)]) == 0
+    out = capsys.readouterr().out
+    assert "== AveragePooling: not checked: a layer (forward/backward) whose name is not one the checker maps" in out
+    assert "9 of 9 checked classes match Keras (float64); 1 not checked" in out
 
 
 def test_one_mistake_exits_1_and_the_diagnosis_names_the_class(tmp_path, capsys):

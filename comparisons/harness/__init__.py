@@ -8,9 +8,13 @@ compared with what Keras computes for the same function:
 - layers: forward output, dx and (Affine) dW and db, by Keras's autodiff (a vector-Jacobian
   product with the same upstream gradient); writing into the caller's x or dout is a warning
   with its measured consequence;
+- the book's Convolution, Pooling, Dropout and BatchNormalization (harness.book_layers): the same,
+  through Keras's layouts (NHWC, (FH, FW, C, FN) kernels) and with the book's conventions
+  (Keras's own Dropout mask handed to the book's; BatchNormalization with the learner's momentum
+  and epsilon) measured and reported (comparisons.book_layout);
 - loss layers: the loss (the book's log(y + 1e-7) within a stated tolerance) and dx;
 - networks: through comparisons.twin.twin_checks against a Keras twin built from their layers
-  and weights: every layer's output, the loss, every parameter's gradient, and where a gradient
+  and weights, in Keras's layouts (harness.layout_networks: SimpleConvNet, MultiLayerNetExtend): every layer's output, the loss, every parameter's gradient, and where a gradient
   differs, the first layer whose backward goes wrong;
 - optimizers: a few steps on the same gradients, against Keras's optimizer where the equations
   are the same and against the book's own equation where they differ (comparisons.book_optimizers).

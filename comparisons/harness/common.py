@@ -15,6 +15,10 @@ class LearnerFailure(Exception):
         self.stage = stage
 
 
+class BadInput(ValueError):
+    """The inputs given to `check` do not fit the object checked (raised to the caller, not a finding)."""
+
+
 def call(stage, fn, *args):
     try:
         return fn(*args)

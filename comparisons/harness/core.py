@@ -7,15 +7,18 @@ import numpy as np
 from .. import contract
 from ..checks import Check
 from ..contract import NotMappable
-from . import layers, networks, optimizers
-from .common import INF, Draws, LearnerFailure, failure
+from . import book_layers, layers, networks, optimizers
+from .common import INF, BadInput, Draws, LearnerFailure, failure
 
 KIND_WORDS = {"affine": "affine layer", "relu": "ReLU layer", "sigmoid": "sigmoid layer", "tanh": "tanh layer",
               "identity": "identity layer", "softmax_loss": "softmax cross-entropy loss layer", "loss": "loss layer",
-              "network": "network", "optimizer": "optimizer"}
+              "network": "network", "optimizer": "optimizer", "convolution": "convolution layer",
+              "pooling": "max-pooling layer", "dropout": "dropout layer", "batchnorm": "batch-normalization layer"}
 CHECKERS = {"affine": layers.check_layer, "relu": layers.check_layer, "sigmoid": layers.check_layer,
             "tanh": layers.check_layer, "identity": layers.check_layer, "softmax_loss": layers.check_softmax_loss,
-            "loss": layers.check_other_loss, "network": networks.check_network, "optimizer": optimizers.check_optimizer}
+            "loss": layers.check_other_loss, "network": networks.check_network, "optimizer": optimizers.check_optimizer,
+            "convolution": book_layers.check_convolution, "pooling": book_layers.check_pooling,
+            "dropout": book_layers.check_dropout, "batchnorm": book_layers.check_batchnorm}
 
 
 @dataclass
@@ -80,6 +83,8 @@ def check(obj, x=None, t=None, dtype="float64", seed=0):
         result.not_checked = str(err)
     except LearnerFailure as err:
         result.checks.append(failure(err, None, 0.0))
+    except BadInput:
+        raise
     except Exception as err:  # noqa: BLE001  (a learner's object misbehaving where no check expected it)
         result.checks.append(Check("checking", INF, 0.0, False, f"raised {type(err).__name__}: {err}"))
     seen = set(result.diagnosis)

@@ -8,11 +8,12 @@ import scratchnet
 from scratchnet import layers as sn_layers
 from scratchnet.losses import SoftmaxCrossEntropy
 
-from .. import contract
+from .. import book_layout, contract
 from ..contract import BookNetwork, NotMappable, working_copy
 from ..tolerances import tolerance
 from ..twin import twin_checks
 from .common import call
+from .layout_networks import LayoutNetwork, book_input_shape, keras_twin
 
 
 NETWORK_BATCH = 7  # differs from every width in contract.BOOK_NETWORK_SIZES
@@ -34,18 +35,29 @@ def check_network(obj, result, draws, x, t):
     if isinstance(obj, type):
         _redraw(net.params, draws)
     contract.set_network_dtype(net, structure or [], draws.dtype)
-    model = BookNetwork(net, draws.dtype)
-    n_in, n_out = _network_sizes(model, structure)
-    if x is None:
-        x = draws.normal((NETWORK_BATCH, n_in))
-        t = np.eye(n_out, dtype=draws.dtype)[draws.rng.integers(0, n_out, NETWORK_BATCH)]
-    keras_model = _keras_twin(model, structure, x, t)
+    if structure is None:
+        model = BookNetwork(net, draws.dtype)
+        n_in, n_out = _network_sizes(model)
+        if x is None:
+            x = draws.normal((NETWORK_BATCH, n_in))
+            t = np.eye(n_out, dtype=draws.dtype)[draws.rng.integers(0, n_out, NETWORK_BATCH)]
+        keras_model = _twin_without_layers(model, x, t, model.weight_decay / 2)
+    else:
+        if x is None:
+            x = draws.normal((NETWORK_BATCH, *book_input_shape(net, structure, draws.dtype)))
+            n_out = [adapter.layer.W for _, kind, adapter, _ in structure if kind == "affine"][-1].shape[1]
+            t = np.eye(n_out, dtype=draws.dtype)[draws.rng.integers(0, n_out, NETWORK_BATCH)]
+        model = LayoutNetwork(net, draws.dtype, structure, x, draws.seed)
+        keras_model = keras_twin(model, model.weight_decay / 2)
+        x = book_layout.to_nhwc(x)  # the twin checks run in Keras's layout; the adapter hands the network NCHW
     checks, diagnosis = twin_checks(model, keras_model, x, np.asarray(t), numerical_samples=0,
                                     loss_tolerance=tolerance(draws.dtype, "book_log_loss"))
     result.checks.extend(checks)
     result.diagnosis.extend(diagnosis)
     if structure and not all(c.passed for c in checks):
         _layers_alone(structure, result, draws.dtype)
+    if isinstance(model, LayoutNetwork):
+        result.notes.extend(model.notes())
     if model.missing_gradients:
         result.warnings.append(f"WARNING: gradient() returned no entry for {', '.join(model.missing_gradients)}")
     _numerical_gradient_diagnosis(model, result, x, t)
@@ -63,39 +75,22 @@ def _layers_alone(structure, result, dtype):
 
 
 def _redraw(params, draws):
-    """Seeded weights in place (the layers share these arrays): W ~ N(0, 1/fan_in), biases
-    nonzero, the last layer's weights halved so that the logits stay moderate."""
+    """Seeded weights in place (the layers share these arrays): W ~ N(0, 1/fan_in) (a filter's fan
+    in: C*FH*FW), biases and beta nonzero, gamma near 1, the last layer's weights halved so that
+    the logits stay moderate."""
     last = [key for key, value in params.items() if np.ndim(value) == 2][-1:]
     for key, value in params.items():
-        scale = 0.1 if np.ndim(value) == 1 else (0.5 if key in last else 1.0) / np.sqrt(np.shape(value)[0])
-        value[...] = draws.rng.normal(size=np.shape(value)) * scale
-
-
-def _network_sizes(model, structure):
-    weights = [model.params[keys["W"]] for _, _, _, keys in structure if keys] if structure else \
-        [model.params[w] for w, _ in contract.plain_mlp_structure(model.net)]
-    return weights[0].shape[0], weights[-1].shape[1]
-
-
-def _keras_twin(model, structure, x, t):
-    """The Keras model computing what the network should: built from its layers (named like
-    them) and weights, with an exact L2(lambda/2) penalty on every Affine's W."""
-    l2 = model.weight_decay / 2
-    if structure is None:
-        return _twin_without_layers(model, x, t, l2)
-    layers, keys = [], []
-    for name, kind, adapter, weight_keys in structure:
-        if kind == "affine":
-            layers.append(sn_layers.Affine(*(np.array(model.params[weight_keys[k]]) for k in ("W", "b")), l2=l2))
-            keys += [weight_keys["W"], weight_keys["b"]]
+        shape = np.shape(value)
+        if len(shape) == 1:
+            value[...] = (1.0 if key.startswith("gamma") else 0.0) + draws.rng.normal(size=shape) * 0.1
         else:
-            layers.append(contract.MIRRORS[kind]())
-    mirror = scratchnet.Sequential(layers, SoftmaxCrossEntropy(), dtype=model.dtype)
-    for layer, (name, *_) in zip(mirror.layers, structure):
-        layer.name = name
-    keras_model = reference_keras.to_keras(mirror, exact_l2=True)
-    keras_model.scratchnet_weight_names = keys
-    return keras_model
+            value[...] = draws.rng.normal(size=shape) * (0.5 if key in last else 1.0) / np.sqrt(
+                np.prod(shape[1:]) if len(shape) == 4 else shape[0])
+
+
+def _network_sizes(model):
+    weights = [model.params[w] for w, _ in contract.plain_mlp_structure(model.net)]
+    return weights[0].shape[0], weights[-1].shape[1]
 
 
 def _twin_without_layers(model, x, t, l2):

@@ -49,11 +49,16 @@ class Dropout(Layer):
         # layer draw different masks; draw_dtype fixes it (a float64 copy checking a float32 model).
         self.draw_dtype = None
 
+    def uniforms(self, shape, dtype):
+        """The uniforms in [0, 1) the next training call draws for an input of this shape and
+        dtype (the counter is not advanced): Keras's, for the same seed and counter."""
+        seed = [self.seed % _SEED_MODULUS, self.counter % _SEED_MODULUS]
+        return philox.stateless_uniform(shape, seed, dtype)
+
     def mask(self, shape, dtype):
         """The keep-mask of the next training call for an input of this shape and dtype (the
         counter is not advanced)."""
-        seed = [self.seed % _SEED_MODULUS, self.counter % _SEED_MODULUS]
-        return philox.stateless_uniform(shape, seed, dtype) >= self.rate
+        return self.uniforms(shape, dtype) >= self.rate
 
     def forward(self, x, training=False):
         check_float(x, self.name)
