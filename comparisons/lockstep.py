@@ -1,13 +1,34 @@
-"""Train scratchnet and its Keras twin in lockstep: the same batches, step by step, recording
-both losses at every step and the weight drift between the two models."""
+"""Train scratchnet and its Keras twin in lockstep: the same batches in the same order, both
+losses recorded at every step and the weight drift between the two models at chosen steps.
+
+scratchnet trains in this thread with its Trainer. Keras trains at the same time in a second
+thread, many steps per compiled call (reference_keras.train_steps), on the batch order the
+Trainer plans from its seed; at each drift step it hands over a copy of its weights, which
+scratchnet's on_step compares with its own. Between two compiled calls the Keras thread does
+what must happen between two steps: a learning-rate change of the schedule, and a logged
+step's batch accuracy (taken before that step's update). NumPy's matrix products and
+TensorFlow's graph both run outside Python's GIL, so on two cores the two sides mostly compute
+side by side; meanwhile NumPy's BLAS keeps to one thread (BLAS_THREADS), since OpenBLAS's two
+threads stall whenever another thread holds a core they wait for. For some shapes OpenBLAS rounds
+a product differently with one thread than with two: scratchnet's steps in a lockstep are then
+those of a run with OPENBLAS_NUM_THREADS=1, bit for bit, whatever the machine's core count
+(BLAS_THREADS = None leaves OpenBLAS's own choice).
+"""
+import contextlib
+import queue
+import threading
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 import reference_keras
 from scratchnet import Trainer
 from scratchnet.gradcheck import relative_error
+
+AHEAD_BYTES = 128 * 2**20  # Keras's weight copies waiting for scratchnet, at most (two at least)
+BLAS_THREADS = 1  # NumPy's while Keras trains beside it (see above); None: OpenBLAS's default
 
 
 @dataclass
@@ -28,6 +49,8 @@ class Trajectory:
 
 
 def _weights(model):
+    if isinstance(model, (list, tuple)):  # weights already read, in get_weights() order
+        return model
     if hasattr(model, "params"):  # a scratchnet model: its own arrays, no copies, moving statistics included
         return list(model.weights.values())
     return model.get_weights()
@@ -35,59 +58,153 @@ def _weights(model):
 
 def weight_drift(ours, theirs):
     """The largest relative_error between the two models' weights, taken in get_weights() order
-    (scratchnet or Keras models, in any combination)."""
+    (scratchnet or Keras models, or lists of their weights, in any combination)."""
     return max(relative_error(a, b) for a, b in zip(_weights(ours), _weights(theirs), strict=True))
+
+
+def drift_steps(total, drift_every=None):
+    """The steps at which the weight drift is recorded: every `drift_every`-th and the last; by
+    default every step up to 2,000 steps, then about 1,000 points in all (a large model's
+    weights cost about a step to copy)."""
+    every = drift_every or (1 if total <= 2000 else total // 1000)
+    return [step for step in range(1, total + 1) if step % every == 0 or step == total]
+
+
+class _KerasSide(threading.Thread):
+    """Keras's half of a lockstep run in a thread of its own, running ahead of scratchnet: its
+    losses in `losses`, its weights at the drift steps handed over in order by `weights_at(step)`
+    (with at most `ahead` of them waiting), the batch accuracy of the `logged` steps in
+    `batch_accuracy`. An error in Keras ends the thread and is raised by the next `weights_at`
+    or by `finish`."""
+
+    def __init__(self, keras_model, optimizer, x, t, batches, *, read_at, new_rates, logged, count_correct, ahead):
+        super().__init__(name="keras lockstep", daemon=True)
+        self.keras_model, self.optimizer, self.x, self.t, self.batches = keras_model, optimizer, x, t, batches
+        self.read_at, self.new_rates, self.logged, self.count_correct = set(read_at), new_rates, logged, count_correct
+        self.losses, self.batch_accuracy, self.seconds, self.error = [], [], 0.0, None
+        self._handed = queue.Queue(maxsize=ahead)
+        self._stopping = threading.Event()
+
+    def _segments(self):
+        """(first, last) step of each run of steps with nothing to do between two of them."""
+        cuts = sorted({0, len(self.batches)} | {step - 1 for step in self.logged} | set(self.new_rates))
+        return [(a + 1, b) for a, b in zip(cuts, cuts[1:]) if 0 <= a < b <= len(self.batches)]
+
+    def run(self):
+        start = time.perf_counter()
+        try:
+            for first, last in self._segments():
+                if first in self.logged:
+                    self._log_batch_accuracy(first)
+                reads = [step - first + 1 for step in range(first, last + 1) if step in self.read_at]
+                steps = reference_keras.train_steps(self.keras_model, self.optimizer, self.x, self.t,
+                                                    self.batches[first - 1:last], read_weights_at=reads)
+                for step, loss, weights in steps:
+                    self.losses.append(loss)
+                    if weights is not None:
+                        self.seconds += time.perf_counter() - start
+                        self._hand_over((first + step - 1, weights))
+                        start = time.perf_counter()
+                    if self._stopping.is_set():
+                        return
+                if last in self.new_rates:  # like keras.callbacks.LearningRateScheduler, between two steps
+                    self.optimizer.learning_rate.assign(self.new_rates[last])
+        except Exception as err:  # raised in scratchnet's thread (weights_at, finish)
+            self.error = err
+        finally:
+            self.seconds += time.perf_counter() - start
+
+    def _log_batch_accuracy(self, step):
+        batch = self.batches[step - 1]
+        correct, total = self.count_correct(np.asarray(self.keras_model(self.x[batch], training=False)),
+                                            self.t[batch])
+        self.batch_accuracy.append(correct / total)
+
+    def _hand_over(self, item):
+        while not self._stopping.is_set():  # a full queue waits for scratchnet, unless it has stopped
+            try:
+                self._handed.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                pass
+
+    def weights_at(self, step):
+        while True:
+            try:
+                keras_step, weights = self._handed.get(timeout=0.1)
+                break
+            except queue.Empty:
+                if not self.is_alive() and self._handed.empty():
+                    raise self.error or RuntimeError(f"lockstep: Keras stopped before step {step}")
+        if keras_step != step:
+            raise RuntimeError(f"lockstep: Keras's weights are from step {keras_step}, not {step}")
+        return weights
+
+    def finish(self):
+        """Wait for the last steps; raise Keras's error, if there was one."""
+        self.join()
+        if self.error is not None:
+            raise self.error
+
+    def stop(self):
+        self._stopping.set()
+        self.join()
 
 
 def run_lockstep(model, keras_model, optimizer, keras_optimizer, x, t, settings, progress=None,
                  drift_every=None, log_every=None):
-    """Fit `model` with scratchnet's Trainer and step `keras_model` on each of its batches,
-    changing both optimizers' learning rates as `settings.learning_rate_schedule` says.
-
-    The weight drift is recorded every `drift_every` steps (default: every step up to 2,000
-    steps, then about 1,000 points in all), since reading a large Keras model's weights costs
-    about as much as a step. With `log_every`, steps 1, 1 + log_every, ... also record each
-    side's accuracy on the step's batch before its update, as the course texts' training logs
-    print it (scratchnet's from the softmax its loss layer kept).
+    """Fit `model` with scratchnet's Trainer and `keras_model` on the same batches, changing both
+    optimizers' learning rates as `settings.learning_rate_schedule` says; returns the Trajectory,
+    with the weight drift at `drift_steps(total, drift_every)`. With `log_every`, steps 1,
+    1 + log_every, ... also record each side's accuracy on the step's batch before its update,
+    as the course texts' training logs print it (scratchnet's from the softmax its loss layer
+    kept, Keras's in inference mode).
     """
     steps_per_epoch = settings.steps_per_epoch or -(-x.shape[0] // settings.batch_size)
     total = steps_per_epoch * settings.epochs
     # settings.learning_rate_schedule, as the step after which each new rate applies on both sides
     new_rates = {(epoch - 1) * steps_per_epoch: rate for epoch, rate in settings.learning_rate_schedule}
-    drift_every = drift_every or (1 if total <= 2000 else total // 1000)
+    read_at = drift_steps(total, drift_every)
+    logged = set(range(1, total + 1, log_every)) if log_every else set()
+    loss_layer = model.loss_layer
     traj = Trajectory()
-    outside = 0.0  # seconds spent outside scratchnet inside the callback
+    waiting = 0.0  # seconds scratchnet's thread spends on Keras's weights (waiting, comparing)
 
     def on_step(step, loss, batch):
-        nonlocal outside
-        start = time.perf_counter()
-        if log_every and (step - 1) % log_every == 0:
-            _log_batch_accuracy(traj, step, model, keras_model, x[batch], t[batch])
-        traj.keras_loss.append(reference_keras.train_step(keras_model, keras_optimizer, x[batch], t[batch]))
-        traj.keras_seconds += time.perf_counter() - start
-        if step % drift_every == 0 or step == total:
+        nonlocal waiting
+        if not np.array_equal(batch, batches[step - 1]):
+            raise RuntimeError(f"lockstep: at step {step} the Trainer's batch is not the one it planned "
+                               f"(and Keras took)")
+        if step in logged:
+            correct, count = loss_layer.count_correct(loss_layer.y, t[batch])  # the forward pass of this step
+            traj.logged_steps.append(step)
+            traj.scratchnet_batch_accuracy.append(correct / count)
+        if len(traj.drift_steps) < len(read_at) and step == read_at[len(traj.drift_steps)]:
+            start = time.perf_counter()
             traj.drift_steps.append(step)
-            traj.weight_drift.append(weight_drift(model, keras_model))
-        if step in new_rates:  # like keras.callbacks.LearningRateScheduler, between two steps
+            traj.weight_drift.append(weight_drift(model, keras.weights_at(step)))
+            waiting += time.perf_counter() - start
+        if step in new_rates:
             optimizer.learning_rate = float(new_rates[step])
-            keras_optimizer.learning_rate.assign(new_rates[step])
-        outside += time.perf_counter() - start
 
     trainer = Trainer(model, optimizer, x, t, epochs=settings.epochs, batch_size=settings.batch_size,
                       seed=settings.seed, sampling=settings.sampling,
                       steps_per_epoch=settings.steps_per_epoch, evaluate=None, progress=progress,
                       on_step=on_step)
+    batches = trainer.planned_batches()
+    copy_bytes = sum(w.nbytes for w in model.weights.values())
+    keras = _KerasSide(keras_model, keras_optimizer, x, t, batches, read_at=read_at, new_rates=new_rates,
+                       logged=logged, count_correct=loss_layer.count_correct,
+                       ahead=max(2, AHEAD_BYTES // max(copy_bytes, 1)))
+    keras.start()
     start = time.perf_counter()
-    history = trainer.fit()
-    traj.scratchnet_seconds = time.perf_counter() - start - outside
-    traj.scratchnet_loss = history.step_loss
+    try:
+        with contextlib.nullcontext() if BLAS_THREADS is None else threadpool_limits(BLAS_THREADS, user_api="blas"):
+            history = trainer.fit()
+        traj.scratchnet_seconds = time.perf_counter() - start - waiting
+        keras.finish()
+    finally:
+        keras.stop()
+    traj.scratchnet_loss, traj.keras_loss, traj.keras_seconds = history.step_loss, keras.losses, keras.seconds
+    traj.keras_batch_accuracy = keras.batch_accuracy
     return traj
-
-
-def _log_batch_accuracy(traj, step, model, keras_model, xb, tb):
-    loss_layer = model.loss_layer
-    correct, total = loss_layer.count_correct(loss_layer.y, tb)  # the forward pass of this step
-    keras_correct, _ = loss_layer.count_correct(np.asarray(keras_model(xb, training=False)), tb)
-    traj.logged_steps.append(step)
-    traj.scratchnet_batch_accuracy.append(correct / total)
-    traj.keras_batch_accuracy.append(keras_correct / total)

@@ -196,35 +196,47 @@ def write(result, out_dir):
 
 # -- the speed benchmark ------------------------------------------------------------------------
 _CONTENDERS = ("scratchnet", "plain_numpy", "floor", "keras_fit", "keras_tf_function")
+_CNN_CONTENDERS = ("scratchnet", "floor", "keras_fit", "keras_tf_function")
+_CNN_LABEL = "float32 CNN"
+
+
+# speed.json's "ratios": key, label in the tables, numerator and denominator contender (medians).
+_RATIOS = (("scratchnet_over_floor", "scratchnet / floor", "scratchnet", "floor"),
+           ("plain_numpy_over_floor", "plain NumPy loop / floor", "plain_numpy", "floor"),
+           ("scratchnet_over_plain_numpy", "scratchnet / plain NumPy loop", "scratchnet", "plain_numpy"),
+           ("keras_fit_over_scratchnet", "Keras fit / scratchnet", "keras_fit", "scratchnet"),
+           ("keras_tf_function_over_scratchnet", "tf.function / scratchnet", "keras_tf_function", "scratchnet"))
+_BOTH = ("scratchnet_float64_over_float32", "scratchnet float64 / float32")
+
+
+def _ratios(results, names):
+    return {key: results[top]["median_ms"] / results[bottom]["median_ms"]
+            for key, _, top, bottom in _RATIOS if {top, bottom} <= set(names)}
+
+
+def speed_ratios(record):
+    """The ratios of median ms/step, as speed.json records them under "ratios": by dtype, e.g.
+    ratios["float32"]["scratchnet_over_floor"]; ratios["both"][_BOTH key] when both dtypes ran;
+    ratios["cnn"] (the float32 CNN row's) when it ran."""
+    results = record["results"]
+    ratios = {dt: _ratios(res, _CONTENDERS) for dt, res in results.items()}
+    if {"float32", "float64"} <= results.keys():
+        ratios["both"] = {_BOTH[0]: results["float64"]["scratchnet"]["median_ms"]
+                          / results["float32"]["scratchnet"]["median_ms"]}
+    if record.get("cnn"):
+        ratios["cnn"] = _ratios(record["cnn"], _CNN_CONTENDERS)
+    return ratios
 
 
 def speed_tables(record):
     """(per-contender rows, ratio rows) of a speed record."""
-    rows, ratios = [], []
-    for dt, res in record["results"].items():
-        rows += _contender_rows(dt, res, _CONTENDERS)
-        sn = res["scratchnet"]["median_ms"]
-        ratios += [[dt, "scratchnet / floor", f"{sn / res['floor']['median_ms']:.2f}"],
-                   [dt, "plain NumPy loop / floor", f"{res['plain_numpy']['median_ms'] / res['floor']['median_ms']:.2f}"],
-                   [dt, "scratchnet / plain NumPy loop", f"{sn / res['plain_numpy']['median_ms']:.2f}"],
-                   [dt, "Keras fit / scratchnet", f"{res['keras_fit']['median_ms'] / sn:.2f}"],
-                   [dt, "tf.function / scratchnet", f"{res['keras_tf_function']['median_ms'] / sn:.2f}"]]
-    if {"float32", "float64"} <= record["results"].keys():
-        r = record["results"]
-        ratios.append(["both", "scratchnet float64 / float32",
-                       f"{r['float64']['scratchnet']['median_ms'] / r['float32']['scratchnet']['median_ms']:.2f}"])
-    cnn = record.get("cnn")
-    if cnn:
-        label = "float32 CNN"
-        rows += _contender_rows(label, cnn, _CNN_CONTENDERS)
-        sn = cnn["scratchnet"]["median_ms"]
-        ratios += [[label, "scratchnet / floor", f"{sn / cnn['floor']['median_ms']:.2f}"],
-                   [label, "Keras fit / scratchnet", f"{cnn['keras_fit']['median_ms'] / sn:.2f}"],
-                   [label, "tf.function / scratchnet", f"{cnn['keras_tf_function']['median_ms'] / sn:.2f}"]]
+    rows = [row for dt, res in record["results"].items() for row in _contender_rows(dt, res, _CONTENDERS)]
+    if record.get("cnn"):
+        rows += _contender_rows(_CNN_LABEL, record["cnn"], _CNN_CONTENDERS)
+    labels = {key: label for key, label, *_ in (*_RATIOS, _BOTH)}
+    ratios = [[_CNN_LABEL if dt == "cnn" else dt, labels[key], f"{value:.2f}"]
+              for dt, by_key in speed_ratios(record).items() for key, value in by_key.items()]
     return rows, ratios
-
-
-_CNN_CONTENDERS = ("scratchnet", "floor", "keras_fit", "keras_tf_function")
 
 
 def _contender_rows(label, results, names):
@@ -277,7 +289,7 @@ def speed_markdown(record, command):
 def write_speed(record, out_dir, command):
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "speed.json").write_text(json.dumps(record, indent=1))
+    (out_dir / "speed.json").write_text(json.dumps({**record, "ratios": speed_ratios(record)}, indent=1))
     (out_dir / "speed.md").write_text(speed_markdown(record, command))
     return [out_dir / "speed.json", out_dir / "speed.md"]
 

@@ -96,8 +96,8 @@ def convention_comparison(settings, initial_weights, data, steps=600):
         twin.set_weights(initial_weights)
         keras_model = reference_keras.to_keras(twin)
         keras_opt = reference_keras.keras_optimizer(build_optimizer(mean_settings), keras_model)
-        for batch in batches:
-            reference_keras.train_step(keras_model, keras_opt, x_train[batch], t_train[batch])
+        for _ in reference_keras.train_steps(keras_model, keras_opt, x_train, t_train, batches):
+            pass
         drift = weight_drift(course, keras_model)
         _, accuracy = reference_keras.evaluate(keras_model, x_test, t_test)
         runs.append((lr, drift, accuracy))

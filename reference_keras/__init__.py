@@ -6,6 +6,7 @@ package in the project that imports Keras.
     loss_and_gradients(keras_model, None, x, t)      # loss and d loss / d weight, by autodiff
     opt = keras_optimizer(sn_opt, keras_model)       # same hyperparameters, the model's dtype
     train_step(keras_model, opt, x, t)               # one update, in lockstep with scratchnet
+    train_steps(keras_model, opt, x, t, batches)     # one update per index array, many per compiled call
 
 Importing it keeps Keras and matplotlib from writing into the home directory (see _environment).
 """
@@ -17,9 +18,10 @@ from .convert import ExactL2, UnsupportedLayerError, from_keras, keras_book_drop
 from .dtype import floatx, model_dtype
 from .mapping import (SoftmaxCrossEntropyLoss, count_correct, keras_initializer, keras_loss, keras_optimizer,
                       scratchnet_loss)
+from .training import train_steps
 
 __all__ = ["to_keras", "from_keras", "keras_layer", "keras_book_dropout", "ExactL2", "UnsupportedLayerError", "keras_loss", "keras_optimizer",
            "keras_initializer", "count_correct",
            "SoftmaxCrossEntropyLoss", "scratchnet_loss", "forward_trace", "backward_trace", "evaluate", "loss_and_gradients", "train_step",
-           "compile_for", "model_dtype", "weight_names", "floatx", "layer_vjp", "loss_vjp", "optimizer_steps", "softmax",
-           "state_preserved", "input_gradient"]
+           "train_steps", "compile_for", "model_dtype", "weight_names", "floatx", "layer_vjp", "loss_vjp",
+           "optimizer_steps", "softmax", "state_preserved", "input_gradient"]

@@ -29,6 +29,7 @@ import functools
 import numpy as np
 
 from ._environment import keras, tf
+from ._tensor import as_tensor
 from .dtype import dtype_name, model_dtype
 from .mapping import count_correct, scratchnet_loss
 
@@ -252,7 +253,7 @@ def evaluate(keras_model, x, t, loss=None, batch_size=10_000):
     total, correct, units = 0.0, 0, 0
     for start in range(0, x.shape[0], batch_size):
         xb, tb = x[start:start + batch_size], t[start:start + batch_size]
-        out = keras_model(tf.convert_to_tensor(xb), training=False)
+        out = keras_model(as_tensor(xb), training=False)
         total += float(loss(tb, out)) * (1 if loss.reduction == "sum" else xb.shape[0])
         batch_correct, batch_units = count_correct(loss, out, tb)
         correct, units = correct + batch_correct, units + batch_units

@@ -1,5 +1,6 @@
 """Mini-batch training with seeded batch order, history and divergence detection."""
 import contextlib
+import copy
 import math
 import signal
 import sys
@@ -144,6 +145,13 @@ class Trainer:
         if bar is not None:
             bar.close()
         return self.history
+
+    def planned_batches(self):
+        """The index arrays the next fit() will train on, in order, drawn from a copy of the seeded
+        generator (which stays as it is): how a second library is driven ahead of scratchnet."""
+        rng = copy.deepcopy(self.rng)
+        return [batch for _ in range(self.epochs) for batch in
+                batch_indices(self.x_train.shape[0], self.batch_size, rng, self.sampling, self.steps_per_epoch)]
 
     def _step(self, batch, epoch):
         """One update on the rows `batch`, recorded; raises TrainingDiverged before updating on a

@@ -282,6 +282,108 @@ def test_compile_for_caches_one_step_per_optimizer_and_loss():
     assert rk.compile_for(keras_model, opt, other_loss) is not step
 
 
+@pytest.mark.parametrize("name,dtype", [(name, "float64") for name in OPTIMIZERS] + [("adam", "float32")])
+def test_train_steps_is_train_step_bit_for_bit_across_chunks(name, dtype, monkeypatch):
+    """Many steps per compiled call change nothing: losses and the weights read at chosen steps are
+    train_step's exactly, whatever the chunking (4 steps at most, bytes for 4 batches and 2 weight
+    copies at most, a short batch making a chunk of its own), with an L2 penalty and every optimizer."""
+    from reference_keras import training
+    rng = np.random.default_rng(1)
+    x, t = rng.normal(size=(40, 12)).astype(dtype), rng.integers(0, 4, 40)
+    batches = [rng.choice(40, 5) for _ in range(9)] + [np.arange(3)] + [rng.choice(40, 5) for _ in range(5)]
+    model = scratchnet.mlp([12, 9, 4], "sigmoid", dtype=dtype, weight_init="he_normal", seed=2, l2=f32(1e-3),
+                           loss="softmax_cross_entropy")
+    per_step, chunked = rk.to_keras(model), rk.to_keras(model)
+    opt_s, opt_c = (rk.keras_optimizer(OPTIMIZERS[name](True), m) for m in (per_step, chunked))
+    reads = (2, 3, 4, 9, 10, 15)
+    expected_losses, expected_weights = [], {}
+    for step, batch in enumerate(batches, 1):
+        expected_losses.append(rk.train_step(per_step, opt_s, x[batch], t[batch]))
+        if step in reads:
+            expected_weights[step] = per_step.get_weights()
+    monkeypatch.setattr(training, "CHUNK_STEPS", 4)
+    step_bytes, copy_bytes = 5 * (x[0].nbytes + t[0].nbytes), sum(w.size for w in model.get_weights()) * x.itemsize
+    monkeypatch.setattr(training, "CHUNK_BYTES", 4 * step_bytes + 2 * copy_bytes)
+    calls = []
+    monkeypatch.setattr(training, "_chunks", lambda *a, _chunks=training._chunks: (calls.append(c) or c for c in _chunks(*a)))
+    steps = list(rk.train_steps(chunked, opt_c, x, t, batches, read_weights_at=reads))
+    assert [step for step, _, _ in steps] == list(range(1, 16))
+    assert [loss for _, loss, _ in steps] == expected_losses
+    assert {step: weights for step, _, weights in steps if weights is not None}.keys() == set(reads)
+    for step, _, weights in steps:
+        if weights is not None:
+            assert all(np.array_equal(a, b) for a, b in zip(weights, expected_weights[step], strict=True))
+    # 1-3 (the bytes) | 4-7 (4 steps) | 8-9 | 10 (the short batch) | 11-14 | 15
+    assert [(first, len(index)) for first, index, _ in calls] == [(1, 3), (4, 4), (8, 2), (10, 1), (11, 4), (15, 1)]
+
+
+@pytest.mark.parametrize("array", [np.arange(12.0).reshape(3, 4)[:, ::2], np.arange(5, dtype=np.int32),
+                                   np.ones((2, 3), np.float32) / 3, np.array([True, False]), np.zeros((0, 784))])
+def test_as_tensor_is_a_copy_tensorflow_can_use(array):
+    from reference_keras._tensor import as_tensor
+    expected, rows = array.copy(), np.array([[1, 0], [1, 1]]) if len(array) > 1 else None
+    tensor, gathered = as_tensor(array), as_tensor(array, rows) if rows is not None else None
+    array[...] = 0  # changing the array afterwards changes nothing
+    assert tensor.dtype.as_numpy_dtype == expected.dtype and tensor.shape == expected.shape
+    assert np.array_equal(tensor.numpy(), expected)
+    if rows is not None:  # rows gathered: (2, 2, ...)
+        assert np.array_equal(gathered.numpy(), expected[rows])
+    if expected.ndim == 2 and expected.size:  # a kernel that needs the alignment (slicing an unaligned one aborts)
+        assert np.array_equal(rk.tf.gather(tensor, [1, 0])[:, 1:].numpy(), expected[[1, 0], 1:])
+
+
+def _training_aware_model(kind, dtype):
+    """A small model with Dropout, BatchNormalization, or Conv2D + pooling (float32, as mnist-cnn)."""
+    from comparisons.scenarios import PRESETS, build_model
+    if kind == "conv":
+        return build_model(PRESETS["mnist-cnn"].with_options(hidden=(8,), dtype=dtype), (8, 8, 1), 4)
+    r = np.random.default_rng(1)
+    extra = scratchnet.layers.Dropout(0.3, seed=3) if kind == "dropout" else \
+        scratchnet.layers.BatchNormalization(np.ones(16, dtype), np.zeros(16, dtype))
+    return scratchnet.Sequential([Affine((r.normal(size=(30, 16)) * 0.3).astype(dtype), np.zeros(16, dtype)), ReLU(),
+                                  extra, Affine((r.normal(size=(16, 4)) * 0.3).astype(dtype), np.zeros(4, dtype))],
+                                 SoftmaxCrossEntropy())
+
+
+@pytest.mark.parametrize("kind,dtype", [("dropout", "float64"), ("batchnorm", "float64"), ("conv", "float32")])
+def test_train_steps_is_train_step_bit_for_bit_with_training_aware_layers(kind, dtype, monkeypatch):
+    """Dropout's masks (its seed generator advances inside the loop as outside), Conv2D and
+    pooling chunk exactly; a BatchNormalization model takes the per-step path (PER_STEP_LAYERS),
+    which is train_step itself: losses, weights and moving statistics equal bit for bit."""
+    from reference_keras import training
+    monkeypatch.setattr(training, "CHUNK_STEPS", 4)
+    model = _training_aware_model(kind, dtype)
+    shape = (8, 8, 1) if kind == "conv" else (30,)
+    rng = np.random.default_rng(0)
+    x, t = rng.normal(size=(40, *shape)).astype(dtype), rng.integers(0, 4, 40)
+    batches = [rng.choice(40, 6) for _ in range(9)]
+    per_step, chunked = rk.to_keras(model), rk.to_keras(model)
+    opt_s, opt_c = (rk.keras_optimizer(SGD(0.05, momentum=0.9), m) for m in (per_step, chunked))
+    expected = [(rk.train_step(per_step, opt_s, x[b], t[b]), per_step.get_weights()) for b in batches]
+    steps = list(rk.train_steps(chunked, opt_c, x, t, batches, read_weights_at=range(1, 10)))
+    assert [loss for _, loss, _ in steps] == [loss for loss, _ in expected]
+    for (_, _, weights), (_, expected_weights) in zip(steps, expected, strict=True):
+        assert all(np.array_equal(a, b) for a, b in zip(weights, expected_weights, strict=True))
+
+
+def test_train_steps_refuses_bad_batches_before_any_step():
+    model = scratchnet.mlp([3, 2], dtype="float64", weight_init="he_normal", loss="softmax_cross_entropy")
+    keras_model = rk.to_keras(model)
+    opt = rk.keras_optimizer(SGD(0.1), keras_model)
+    x, t = np.ones((4, 3)), np.array([0, 1, 0, 1])
+    with pytest.raises(IndexError, match=r"batch 2 holds a row index outside 0..3 \(x has 4 rows\)"):
+        rk.train_steps(keras_model, opt, x, t, [np.array([0, 1]), np.array([3, 4])])
+    with pytest.raises(ValueError, match=r"batch 1 must be a non-empty 1-D array of integer row indices, got shape "
+                                         r"\(2, 1\), dtype int64"):
+        rk.train_steps(keras_model, opt, x, t, [np.zeros((2, 1), np.int64)])
+    with pytest.raises(ValueError, match=r"x has 4 rows but t has shape \(3,\)"):
+        rk.train_steps(keras_model, opt, x, t[:3], [np.array([0])])
+    with pytest.raises(TypeError, match="expected a 2-D float64 input"):
+        rk.train_steps(keras_model, opt, x.astype(np.float32), t, [np.array([0])])
+    assert all(np.array_equal(a, b) for a, b in zip(keras_model.get_weights(), model.get_weights()))
+    assert int(opt.iterations) == 0
+
+
 # -- mapping -----------------------------------------------------------------------------------
 def test_keras_loss_mapping():
     cases = [(SoftmaxCrossEntropy(), "sparse", keras.losses.SparseCategoricalCrossentropy),

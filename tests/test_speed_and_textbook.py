@@ -28,6 +28,16 @@ def test_speed_runs_on_a_tiny_configuration(tmp_path, capsys):
     for name in ("scratchnet", "floor", "keras_fit", "keras_tf_function"):
         assert len(cnn[name]["samples_ms"]) == 2 and cnn[name]["median_ms"] > 0
     assert {"Conv2D1 forward", "Conv2D1 backward", "MaxPooling2D1 backward", "Adam update"} <= cnn["breakdown_ms"].keys()
+    ratios, results = record["ratios"], record["results"]  # for tools: no recomputing
+    assert set(ratios) == {"float32", "float64", "both", "cnn"}
+    for dtype in ("float32", "float64"):
+        sn = results[dtype]["scratchnet"]["median_ms"]
+        assert ratios[dtype]["scratchnet_over_floor"] == sn / results[dtype]["floor"]["median_ms"]
+        assert ratios[dtype]["keras_fit_over_scratchnet"] == results[dtype]["keras_fit"]["median_ms"] / sn
+        assert len(ratios[dtype]) == 5
+    assert ratios["both"]["scratchnet_float64_over_float32"] == (results["float64"]["scratchnet"]["median_ms"]
+                                                                 / results["float32"]["scratchnet"]["median_ms"])
+    assert ratios["cnn"]["scratchnet_over_floor"] == cnn["scratchnet"]["median_ms"] / cnn["floor"]["median_ms"]
     printed = capsys.readouterr().out
     for ratio in ("scratchnet / floor", "scratchnet / plain NumPy loop", "Keras fit / scratchnet", "tf.function / scratchnet",
                   "scratchnet float64 / float32", "float32 CNN", "scratchnet CNN step: part"):

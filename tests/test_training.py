@@ -124,6 +124,24 @@ def test_replacement_default_steps_per_epoch():
     assert [len(b) for b in shuffled] == [3, 3, 3, 1]
 
 
+@pytest.mark.parametrize("sampling, steps_per_epoch", [("shuffle", None), ("replacement", 3)])
+def test_planned_batches_are_the_batches_fit_trains_on(sampling, steps_per_epoch):
+    """A lockstep twin is driven ahead from the plan: it must be exactly what fit() then draws, and
+    planning must not move the seeded generator."""
+    x, t = _data(n=11)
+    seen = []
+    trainer = scratchnet.Trainer(scratchnet.mlp([3, 4, 2], dtype="float64", weight_init="he_normal",
+                                                loss="softmax_cross_entropy", seed=1),
+                                 SGD(0.1), x, t, epochs=3, batch_size=4, seed=5, sampling=sampling,
+                                 steps_per_epoch=steps_per_epoch, evaluate=None, progress=False,
+                                 on_step=lambda step, loss, batch: seen.append(batch.copy()))
+    planned = trainer.planned_batches()
+    assert len(planned) == 9  # 3 epochs of 3 batches: 4 + 4 + 3 rows, or 3 drawn
+    assert all(np.array_equal(a, b) for a, b in zip(trainer.planned_batches(), planned))  # planning moved nothing
+    trainer.fit()
+    assert len(seen) == len(planned) and all(np.array_equal(a, b) for a, b in zip(seen, planned))
+
+
 # -- history ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("evaluate, epochs_recorded", [("epoch", [1, 2, 3, 4]), ("end", [4]), (None, [])])
