@@ -109,9 +109,9 @@ class SoftmaxCrossEntropy(Loss):
         self._check_output(x)
         one_hot, labels = self._split(t, x.shape)
         # Fused softmax and log-softmax: one exp, and log(sum) kept for the loss.
-        shifted = np.subtract(x, np.max(x, axis=1, keepdims=True), out=self._buffer("shifted", x.shape, x.dtype))
+        shifted = np.subtract(x, x.max(axis=1, keepdims=True), out=self._buffer("shifted", x.shape, x.dtype))
         e = np.exp(shifted, out=self._buffer("y", x.shape, x.dtype))
-        total = np.sum(e, axis=1, keepdims=True)
+        total = e.sum(axis=1, keepdims=True)
         self.y = np.divide(e, total, out=e)
         log_total = np.log(total)
         n = self._divisor(x.shape)

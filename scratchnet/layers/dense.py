@@ -56,7 +56,7 @@ class Affine(Layer):
         np.matmul(self.x.T, dout, out=self.grads["W"])
         if self.l2:
             self.grads["W"] += (2.0 * self.l2) * W
-        np.sum(dout, axis=0, out=self.grads["b"])
+        dout.sum(axis=0, out=self.grads["b"])
         return np.matmul(dout, W.T, out=self._buffer("dx", self.x.shape, W.dtype)) if need_dx else None
 
     def penalty(self):
