@@ -7,13 +7,14 @@ default, Keras's "sum_over_batch_size") averages over the batch and reduction="s
 """
 import numpy as np
 
+from ._buffers import BufferOwner
 from ._checks import check_array, check_float, check_forward_done, check_nonempty, labels_to_indices
 from .functions import sigmoid
 
 REDUCTIONS = ("mean", "sum")
 
 
-class Loss:
+class Loss(BufferOwner):
     """The interface every loss shares: `reduction`, `forward`, `backward`, `count_correct`,
     `config`."""
 
@@ -108,10 +109,10 @@ class SoftmaxCrossEntropy(Loss):
         self._check_output(x)
         one_hot, labels = self._split(t, x.shape)
         # Fused softmax and log-softmax: one exp, and log(sum) kept for the loss.
-        shifted = x - np.max(x, axis=1, keepdims=True)
-        e = np.exp(shifted)
-        total = np.sum(e, axis=1, keepdims=True)
-        self.y = e / total
+        shifted = np.subtract(x, x.max(axis=1, keepdims=True), out=self._buffer("shifted", x.shape, x.dtype))
+        e = np.exp(shifted, out=self._buffer("y", x.shape, x.dtype))
+        total = e.sum(axis=1, keepdims=True)
+        self.y = np.divide(e, total, out=e)
         log_total = np.log(total)
         n = self._divisor(x.shape)
         if labels is not None:
@@ -125,11 +126,12 @@ class SoftmaxCrossEntropy(Loss):
     def backward(self, dout=1.0):
         check_forward_done(self.name, self.y)
         n = self._divisor(self.y.shape)
+        dx = self._buffer("dx", self.y.shape, self.y.dtype)
         if self.labels is not None:
-            dx = self.y.copy()
+            np.copyto(dx, self.y)
             dx[np.arange(self.y.shape[0]), self.labels] -= 1
         else:
-            dx = self.y - self.t
+            np.subtract(self.y, self.t, out=dx)
         dx *= dout / n
         return dx
 

@@ -214,6 +214,24 @@ class Sequential:
             for layer, frozen in zip(self._stateful, before):
                 layer.state_frozen = frozen
 
+    @contextlib.contextmanager
+    def reusing_buffers(self):
+        """Within the block, the layers and the loss write their outputs and gradients into arrays
+        they keep and overwrite on the next pass (while the batch shape stays the same), so a
+        training step allocates nothing; the arithmetic, and so every result, is the same. What a
+        call returns inside the block is valid only until the next call: the block is for a loop
+        that uses each result at once (the Trainer's steps). Outside it every call returns fresh
+        arrays, which stay the caller's."""
+        owners = [*self.layers, self.loss_layer] if self.loss_layer is not None else list(self.layers)
+        before = [getattr(owner, "reuse_buffers", False) for owner in owners]
+        for owner in owners:
+            owner.reuse_buffers = True
+        try:
+            yield self
+        finally:
+            for owner, reuse in zip(owners, before):
+                owner.reuse_buffers = reuse
+
     def _require_loss(self, what):
         if self.loss_layer is None:
             raise ValueError(f"Sequential: this model has no loss, so it cannot {what}; build it with one, "

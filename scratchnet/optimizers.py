@@ -41,6 +41,8 @@ from numbers import Real
 
 import numpy as np
 
+from ._buffers import BufferOwner
+
 # Names other libraries (and the deep-learning-from-scratch book) use for Keras's arguments.
 _OTHER_NAMES = {"lr": "learning_rate", "decay_rate": "rho", "beta1": "beta_1", "beta2": "beta_2",
                 "eps": "epsilon", "initial_accumulator": "initial_accumulator_value"}
@@ -113,10 +115,12 @@ def _refusing_unknown_arguments(cls, init):
     return checked
 
 
-class Optimizer:
+class Optimizer(BufferOwner):
     """The options every optimizer shares, named and defaulted as Keras's: `weight_decay`
     (decoupled, see the module docstring), `clipnorm`, `clipvalue`, `global_clipnorm` (at most
     one), and `float32_hyperparams` (round what Keras rounds through float32)."""
+
+    reuse_buffers = True  # an update's temporaries never leave it: kept per parameter, reused every step
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -240,18 +244,18 @@ class SGD(Optimizer):
         self.nesterov = _flag("SGD", "nesterov", nesterov)
 
     def _update_one(self, key, param, grad):
-        lr = self.learning_rate
+        step = np.multiply(grad, self.learning_rate, out=self._buffer(("step", key), param.shape, param.dtype))
         if not self.momentum:
-            step = self._slot("step", key, param)  # reused buffer: no 1.5 MB allocation per step
-            np.multiply(grad, lr, out=step)
             param -= step
             return
         momentum = self._h(self.momentum)
         v = self._slot("velocity", key, param)
         v *= momentum
-        v -= lr * grad
+        v -= step
         if self.nesterov:
-            param += momentum * v - lr * grad
+            ahead = np.multiply(v, momentum, out=self._buffer(("ahead", key), param.shape, param.dtype))
+            ahead -= step
+            param += ahead  # momentum * v - lr * g
         else:
             param += v
 
@@ -336,13 +340,17 @@ class Adam(Optimizer):
     def _update_one(self, key, param, grad):
         m = self._slot("m", key, param)
         v = self._slot("v", key, param)
-        m += (grad - m) * (1 - self.beta_1)
-        v += (grad * grad - v) * (1 - self.beta_2)
+        a = self._buffer(("a", key), param.shape, param.dtype)  # room for the temporaries, reused
+        b = self._buffer(("b", key), param.shape, param.dtype)
+        m += np.multiply(np.subtract(grad, m, out=a), 1 - self.beta_1, out=a)  # m += (g - m)(1 - beta_1)
+        np.multiply(grad, grad, out=a)
+        v += np.multiply(np.subtract(a, v, out=a), 1 - self.beta_2, out=a)  # v += (g**2 - v)(1 - beta_2)
         if self.amsgrad:
             v_hat = self._slot("v_hat", key, param)
             np.maximum(v_hat, v, out=v_hat)
             v = v_hat
-        param -= (m * self._alpha(param.dtype)) / (np.sqrt(v) + self.epsilon)
+        np.add(np.sqrt(v, out=b), self.epsilon, out=b)
+        param -= np.divide(np.multiply(m, self._alpha(param.dtype), out=a), b, out=a)  # alpha*m / (sqrt(v) + eps)
 
 
 class AdamW(Adam):

@@ -157,7 +157,8 @@ class Trainer:
         """One update on the rows `batch`, recorded; raises TrainingDiverged before updating on a
         non-finite loss."""
         xb = self.x_train[batch]
-        loss = self.model.backprop(xb, self.t_train[batch])
+        with self.model.reusing_buffers():  # nothing of this pass outlives the step but the grads
+            loss = self.model.backprop(xb, self.t_train[batch])
         if not math.isfinite(loss):
             raise TrainingDiverged(self.step + 1, epoch, loss, _divergence_cause(xb, self.model.params))
         self.optimizer.update(self.model.params, self.model.grads)

@@ -15,12 +15,15 @@
   `astype` use;
 - `output_shape(input_shape)` is the per-sample output shape for a per-sample input shape
   (None entries: unknown), raising ValueError (naming what the layer expects) for an input it
-  cannot take: the model checks a stack of layers with it when it is built.
+  cannot take: the model checks a stack of layers with it when it is built;
+- results are written into `self._buffer(name, shape, dtype)` (see scratchnet/_buffers.py):
+  fresh arrays for a caller, arrays kept and reused between the training loop's steps.
 """
+from .._buffers import BufferOwner
 from .._checks import FLOAT_DTYPES, as_float_dtype
 
 
-class Layer:
+class Layer(BufferOwner):
     def __init__(self, name=None):
         self.name = name or type(self).__name__
         self.params, self.grads, self.state = {}, {}, {}

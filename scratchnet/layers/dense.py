@@ -43,7 +43,7 @@ class Affine(Layer):
         W = self.params["W"]
         check_array(x, self.name, ndim=2, shape=(None, W.shape[0]), dtype=W.dtype)
         self.x = x
-        out = x @ W
+        out = np.matmul(x, W, out=self._buffer("out", (x.shape[0], W.shape[1]), W.dtype))
         out += self.params["b"]
         return out
 
@@ -56,8 +56,8 @@ class Affine(Layer):
         np.matmul(self.x.T, dout, out=self.grads["W"])
         if self.l2:
             self.grads["W"] += (2.0 * self.l2) * W
-        np.sum(dout, axis=0, out=self.grads["b"])
-        return dout @ W.T if need_dx else None
+        dout.sum(axis=0, out=self.grads["b"])
+        return np.matmul(dout, W.T, out=self._buffer("dx", self.x.shape, W.dtype)) if need_dx else None
 
     def penalty(self):
         """The layer's share of the loss: l2 * sum(W**2)."""
