@@ -107,6 +107,7 @@ class Sequential:
         self.input_size = self.input_shape[0] if self.input_shape and len(self.input_shape) == 1 else None
         self.output_size = affines[-1].shape[1] if affines else None
         self._stateful = [layer for layer in self.layers if layer.training_aware]
+        self._buffer_owners = [*self.layers, *([loss] if loss is not None else [])]
 
     def _model_input_shape(self):
         """The first layer's input shape, or that of the first layer fixing one after only
@@ -205,14 +206,8 @@ class Sequential:
         """Within the block, training-mode passes use the current BatchNormalization moving
         statistics and Dropout masks and leave them unchanged, so every evaluation of the loss
         is the same function of the parameters (what a numerical gradient needs)."""
-        before = [layer.state_frozen for layer in self._stateful]
-        for layer in self._stateful:
-            layer.state_frozen = True
-        try:
+        with _switched_on(self._stateful, "state_frozen"):
             yield self
-        finally:
-            for layer, frozen in zip(self._stateful, before):
-                layer.state_frozen = frozen
 
     @contextlib.contextmanager
     def reusing_buffers(self):
@@ -222,15 +217,8 @@ class Sequential:
         call returns inside the block is valid only until the next call: the block is for a loop
         that uses each result at once (the Trainer's steps). Outside it every call returns fresh
         arrays, which stay the caller's."""
-        owners = [*self.layers, self.loss_layer] if self.loss_layer is not None else list(self.layers)
-        before = [getattr(owner, "reuse_buffers", False) for owner in owners]
-        for owner in owners:
-            owner.reuse_buffers = True
-        try:
+        with _switched_on(self._buffer_owners, "reuse_buffers"):
             yield self
-        finally:
-            for owner, reuse in zip(owners, before):
-                owner.reuse_buffers = reuse
 
     def _require_loss(self, what):
         if self.loss_layer is None:
@@ -412,6 +400,20 @@ class Sequential:
         self.set_weights([weights[key] for key in self.weights])
 
 
+@contextlib.contextmanager
+def _switched_on(owners, flag):
+    """Set the boolean attribute `flag` of every owner for the block, then give each its own
+    value back (also after an error, and right for nested blocks)."""
+    before = [getattr(owner, flag, False) for owner in owners]
+    for owner in owners:
+        setattr(owner, flag, True)
+    try:
+        yield
+    finally:
+        for owner, value in zip(owners, before):
+            setattr(owner, flag, value)
+
+
 def _bytes_text(nbytes):
     """Keras's summary units: B, KB, MB, ... of 1024."""
     for unit in ("B", "KB", "MB", "GB"):
@@ -497,10 +499,16 @@ def mlp(sizes, activation="relu", loss="softmax_cross_entropy", weight_init="glo
         raise ValueError(f"mlp: unknown activation {activation!r}; known: {sorted(ACTIVATIONS)}")
     loss = losses.get(loss)
     rng = np.random.default_rng(seed)
-    init = initializers.get(weight_init)
+    layers = affine_stack(sizes, activation, initializers.get(weight_init), rng, dtype, l2=l2)
+    return Sequential(layers, loss, dtype=dtype)
+
+
+def affine_stack(sizes, activation, init, rng, dtype, l2=0.0):
+    """Affine layers of `sizes` with an `activation` layer between each two: kernels drawn with
+    `init` from `rng` in layer order, zero biases (mlp's layers, and a convnet's dense top)."""
     layers = []
     for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
         if i:
             layers.append(ACTIVATIONS[activation]())
         layers.append(Affine(init((n_in, n_out), rng, dtype), np.zeros(n_out, dtype=dtype), l2=l2))
-    return Sequential(layers, loss, dtype=dtype)
+    return layers

@@ -10,8 +10,8 @@ import numpy as np
 
 from . import initializers, losses
 from ._checks import as_float_dtype
-from .layers import ACTIVATIONS, Affine, Conv2D, Flatten, MaxPooling2D
-from .model import Sequential
+from .layers import ACTIVATIONS, Conv2D, Flatten, MaxPooling2D
+from .model import Sequential, affine_stack
 
 
 def simple_convnet(input_shape=(28, 28, 1), filters=30, kernel_size=5, hidden=(100,), n_classes=10,
@@ -31,9 +31,5 @@ def simple_convnet(input_shape=(28, 28, 1), filters=30, kernel_size=5, hidden=(1
     layers = [Conv2D(kernel, np.zeros(filters, dtype), input_shape=input_shape), ACTIVATIONS[activation](),
               MaxPooling2D(2), Flatten()]
     pooled = ((height - kernel_size + 1) // 2) * ((width - kernel_size + 1) // 2) * filters
-    sizes = [pooled, *hidden, n_classes]
-    for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
-        if i:
-            layers.append(ACTIVATIONS[activation]())
-        layers.append(Affine(init((n_in, n_out), rng, dtype), np.zeros(n_out, dtype)))
+    layers += affine_stack([pooled, *hidden, n_classes], activation, init, rng, dtype)
     return Sequential(layers, losses.get(loss), dtype=dtype)

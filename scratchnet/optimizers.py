@@ -218,7 +218,8 @@ class Optimizer(BufferOwner):
         weight decay, then the update step (Keras's order; see the module docstring). Every
         argument is checked first: on an error nothing has changed."""
         self._check(params, grads)
-        self._arrays = dict(params)
+        if self._arrays is None:  # from now on _check holds every update to these very arrays
+            self._arrays = dict(params)
         grads = self.clip_gradients(grads)
         if self.weight_decay is not None:
             decay = self._h(self.weight_decay)

@@ -44,6 +44,16 @@ class Layer(BufferOwner):
     def output_shape(self, input_shape):
         return input_shape
 
+    def _declare_input_shape(self, input_shape):
+        """Set `input_shape` from the optional constructor argument, refusing one that
+        `output_shape` says this layer cannot take (call it once the layer's settings are set)."""
+        self.input_shape = declared_shape(input_shape, self.name)
+        if self.input_shape is not None:
+            try:
+                self.output_shape(self.input_shape)
+            except ValueError as err:
+                raise ValueError(f"{self.name}: input_shape {self.input_shape} does not fit: it {err}") from None
+
     def switches(self):
         """What a tiny change of the input could flip since the last forward (ReLU's on/off
         mask, max pooling's chosen cell), or None: a difference quotient across a flip is not a

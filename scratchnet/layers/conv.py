@@ -20,7 +20,7 @@ import numpy as np
 
 from .._checks import check_array, check_forward_done
 from ._windows import Geometry, check_image_shape, check_images, pair, padding_name
-from .base import Layer, declared_shape, same_dtype
+from .base import Layer, same_dtype
 
 
 class Conv2D(Layer):
@@ -36,15 +36,8 @@ class Conv2D(Layer):
             raise ValueError(f"{name}: W must have no zero-sized axis, got shape {W.shape}")
         self.strides = pair(strides, "strides", name)
         self.padding = padding_name(padding, name)
-        shape = declared_shape(input_shape, name)
-        if shape is not None:
-            try:
-                check_image_shape(shape, W.shape[2])
-                Geometry(shape[0], shape[1], W.shape[:2], self.strides, self.padding)
-            except ValueError as err:
-                raise ValueError(f"{name}: input_shape {shape} does not fit: it {err}") from None
-        self.input_shape = shape
         self.params = {"W": W, "b": b}
+        self._declare_input_shape(input_shape)
         self.grads = {"W": np.zeros(W.shape, W.dtype), "b": np.zeros(b.shape, b.dtype)}
         self.cols = self.geometry = None
 

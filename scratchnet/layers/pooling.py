@@ -28,24 +28,19 @@ class _Pooling2D(Layer):
         self.pool_size = pair(pool_size, "pool_size", self.name)
         self.strides = self.pool_size if strides is None else pair(strides, "strides", self.name)
         self.padding = padding_name(padding, self.name)
-        self.input_shape = declared_shape(input_shape, self.name)
-        if self.input_shape is not None:
-            try:
-                self.output_shape(self.input_shape)
-            except ValueError as err:
-                raise ValueError(f"{self.name}: input_shape {self.input_shape} does not fit: it {err}") from None
+        self._declare_input_shape(input_shape)
         self.geometry = self.dtype = None
+
+    def _window_geometry(self, height, width, where=None):
+        return Geometry(height, width, self.pool_size, self.strides, self.padding, where, what="pool window")
 
     def output_shape(self, input_shape):
         check_image_shape(input_shape)
-        geometry = Geometry(input_shape[0], input_shape[1], self.pool_size, self.strides, self.padding,
-                            what="pool window")
-        return geometry.output_shape(input_shape[2])
+        return self._window_geometry(input_shape[0], input_shape[1]).output_shape(input_shape[2])
 
     def _geometry(self, x):
         check_images(x, self.name)
-        return Geometry(x.shape[1], x.shape[2], self.pool_size, self.strides, self.padding, self.name,
-                        what="pool window")
+        return self._window_geometry(x.shape[1], x.shape[2], self.name)
 
     def _check_backward(self, dout, kept):
         check_forward_done(self.name, kept)
@@ -98,9 +93,10 @@ class MaxPooling2D(_Pooling2D):
         self._check_backward(dout, self.chosen)
         g = self.geometry
         dxp = g.padded_zeros(self.n, self.channels, self.dtype)
+        overlapping = g.overlapping  # then a cell chosen by several windows receives the sum of their gradients
         for chosen, (i, j) in zip(self.chosen, g.offsets()):
             cell = g.cell(dxp, i, j)
-            if g.overlapping:  # a cell chosen by several windows receives the sum of their gradients
+            if overlapping:
                 cell += dout * chosen
             else:
                 np.multiply(dout, chosen, out=cell)
