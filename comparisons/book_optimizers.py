@@ -106,6 +106,7 @@ class BookOptimizer:
     rounded: tuple = ()  # hyperparameters Keras rounds through float32 (given rounded to both sides)
     keras_instead: object = None  # hyper -> [(what Keras does, scratchnet optimizer)] where it differs
     mistakes: dict = field(default_factory=dict)  # plain-words cause -> the equation with that mistake
+    formula: str = ""  # the book's equation in words, where Keras's differs (the check's note quotes it)
 
 
 SPECS = {
@@ -117,13 +118,14 @@ SPECS = {
                   _momentum_applied_before_update}),
     "nesterov": BookOptimizer(
         "Nesterov", {"lr": 0.01, "momentum": 0.9}, _nesterov,
+        formula="v = mu v - lr g; w += mu**2 v - (1 + mu) lr g",
         keras_instead=lambda h: [(
             "Keras SGD(momentum, nesterov=True) steps w += mu*v_new - lr*g (Bengio et al.'s form, which the book "
             "cites); the book applies mu**2 to the already updated velocity and (1 + mu) to lr*g, a different "
             "recurrence that no choice of Keras's lr and momentum reproduces",
             sn.SGD(h["lr"], momentum=h["momentum"], nesterov=True))]),
     "adagrad": BookOptimizer(
-        "AdaGrad", {"lr": 0.01}, _adagrad,
+        "AdaGrad", {"lr": 0.01}, _adagrad, formula="h += g**2; w -= lr g / (sqrt(h) + 1e-7), h from 0",
         keras_instead=lambda h: [
             ("Keras Adagrad (accumulator from 0.1, epsilon 1e-7 inside the sqrt)",
              sn.Adagrad(h["lr"], epsilon=EPS)),
@@ -131,6 +133,7 @@ SPECS = {
              sn.Adagrad(h["lr"], initial_accumulator_value=0.0, epsilon=EPS))]),
     "rmsprop": BookOptimizer(
         "RMSprop", {"lr": 0.01, "decay_rate": 0.99}, _rmsprop,
+        formula="h = rho h + (1 - rho) g**2; w -= lr g / (sqrt(h) + 1e-7), h from 0",
         keras_instead=lambda h: [("Keras RMSprop(rho=decay_rate) (epsilon 1e-7 inside the sqrt)",
                                   sn.RMSprop(h["lr"], rho=h["decay_rate"], epsilon=EPS))]),
     "adam": BookOptimizer(

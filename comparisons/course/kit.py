@@ -30,6 +30,17 @@ def keras_perceptron(w1, w2, theta):
     return gate
 
 
+def keras_dense_net(weights, activations):
+    """A float64 Keras Sequential of Dense layers holding `weights` [W1, b1, W2, b2, ...], the i-th
+    with activations[i] (None: linear)."""
+    with rk.floatx("float64"):
+        net = keras.Sequential([keras.Input(weights[0].shape[:1]),
+                                *(keras.layers.Dense(W.shape[1], activation=activation)
+                                  for W, activation in zip(weights[::2], activations))])
+    net.set_weights(weights)
+    return net
+
+
 def sigmoid_network_traces(x, W1, B1, W2, B2, W3, B3):
     """The 2-3-2-2 network of texts 000 and 002 (sigmoid, sigmoid, identity output) with the given
     weights, on one sample: every layer's output (A1, Z1, A2, Z2, Y) on each side, as

@@ -16,7 +16,7 @@ from scratchnet.losses import SoftmaxCrossEntropy
 
 from .. import report, textbook
 from ..scenarios import PRESETS, load_data
-from .kit import INPUTS, keras_gradient, keras_perceptron
+from .kit import INPUTS, keras_dense_net, keras_gradient, keras_perceptron
 from .page import Page, tol
 
 TITLE = "lab training course, day 2: implementing a neural network"
@@ -68,31 +68,21 @@ def activations_and_layers(page):
 
     # 2-3: one layer, ReLU(x W + b): scratchnet's Affine + ReLU, Keras's Dense(relu)
     layer = scratchnet.Sequential([Affine(W1, B1), ReLU()])
-    with rk.floatx(F64):
-        dense = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, activation="relu")])
-    dense.set_weights([W1, B1])
+    dense = keras_dense_net([W1, B1], ["relu"])
     x1 = np.array([[1.0, 0.5]])
     page.compare("2-3 SingleLayer: ReLU(x W + b)", layer.predict(x1)[0], np.array(dense(x1))[0],
                  text="[0.3 0.7 1.1]", tol=tol(F64))
 
     # 2-4: three layers, ReLU on every one (the output's included), on a batch of 4
     net = scratchnet.Sequential([Affine(W1, B1), ReLU(), Affine(W2, B2), ReLU(), Affine(W3, B3), ReLU()])
-    with rk.floatx(F64):
-        keras_net = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, activation="relu"),
-                                      keras.layers.Dense(2, activation="relu"),
-                                      keras.layers.Dense(2, activation="relu")])
-    keras_net.set_weights([W1, B1, W2, B2, W3, B3])
+    keras_net = keras_dense_net([W1, B1, W2, B2, W3, B3], ["relu", "relu", "relu"])
     page.compare("2-4 MLP_3Layer on a batch of 4", net.predict(X4), np.array(keras_net(X4)),
                  text="[[ 0.426 0.912 ] [ 0.1608 0.3334] [ 0.3528 0.752 ] [ 0.2016 0.4226]]", tol=tol(F64))
 
     # 2-5: the same network with a softmax output layer (scratchnet: softmax of the last Affine's output)
     logits = scratchnet.Sequential([Affine(W1, B1), ReLU(), Affine(W2, B2), ReLU(), Affine(W3, B3)])
     probabilities = functions.softmax(logits.predict(X4))
-    with rk.floatx(F64):
-        keras_softmax = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, activation="relu"),
-                                          keras.layers.Dense(2, activation="relu"),
-                                          keras.layers.Dense(2, activation="softmax")])
-    keras_softmax.set_weights([W1, B1, W2, B2, W3, B3])
+    keras_softmax = keras_dense_net([W1, B1, W2, B2, W3, B3], ["relu", "relu", "softmax"])
     keras_probabilities = np.array(keras_softmax(X4))
     page.compare("2-5 softmax output on the batch of 4", probabilities, keras_probabilities,
                  text="(not printed)", tol=tol(F64))

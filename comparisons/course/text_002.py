@@ -14,7 +14,7 @@ from reference_keras import keras, tf
 from scratchnet import functions, gates, gradcheck
 from scratchnet.layers import Affine
 
-from .kit import keras_gradient, keras_perceptron, sigmoid_network_traces
+from .kit import keras_dense_net, keras_gradient, keras_perceptron, sigmoid_network_traces
 from .page import Page, tol
 
 TITLE = "Deep Learning study 1 (perceptron, forward pass, gradient descent)"
@@ -52,10 +52,7 @@ def forward_pass(page):
         "The rows after it are the forward pass the text means: sigmoid, sigmoid, identity.")
     # what the text's code computes: Affine(W1, 2 b1) -> Affine(W2, b2) -> Affine(W3, b3), nothing between
     linear = scratchnet.Sequential([Affine(W1, 2 * B1), Affine(W2, B2), Affine(W3, B3)])
-    with rk.floatx(F64):
-        keras_linear = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3), keras.layers.Dense(2),
-                                         keras.layers.Dense(2)])
-    keras_linear.set_weights([W1, 2 * B1, W2, B2, W3, B3])
+    keras_linear = keras_dense_net([W1, 2 * B1, W2, B2, W3, B3], [None, None, None])
     page.compare("the text's code: layer-3 output (b1 twice, no activation passed on)",
                  linear.predict(X.reshape(1, -1))[0], np.array(keras_linear(X.reshape(1, -1)))[0],
                  text="(not printed)", tol=tol(F64), bug=bugs)

@@ -14,7 +14,7 @@ from .. import book_layout as bl
 from ..checks import Check, compare
 from ..contract import NotMappable, working_copy
 from ..tolerances import tolerance
-from .common import INF, BadInput, LearnerFailure, call, failure
+from .common import INF, BadInput, LearnerFailure, call, failure, forward_backward
 from .layers import _build_layer
 
 # (case, N, C, H, W, FN, FH, FW, stride, pad): every size different, so a swapped axis is a
@@ -28,6 +28,7 @@ POOL_CASES = (("2x2, stride 2, N=2, C=3, 7x9", 2, 3, 7, 9, 2, 2, 2, False),
 DROPOUT_SHAPE = (6, 40)  # enough units that a mask drawn another way differs somewhere
 BATCHNORM_SHAPE = (6, 5)  # N, D
 SEED_OFFSET = 101  # the Keras Dropout's seed: the check's seed plus this
+MISSING_GRADIENT = "the book's layer keeps it as an attribute"
 
 
 def _attr(layer, name, what, ndim=None):
@@ -79,39 +80,6 @@ def _keras_vjp(mirror, dtype, x, dout, training=False):
     return reference_keras.layer_vjp(reference_keras.keras_layer(mirror, dtype), x, dout, training=training)
 
 
-def _forward_backward(result, case, layer, x, dout, refs, candidates, grads, mode=()):
-    """Forward and backward of the learner's layer against the references: output "y", "dx" and
-    each of `grads` {book attribute: reference}; a write into the caller's x or dout is a warning."""
-    dtype, n = x.dtype, x.shape[0]
-    x_in = x.copy()
-    y = call("forward", layer.forward, x_in, *mode)
-    result.checks.append(compare(f"forward ({case})", np.asarray(y), refs["y"], tolerance(dtype, "forward"), n,
-                                 candidates=candidates.get("y")))
-    if not np.array_equal(x_in, x):
-        result.warnings.append(f"WARNING: forward wrote into the caller's x ({int(np.sum(x_in != x))} of {x.size} "
-                               f"entries changed): a caller that uses x again gets the changed values")
-    dout_in = dout.copy()
-    dx = call("backward", layer.backward, dout_in)
-    if not np.array_equal(dout_in, dout):
-        result.warnings.append(f"WARNING: backward wrote into the caller's dout ({int(np.sum(dout_in != dout))} of "
-                               f"{dout.size} entries changed): a caller that uses dout again gets the changed values")
-    tol = tolerance(dtype, "gradient")
-    if dx is None:
-        result.checks.append(Check(f"dx ({case})", INF, tol, False, "backward returned None; it must return dx"))
-    else:
-        result.checks.append(compare(f"dx ({case})", np.asarray(dx), refs["dx"], tol, n,
-                                     candidates=candidates.get("dx")))
-    for attribute, ref in grads.items():
-        ours = getattr(layer, attribute, None)
-        if ours is None:
-            result.checks.append(Check(f"{attribute} ({case})", INF, tol, False,
-                                       f"no {attribute} after backward: the book's layer keeps it as an attribute"))
-        else:
-            result.checks.append(compare(f"{attribute} ({case})", np.asarray(ours), ref, tol, n,
-                                         candidates=candidates.get(attribute)))
-    return y
-
-
 # -- Convolution ---------------------------------------------------------------------------------
 def check_convolution(obj, result, draws, x, t):
     _given_x(x, 4, "NCHW images (N, C, H, W)", result.name)
@@ -159,7 +127,7 @@ def _convolution_case(result, case, draws, layer, x):
     dout = draws.normal((n, fn, oh, ow))
     y, dxp, (dkernel, db) = _keras_vjp(mirror, dtype, bl.pad_images(bl.to_nhwc(x), pad), bl.to_nhwc(dout))
     dW = bl.kernel_from_keras(dkernel)
-    refs = {"y": bl.to_nchw(y), "dx": bl.to_nchw(dxp[:, pad:pad + h, pad:pad + w, :])}
+    refs = {"y": bl.to_nchw(y), "dx": bl.to_nchw(dxp[:, pad:pad + h, pad:pad + w, :]), "dW": dW, "db": db}
     dcells = (bl.to_nhwc(dout).reshape(-1, fn) @ W.reshape(fn, -1)).reshape(n, oh, ow, c, fh, fw)
     overwritten = _scatter(dcells.transpose(0, 3, 4, 5, 1, 2), x.shape, stride, pad, accumulate=False)
     candidates = {
@@ -170,7 +138,7 @@ def _convolution_case(result, case, draws, layer, x):
         "dW": {"dW = col.T @ dout reshaped to (FN, C, FH, FW) without transposing it back first (it is "
                "(C*FH*FW, FN): dW.transpose(1, 0).reshape(FN, C, FH, FW))": dW.reshape(fn, -1).T.reshape(W.shape)},
     }
-    _forward_backward(result, case, layer, x, dout, refs, candidates, {"dW": dW, "db": db})
+    forward_backward(result, case, layer, x, dout, refs, candidates, MISSING_GRADIENT)
 
 
 # -- Pooling ---------------------------------------------------------------------------------------
@@ -221,7 +189,8 @@ def _pooling_case(result, case, draws, layer, x):
         "to the first": routed(last),
         "col2im overwrote the cells where windows overlap instead of adding them up (img[...] += col[...])":
             routed(first, accumulate=False)}}
-    _forward_backward(result, case, layer, x, dout, {"y": bl.to_nchw(y), "dx": bl.to_nchw(dx)}, candidates, {})
+    forward_backward(result, case, layer, x, dout, {"y": bl.to_nchw(y), "dx": bl.to_nchw(dx)}, candidates,
+                     MISSING_GRADIENT)
 
 
 # -- Dropout ---------------------------------------------------------------------------------------
@@ -332,7 +301,8 @@ def check_batchnorm(obj, result, draws, x, t):
         result.checks.append(failure(err, f"x {x.shape}", tolerance(draws.dtype, "forward")))
 
 
-def _running(layer, name, d, dtype):
+def running_statistic(layer, name, d, dtype):
+    """A BatchNormalization's running_mean or running_var in `dtype`: zeros (D,) where still None."""
     value = getattr(layer, name, None)
     return np.zeros(d, dtype) if value is None else np.asarray(value).astype(dtype)
 
@@ -346,8 +316,8 @@ def _batchnorm_checks(result, draws, layer, x):
     epsilon, how = bl.infer_epsilon(layer, x, dtype)
     started = {key: getattr(layer, key, None) is None for key in ("running_mean", "running_var")}
     mirror = sn_layers.BatchNormalization(layer.gamma.copy(), layer.beta.copy(),
-                                          _running(layer, "running_mean", d, dtype),
-                                          _running(layer, "running_var", d, dtype), momentum=float(momentum),
+                                          running_statistic(layer, "running_mean", d, dtype),
+                                          running_statistic(layer, "running_var", d, dtype), momentum=float(momentum),
                                           epsilon=epsilon, input_shape=(d,))
     keras_layer = reference_keras.keras_layer(mirror, dtype)
     dout = draws.normal((n, d))
@@ -355,8 +325,8 @@ def _batchnorm_checks(result, draws, layer, x):
     moving = keras_layer.get_weights()[2:]
     x64, dout64, gamma64 = x.astype(np.float64), dout.astype(np.float64), layer.gamma.astype(np.float64)
     candidates = _batchnorm_mistakes(x64, dout64, gamma64, layer.beta.astype(np.float64), epsilon)
-    _forward_backward(result, "training", layer, x, dout, {"y": y, "dx": dx}, candidates,
-                      {"dgamma": dgamma, "dbeta": dbeta}, mode=(True,))
+    forward_backward(result, "training", layer, x, dout, {"y": y, "dx": dx, "dgamma": dgamma, "dbeta": dbeta},
+                     candidates, MISSING_GRADIENT, mode=(True,))
     widened = []
     for key, ref in zip(("running_mean", "running_var"), moving):
         ours = getattr(layer, key, None)

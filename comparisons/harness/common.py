@@ -1,8 +1,9 @@
 """What every kind of check shares: the learner's calls (whatever they raise becomes a failed
-check) and the seeded draws."""
+check), the seeded draws, and a layer's forward and backward compared with Keras's."""
 import numpy as np
 
-from ..checks import Check
+from ..checks import Check, compare
+from ..tolerances import tolerance
 
 INF = float("inf")
 
@@ -46,3 +47,45 @@ class Draws:
 def failure(err, case, tol):
     """The failed check for a learner's call that raised."""
     return Check(f"{err.stage} ({case})" if case else err.stage, INF, tol, False, str(err))
+
+
+def write_warning(method, array, original, written, returned_it):
+    """The warning for a method that wrote into the caller's array `original` (now `written`)."""
+    return (f"WARNING: {method} wrote into the caller's {array} ({int(np.sum(written != original))} of "
+            f"{original.size} entries changed): a caller that uses {array} again gets the changed values")
+
+
+def forward_backward(result, case, layer, x, dout, refs, candidates, missing, *, mode=(), gradient_of=None,
+                     warning=write_warning):
+    """Forward and backward of the learner's layer against the references: output refs["y"], dx
+    refs["dx"] and each parameter gradient refs[name] for the other names (`gradient_of(name)`
+    reads the layer's after backward, its attribute `name` by default; `missing` says why it
+    must be there). `candidates` {"y" | "dx" | name: {classic mistake: what it computes}} name
+    the mistake a result equals; a write into the caller's x or dout is a warning (`warning`)."""
+    dtype, n = x.dtype, x.shape[0]
+    gradient_of = gradient_of or (lambda name: getattr(layer, name, None))
+    x_in = x.copy()
+    y = call("forward", layer.forward, x_in, *mode)
+    result.checks.append(compare(f"forward ({case})", np.asarray(y), refs["y"], tolerance(dtype, "forward"), n,
+                                 candidates=candidates.get("y")))
+    if not np.array_equal(x_in, x, equal_nan=True):
+        result.warnings.append(warning("forward", "x", x, x_in, y is x_in))
+    dout_in = dout.copy()
+    dx = call("backward", layer.backward, dout_in)
+    if not np.array_equal(dout_in, dout, equal_nan=True):
+        result.warnings.append(warning("backward", "dout", dout, dout_in, dx is dout_in))
+    tol = tolerance(dtype, "gradient")
+    if dx is None:
+        result.checks.append(Check(f"dx ({case})", INF, tol, False, "backward returned None; it must return dx"))
+    else:
+        result.checks.append(compare(f"dx ({case})", np.asarray(dx), refs["dx"], tol, n,
+                                     candidates=candidates.get("dx")))
+    for name, ref in refs.items():
+        if name in ("y", "dx"):
+            continue
+        ours = gradient_of(name)
+        if ours is None:
+            result.checks.append(Check(f"{name} ({case})", INF, tol, False, f"no {name} after backward: {missing}"))
+        else:
+            result.checks.append(compare(f"{name} ({case})", np.asarray(ours), ref, tol, n,
+                                         candidates=candidates.get(name)))

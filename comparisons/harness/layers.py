@@ -12,7 +12,7 @@ from .. import contract
 from ..checks import Check, compare, diagnose
 from ..contract import LayerAdapter, NotMappable, working_copy
 from ..tolerances import BOOK_LOSS_MIN_PROBABILITY, tolerance
-from .common import INF, LearnerFailure, call, failure
+from .common import INF, LearnerFailure, call, failure, forward_backward
 
 
 AFFINE_CASES = (("N=5, 4 -> 3", 5, 4, 3), ("square W, N = n_in: N=4, 4 -> 4", 4, 4, 4))
@@ -61,7 +61,7 @@ def _affine_mistakes(x, dout, W, y):
         dW["dW = x @ dout: x used without its transpose (dW = x.T @ dout)"] = x @ dout
     db = {"db = dout.sum(axis=1): summed over each sample's outputs (axis 1) instead of over the batch "
           "(axis 0)": dout.sum(axis=1)}
-    return {"dx": dx, "W": dW, "b": db}
+    return {"dx": dx, "dW": dW, "db": db}
 
 
 def _relu_mistakes(x, dout, W, y):
@@ -83,7 +83,7 @@ def _tanh_mistakes(x, dout, W, y):
                    "not 1 - x**2": dout * (1.0 - x * x)}}
 
 
-# kind -> (x, dout, W, Keras's y) -> {"dx" | "W" | "b": {plain-words cause: what that classic mistake
+# kind -> (x, dout, W, Keras's y) -> {"dx" | "dW" | "db": {plain-words cause: what that classic mistake
 # computes on these inputs}}: the diagnosis names a mistake when a result equals one of these.
 MISTAKES = {"affine": _affine_mistakes, "relu": _relu_mistakes, "sigmoid": _sigmoid_mistakes,
             "tanh": _tanh_mistakes}
@@ -98,39 +98,22 @@ def check_layer(obj, result, draws, x, t):
 
 
 def _layer_case(result, draws, case, adapter, x):
-    kind, dtype, n = result.kind, draws.dtype, x.shape[0]
+    kind, n = result.kind, x.shape[0]
     weights = {key: np.asarray(value) for key, value in adapter.weights().items()}
-    keras_layer = reference_keras.keras_layer(adapter.mirror(kind), dtype.name)
+    keras_layer = reference_keras.keras_layer(adapter.mirror(kind), draws.dtype.name)
     dout = draws.normal((n, weights["W"].shape[1]) if weights else x.shape)
     y_ref, dx_ref, weight_refs = reference_keras.layer_vjp(keras_layer, x, dout)
-
-    x_in = x.copy()
-    y = call("forward", adapter.layer.forward, x_in)
-    result.checks.append(compare(f"forward ({case})", np.asarray(y), y_ref, tolerance(dtype, "forward"), n))
-    if not np.array_equal(x_in, x, equal_nan=True):
-        result.warnings.append(_write_warning(result.name, "forward", "x", adapter, x, dout, y_ref, dx_ref, x_in,
-                                              y is x_in))
-    dout_in = dout.copy()
-    dx = call("backward", adapter.layer.backward, dout_in)
-    if not np.array_equal(dout_in, dout, equal_nan=True):
-        result.warnings.append(_write_warning(result.name, "backward", "dout", adapter, x, dout, y_ref, dx_ref, dout_in,
-                                              dx is dout_in))
+    refs = {"y": y_ref, "dx": dx_ref}
+    if kind == "affine":
+        refs.update(zip(("dW", "db"), weight_refs))
     mistakes = MISTAKES[kind](x.astype(np.float64), dout.astype(np.float64), weights.get("W"),
                               y_ref.astype(np.float64)) if kind in MISTAKES else {}
-    tol = tolerance(dtype, "gradient")
-    if dx is None:
-        result.checks.append(Check(f"dx ({case})", INF, tol, False, "backward returned None; it must return dx"))
-    else:
-        result.checks.append(compare(f"dx ({case})", np.asarray(dx), dx_ref, tol, n, candidates=mistakes.get("dx")))
-    if kind == "affine":
-        grads = adapter.weight_gradients()
-        for key, ref in zip(("W", "b"), weight_refs):
-            if grads[key] is None:
-                result.checks.append(Check(f"d{key} ({case})", INF, tol, False,
-                                           f"no d{key} after backward: the book's Affine keeps dW and db"))
-            else:
-                result.checks.append(compare(f"d{key} ({case})", np.asarray(grads[key]), ref, tol, n,
-                                             candidates=mistakes.get(key)))
+
+    def warning(method, array, original, written, returned_it):
+        return _write_warning(result.name, method, array, adapter, x, dout, y_ref, dx_ref, written, returned_it)
+
+    forward_backward(result, case, adapter.layer, x, dout, refs, mistakes, "the book's Affine keeps dW and db",
+                     gradient_of=lambda name: adapter.weight_gradients()[name[1:]], warning=warning)
 
 
 def _write_warning(name, method, array, adapter, x, dout, y_ref, dx_ref, written, returned_it):

@@ -28,7 +28,7 @@ from scratchnet.losses import SoftmaxCrossEntropy
 
 from .. import book_layout as bl
 from ..contract import MIRRORS, BookNetwork, NotMappable, loss_layer_of, working_copy
-from .book_layers import SEED_OFFSET
+from .book_layers import SEED_OFFSET, running_statistic
 
 TRAINING_AWARE = ("dropout", "batchnorm")
 LARGEST_SEARCHED_IMAGE = 64  # the image sizes tried to find what a conv net's first Affine expects
@@ -259,8 +259,7 @@ def _batchnorm(name, layer, model, keys, inputs):
         raise NotMappable(f"layer {name!r} (BatchNormalization) on images {inputs.shape}: the book's normalises each "
                           f"(c, h, w) position, Keras's each channel")
     d = inputs.shape[1]
-    running = [np.zeros(d, model.dtype) if getattr(layer, key, None) is None else
-               np.asarray(getattr(layer, key)).astype(model.dtype) for key in ("running_mean", "running_var")]
+    running = [running_statistic(layer, key, d, model.dtype) for key in ("running_mean", "running_var")]
     epsilon, _ = bl.infer_epsilon(layer, inputs, model.dtype)
     return sn_layers.BatchNormalization(model.params[keys["gamma"]], model.params[keys["beta"]], *running,
                                         momentum=float(layer.momentum), epsilon=epsilon, name=name)

@@ -85,14 +85,9 @@ def _book_reference(obj, result, draws, start, grads):
     if spec.keras:
         return opt, _keras_steps(spec.keras(hyper), start, grads), mistakes, []
     result.notes.append(f"{spec.name}: the book's equation differs from Keras's, so the reference is the book's own "
-                        f"equation ({_EQUATIONS[spec.name]})")
+                        f"equation ({spec.formula})")
     instead = [(words, _keras_steps(keras_opt, start, grads)) for words, keras_opt in spec.keras_instead(hyper)]
     return opt, book_optimizers.trajectory(spec.equation, hyper, start, grads), mistakes, instead
-
-
-_EQUATIONS = {"Nesterov": "v = mu v - lr g; w += mu**2 v - (1 + mu) lr g",
-              "AdaGrad": "h += g**2; w -= lr g / (sqrt(h) + 1e-7), h from 0",
-              "RMSprop": "h = rho h + (1 - rho) g**2; w -= lr g / (sqrt(h) + 1e-7), h from 0"}
 
 
 def _run_optimizer(opt, result, dtype, start, start64, grads, reference, mistakes):
