@@ -50,6 +50,10 @@ _FAIL_FAST = ("run the matrix first and stop at the first failing matrix section
               "(same exit status, partial report)")
 
 
+def _reports_option(p):
+    p.add_argument("--out", default="reports", help="output folder (default: reports/)")
+
+
 def parser():
     p = OneLineParser(prog="python -m comparisons",
                 description="Run scratchnet and Keras from identical weights and batches, and check that they agree.")
@@ -59,14 +63,14 @@ def parser():
                      if name == "all" else f"the {name} scenario on both sides")
         s = sub.add_parser(name, help=help_text, description=help_text)
         _scenario_options(s)
-        s.add_argument("--out", default="reports", help="output folder (default: reports/)")
+        _reports_option(s)
         if name == "all":
             s.add_argument("--fail-fast", action="store_true", help=_FAIL_FAST)
     help_text = ("every activation, loss, optimizer option and L2 setting on small networks, the initializers "
                  "and the functions, against Keras (float64)")
     s = sub.add_parser("matrix", help=help_text, description=help_text)
     s.add_argument("--seed", type=count(0), default=0, help="seed of the data, weights and draws (default 0)")
-    s.add_argument("--out", default="reports", help="output folder (default: reports/)")
+    _reports_option(s)
     s.add_argument("--fail-fast", action="store_true", help=_FAIL_FAST)
     s = sub.add_parser("course", help="every exercise of a course text: its number, scratchnet's, Keras's",
                        description="Run the exercises of course text NNN (or all five): each row shows the text's "
@@ -82,11 +86,11 @@ def parser():
                                    "scratchnet's closest settings (Keras's equations) from the same weights and "
                                    "batches; report how far the weights part.")
     s.add_argument("--steps", type=count(1), default=600, help="training steps of 100 MNIST images (default 600)")
-    s.add_argument("--out", default="reports", help="output folder (default: reports/)")
+    _reports_option(s)
     from . import speed
     s = sub.add_parser("speed", help="the training-step benchmark", description=speed.__doc__.split("\n\n")[0])
     speed.add_arguments(s)
-    s.add_argument("--out", default="reports", help="output folder (default: reports/)")
+    _reports_option(s)
     s = sub.add_parser("check", help="check the layers, networks and optimizers in a Python file against Keras",
                        description="Import FILE.py (from its own folder, leaving nothing behind) and check every "
                                    "class it recognises, in the deep-learning-from-scratch book's contract or "

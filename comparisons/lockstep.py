@@ -160,12 +160,6 @@ def run_lockstep(model, keras_model, optimizer, keras_optimizer, x, t, settings,
     as the course texts' training logs print it (scratchnet's from the softmax its loss layer
     kept, Keras's in inference mode).
     """
-    steps_per_epoch = settings.steps_per_epoch or -(-x.shape[0] // settings.batch_size)
-    total = steps_per_epoch * settings.epochs
-    # settings.learning_rate_schedule, as the step after which each new rate applies on both sides
-    new_rates = {(epoch - 1) * steps_per_epoch: rate for epoch, rate in settings.learning_rate_schedule}
-    read_at = drift_steps(total, drift_every)
-    logged = set(range(1, total + 1, log_every)) if log_every else set()
     loss_layer = model.loss_layer
     traj = Trajectory()
     waiting = 0.0  # seconds scratchnet's thread spends on Keras's weights (waiting, comparing)
@@ -192,6 +186,11 @@ def run_lockstep(model, keras_model, optimizer, keras_optimizer, x, t, settings,
                       steps_per_epoch=settings.steps_per_epoch, evaluate=None, progress=progress,
                       on_step=on_step)
     batches = trainer.planned_batches()
+    total = len(batches)
+    # settings.learning_rate_schedule, as the step after which each new rate applies on both sides
+    new_rates = {(epoch - 1) * (total // settings.epochs): rate for epoch, rate in settings.learning_rate_schedule}
+    read_at = drift_steps(total, drift_every)
+    logged = set(range(1, total + 1, log_every)) if log_every else set()
     copy_bytes = sum(w.nbytes for w in model.weights.values())
     keras = _KerasSide(keras_model, keras_optimizer, x, t, batches, read_at=read_at, new_rates=new_rates,
                        logged=logged, count_correct=loss_layer.count_correct,

@@ -82,8 +82,9 @@ def twin_checks(model, keras_model, x, t, *, numerical_samples=6, seed=0, input_
     passes its adapter for networks in the book's style. `loss_tolerance` replaces the tolerance
     table's loss entry (for a loss that follows another stated convention). A `weight_decay`
     attribute (the book's lambda) lets the diagnosis name an L2 term."""
-    with model.frozen_state() if _has_modes(model) else contextlib.nullcontext():
-        checks, diagnosis = _twin_checks(model, keras_model, x, t, numerical_samples, seed, loss_tolerance)
+    modes = _has_modes(model)
+    with model.frozen_state() if modes else contextlib.nullcontext():
+        checks, diagnosis = _twin_checks(model, keras_model, x, t, modes, numerical_samples, seed, loss_tolerance)
         if input_gradient:
             checks.append(compare("gradient of the input (Keras autodiff)", model.input_gradient(x, t),
                                   _keras(keras_model, reference_keras.input_gradient, x, t),
@@ -96,10 +97,9 @@ def _has_modes(model):
     return any(getattr(layer, "training_aware", False) for layer in getattr(model, "layers", ()))
 
 
-def _twin_checks(model, keras_model, x, t, numerical_samples, seed, loss_tolerance):
+def _twin_checks(model, keras_model, x, t, modes, numerical_samples, seed, loss_tolerance):
     dtype, n = str(model.dtype), x.shape[0]
     checks, diagnosis = [], []
-    modes = _has_modes(model)
     theirs = _keras(keras_model, reference_keras.forward_trace, x, training=modes)
     for name, ours in (model.forward_trace(x, training=True) if modes else model.forward_trace(x)).items():
         checks.append(compare(f"forward {name}", ours, theirs[name], tolerance(dtype, "forward"), n))

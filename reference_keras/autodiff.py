@@ -194,16 +194,23 @@ def compile_for(keras_model, optimizer, loss=None):
     per-call checks in a hot loop (then pass inputs already in the model's dtype)."""
     loss = _loss(keras_model, loss)
     _check_optimizer(keras_model, optimizer)
-    cache = keras_model.__dict__.get("_reference_keras_steps")
+    return _cached_function(keras_model, "_reference_keras_steps", optimizer, loss, (),
+                           lambda: tf.function(functools.partial(_step, keras_model, optimizer, loss),
+                                               reduce_retracing=True, jit_compile=False))
+
+
+def _cached_function(keras_model, attribute, optimizer, loss, key, make):
+    """The function `make()` builds for (optimizer, loss, key), made once and kept on the model in
+    a dict under `attribute` (set past Keras's attribute tracking). An entry holds its optimizer
+    and loss, so their ids, part of the key, stay theirs."""
+    cache = keras_model.__dict__.get(attribute)
     if cache is None:
         cache = {}
-        object.__setattr__(keras_model, "_reference_keras_steps", cache)  # bypass Keras's attribute tracking
-    key = (id(optimizer), id(loss))
-    if key not in cache:  # the entry holds optimizer and loss, so their ids stay theirs
-        step = tf.function(functools.partial(_step, keras_model, optimizer, loss),
-                           reduce_retracing=True, jit_compile=False)
-        cache[key] = (optimizer, loss, step)
-    return cache[key][2]
+        object.__setattr__(keras_model, attribute, cache)  # bypass Keras's attribute tracking
+    full_key = (id(optimizer), id(loss), key)
+    if full_key not in cache:
+        cache[full_key] = (optimizer, loss, make())
+    return cache[full_key][2]
 
 
 def train_step(keras_model, optimizer, x, t, loss=None, compiled=True):
@@ -212,11 +219,11 @@ def train_step(keras_model, optimizer, x, t, loss=None, compiled=True):
     `keras_model.scratchnet_loss`. compiled=False runs the same code eagerly (for checking the
     compiled path; slow)."""
     x = _inputs(keras_model, x)
-    t = _targets(keras_model, _loss(keras_model, loss), x, t)
+    loss = _loss(keras_model, loss)
+    t = _targets(keras_model, loss, x, t)
     if compiled:
         step = compile_for(keras_model, optimizer, loss)
         return float(step(tf.convert_to_tensor(x), tf.convert_to_tensor(t)))
-    loss = _loss(keras_model, loss)
     _check_optimizer(keras_model, optimizer)
     return float(_step(keras_model, optimizer, loss, x, t))
 

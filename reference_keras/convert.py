@@ -123,18 +123,27 @@ class ExactL2(keras.regularizers.Regularizer):
         return {"l2": self.l2}
 
 
+def _keras_builder(layer, book_dropout, what):
+    """The function building `layer`'s Keras twin: its TO_KERAS entry, or keras_book_dropout for a
+    non-inverted Dropout when `book_dropout`; UnsupportedLayerError (naming `what`) for a layer
+    with no entry."""
+    if type(layer) not in TO_KERAS:
+        raise UnsupportedLayerError(f"{what} has no exact Keras equivalent; "
+                                    f"supported: {', '.join(cls.__name__ for cls in TO_KERAS)}")
+    if book_dropout and isinstance(layer, Dropout) and not layer.inverted:
+        return keras_book_dropout
+    return TO_KERAS[type(layer)]
+
+
 def keras_layer(layer, dtype=None):
     """The built Keras layer computing what the scratchnet `layer` computes, with copies of its
     weights (moving statistics included), in `dtype` (default: the layer's parameters' dtype;
     float64 for a parameterless one); a non-inverted Dropout gets `keras_book_dropout`."""
-    if type(layer) not in TO_KERAS:
-        raise UnsupportedLayerError(f"keras_layer: {type(layer).__name__} has no exact Keras equivalent; "
-                                    f"supported: {', '.join(cls.__name__ for cls in TO_KERAS)}")
+    build = _keras_builder(layer, True, f"keras_layer: {type(layer).__name__}")
     weights = [layer.params[key] if key in layer.params else layer.state[key] for key in layer.weight_keys]
     dtype = dtype_name(dtype if dtype is not None else (weights[0].dtype if weights else "float64"))
-    book_dropout = isinstance(layer, Dropout) and not layer.inverted
     with floatx(dtype):
-        keras_layer_ = (keras_book_dropout if book_dropout else TO_KERAS[type(layer)])(layer, dtype)
+        keras_layer_ = build(layer, dtype)
         if weights:
             keras_layer_.build((None, *layer.input_shape))
             keras_layer_.set_weights(weights)
@@ -158,16 +167,8 @@ def to_keras(model, softmax_output=False, exact_l2=False, book_dropout=False):
     """
     if not isinstance(model, scratchnet.Sequential):
         raise TypeError(f"to_keras: expected a scratchnet.Sequential, got {type(model).__name__}")
-    def build(layer, dtype):
-        if book_dropout and isinstance(layer, Dropout) and not layer.inverted:
-            return keras_book_dropout(layer, dtype)
-        return TO_KERAS[type(layer)](layer, dtype)
-
-    for layer in model.layers:  # refuse before building anything
-        if type(layer) not in TO_KERAS:
-            raise UnsupportedLayerError(
-                f"to_keras: layer {layer.name!r} ({type(layer).__name__}) has no exact Keras equivalent; "
-                f"supported: {', '.join(cls.__name__ for cls in TO_KERAS)}")
+    builders = [_keras_builder(layer, book_dropout, f"to_keras: layer {layer.name!r} ({type(layer).__name__})")
+                for layer in model.layers]  # refuse before building anything
     if model.input_shape is None:
         raise ValueError("to_keras: the model's input shape is unknown (its first layer fixes none); "
                          "build the first layer with input_shape=..., e.g. Conv2D(W, b, input_shape=(28, 28, 1))")
@@ -179,7 +180,7 @@ def to_keras(model, softmax_output=False, exact_l2=False, book_dropout=False):
     dtype = dtype_name(model.dtype)
     with floatx(dtype):
         layers = [keras.Input(model.input_shape, dtype=dtype)]
-        layers += [build(layer, dtype) for layer in model.layers]
+        layers += [build(layer, dtype) for build, layer in zip(builders, model.layers)]
         if softmax_output:
             name = _OUTPUT_ACTIVATION[type(loss)]
             layers.append(keras.layers.Activation(name, name=f"output_{name}", dtype=dtype))

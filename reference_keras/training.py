@@ -23,7 +23,7 @@ import numpy as np
 
 from ._environment import keras, tf
 from ._tensor import as_tensor
-from .autodiff import _check_optimizer, _inputs, _loss, _step, _targets, compile_for
+from .autodiff import _cached_function, _check_optimizer, _inputs, _loss, _step, _targets, compile_for
 from .dtype import model_dtype
 
 CHUNK_STEPS = 1000  # steps per compiled call at most
@@ -56,18 +56,12 @@ def _compiled_chunk(keras_model, optimizer, loss, x, t):
     """The tf.function running a chunk for this (model, optimizer, loss) and batches of rows like
     `x`'s and `t`'s (any chunk length and batch size: one trace), cached on the model like
     compile_for's step."""
-    cache = keras_model.__dict__.get("_reference_keras_chunks")
-    if cache is None:
-        cache = {}
-        object.__setattr__(keras_model, "_reference_keras_chunks", cache)  # bypass Keras's attribute tracking
     signature = (tf.TensorSpec((None, None, *x.shape[1:]), x.dtype),
                  tf.TensorSpec((None, None, *t.shape[1:]), t.dtype), tf.TensorSpec((None,), tf.bool))
-    key = (id(optimizer), id(loss), signature)
-    if key not in cache:  # the entry holds optimizer and loss, so their ids stay theirs
-        chunk = tf.function(functools.partial(_run_chunk, keras_model, optimizer, loss), input_signature=signature,
-                            autograph=False, jit_compile=False)  # the loop is written out: nothing to convert
-        cache[key] = (optimizer, loss, chunk)
-    return cache[key][2]
+    return _cached_function(keras_model, "_reference_keras_chunks", optimizer, loss, signature,
+                           lambda: tf.function(functools.partial(_run_chunk, keras_model, optimizer, loss),
+                                               input_signature=signature, autograph=False,
+                                               jit_compile=False))  # the loop is written out: nothing to convert
 
 
 def _chunks(batches, read_at, step_bytes, copy_bytes):
