@@ -22,11 +22,12 @@ import numpy as np
 import reference_keras
 from scratchnet import Trainer
 
+from .book_layout import BOOK_BN_EPSILON
 from .lockstep import run_lockstep, weight_drift
 from .scenarios import build_model, build_optimizer
 from .twin import twin_checks
 
-BOOK_BN = {"bn_momentum": 0.9, "bn_epsilon": 1e-6}
+BOOK_BN = {"bn_momentum": 0.9, "bn_epsilon": BOOK_BN_EPSILON}
 BOOK_DROPOUT = {"inverted_dropout": False}
 
 

@@ -42,8 +42,9 @@ import inspect
 
 import numpy as np
 
-# Epsilons a learner's BatchNormalization may hard-code: the book's 10e-7 (= 1e-6) first.
-EPSILON_CANDIDATES = (1e-6, 1e-7, 1e-5, 1e-8, 1e-3, 1e-4, 1e-9, 1e-10, 1e-12)
+BOOK_BN_EPSILON = 1e-6  # the book's BatchNormalization writes 10e-7
+# Epsilons a learner's BatchNormalization may hard-code: the book's first.
+EPSILON_CANDIDATES = (BOOK_BN_EPSILON, 1e-7, 1e-5, 1e-8, 1e-3, 1e-4, 1e-9, 1e-10, 1e-12)
 # The attribute names of a dropout ratio, the book's first.
 DROPOUT_RATIO_NAMES = ("dropout_ratio", "ratio", "rate", "p")
 

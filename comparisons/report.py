@@ -109,7 +109,7 @@ def plot(result, out_dir):
     from matplotlib.figure import Figure  # no pyplot: files only, whatever backend is configured
 
     traj, name, settings = result.trajectory, result.settings.scenario, result.settings
-    marks = getattr(result, "plot_marks", None) or {}
+    marks = result.plot_marks
     steps = np.arange(1, len(traj.scratchnet_loss) + 1)
     per_sample = settings.batch_size if settings.loss_reduction == "sum" else 1  # a sum is N per-sample losses
     fig = Figure(figsize=(7, 4))
