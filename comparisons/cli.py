@@ -7,17 +7,16 @@ file that does not import.
 import sys
 import time
 
-from scratchnet._cli import OneLineParser, count, real
+from scratchnet import DTYPES
+from scratchnet.argtypes import OneLineParser, count, real
 from scratchnet.initializers import INITIALIZERS
 from scratchnet.layers import ACTIVATIONS
 from scratchnet.losses import REDUCTIONS
-from scratchnet.model import check_memory
+from scratchnet.networks import check_memory
 from scratchnet.optimizers import OPTIMIZERS
 from scratchnet.training import SAMPLINGS
 
 from .scenarios import ALL, OPTIMIZER_OPTIONS, PRESETS, build_optimizer, input_size
-
-DTYPES = ("float32", "float64")
 
 
 def _scenario_options(p):

@@ -6,6 +6,8 @@ from pathlib import Path
 import numpy as np
 from tabulate import tabulate
 
+from scratchnet import DTYPES
+
 from .tolerances import tolerance
 
 
@@ -220,7 +222,7 @@ def speed_ratios(record):
     ratios["cnn"] (the float32 CNN row's) when it ran."""
     results = record["results"]
     ratios = {dt: _ratios(res, _CONTENDERS) for dt, res in results.items()}
-    if {"float32", "float64"} <= results.keys():
+    if set(DTYPES) <= results.keys():
         ratios["both"] = {_BOTH[0]: results["float64"]["scratchnet"]["median_ms"]
                           / results["float32"]["scratchnet"]["median_ms"]}
     if record.get("cnn"):

@@ -21,8 +21,8 @@ import tracemalloc
 import numpy as np
 
 import scratchnet
-from scratchnet import Trainer, optimizers
-from scratchnet._cli import count
+from scratchnet import DTYPES, Trainer, optimizers
+from scratchnet.argtypes import count
 from scratchnet.layers import Conv2D
 
 from .scenarios import Settings, build_model
@@ -256,7 +256,7 @@ def summarize(samples):
 
 
 def add_arguments(p):
-    p.add_argument("--dtype", nargs="+", choices=["float32", "float64"], default=["float32", "float64"])
+    p.add_argument("--dtype", nargs="+", choices=DTYPES, default=list(DTYPES))
     p.add_argument("--hidden", type=count(1), nargs="+", default=[500])
     p.add_argument("--batch", type=count(1), default=100)
     p.add_argument("--steps", type=count(1), default=200, help="steps per round")

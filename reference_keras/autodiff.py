@@ -28,72 +28,17 @@ import functools
 
 import numpy as np
 
+from . import _steps
 from ._environment import keras, tf
 from ._tensor import as_tensor
 from .dtype import dtype_name, model_dtype
-from .mapping import count_correct, scratchnet_loss
+from .mapping import count_correct
 
 
 def _sequential_layers(keras_model):
     if not isinstance(keras_model, keras.Sequential):
         raise TypeError(f"reference_keras: expected a keras.Sequential, got {type(keras_model).__name__}")
     return [layer for layer in keras_model.layers if not isinstance(layer, keras.layers.InputLayer)]
-
-
-def _input_rank(keras_model):
-    try:
-        return len(keras_model.inputs[0].shape)
-    except (AttributeError, IndexError, TypeError, ValueError):  # not built with an Input
-        return 2
-
-
-def _inputs(keras_model, x):
-    dtype = model_dtype(keras_model)
-    x = np.asarray(x)
-    rank = _input_rank(keras_model)
-    if x.ndim != rank or x.dtype != np.dtype(dtype):
-        raise TypeError(f"reference_keras: expected a {rank}-D {dtype} input (the model's dtype), got "
-                        f"{x.ndim}-D {x.dtype}; convert it with .astype(np.{dtype})")
-    if x.shape[0] == 0:
-        raise ValueError(f"reference_keras: empty batch (shape {x.shape}); at least one sample is needed")
-    return x
-
-
-def _targets(keras_model, loss, x, t):
-    """`t` validated as scratchnet validates targets for the same loss (Keras would silently
-    truncate float labels to integers, for example), so both sides refuse the same inputs."""
-    t = np.asarray(t)
-    sn_loss = scratchnet_loss(loss)
-    if sn_loss is not None:
-        sn_loss.check_targets(t, (x.shape[0], keras_model.output_shape[-1]))
-    return t
-
-
-def _loss(keras_model, loss):
-    """The Keras loss to use: `loss`, else the model's `scratchnet_loss`; its dtype must be the model's."""
-    if loss is None:
-        loss = getattr(keras_model, "scratchnet_loss", None)
-        if loss is None:
-            raise ValueError("reference_keras: no loss given and the model has no scratchnet_loss "
-                             "(set by to_keras); pass a Keras loss, e.g. keras_loss(...)")
-    if not callable(loss) or hasattr(loss, "backward"):
-        raise TypeError(f"reference_keras: expected a Keras loss (see keras_loss), got {type(loss).__name__}")
-    loss_dtype, dtype = getattr(loss, "dtype", None), model_dtype(keras_model)
-    if loss_dtype is not None and dtype_name(loss_dtype) != dtype:
-        raise TypeError(f"reference_keras: the loss computes in {dtype_name(loss_dtype)} but the model is "
-                        f"{dtype}; create it with keras_loss(..., dtype='{dtype}')")
-    return loss
-
-
-def _with_regularization(keras_model, value):
-    """The batch loss plus the regularization losses, summed the way Keras's fit does
-    (Trainer._compute_loss: ops.sum over [loss, *model.losses])."""
-    extras = [keras.ops.sum(extra) for extra in keras_model.losses]
-    return keras.ops.sum([value, *extras]) if extras else value
-
-
-def _total_loss(keras_model, loss, x, t):
-    return _with_regularization(keras_model, loss(t, keras_model(x, training=True)))
 
 
 def weight_names(keras_model):
@@ -132,7 +77,7 @@ def forward_trace(keras_model, x, training=False):
     for a model built by to_keras): the twin of scratchnet's `Sequential.forward_trace`.
     training=True runs the training-mode pass (Dropout masks, batch statistics), which
     advances the model's state as any training call does."""
-    h = tf.convert_to_tensor(_inputs(keras_model, x))
+    h = tf.convert_to_tensor(_steps.inputs(keras_model, x))
     outputs = {}
     for layer in _sequential_layers(keras_model):
         h = layer(h, training=training)
@@ -145,46 +90,24 @@ def loss_and_gradients(keras_model, loss, x, t):
     weights in get_weights() order; see `weight_names`) by tf.GradientTape, in training mode.
     `loss` None means `keras_model.scratchnet_loss`; targets are integer labels (N,) or one-hot /
     0-1 / real targets shaped like the output."""
-    loss = _loss(keras_model, loss)
-    x = _inputs(keras_model, x)
-    t = _targets(keras_model, loss, x, t)
+    loss = _steps.resolve_loss(keras_model, loss)
+    x = _steps.inputs(keras_model, x)
+    t = _steps.targets(keras_model, loss, x, t)
     named = _trainable(keras_model)
     with tf.GradientTape() as tape:
-        value = _total_loss(keras_model, loss, x, t)
+        value = _steps.total_loss(keras_model, loss, x, t)
     return float(value), _labelled(named, tape.gradient(value, [w for _, w in named]))
 
 
 def input_gradient(keras_model, x, t, loss=None):
     """dLoss/dx for the batch `x` by tf.GradientTape, in training mode: the twin of scratchnet's
     `Sequential.input_gradient`."""
-    loss = _loss(keras_model, loss)
-    x = tf.convert_to_tensor(_inputs(keras_model, x))
+    loss = _steps.resolve_loss(keras_model, loss)
+    x = tf.convert_to_tensor(_steps.inputs(keras_model, x))
     with tf.GradientTape() as tape:
         tape.watch(x)
-        value = _total_loss(keras_model, loss, x, t)
+        value = _steps.total_loss(keras_model, loss, x, t)
     return np.array(tape.gradient(value, x))
-
-
-def _check_optimizer(keras_model, optimizer):
-    if not isinstance(optimizer, keras.optimizers.Optimizer):
-        raise TypeError(f"reference_keras: expected a Keras optimizer (see keras_optimizer), got "
-                        f"{type(optimizer).__name__}")
-    lr = optimizer.learning_rate
-    dtype = model_dtype(keras_model)
-    if hasattr(lr, "dtype") and dtype_name(lr.dtype) != dtype:
-        raise TypeError(f"reference_keras: the optimizer's learning rate is a {dtype_name(lr.dtype)} variable but "
-                        f"the model is {dtype}; create it with keras_optimizer(sn_optimizer, keras_model)")
-    if not optimizer.built:
-        optimizer.build(keras_model.trainable_variables)
-
-
-def _step(keras_model, optimizer, loss, x, t):
-    """One update on exactly this batch; returns the loss before it (the body of train_step)."""
-    with tf.GradientTape() as tape:
-        value = _total_loss(keras_model, loss, x, t)
-    variables = keras_model.trainable_variables
-    optimizer.apply(tape.gradient(value, variables), variables)
-    return value
 
 
 def compile_for(keras_model, optimizer, loss=None):
@@ -192,25 +115,11 @@ def compile_for(keras_model, optimizer, loss=None):
     a `tf.function` (no XLA) built once and cached on the model. Builds the optimizer for the
     model's trainable variables if needed. train_step calls this; use it directly to skip the
     per-call checks in a hot loop (then pass inputs already in the model's dtype)."""
-    loss = _loss(keras_model, loss)
-    _check_optimizer(keras_model, optimizer)
-    return _cached_function(keras_model, "_reference_keras_steps", optimizer, loss, (),
-                           lambda: tf.function(functools.partial(_step, keras_model, optimizer, loss),
-                                               reduce_retracing=True, jit_compile=False))
-
-
-def _cached_function(keras_model, attribute, optimizer, loss, key, make):
-    """The function `make()` builds for (optimizer, loss, key), made once and kept on the model in
-    a dict under `attribute` (set past Keras's attribute tracking). An entry holds its optimizer
-    and loss, so their ids, part of the key, stay theirs."""
-    cache = keras_model.__dict__.get(attribute)
-    if cache is None:
-        cache = {}
-        object.__setattr__(keras_model, attribute, cache)  # bypass Keras's attribute tracking
-    full_key = (id(optimizer), id(loss), key)
-    if full_key not in cache:
-        cache[full_key] = (optimizer, loss, make())
-    return cache[full_key][2]
+    loss = _steps.resolve_loss(keras_model, loss)
+    _steps.check_optimizer(keras_model, optimizer)
+    return _steps.cached_function(keras_model, "_reference_keras_steps", optimizer, loss, (),
+                                  lambda: tf.function(functools.partial(_steps.step, keras_model, optimizer, loss),
+                                                      reduce_retracing=True, jit_compile=False))
 
 
 def train_step(keras_model, optimizer, x, t, loss=None, compiled=True):
@@ -218,23 +127,23 @@ def train_step(keras_model, optimizer, x, t, loss=None, compiled=True):
     loss before the update, including regularization losses. `loss` None means
     `keras_model.scratchnet_loss`. compiled=False runs the same code eagerly (for checking the
     compiled path; slow)."""
-    x = _inputs(keras_model, x)
-    loss = _loss(keras_model, loss)
-    t = _targets(keras_model, loss, x, t)
+    x = _steps.inputs(keras_model, x)
+    loss = _steps.resolve_loss(keras_model, loss)
+    t = _steps.targets(keras_model, loss, x, t)
     if compiled:
         step = compile_for(keras_model, optimizer, loss)
         return float(step(tf.convert_to_tensor(x), tf.convert_to_tensor(t)))
-    _check_optimizer(keras_model, optimizer)
-    return float(_step(keras_model, optimizer, loss, x, t))
+    _steps.check_optimizer(keras_model, optimizer)
+    return float(_steps.step(keras_model, optimizer, loss, x, t))
 
 
 def backward_trace(keras_model, x, t, loss=None):
     """({layer name: dLoss/d(layer output)} in layer order, {weight name: gradient}) by
     tf.GradientTape: the twin of scratchnet's `Sequential.backward_trace`, for finding the layer
     where a gradient first goes wrong."""
-    loss = _loss(keras_model, loss)
-    x = _inputs(keras_model, x)
-    t = _targets(keras_model, loss, x, t)
+    loss = _steps.resolve_loss(keras_model, loss)
+    x = _steps.inputs(keras_model, x)
+    t = _steps.targets(keras_model, loss, x, t)
     h = tf.convert_to_tensor(x)
     layers = _sequential_layers(keras_model)
     outputs = []
@@ -243,7 +152,7 @@ def backward_trace(keras_model, x, t, loss=None):
             h = layer(h, training=True)
             tape.watch(h)
             outputs.append(h)
-        value = _with_regularization(keras_model, loss(t, h))
+        value = _steps.with_regularization(keras_model, loss(t, h))
     named = _trainable(keras_model)
     output_grads, weight_grads = tape.gradient(value, [outputs, [w for _, w in named]])
     return ({layer.name: np.array(g) for layer, g in zip(layers, output_grads)}, _labelled(named, weight_grads))
@@ -254,9 +163,9 @@ def evaluate(keras_model, x, t, loss=None, batch_size=10_000):
     in chunks of `batch_size` rows. Accuracy is Keras's own metric (see mapping.count_correct):
     argmax against the labels (or one-hot rows); for a binary cross-entropy model, per output
     unit, the thresholded prediction must equal the target."""
-    loss = _loss(keras_model, loss)
-    x = _inputs(keras_model, x)
-    t = _targets(keras_model, loss, x, t)  # also refuses targets that do not match x row for row
+    loss = _steps.resolve_loss(keras_model, loss)
+    x = _steps.inputs(keras_model, x)
+    t = _steps.targets(keras_model, loss, x, t)  # also refuses targets that do not match x row for row
     total, correct, units = 0.0, 0, 0
     for start in range(0, x.shape[0], batch_size):
         xb, tb = x[start:start + batch_size], t[start:start + batch_size]

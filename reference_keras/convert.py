@@ -241,7 +241,7 @@ def _refuse_options(layer, options, what="scratchnet's layer"):
     if layer.compute_dtype != layer.variable_dtype:
         raise _unsupported(layer, f"computes in {layer.compute_dtype} but stores {layer.variable_dtype} "
                                   f"(mixed precision)")
-    if layer.variable_dtype not in ("float32", "float64"):
+    if layer.variable_dtype not in scratchnet.DTYPES:
         raise _unsupported(layer, f"stores {layer.variable_dtype} weights; scratchnet computes in float32 or "
                                   f"float64 (build the Keras model with dtype='float32' or 'float64')")
 

@@ -13,12 +13,14 @@ import contextlib
 
 import numpy as np
 
+from scratchnet import DTYPES
+
 from ._environment import keras
 
 # Where Keras 3 keeps the cached default dtype policy (private; keras is pinned to 3.15.x).
 from keras.src.backend.common import global_state  # noqa: E402  (after the environment set-up)
 
-SUPPORTED = ("float32", "float64")
+SUPPORTED = DTYPES  # scratchnet's float types; reference_keras supports the same
 
 
 def dtype_name(dtype):

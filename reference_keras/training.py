@@ -4,7 +4,7 @@
 step, and reading the weights back makes more. `train_steps` runs a chunk of steps inside one
 tf.function: NumPy gathers the chunk's batches into one (steps, batch, ...) array handed to
 TensorFlow without a second copy (see _tensor), and a `tf.while_loop` takes one step per batch
-(autodiff._step, the body of train_step), records the loss, and copies the weights into the
+(_steps.step, the body of train_step), records the loss, and copies the weights into the
 output after the steps asked for. The same ops run in the same order as with train_step, so the
 results are train_step's bit for bit (autodiff's note on compiled vs eager applies to both alike).
 
@@ -21,9 +21,10 @@ import math
 
 import numpy as np
 
+from . import _steps
 from ._environment import keras, tf
 from ._tensor import as_tensor
-from .autodiff import _cached_function, _check_optimizer, _inputs, _loss, _step, _targets, compile_for
+from .autodiff import compile_for
 from .dtype import model_dtype
 
 CHUNK_STEPS = 1000  # steps per compiled call at most
@@ -40,7 +41,7 @@ def _run_chunk(keras_model, optimizer, loss, xs, ts, read_after):
     copies = [tf.TensorArray(w.dtype, size=0, dynamic_size=True, element_shape=w.shape) for w in weights]
 
     def body(i, losses, copies, n_copies):
-        losses = losses.write(i, _step(keras_model, optimizer, loss, xs[i], ts[i]))
+        losses = losses.write(i, _steps.step(keras_model, optimizer, loss, xs[i], ts[i]))
 
         def copy():
             return [c.write(n_copies, tf.identity(w.value)) for c, w in zip(copies, weights)], n_copies + 1
@@ -58,10 +59,10 @@ def _compiled_chunk(keras_model, optimizer, loss, x, t):
     compile_for's step."""
     signature = (tf.TensorSpec((None, None, *x.shape[1:]), x.dtype),
                  tf.TensorSpec((None, None, *t.shape[1:]), t.dtype), tf.TensorSpec((None,), tf.bool))
-    return _cached_function(keras_model, "_reference_keras_chunks", optimizer, loss, signature,
-                           lambda: tf.function(functools.partial(_run_chunk, keras_model, optimizer, loss),
-                                               input_signature=signature, autograph=False,
-                                               jit_compile=False))  # the loop is written out: nothing to convert
+    return _steps.cached_function(keras_model, "_reference_keras_chunks", optimizer, loss, signature,
+                                  lambda: tf.function(functools.partial(_run_chunk, keras_model, optimizer, loss),
+                                                      input_signature=signature, autograph=False,
+                                                      jit_compile=False))  # the loop is written out: nothing to convert
 
 
 def _chunks(batches, read_at, step_bytes, copy_bytes):
@@ -106,14 +107,14 @@ def train_steps(keras_model, optimizer, x, t, batches, loss=None, read_weights_a
     Consecutive batches of one size share a chunk. `loss` None means `keras_model.scratchnet_loss`.
     Arguments are checked here, before any step.
     """
-    loss = _loss(keras_model, loss)
-    x, t = _inputs(keras_model, x), np.asarray(t)
+    loss = _steps.resolve_loss(keras_model, loss)
+    x, t = _steps.inputs(keras_model, x), np.asarray(t)
     if t.ndim == 0 or t.shape[0] != x.shape[0]:
         raise ValueError(f"train_steps: x has {x.shape[0]} rows but t has shape {t.shape}")
-    t = _targets(keras_model, loss, x, t)  # refused as train_step refuses them
+    t = _steps.targets(keras_model, loss, x, t)  # refused as train_step refuses them
     batches = list(batches)
     _check_batches(batches, x.shape[0])
-    _check_optimizer(keras_model, optimizer)
+    _steps.check_optimizer(keras_model, optimizer)
     if any(isinstance(layer, PER_STEP_LAYERS) for layer in keras_model.layers):
         return _run_per_step(compile_for(keras_model, optimizer, loss), keras_model, x, t, batches,
                              set(read_weights_at))

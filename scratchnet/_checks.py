@@ -5,7 +5,8 @@ dtype, because NumPy would otherwise broadcast a wrong shape silently or upcast 
 """
 import numpy as np
 
-FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+DTYPES = ("float32", "float64")  # the float types scratchnet computes in (exported as scratchnet.DTYPES)
+FLOAT_DTYPES = tuple(np.dtype(name) for name in DTYPES)
 
 
 def as_float_dtype(dtype):

@@ -18,18 +18,15 @@ statistics and Dropout masks and change neither, so repeated evaluations (numeri
 checks) all see the same function.
 """
 import contextlib
-import json
 import math
-import os
-import zipfile
-from pathlib import Path
 
 import numpy as np
 
-from . import initializers, losses
+from . import losses, saving
 from ._checks import as_float_dtype, check_array, check_count, check_nonempty
-from .layers import ACTIVATIONS, Affine, layer_class
+from .layers import Affine, layer_class
 from .layers.base import shape_text
+from .saving import ModelFileError
 
 _EVAL_CHUNK = 10_000  # rows per forward pass when evaluating a whole data set: bounds memory
 _EVAL_VALUES = 2**24  # ... and at most this many values in any layer's output per pass (conv nets)
@@ -379,24 +376,17 @@ class Sequential:
         model's masks restart from its seeds, like a freshly built Keras twin's. The file is
         written under a temporary name in the same folder and renamed into place, so a failed
         save (disk full, interrupted) leaves any previous file at `path` intact."""
-        path = Path(_npz_path(path))
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-        try:
-            with open(tmp, "wb") as f:
-                np.savez(f, __config__=np.array(json.dumps(self.config())), **self.weights)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        saving.write(path, self.config(), self.weights)
 
     def load(self, path):
         """Load weights saved by `save` into this model; the architecture must match. On any error
         the model is unchanged."""
-        stored, weights = _read(path)
+        stored, weights = saving.read(path)
         if _without_dtype(stored) != _without_dtype(self.config()):
             raise ValueError(f"Sequential.load: {path} holds a different architecture: {stored}")
         missing = [key for key in self.weights if key not in weights]
         if missing:
-            raise ModelFileError(f"{_npz_path(path)}: lacks the arrays {', '.join(missing)}")
+            raise ModelFileError(f"{saving.npz_path(path)}: lacks the arrays {', '.join(missing)}")
         self.set_weights([weights[key] for key in self.weights])
 
 
@@ -426,89 +416,21 @@ def _without_dtype(config):
     return {key: value for key, value in config.items() if key != "dtype"}
 
 
-def _npz_path(path):
-    path = str(path)
-    return path if path.endswith(".npz") else path + ".npz"
-
-
-class ModelFileError(ValueError):
-    """A file that `Sequential.save` did not write, or that was damaged since."""
-
-
-def _read(path):
-    """(config, {name: array}) from a file written by `save`; a ModelFileError naming the file and
-    what is wrong otherwise."""
-    path = _npz_path(path)
-    try:
-        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:  # we close fh on every error
-            if "__config__" not in data.files:
-                raise ModelFileError(f"{path}: not a scratchnet model file (no __config__ entry; "
-                                     f"it holds {', '.join(data.files) or 'nothing'})")
-            stored = json.loads(str(data["__config__"]))
-            weights = {key: data[key] for key in data.files if key != "__config__"}
-    except (zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
-        if isinstance(exc, (ModelFileError, FileNotFoundError)):
-            raise
-        reason = "its architecture (JSON) is unreadable" if isinstance(exc, json.JSONDecodeError) else \
-            "not an .npz archive, or a truncated one"
-        raise ModelFileError(f"{path}: {reason} ({exc})") from None
-    if not isinstance(stored, dict) or not isinstance(stored.get("layers"), list) or "dtype" not in stored:
-        raise ModelFileError(f"{path}: its architecture lacks 'layers' or 'dtype': {stored!r}")
-    return stored, weights
-
-
 def load_model(path):
     """Rebuild a model from a file written by `Sequential.save`."""
-    stored, weights = _read(path)
+    stored, weights = saving.read(path)
     try:
         return Sequential.from_config(stored, weights)
     except KeyError as exc:
-        raise ModelFileError(f"{_npz_path(path)}: lacks the array {exc.args[0]}") from None
+        raise ModelFileError(f"{saving.npz_path(path)}: lacks the array {exc.args[0]}") from None
     except (ValueError, TypeError) as exc:
-        raise ModelFileError(f"{_npz_path(path)}: {exc}") from None
+        raise ModelFileError(f"{saving.npz_path(path)}: {exc}") from None
 
 
-def check_memory(sizes, dtype):
-    """Refuse, at once, a network whose weights alone would not fit in this machine's memory
-    (rather than a MemoryError after a long allocation)."""
-    dtype = as_float_dtype(dtype)
-    needed = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:])) * dtype.itemsize
-    try:
-        available = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):  # not every platform reports it
-        return
-    if needed > available:
-        raise MemoryError(f"mlp: sizes {sizes} need {needed / 2**30:.1f} GiB for the weights in {dtype}, "
-                          f"more than this machine's {available / 2**30:.1f} GiB of memory")
-
-
-def mlp(sizes, activation="relu", loss="softmax_cross_entropy", weight_init="glorot_uniform",
-        seed=0, dtype=np.float32, l2=0.0):
-    """A multilayer perceptron: Affine layers of `sizes` (e.g. [784, 64, 10]) with `activation`
-    between them, zero biases, and `weight_init` (a name or an initializer) drawn from
-    numpy.random.default_rng(seed). `loss` is a name from LOSSES or a loss layer instance.
-
-    The defaults are Keras's: float32 (what `datasets.load` returns) and Dense's Glorot-uniform
-    kernels with zero biases. dtype=np.float64 is the exact tier."""
-    dtype = as_float_dtype(dtype)
-    if len(sizes) < 2:
-        raise ValueError(f"mlp: sizes needs at least input and output sizes, got {sizes}")
-    sizes = [check_count(size, f"mlp: sizes[{i}]") for i, size in enumerate(sizes)]
-    check_memory(sizes, dtype)
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"mlp: unknown activation {activation!r}; known: {sorted(ACTIVATIONS)}")
-    loss = losses.get(loss)
-    rng = np.random.default_rng(seed)
-    layers = affine_stack(sizes, activation, initializers.get(weight_init), rng, dtype, l2=l2)
-    return Sequential(layers, loss, dtype=dtype)
-
-
-def affine_stack(sizes, activation, init, rng, dtype, l2=0.0):
-    """Affine layers of `sizes` with an `activation` layer between each two: kernels drawn with
-    `init` from `rng` in layer order, zero biases (mlp's layers, and a convnet's dense top)."""
-    layers = []
-    for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
-        if i:
-            layers.append(ACTIVATIONS[activation]())
-        layers.append(Affine(init((n_in, n_out), rng, dtype), np.zeros(n_out, dtype=dtype), l2=l2))
-    return layers
+def __getattr__(name):
+    """The model builders' old home: `scratchnet.model.mlp` (and affine_stack, check_memory) still
+    import, from `scratchnet.networks` where they live (lazily: networks imports this module)."""
+    if name in ("mlp", "affine_stack", "check_memory"):
+        from . import networks
+        return getattr(networks, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,17 +1,66 @@
-"""Ready-made networks beyond the MLP (`scratchnet.mlp`).
+"""Every ready-made network: the multilayer perceptron and the book's SimpleConvNet.
 
-simple_convnet is the deep-learning-from-scratch book's SimpleConvNet (ch7) in Keras's layout:
-Conv2D(filters, kernel_size) -> ReLU -> MaxPooling2D(2) -> Flatten -> Affine(hidden) -> ReLU ->
-Affine(n_classes), channels last. The book's version differs in layout only (NCHW, filters
-(FN, C, FH, FW), and an Affine that flattens in (c, h, w) order) and in its initialisation
-(Gaussian std 0.01; here Keras's default, Glorot uniform, unless weight_init says otherwise).
+mlp is Affine layers with an activation between each two (Keras's Dense stack). simple_convnet is
+the deep-learning-from-scratch book's SimpleConvNet (ch7) in Keras's layout: Conv2D(filters,
+kernel_size) -> ReLU -> MaxPooling2D(2) -> Flatten -> Affine(hidden) -> ReLU -> Affine(n_classes),
+channels last. The book's version differs in layout only (NCHW, filters (FN, C, FH, FW), and an
+Affine that flattens in (c, h, w) order) and in its initialisation (Gaussian std 0.01; here
+Keras's default, Glorot uniform, unless weight_init says otherwise). Both draw their kernels in
+layer order from numpy.random.default_rng(seed), with zero biases, so a seed fixes the network.
 """
+import os
+
 import numpy as np
 
 from . import initializers, losses
-from ._checks import as_float_dtype
-from .layers import ACTIVATIONS, Conv2D, Flatten, MaxPooling2D
-from .model import Sequential, affine_stack
+from ._checks import as_float_dtype, check_count
+from .layers import ACTIVATIONS, Affine, Conv2D, Flatten, MaxPooling2D
+from .model import Sequential
+
+def check_memory(sizes, dtype):
+    """Refuse, at once, a network whose weights alone would not fit in this machine's memory
+    (rather than a MemoryError after a long allocation)."""
+    dtype = as_float_dtype(dtype)
+    needed = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:])) * dtype.itemsize
+    try:
+        available = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not every platform reports it
+        return
+    if needed > available:
+        raise MemoryError(f"mlp: sizes {sizes} need {needed / 2**30:.1f} GiB for the weights in {dtype}, "
+                          f"more than this machine's {available / 2**30:.1f} GiB of memory")
+
+
+def mlp(sizes, activation="relu", loss="softmax_cross_entropy", weight_init="glorot_uniform",
+        seed=0, dtype=np.float32, l2=0.0):
+    """A multilayer perceptron: Affine layers of `sizes` (e.g. [784, 64, 10]) with `activation`
+    between them, zero biases, and `weight_init` (a name or an initializer) drawn from
+    numpy.random.default_rng(seed). `loss` is a name from LOSSES or a loss layer instance.
+
+    The defaults are Keras's: float32 (what `datasets.load` returns) and Dense's Glorot-uniform
+    kernels with zero biases. dtype=np.float64 is the exact tier."""
+    dtype = as_float_dtype(dtype)
+    if len(sizes) < 2:
+        raise ValueError(f"mlp: sizes needs at least input and output sizes, got {sizes}")
+    sizes = [check_count(size, f"mlp: sizes[{i}]") for i, size in enumerate(sizes)]
+    check_memory(sizes, dtype)
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"mlp: unknown activation {activation!r}; known: {sorted(ACTIVATIONS)}")
+    loss = losses.get(loss)
+    rng = np.random.default_rng(seed)
+    layers = affine_stack(sizes, activation, initializers.get(weight_init), rng, dtype, l2=l2)
+    return Sequential(layers, loss, dtype=dtype)
+
+
+def affine_stack(sizes, activation, init, rng, dtype, l2=0.0):
+    """Affine layers of `sizes` with an `activation` layer between each two: kernels drawn with
+    `init` from `rng` in layer order, zero biases (mlp's layers, and a convnet's dense top)."""
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+        if i:
+            layers.append(ACTIVATIONS[activation]())
+        layers.append(Affine(init((n_in, n_out), rng, dtype), np.zeros(n_out, dtype=dtype), l2=l2))
+    return layers
 
 
 def simple_convnet(input_shape=(28, 28, 1), filters=30, kernel_size=5, hidden=(100,), n_classes=10,

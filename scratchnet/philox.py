@@ -12,6 +12,8 @@ lets scratchnet's Dropout draw the masks Keras's Dropout draws (see layers/dropo
 """
 import numpy as np
 
+from ._checks import FLOAT_DTYPES
+
 _M0, _M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)  # round multipliers
 _W0, _W1 = 0x9E3779B9, 0xBB67AE85  # key schedule increments (golden ratio, sqrt(3) - 1)
 _SEED_KEY = (0x3EC8F720, 0x02461E29)  # the fixed key TensorFlow scrambles a seed with
@@ -54,7 +56,7 @@ def stateless_uniform(shape, seed, dtype=np.float64):
     """The same numbers as `tf.random.stateless_uniform(shape, seed, dtype=dtype)` on CPU: uniform
     in [0, 1), float32 or float64, for a pair of int32 seed words."""
     dtype = np.dtype(dtype)
-    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+    if dtype not in FLOAT_DTYPES:
         raise TypeError(f"stateless_uniform: dtype must be float32 or float64, got {dtype}")
     if len(seed) != 2 or not all(-2**31 <= int(s) < 2**31 for s in seed):
         raise ValueError(f"stateless_uniform: seed must be two int32 values, got {seed!r}")

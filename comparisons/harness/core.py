@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from scratchnet import DTYPES
+
 from .. import contract
 from ..checks import Check
 from ..contract import NotMappable
@@ -64,7 +66,7 @@ def check(obj, x=None, t=None, dtype="float64", seed=0):
     `.diagnosis`, `.warnings`, `.notes`, `.table()`). `x` (and `t` for losses and networks)
     replace the drawn inputs; the object itself is left as it was (the checks run on a copy)."""
     dtype = np.dtype(dtype).name
-    if dtype not in ("float32", "float64"):
+    if dtype not in DTYPES:
         raise ValueError(f"check: dtype must be float32 or float64, got {dtype}")
     name = obj.__name__ if isinstance(obj, type) else type(obj).__name__
     kind, why = contract.kind_of(obj)

@@ -8,7 +8,7 @@ import signal
 import sys
 import time
 
-from .._cli import OneLineParser
+from ..argtypes import OneLineParser
 from . import catalog
 from .errors import DatasetError
 from .provision import fetch

@@ -1,4 +1,5 @@
-"""The command-line conventions shared by `python -m scratchnet.datasets` and `python -m comparisons`."""
+"""argparse helpers shared by `python -m scratchnet.datasets` and `python -m comparisons`: one-line
+usage errors (exit status 2) and argument types that refuse bad numbers with a clear message."""
 import argparse
 import math
 

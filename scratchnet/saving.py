@@ -1,0 +1,58 @@
+"""The model file: one .npz archive holding the architecture and every weight.
+
+The archive's `__config__` entry is the JSON of `Sequential.config()`; every other entry is a
+weight array named like `Sequential.weights` (W1, b1, ..., moving_mean1, ...). `write` is atomic
+(a temporary file in the same folder renamed into place), so a failed save leaves any previous
+file intact; `read` names the file and what is wrong with it. This module knows nothing of the
+model: `Sequential.save`, `Sequential.load` and `load_model` build on it.
+"""
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+
+class ModelFileError(ValueError):
+    """A file that `Sequential.save` did not write, or that was damaged since."""
+
+
+def npz_path(path):
+    """`path` as a string, with ".npz" appended when missing (as NumPy's savez does)."""
+    path = str(path)
+    return path if path.endswith(".npz") else path + ".npz"
+
+
+def write(path, config, weights):
+    """Write `config` (a JSON-able dict) and `weights` ({name: array}) to `path` atomically."""
+    path = Path(npz_path(path))
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        with open(tmp, "wb") as f:
+            np.savez(f, __config__=np.array(json.dumps(config)), **weights)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def read(path):
+    """(config, {name: array}) from a file written by `write`; a ModelFileError naming the file
+    and what is wrong otherwise (a missing file stays a FileNotFoundError)."""
+    path = npz_path(path)
+    try:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:  # we close fh on every error
+            if "__config__" not in data.files:
+                raise ModelFileError(f"{path}: not a scratchnet model file (no __config__ entry; "
+                                     f"it holds {', '.join(data.files) or 'nothing'})")
+            stored = json.loads(str(data["__config__"]))
+            weights = {key: data[key] for key in data.files if key != "__config__"}
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
+        if isinstance(exc, (ModelFileError, FileNotFoundError)):
+            raise
+        reason = "its architecture (JSON) is unreadable" if isinstance(exc, json.JSONDecodeError) else \
+            "not an .npz archive, or a truncated one"
+        raise ModelFileError(f"{path}: {reason} ({exc})") from None
+    if not isinstance(stored, dict) or not isinstance(stored.get("layers"), list) or "dtype" not in stored:
+        raise ModelFileError(f"{path}: its architecture lacks 'layers' or 'dtype': {stored!r}")
+    return stored, weights
