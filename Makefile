@@ -19,6 +19,7 @@ data: $(STAMP)
 	$(PY) -m scratchnet.datasets fetch all
 
 test: data
+	$(PY) -m ruff check .
 	$(PY) -m pytest
 
 report: data
@@ -30,11 +31,11 @@ speed: data
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m comparisons speed
 
 # Not part of `make test`: tens of minutes. A seeded sample of cosmic-ray mutants of the numerical
-# core, each against `comparisons all`, the survivors against the test suite (see comparisons/mutation.py).
+# core, each against `comparisons all`, the survivors against the test suite (see tools/mutation.py).
 MUTANTS ?= 100
 mutation: data
 	$(PY) -m pip install --quiet -e '.[test,mutation]'
-	$(PY) -m comparisons.mutation --sample $(MUTANTS)
+	$(PY) tools/mutation.py --sample $(MUTANTS)
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache *.egg-info

@@ -1,10 +1,13 @@
-"""comparisons: run scenarios on scratchnet and Keras from identical weights and batches, check
-that forward passes, losses, gradients, trajectories and accuracies agree, and report it.
+"""comparisons: run scratchnet and Keras from identical weights and batches, check that forward
+passes, losses, gradients, trajectories and accuracies agree, and report it.
 
-Entry point: `python -m comparisons COMMAND` (see `comparisons.cli`); in Python,
-`comparisons.runner.run(comparisons.scenarios.PRESETS["xor"])`. For a learner's own layers,
-networks and optimizers: `comparisons.check(obj)` and `comparisons.assert_matches_keras(obj)`
-(comparisons.harness; importing them loads Keras, so they are imported on first use).
+Pipelines, each `run(...) -> Report` (core.result): scenarios (xor, mnist, ..., all), matrix,
+harness (a learner's own code: `check`, check FILE.py, the bug zoo, the pytest plugin), course
+(the course texts) and studies (speed, the book's optimizers), around a shared core (checks,
+tolerances, one-batch checks, lockstep) and one renderer (render). Entry point:
+`python -m comparisons COMMAND` (cli); in Python, `comparisons.scenarios.run(PRESETS["xor"])`.
+`comparisons.check(obj)` and `comparisons.assert_matches_keras(obj)` check a learner's layers,
+networks and optimizers (importing them loads Keras, so they are imported on first use).
 """
 
 __all__ = ["check", "assert_matches_keras"]

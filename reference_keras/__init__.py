@@ -20,8 +20,8 @@ from .mapping import (SoftmaxCrossEntropyLoss, count_correct, keras_initializer,
                       scratchnet_loss)
 from .training import train_steps
 
-__all__ = ["to_keras", "from_keras", "keras_layer", "keras_book_dropout", "ExactL2", "UnsupportedLayerError", "keras_loss", "keras_optimizer",
-           "keras_initializer", "count_correct",
-           "SoftmaxCrossEntropyLoss", "scratchnet_loss", "forward_trace", "backward_trace", "evaluate", "loss_and_gradients", "train_step",
+__all__ = ["to_keras", "from_keras", "keras_layer", "keras_book_dropout", "ExactL2", "UnsupportedLayerError",
+           "keras_loss", "keras_optimizer", "keras_initializer", "count_correct", "SoftmaxCrossEntropyLoss",
+           "scratchnet_loss", "forward_trace", "backward_trace", "evaluate", "loss_and_gradients", "train_step",
            "train_steps", "compile_for", "model_dtype", "weight_names", "floatx", "layer_vjp", "loss_vjp",
            "optimizer_steps", "softmax", "state_preserved", "input_gradient"]

@@ -11,7 +11,7 @@ use `forward_trace(...)[-1]` / `keras_model(x)`.
 
 Compiled vs eager: under `tf.function` TensorFlow's graph optimizer (Grappler's arithmetic
 optimizer) rewrites `x / sqrt(y)` as `x * rsqrt(y)`, which changes Adagrad's and RMSprop's
-updates by about one rounding per step (tests/test_reference_keras.py bounds it); eager Keras
+updates by about one rounding per step (tests/reference_keras/test_reference_keras.py bounds it); eager Keras
 follows the source (divide by sqrt), as scratchnet does. SGD and Adam are bit for bit the same
 either way.
 
@@ -31,7 +31,7 @@ import numpy as np
 from . import _steps
 from ._environment import keras, tf
 from ._tensor import as_tensor
-from .dtype import dtype_name, model_dtype
+from .dtype import dtype_name
 from .mapping import count_correct
 
 

@@ -91,7 +91,8 @@ def keras_book_dropout(layer, dtype):
     inverted.counter = layer.counter
     scale = np.asarray(1.0 - layer.rate, dtype=dtype)
     return keras.Sequential([_keras_dropout(inverted, dtype),
-                             keras.layers.Rescaling(scale, name=f"{layer.name}_rescaling", dtype=dtype)], name=layer.name)
+                             keras.layers.Rescaling(scale, name=f"{layer.name}_rescaling", dtype=dtype)],
+                            name=layer.name)
 
 
 def _keras_batch_normalization(layer, dtype):

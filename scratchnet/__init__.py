@@ -12,5 +12,5 @@ from .networks import mlp, simple_convnet
 from .training import Trainer, TrainingDiverged
 
 __version__ = "0.1.0"
-__all__ = ["DTYPES", "Sequential", "Trainer", "TrainingDiverged", "load_model", "mlp", "simple_convnet", "functions", "gates",
-           "gradcheck", "graph", "initializers", "layers", "losses", "optimizers", "training"]
+__all__ = ["DTYPES", "Sequential", "Trainer", "TrainingDiverged", "load_model", "mlp", "simple_convnet", "functions",
+           "gates", "gradcheck", "graph", "initializers", "layers", "losses", "optimizers", "training"]

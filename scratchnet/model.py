@@ -319,11 +319,12 @@ class Sequential:
         ([W1, b1, W2, b2, ...], as Keras's set_weights takes) or a dict with exactly the keys of
         `weights` (params and state)."""
         if isinstance(weights, dict):
-            missing, extra = [k for k in self.weights if k not in weights], [k for k in weights if k not in self.weights]
+            missing = [k for k in self.weights if k not in weights]
+            extra = [k for k in weights if k not in self.weights]
             if missing or extra:
+                wrong = (missing and f"missing {', '.join(missing)}", extra and f"unknown {', '.join(map(str, extra))}")
                 raise ValueError(f"Sequential.set_weights: a dict needs exactly the keys {', '.join(self.weights)}; "
-                                 + "; ".join(part for part in (missing and f"missing {', '.join(missing)}",
-                                                               extra and f"unknown {', '.join(map(str, extra))}") if part))
+                                 + "; ".join(part for part in wrong if part))
             weights = [weights[key] for key in self.weights]
         elif isinstance(weights, np.ndarray) or not hasattr(weights, "__iter__"):
             raise TypeError(f"Sequential.set_weights: expected a list of arrays in get_weights() order "

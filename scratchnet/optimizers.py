@@ -27,8 +27,8 @@ dtype, i.e. exactly: Adam's 1 - beta_1 and 1 - beta_2, RMSprop's rho, 1 - rho an
 epsilon and the three clipping thresholds. (The learning rate is a variable created in
 `keras.config.floatx()`, exact when the Keras optimizer is built under float64.)
 `float32_hyperparams=True` rounds in exactly those places, which is what lets float64 runs agree
-with Keras to round-off instead of float32's precision (tests/test_reference_keras.py and
-tests/test_optimizer_options.py measure both). The operation order follows Keras's update_step
+with Keras to round-off instead of float32's precision (tests/reference_keras/test_reference_keras.py
+and test_optimizer_options.py measure both). The operation order follows Keras's update_step
 too (e.g. lr*g / sqrt(acc + epsilon), m*alpha / (sqrt(v) + epsilon)).
 
 One difference remains that scratchnet does not imitate: TensorFlow's `pow` is not correctly

@@ -96,7 +96,8 @@ class Trainer:
                  evaluate="epoch", progress=None, on_step=None):
         if getattr(model, "loss_layer", None) is None:
             raise ValueError("Trainer: the model has no loss, so there is nothing to minimise; build it with "
-                             "one, e.g. mlp(..., loss='softmax_cross_entropy') or Sequential(layers, SoftmaxCrossEntropy())")
+                             "one, e.g. mlp(..., loss='softmax_cross_entropy') or "
+                             "Sequential(layers, SoftmaxCrossEntropy())")
         for name, data in (("x_train", x_train), ("t_train", t_train)):
             check_nonempty(check_array(data, f"Trainer: {name}"), f"Trainer: {name}")
         if x_train.shape[0] != t_train.shape[0]:

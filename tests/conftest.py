@@ -19,7 +19,7 @@ def pytest_configure(config):
     is not loaded already (an install older than the entry point): listing it in `pytest_plugins`
     as well would register the module twice, which pluggy refuses ("Plugin already registered
     under a different name")."""
-    from comparisons import pytest_plugin
+    from comparisons.harness import pytest_plugin
     if not config.pluginmanager.is_registered(pytest_plugin):
         config.pluginmanager.register(pytest_plugin, "scratchnet")
 
@@ -44,7 +44,7 @@ def assert_twin():
     a few entries) and the gradient of the input. Fails with the table of failed checks and the
     diagnosis. Returns the checks."""
     import reference_keras
-    from comparisons.twin import twin_checks
+    from comparisons.core.one_batch import twin_checks
 
     def check(model, x, t, keras_model=None, numerical_samples=2):
         keras_model = keras_model if keras_model is not None else reference_keras.to_keras(model)

@@ -1,19 +1,18 @@
 """The five course texts, runnable: `python -m comparisons course 000|001|002|003|004|all`.
 
-One module per text (text_000 ... text_004); each has `TITLE` and `run(ctx) -> Page`, and each
-exercise in it is a short function with the scratchnet side and the Keras side next to each
-other. page.py holds the rows and their verdicts, kit.py the shared Keras-side helpers.
+One module per text (text_000 ... text_004); each has `TITLE` and `run(ctx) -> Page` (a Report),
+and each exercise in it is a short function with the scratchnet side and the Keras side next to
+each other. page.py holds the rows and their verdicts, keras_side.py the shared Keras-side
+helpers, mnist_recipe.py text 001's MNIST recipe (the textbook-mnist scenario).
 """
 import importlib
 from dataclasses import dataclass
-from pathlib import Path
 
 TEXTS = ("000", "001", "002", "003", "004")
 
 
 @dataclass
 class Context:
-    out_dir: Path
     progress: bool | None = None  # progress bars for the training runs (None: when stderr is a terminal)
     full: bool = False  # text 001: the full 60,000-step MNIST recipe instead of the short run
     quick: bool = False  # shorter training runs, for the test suite; the page says so
@@ -30,6 +29,14 @@ def module(text):
     return importlib.import_module(f".text_{text}", __name__)
 
 
+def command(text, ctx):
+    """The command line that runs `text` as `ctx` says (each page quotes its own)."""
+    return " ".join(["python -m comparisons course", text, *(["--full"] if ctx.full and text == "001" else []),
+                     *(["--quick"] if ctx.quick else [])])
+
+
 def run(text, ctx):
     """Run every exercise of course text `text`; returns its Page (not yet printed or written)."""
-    return module(text).run(ctx)
+    page = module(text).run(ctx)
+    page.command = command(text, ctx)
+    return page

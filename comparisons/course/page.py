@@ -1,6 +1,6 @@
-"""One course text's page: rows of exercise | the text's number | scratchnet | Keras | agrees?,
-numbered notes that explain the texts' bugs and conventions, extra tables and plots; printed on
-the terminal and written to DIR/course-NNN.md.
+"""One course text's page (a Report): rows of exercise | the text's number | scratchnet | Keras |
+agrees?, numbered notes that explain the texts' bugs and conventions, extra tables and plots;
+comparisons.render prints it and writes DIR/course-NNN.md.
 
 A row agrees when scratchnet and Keras agree within the tolerance table's bound for the dtype
 (exactly, for integers and strings) and, where the text prints a number, scratchnet's value
@@ -11,14 +11,15 @@ buggy code computes, not against the correct value: the row's "agrees?" then rea
 """
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-from tabulate import tabulate
 
 from scratchnet.gradcheck import relative_error
 
-from ..tolerances import tolerance
+from ..core.check import Check
+from ..core.result import Report, Section
+from ..core.tolerances import tolerance
+from ..render.report import markdown as render_markdown
 
 HEADERS = ["exercise", "the text's number", "scratchnet", "Keras", "agrees?"]
 NO_KERAS = "–"
@@ -87,16 +88,24 @@ def sides_agree(ours, theirs, tol):
     return relative_error(ours, theirs) <= tol
 
 
-class Page:
-    """The results of one course text."""
+INTRO = ("Each row: the number the text prints (at its printed precision), what scratchnet computes, "
+         "what Keras computes, and whether they agree (scratchnet with Keras within "
+         "`comparisons/core/tolerances.py`'s bound, and with the text where it prints a number). "
+         f"{NO_KERAS} marks an exercise Keras has no counterpart for, with the reason.")
 
-    def __init__(self, text, title):
-        self.text, self.title = text, title
-        self.rows, self.notes, self.sections, self.plots = [], [], [], []
 
-    @property
-    def passed(self):
-        return all(row.agrees for row in self.rows)
+class Page(Report):
+    """The results of one course text: a Report whose rows (one check each: agrees or not) are its
+    first table, with numbered notes the rows cite, more tables (`section`) and plots. `command`
+    is the command line that made it (quoted on the page)."""
+
+    def __init__(self, text, title, command=""):
+        super().__init__(f"course-{text}", headline=f"Course text {text}: {title}", heading=f"course {text}: {title}",
+                         intro=[INTRO], check_table="none", numbered_notes=True, files=("md",))
+        self.text, self.title, self.command = text, title, command
+        self.rows = []
+        self.row_table = Section("", HEADERS, [], numparse=False)
+        self.sections.append(self.row_table)
 
     def note(self, explanation):
         """Add a numbered note; returns its number for rows to cite."""
@@ -106,7 +115,11 @@ class Page:
     def add(self, exercise, text, scratchnet, keras, agrees, bug=None):
         """A row from already formatted cells; `bug` is the number of the note on the text's bug."""
         verdict = ("yes" if agrees else "NO") + (f" (text bug, note {bug})" if bug else "")
-        self.rows.append(Row(exercise, text, scratchnet, keras, bool(agrees), verdict))
+        row = Row(exercise, text, scratchnet, keras, bool(agrees), verdict)
+        self.rows.append(row)
+        self.row_table.rows.append(row.cells())
+        self.checks.append(Check(exercise, 0.0 if agrees else 1.0, 0.0, bool(agrees), "" if agrees else verdict,
+                                 kind="exercise", subject=exercise))
 
     def compare(self, exercise, ours, theirs=None, *, text=None, tol=0.0, no_keras=None, bug=None,
                 text_value=None, expect=None, show=None, precision=8, check_text=None):
@@ -116,7 +129,8 @@ class Page:
         no_keras: why Keras has no counterpart (then `theirs` is None). bug: the number of the
         note explaining the text's bug; the text is then checked against `text_value` (what the
         text's own code computes) instead of `ours`. `text` in parentheses is a remark, not a
-        printed number, and is not checked (unless check_text is given). expect: a value `ours` must also equal (within tol),
+        printed number, and is not checked (unless check_text is given). expect: a value `ours` must
+        also equal (within tol),
         for a claim the text makes without a number. show: an index; only ours[show] and
         theirs[show] are displayed (everything is compared). check_text: what is checked when the
         text as printed is garbled (a note on the row must say how).
@@ -138,49 +152,26 @@ class Page:
                  agree, bug)
 
     def section(self, title, headers, rows, text=""):
-        self.sections.append({"title": title, "headers": headers, "rows": rows, "text": text})
+        self.sections.append(Section(title, headers, rows, text, numparse=False))
 
-    # -- output ---------------------------------------------------------------------------------
+    # -- what the renderer shows ----------------------------------------------------------------
     def verdict_line(self):
         agreeing = sum(row.agrees for row in self.rows)
         return (f"course {self.text}: {'PASSED' if self.passed else 'FAILED'}, "
                 f"{agreeing}/{len(self.rows)} rows agree")
 
-    def print(self, out=print):
-        out(f"== course {self.text}: {self.title} ==")
-        out(tabulate([row.cells() for row in self.rows], HEADERS, tablefmt="simple", disable_numparse=True))
-        for section in self.sections:
-            out("")
-            out(section["title"])
-            out(tabulate(section["rows"], section["headers"], tablefmt="simple", disable_numparse=True))
-        for number, explanation in enumerate(self.notes, 1):
-            out(f"note {number}: {explanation}")
-        out(self.verdict_line())
+    summary = verdict_line
 
-    def markdown(self, command):
-        lines = [f"# Course text {self.text}: {self.title}", "", f"Command: `{command}`. {self.verdict_line()}.", "",
-                 "Each row: the number the text prints (at its printed precision), what scratchnet computes, "
-                 "what Keras computes, and whether they agree (scratchnet with Keras within "
-                 "`comparisons/tolerances.py`'s bound, and with the text where it prints a number). "
-                 f"{NO_KERAS} marks an exercise Keras has no counterpart for, with the reason.", "",
-                 tabulate([row.cells() for row in self.rows], HEADERS, tablefmt="github", disable_numparse=True), ""]
-        for section in self.sections:
-            lines += [f"## {section['title']}", ""] + ([section["text"], ""] if section["text"] else [])
-            lines += [tabulate(section["rows"], section["headers"], tablefmt="github", disable_numparse=True), ""]
-        if self.notes:
-            lines += ["## Notes", ""] + [f"{n}. {text}" for n, text in enumerate(self.notes, 1)] + [""]
-        if self.plots:
-            lines += ["## Plots", ""] + [f"![{name}]({name})" for name in self.plots] + [""]
-        return "\n".join(lines)
+    def lead_text(self):
+        return f"Command: `{self.command}`. {self.verdict_line()}."
 
-    def write(self, out_dir, command):
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        path = out_dir / f"course-{self.text}.md"
-        path.write_text(self.markdown(command))
-        return [path] + [out_dir / name for name in self.plots]
+    def markdown(self, command=None):
+        """The page as Markdown (quoting `command`, else its own)."""
+        if command is not None:
+            self.command = command
+        return render_markdown(self)
 
 
 def tol(dtype, kind="forward"):
-    """The tolerance table's bound (comparisons/tolerances.py)."""
+    """The tolerance table's bound (comparisons/core/tolerances.py)."""
     return tolerance(dtype, kind)

@@ -6,8 +6,6 @@ of one sample and of a batch; and the accuracy of an MNIST network computed imag
 in batches of 100. The text loads a pretrained weight file that is not available, so this page
 trains the same 784-50-100-10 sigmoid network itself, on both sides in lockstep.
 """
-from pathlib import Path
-
 import numpy as np
 
 import reference_keras as rk
@@ -15,7 +13,8 @@ import scratchnet
 from reference_keras import keras, tf
 from scratchnet import datasets, functions, gates, optimizers
 
-from .kit import keras_perceptron, lockstep_row, sigmoid_network_traces, train_in_lockstep, training_plots
+from ..core.result import Plot
+from .keras_side import keras_perceptron, lockstep_row, sigmoid_network_traces, train_in_lockstep
 from .page import Page, tol
 
 TITLE = "neural networks in NumPy 1 (perceptron to batched inference)"
@@ -45,7 +44,7 @@ def gates_truth_tables(page):
     page.compare("XOR = AND(NAND, OR), a 2-layer perceptron", ours, theirs, text="(calls only, no printed values)")
 
 
-def activations(page, out_dir):
+def activations(page):
     x = np.arange(-5.0, 5.0, 0.1)  # the text's plotting range
     pairs = {
         "step": (functions.step_function(x), np.array(keras.ops.heaviside(x, 0.0)).astype(np.int64)),
@@ -56,6 +55,10 @@ def activations(page, out_dir):
     for name, (ours, theirs) in pairs.items():
         page.compare(f"{name} on arange(-5, 5, 0.1), all 100 values compared; shown at x = -1, 1, 2",
                      ours, theirs, text="(plots only)", tol=tol(F64), show=shown)
+    page.plots.append(Plot("course-000_activations.png", lambda: activations_figure(x, pairs)))
+
+
+def activations_figure(x, pairs):
     from matplotlib.figure import Figure
     fig = Figure(figsize=(9, 3))
     for ax, (name, (ours, theirs)) in zip(fig.subplots(1, 3), pairs.items()):
@@ -64,8 +67,7 @@ def activations(page, out_dir):
         ax.set(xlabel="x", title=f"text 000: {name}")
         ax.legend(fontsize="small")
     fig.tight_layout()
-    fig.savefig(Path(out_dir) / "course-000_activations.png", dpi=100)
-    page.plots.append("course-000_activations.png")
+    return fig
 
 
 def three_layer_forward(page):
@@ -108,11 +110,11 @@ def batch_accuracy(page, ctx):
     model = scratchnet.mlp([784, 50, 100, 10], "sigmoid", "softmax_cross_entropy", "glorot_uniform", seed=0,
                            dtype=np.float64)
     keras_model = rk.to_keras(model)
-    traj, settings = train_in_lockstep("course-000-mnist", model, keras_model,
+    traj, plots = train_in_lockstep("course-000-mnist", model, keras_model,
                                        optimizers.Adam(0.001, float32_hyperparams=True), x_train, t_train,
                                        epochs=1, batch_size=100, steps_per_epoch=ctx.training(None, 100),
                                        progress=ctx.progress)
-    page.plots += training_plots(settings, traj, ctx.out_dir)
+    page.plots += plots
     lockstep_row(page, "784-50-100-10 sigmoid, Adam(0.001), batches of 100", traj, F64,
                  text="(the text loads pretrained weights)")
     typo = page.note("Text 000 prints the shape of W2 as (50.100), a typo for (50, 100); the row checks "
@@ -152,7 +154,7 @@ def batch_accuracy(page, ctx):
 def run(ctx):
     page = Page("000", TITLE)
     gates_truth_tables(page)
-    activations(page, ctx.out_dir)
+    activations(page)
     y = three_layer_forward(page)
     identity_vs_softmax(page, y)
     softmax_exercises(page)

@@ -3,7 +3,7 @@
 Its exercises: a Perceptron class and the logic gates (1-2, 1-3); sigmoid, ReLU, a single
 layer, a 3-layer network on a batch of 4 and a softmax output (2-1 to 2-5); the computational
 graph's nodes with forward and backward (3-1 to 3-5); and the MNIST recipe (4-1, 4-2), run short
-by default and in full (60,000 steps, the textbook-mnist scenario) with --full.
+by default and in full (60,000 steps, the textbook-mnist scenario) with --full (mnist_recipe.py).
 """
 import numpy as np
 
@@ -14,9 +14,8 @@ from scratchnet import functions, gates, graph
 from scratchnet.layers import Affine, ReLU, Sigmoid
 from scratchnet.losses import SoftmaxCrossEntropy
 
-from .. import report, textbook
-from ..scenarios import PRESETS, load_data
-from .kit import INPUTS, keras_dense_net, keras_gradient, keras_perceptron
+from .keras_side import INPUTS, keras_dense_net, keras_gradient, keras_perceptron
+from .mnist_recipe import mnist_recipe
 from .page import Page, tol
 
 TITLE = "lab training course, day 2: implementing a neural network"
@@ -166,44 +165,6 @@ def softmax_cross_entropy(page):
             page.compare("3-5 backward y - t: the sum's gradient (what the text prints)", ours_dx, theirs_dx,
                          text="[[-0.37754067 0.37754067] [ 0.37754067 -0.37754067]]", tol=tol(F64, "gradient"),
                          bug=mixed)
-
-
-def mnist_recipe(page, ctx):
-    """Exercises 4-1 and 4-2: [784, 500, 10], Gaussian(0.1) weights, zero biases, batches of 100 drawn
-    at random, SGD lr 1e-4 on the sum gradient; the full run is the textbook-mnist scenario."""
-    settings = PRESETS["textbook-mnist"]
-    if not ctx.full:
-        settings = settings.with_options(scenario="course-001-mnist", epochs=1,
-                                         steps_per_epoch=ctx.training(600, 50))
-    steps = settings.epochs * settings.steps_per_epoch
-    (x_train, t_train), (x_test, t_test) = load_data(settings)
-    if ctx.quick:  # the test suite: 5,000 training and 1,000 test images
-        (x_train, t_train), (x_test, t_test) = (x_train[:5000], t_train[:5000]), (x_test[:1000], t_test[:1000])
-    result = textbook.run_recipe(settings, progress=ctx.progress, data=((x_train, t_train), (x_test, t_test)),
-                                 convention_steps=min(600, steps))
-    files = report.write(result, ctx.out_dir)
-    page.plots += [f.name for f in files if f.suffix == ".png"]
-    passed = sum(check.passed for check in result.checks)
-    page.add(f"4-2 recipe on both sides ({steps:,} steps; details in {settings.scenario}.md)", "(not a number)",
-             f"{passed}/{len(result.checks)} checks pass: forward, loss, gradients three ways, trajectory, "
-             "final numbers, convention", "(the same checks)", result.passed)
-    traj, loss_tol = result.trajectory, tol(F64, "trajectory_loss")
-    for text_step, text_loss, text_acc in textbook.PRINTED_LOG:
-        if text_step + 1 in traj.logged_steps:
-            i, n = traj.logged_steps.index(text_step + 1), settings.batch_size
-            page.compare(f"4-2 Loss {text_step} (per sample: the batch sum / {n})", traj.scratchnet_loss[text_step] / n,
-                         traj.keras_loss[text_step] / n, text=f"({text_loss}; an unseeded run)", tol=loss_tol)
-            page.compare(f"4-2 Acc % at step {text_step} (on its batch of {n})",
-                         100 * traj.scratchnet_batch_accuracy[i], 100 * traj.keras_batch_accuracy[i],
-                         text=f"({100 * text_acc:.1f}; an unseeded run)")
-    ours, theirs = result.sides["scratchnet"], result.sides["keras"]
-    page.compare("4-2 Test Loss (per sample)", ours["test_loss"], theirs["test_loss"],
-                 text=f"({textbook.PRINTED_TEST[0]}; an unseeded run)", tol=tol(F64, "final_loss"))
-    full = f"{textbook.PRINTED_TEST[1] * 100:.1f}"
-    page.compare("4-2 Test Acc %", 100 * ours["test_accuracy"], 100 * theirs["test_accuracy"], precision=4,
-                 text=full if ctx.full else f"({full} after 60,000 steps: run with --full)")
-    for section in result.sections:
-        page.section(section["title"], section["headers"], section["rows"])
 
 
 def run(ctx):

@@ -4,7 +4,6 @@ Its exercises: AND and OR perceptrons; a 3-layer forward pass (whose code has th
 here beside the forward pass it means); the numerical gradient of x0**2 + x1**2 at (3, 4); and
 gradient descent on it (lr 0.1, 100 steps) with its path.
 """
-from pathlib import Path
 
 import numpy as np
 
@@ -14,7 +13,8 @@ from reference_keras import keras, tf
 from scratchnet import functions, gates, gradcheck
 from scratchnet.layers import Affine
 
-from .kit import keras_dense_net, keras_gradient, keras_perceptron, sigmoid_network_traces
+from ..core.result import Plot
+from .keras_side import keras_dense_net, keras_gradient, keras_perceptron, sigmoid_network_traces
 from .page import Page, tol
 
 TITLE = "Deep Learning study 1 (perceptron, forward pass, gradient descent)"
@@ -75,7 +75,7 @@ def numerical_gradient(page):
                  expect=np.array([6.0, 8.0]), text="(not printed; exactly [6, 8])", tol=tol(F64, "numerical_gradient"))
 
 
-def gradient_descent(page, out_dir):
+def gradient_descent(page):
     mismatch = page.note("Text 002's comment and its default say lr 0.01, but its call passes lr=0.1, and its "
                          "printed result is lr 0.1's. Each step multiplies x by 1 - 2 * 0.1 = 0.8, so the path "
                          "runs straight to the origin: x_t = (3, 4) * 0.8**t.")
@@ -99,11 +99,10 @@ def gradient_descent(page, out_dir):
     page.compare(f"gradient descent, lr 0.1: x after 100 steps (note {mismatch})", ours_path[100], keras_path[100],
                  text="[6.11110793e-10 8.14814391e-10]", expect=np.array([3.0, 4.0]) * 0.8 ** 100,
                  tol=tol(F64, "numerical_gradient"))
-    plot_path(ours_path, keras_path, Path(out_dir) / "course-002_gradient_descent.png")
-    page.plots.append("course-002_gradient_descent.png")
+    page.plots.append(Plot("course-002_gradient_descent.png", lambda: path_figure(ours_path, keras_path)))
 
 
-def plot_path(ours, theirs, path):
+def path_figure(ours, theirs):
     from matplotlib.figure import Figure
     fig = Figure(figsize=(5, 5))
     ax = fig.subplots()
@@ -115,7 +114,7 @@ def plot_path(ours, theirs, path):
     ax.set(xlabel="x0", ylabel="x1", title="text 002: gradient descent on x0**2 + x1**2", aspect="equal")
     ax.legend(fontsize="small")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    return fig
 
 
 def run(ctx):
@@ -123,5 +122,5 @@ def run(ctx):
     gates_and_or(page)
     forward_pass(page)
     numerical_gradient(page)
-    gradient_descent(page, ctx.out_dir)
+    gradient_descent(page)
     return page

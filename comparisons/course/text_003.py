@@ -15,7 +15,7 @@ import scratchnet
 from reference_keras import keras
 from scratchnet import datasets, functions, initializers, optimizers
 
-from .kit import lockstep_row, train_in_lockstep, training_plots
+from .keras_side import lockstep_row, train_in_lockstep
 from .page import Page, tol
 
 TITLE = "Fashion-MNIST neural network, part 1 (TwoLayerNet 784-64-10)"
@@ -53,7 +53,8 @@ def untrained(page, x_train, t_train):
 
     # scratchnet's predict returns the logits; the text's returns softmax(logits): the same argmax
     first = x_train[:1]
-    ours, theirs = functions.softmax(model.predict(first))[0], np.array(keras.activations.softmax(keras_model(first)))[0]
+    ours = functions.softmax(model.predict(first))[0]
+    theirs = np.array(keras.activations.softmax(keras_model(first)))[0]
     page.compare("softmax output for train image 0 (10 probabilities), shown: max", ours, theirs,
                  text="(not printed)", tol=tol(F64), show=[int(np.argmax(ours))])
     page.compare("predicted class of train image 0, untrained", int(np.argmax(ours)), int(np.argmax(theirs)),
@@ -94,11 +95,11 @@ def trained(page, ctx, data):
     model = two_layer_net(RECIPE["seed"])
     keras_model = rk.to_keras(model)
     epochs = ctx.training(RECIPE["epochs"], 1)
-    traj, settings = train_in_lockstep("course-003-fashion-mnist", model, keras_model,
+    traj, plots = train_in_lockstep("course-003-fashion-mnist", model, keras_model,
                                        optimizers.Adam(0.001, float32_hyperparams=True), x_train, t_train,
                                        epochs=epochs, batch_size=RECIPE["batch_size"], seed=RECIPE["seed"],
                                        steps_per_epoch=ctx.training(None, 100), progress=ctx.progress)
-    page.plots += training_plots(settings, traj, ctx.out_dir)
+    page.plots += plots
     recipe = (f"{RECIPE['optimizer']}, batches of {RECIPE['batch_size']}, {epochs} epoch(s)"
               + (" of 100 steps (quick run)" if ctx.quick else ""))
     lockstep_row(page, f"TwoLayerNet, {recipe}", traj, F64, text="(training comes in the text's part 2)")

@@ -15,9 +15,9 @@ from scratchnet import functions, optimizers
 from scratchnet.layers import Affine
 from scratchnet.losses import SoftmaxCrossEntropy
 
-from ..lockstep import Trajectory, weight_drift
-from ..scenarios import Settings
-from .kit import lockstep_row, training_plots
+from ..core.lockstep import Trajectory, weight_drift
+from ..render.plots import training_plots
+from .keras_side import lockstep_row
 from .page import Page, tol
 
 TITLE = "XOR as a 2-8-2 classifier, in Keras and by hand"
@@ -27,7 +27,7 @@ STEPS = 1000  # fit(epochs=1000) with the default batch_size 32: one full batch 
 SEED = 0  # the text's run is unseeded; Keras's default initialisation with this seed
 
 
-def keras_version(page, out_dir):
+def keras_version(page):
     """The text's Keras model and compile settings; scratchnet's defaults are the same model."""
     model = scratchnet.mlp([2, 8, 2], seed=SEED)  # defaults: ReLU, softmax cross-entropy, Glorot uniform, float32
     sgd = optimizers.SGD(learning_rate=0.1)
@@ -44,8 +44,7 @@ def keras_version(page, out_dir):
         traj.keras_loss.append(rk.train_step(net, keras_sgd, X, T, loss=keras_loss))  # Keras: one fit step
         traj.drift_steps.append(step)
         traj.weight_drift.append(weight_drift(model, net))
-    settings = Settings("course-004-xor", None, batch_size=4, dtype="float32")
-    page.plots += training_plots(settings, traj, out_dir)
+    page.plots += training_plots("course-004-xor", traj, "float32")
     lockstep_row(page, "the text's Keras model, SGD(0.1), full batch of 4", traj, "float32",
                  text="(a screenshot of the fit log)")
 
@@ -93,12 +92,13 @@ def hand_written(page):
         for _ in range(STEPS - 1):
             rk.train_step(dense, keras_sgd, hidden, t.reshape(1, -1), loss=keras_loss)
         theirs = np.array(dense(hidden))[0]
-        page.compare(f"hand-written network's output for x = {tuple(x)} (target {tuple(t.astype(int).tolist())})", ours, theirs,
+        target = tuple(t.astype(int).tolist())
+        page.compare(f"hand-written network's output for x = {tuple(x)} (target {target})", ours, theirs,
                      text="(a screenshot)", tol=tol("float64", "trajectory_weights"), bug=bugs)
 
 
 def run(ctx):
     page = Page("004", TITLE)
-    keras_version(page, ctx.out_dir)
+    keras_version(page)
     hand_written(page)
     return page

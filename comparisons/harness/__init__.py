@@ -1,6 +1,6 @@
 """Check a learner's own code against Keras: `check(obj_or_class)` and `assert_matches_keras(obj)`.
 
-The object (or class) is recognised by the book's contract (comparisons.contract) or as one of
+The object (or class) is recognised by the book's contract (recognize.py) or as one of
 scratchnet's own, run on inputs, weights and upstream gradients drawn from a seeded generator
 (with edge cases: exact zeros for ReLU, logits of +-1000 for softmax, square weights and a batch
 as wide as the input so that transposition mistakes cannot hide behind a shape error), and
@@ -11,15 +11,25 @@ compared with what Keras computes for the same function:
 - the book's Convolution, Pooling, Dropout and BatchNormalization (harness.book_layers): the same,
   through Keras's layouts (NHWC, (FH, FW, C, FN) kernels) and with the book's conventions
   (Keras's own Dropout mask handed to the book's; BatchNormalization with the learner's momentum
-  and epsilon) measured and reported (comparisons.book_layout);
+  and epsilon) measured and reported (book_layout.py);
 - loss layers: the loss (the book's log(y + 1e-7) within a stated tolerance) and dx;
-- networks: through comparisons.twin.twin_checks against a Keras twin built from their layers
-  and weights, in Keras's layouts (harness.layout_networks: SimpleConvNet, MultiLayerNetExtend): every layer's output, the loss, every parameter's gradient, and where a gradient
+- networks: through comparisons.core.one_batch.twin_checks against a Keras twin built from their layers
+  and weights, in Keras's layouts (layout_networks.py: SimpleConvNet, MultiLayerNetExtend): every
+  layer's output, the loss, every parameter's gradient, and where a gradient
   differs, the first layer whose backward goes wrong;
 - optimizers: a few steps on the same gradients, against Keras's optimizer where the equations
-  are the same and against the book's own equation where they differ (comparisons.book_optimizers).
-Every failed check carries a diagnosis in plain words (comparisons.checks.diagnose).
-"""
-from .core import CheckResult, assert_matches_keras, check
+  are the same and against the book's own equation where they differ (book_optimizers.py).
+Every failed check carries a diagnosis in plain words (comparisons.core.diagnose).
 
-__all__ = ["check", "assert_matches_keras", "CheckResult"]
+The pipeline's commands: `check_file(FILE.py)` (`python -m comparisons check FILE.py`) and
+`bugzoo.run()` (`python -m comparisons bugzoo`); each returns a Report. Importing this package
+loads no Keras (the pytest plugin lives here); its names below load it on first use.
+"""
+__all__ = ["check", "assert_matches_keras", "check_file", "CheckResult"]
+
+
+def __getattr__(name):
+    if name in __all__:
+        from . import core
+        return getattr(core, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

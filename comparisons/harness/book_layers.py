@@ -1,6 +1,6 @@
 """The book's Convolution, Pooling, Dropout and BatchNormalization against Keras's Conv2D,
 MaxPooling2D, Dropout and BatchNormalization, through the layouts and conventions of
-comparisons.book_layout: forward output, dx and the parameter gradients (dW, db; dgamma, dbeta)
+book_layout.py: forward output, dx and the parameter gradients (dW, db; dgamma, dbeta)
 by Keras's autodiff with the same upstream gradient, transposed back to the book's layout;
 Dropout in both modes with Keras's own mask; BatchNormalization in training mode (with its
 running statistics after the step) and in inference mode, with the learner's momentum and
@@ -10,12 +10,11 @@ import numpy as np
 import reference_keras
 from scratchnet import layers as sn_layers
 
-from .. import book_layout as bl
-from ..checks import Check, compare
-from ..contract import NotMappable, working_copy
-from ..tolerances import tolerance
-from .common import INF, BadInput, LearnerFailure, call, failure, forward_backward
-from .layers import _build_layer
+from ..core.check import Check, compare
+from ..core.tolerances import tolerance
+from . import book_layout as bl
+from .common import INF, BadInput, LearnerFailure, build_layer, call, failure, forward_backward
+from .recognize import NotMappable, working_copy
 
 # (case, N, C, H, W, FN, FH, FW, stride, pad): every size different, so a swapped axis is a
 # shape error; filters wider than the stride, so windows overlap (col2im must add them up).
@@ -86,7 +85,7 @@ def check_convolution(obj, result, draws, x, t):
     if isinstance(obj, type):
         for case, n, c, h, w, fn, fh, fw, stride, pad in CONV_CASES:
             W, b = draws.normal((fn, c, fh, fw), 0.5), draws.normal((fn,))
-            layer = _build_layer(obj, (W, b, stride, pad), draws.seed)
+            layer = build_layer(obj, (W, b, stride, pad), draws.seed)
             _run(result, case, _convolution_case, draws, layer, draws.normal((n, c, h, w)))
         return
     layer = working_copy(obj)
@@ -146,7 +145,7 @@ def check_pooling(obj, result, draws, x, t):
     _given_x(x, 4, "NCHW images (N, C, H, W)", result.name)
     if isinstance(obj, type):
         for case, n, c, h, w, ph, pw, stride, integers in POOL_CASES:
-            layer = _build_layer(obj, (ph, pw, stride), draws.seed)
+            layer = build_layer(obj, (ph, pw, stride), draws.seed)
             x = draws.rng.integers(-2, 3, (n, c, h, w)).astype(draws.dtype) if integers else draws.normal((n, c, h, w))
             _run(result, case, _pooling_case, draws, layer, x)
         return
@@ -195,7 +194,7 @@ def _pooling_case(result, case, draws, layer, x):
 
 # -- Dropout ---------------------------------------------------------------------------------------
 def check_dropout(obj, result, draws, x, t):
-    layer = _build_layer(obj, (), draws.seed) if isinstance(obj, type) else working_copy(obj)
+    layer = build_layer(obj, (), draws.seed) if isinstance(obj, type) else working_copy(obj)
     attribute, ratio = bl.dropout_ratio(layer)
     if ratio is None:
         raise NotMappable(f"{result.name}: no dropout ratio attribute ({', '.join(bl.DROPOUT_RATIO_NAMES)}); the "
@@ -229,7 +228,8 @@ def _dropout_checks(result, draws, layer, ratio, x):
     reversed_mask = {f"the mask is reversed: it keeps a unit where rand < {ratio:g} (Keras and the book keep it "
                      f"where rand >= ratio: a fraction 1 - ratio of the units)": np.where(keep, 0.0, x * scale)}
     mode = "training, Keras's mask handed to np.random.rand"
-    check = compare(f"forward ({mode})", y, ref_y, tolerance(dtype, "forward"), n, candidates=reversed_mask)
+    check = compare(f"forward ({mode})", y, ref_y, tolerance(dtype, "forward"), n, candidates=reversed_mask,
+                    kind="forward", subject="y")
     if not check.passed and y.shape == x.shape and "reversed" not in check.diagnosis:
         learners_kept = (y != 0) & (x != 0)
         if np.any(learners_kept[x != 0] != keep[x != 0]):
@@ -242,7 +242,8 @@ def _dropout_checks(result, draws, layer, ratio, x):
     dx = call("backward", layer.backward, dout_in)
     result.checks.append(compare("dx (training)", np.asarray(dx), ref_dx, tolerance(dtype, "gradient"), n,
                                  candidates={"backward does not apply the mask: the dropped units must get no "
-                                             "gradient (dx = dout * mask)": dout * scale}))
+                                             "gradient (dx = dout * mask)": dout * scale},
+                                 kind="gradient", subject="x"))
     y_test = np.asarray(call("forward (inference)", layer.forward, x.copy(), False))
     ref_test = _keras_vjp(book if convention == "book" else keras_style, dtype, x, dout)[0]
     mixed = {f"the two conventions mixed: inverted in training (x * mask / (1 - ratio), Keras's) but scaled by "
@@ -251,7 +252,7 @@ def _dropout_checks(result, draws, layer, ratio, x):
              "the two conventions mixed: not inverted in training (x * mask, the book's) but unscaled at inference "
              "(x, Keras's)": x}
     result.checks.append(compare("forward (inference)", y_test, ref_test, tolerance(dtype, "forward"), n,
-                                 candidates=mixed))
+                                 candidates=mixed, kind="forward", subject="y"))
     result.notes.append(_dropout_note(convention, ratio, x, y_book, y_inverted, keep))
 
 
@@ -270,8 +271,8 @@ def _dropout_note(convention, ratio, x, y_book, y_inverted, keep):
                 f"Keras's Dropout gives x * mask / (1 - ratio) and x; compared with Keras's Dropout followed by "
                 f"Rescaling(1 - ratio), the book's layer exactly. Keras's training output is {measured:.6g} times "
                 f"the book's on every kept unit (measured; 1 / (1 - ratio) = {1 / (1 - ratio):.6g}) and its inference "
-                f"output {1 / (1 - ratio):.6g} times: a convention, not a mistake (comparisons/book.py measures "
-                f"what it does to training)")
+                f"output {1 / (1 - ratio):.6g} times: a convention, not a mistake "
+                f"(comparisons/scenarios/book_conventions.py measures what it does to training)")
     return (f"an inverted Dropout (Keras's convention, not the book's): compared with Keras's Dropout itself; the "
             f"book's training output would be {1 / measured:.6g} times this one on every kept unit")
 
@@ -282,7 +283,7 @@ def check_batchnorm(obj, result, draws, x, t):
                    "channel, so only (N, D) data compares)", result.name)
     n, d = BATCHNORM_SHAPE if x is None else x.shape
     if isinstance(obj, type):
-        layer = _build_layer(obj, (1.0 + draws.normal((d,), 0.2), draws.normal((d,), 0.5)), draws.seed)
+        layer = build_layer(obj, (1.0 + draws.normal((d,), 0.2), draws.normal((d,), 0.5)), draws.seed)
     else:
         layer = working_copy(obj)
     gamma = np.asarray(_attr(layer, "gamma", "scales (D,)", ndim=1))
@@ -331,9 +332,10 @@ def _batchnorm_checks(result, draws, layer, x):
     for key, ref in zip(("running_mean", "running_var"), moving):
         ours = getattr(layer, key, None)
         tol = tolerance(dtype, "forward")
-        result.checks.append(Check(f"{key} after the step", INF, tol, False, f"no {key} after a training forward")
+        result.checks.append(Check(f"{key} after the step", INF, tol, False, f"no {key} after a training forward",
+                                   kind="state", subject=key)
                              if ours is None else compare(f"{key} after the step", _narrowed(ours, dtype, widened),
-                                                          ref, tol, n))
+                                                          ref, tol, n, kind="state", subject=key))
     x_test = draws.normal((n + 1, d))
     y_test = _narrowed(call("forward (inference)", layer.forward, x_test.copy(), False), dtype, widened)
     if widened:
@@ -342,7 +344,7 @@ def _batchnorm_checks(result, draws, layer, x):
                             f"{dtype}")
     ref_test = reference_keras.layer_vjp(keras_layer, x_test, draws.normal((n + 1, d)))[0]
     result.checks.append(compare("forward (inference, running statistics)", y_test, ref_test,
-                                 tolerance(dtype, "forward"), n + 1))
+                                 tolerance(dtype, "forward"), n + 1, kind="forward", subject="y"))
     result.notes.append(_batchnorm_note(x, float(momentum), epsilon, how, started, y, dtype))
 
 

@@ -2,8 +2,9 @@
 check), the seeded draws, and a layer's forward and backward compared with Keras's."""
 import numpy as np
 
-from ..checks import Check, compare
-from ..tolerances import tolerance
+from ..core.check import Check, compare
+from ..core.tolerances import tolerance
+from .recognize import NotMappable, seeded_global_rng
 
 INF = float("inf")
 
@@ -44,9 +45,21 @@ class Draws:
         return x
 
 
+def build_layer(cls, args, seed):
+    """cls(*args) as the book builds a layer (its global RNG seeded); NotMappable if that fails."""
+    try:
+        with seeded_global_rng(seed):
+            return cls(*args)
+    except Exception as err:  # noqa: BLE001
+        signature = "W, b" if args else ""
+        raise NotMappable(f"cannot build {cls.__name__}({signature}) as the book does: "
+                          f"{type(err).__name__}: {err}") from err
+
+
 def failure(err, case, tol):
     """The failed check for a learner's call that raised."""
-    return Check(f"{err.stage} ({case})" if case else err.stage, INF, tol, False, str(err))
+    return Check(f"{err.stage} ({case})" if case else err.stage, INF, tol, False, str(err), kind="error",
+                 subject=err.stage)
 
 
 def write_warning(method, array, original, written, returned_it):
@@ -67,7 +80,7 @@ def forward_backward(result, case, layer, x, dout, refs, candidates, missing, *,
     x_in = x.copy()
     y = call("forward", layer.forward, x_in, *mode)
     result.checks.append(compare(f"forward ({case})", np.asarray(y), refs["y"], tolerance(dtype, "forward"), n,
-                                 candidates=candidates.get("y")))
+                                 candidates=candidates.get("y"), kind="forward", subject="y"))
     if not np.array_equal(x_in, x, equal_nan=True):
         result.warnings.append(warning("forward", "x", x, x_in, y is x_in))
     dout_in = dout.copy()
@@ -76,16 +89,18 @@ def forward_backward(result, case, layer, x, dout, refs, candidates, missing, *,
         result.warnings.append(warning("backward", "dout", dout, dout_in, dx is dout_in))
     tol = tolerance(dtype, "gradient")
     if dx is None:
-        result.checks.append(Check(f"dx ({case})", INF, tol, False, "backward returned None; it must return dx"))
+        result.checks.append(Check(f"dx ({case})", INF, tol, False, "backward returned None; it must return dx",
+                                   kind="gradient", subject="x"))
     else:
         result.checks.append(compare(f"dx ({case})", np.asarray(dx), refs["dx"], tol, n,
-                                     candidates=candidates.get("dx")))
+                                     candidates=candidates.get("dx"), kind="gradient", subject="x"))
     for name, ref in refs.items():
         if name in ("y", "dx"):
             continue
         ours = gradient_of(name)
         if ours is None:
-            result.checks.append(Check(f"{name} ({case})", INF, tol, False, f"no {name} after backward: {missing}"))
+            result.checks.append(Check(f"{name} ({case})", INF, tol, False, f"no {name} after backward: {missing}",
+                                       kind="gradient", subject=name))
         else:
             result.checks.append(compare(f"{name} ({case})", np.asarray(ours), ref, tol, n,
-                                         candidates=candidates.get(name)))
+                                         candidates=candidates.get(name), kind="gradient", subject=name))

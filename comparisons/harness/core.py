@@ -1,50 +1,49 @@
 """`check` and `assert_matches_keras`: recognise the object, run the checks of its kind, and
-collect what they found in a CheckResult."""
-from dataclasses import dataclass, field
+collect what they found in a CheckResult; `check_file`: every class of a learner's file."""
+from pathlib import Path
 
 import numpy as np
 
 from scratchnet import DTYPES
 
-from .. import contract
-from ..checks import Check
-from ..contract import NotMappable
-from . import book_layers, layers, networks, optimizers
+from ..core.check import Check
+from ..core.result import Report
+from ..render.report import terminal_text
+from . import book_layers, layers, learner_file, networks, optimizers
 from .common import INF, BadInput, Draws, LearnerFailure, failure
+from .recognize import NotMappable, kind_of
 
 KIND_WORDS = {"affine": "affine layer", "relu": "ReLU layer", "sigmoid": "sigmoid layer", "tanh": "tanh layer",
               "identity": "identity layer", "softmax_loss": "softmax cross-entropy loss layer", "loss": "loss layer",
               "network": "network", "optimizer": "optimizer", "convolution": "convolution layer",
               "pooling": "max-pooling layer", "dropout": "dropout layer", "batchnorm": "batch-normalization layer"}
+
+
+def _check_network(obj, result, draws, x, t):
+    networks.check_network(obj, result, draws, x, t, check_alone=check)
+
+
 CHECKERS = {"affine": layers.check_layer, "relu": layers.check_layer, "sigmoid": layers.check_layer,
             "tanh": layers.check_layer, "identity": layers.check_layer, "softmax_loss": layers.check_softmax_loss,
-            "loss": layers.check_other_loss, "network": networks.check_network, "optimizer": optimizers.check_optimizer,
+            "loss": layers.check_other_loss, "network": _check_network, "optimizer": optimizers.check_optimizer,
             "convolution": book_layers.check_convolution, "pooling": book_layers.check_pooling,
             "dropout": book_layers.check_dropout, "batchnorm": book_layers.check_batchnorm}
 
 
-@dataclass
-class CheckResult:
-    """What `check` found for one object: its checks (each with value, tolerance, pass/fail and a
-    diagnosis), the diagnosis in plain words, warnings that do not fail it (writing into the
-    caller's arrays), notes (conventions that differ from Keras, and by how much), and
-    `not_checked`, the reason when the object could not be mapped to Keras at all."""
-    name: str
-    kind: str | None
-    dtype: str
-    checks: list = field(default_factory=list)
-    diagnosis: list = field(default_factory=list)
-    warnings: list = field(default_factory=list)
-    notes: list = field(default_factory=list)
-    not_checked: str | None = None
+class CheckResult(Report):
+    """What `check` found for one object (a Report): its checks (each with value, tolerance,
+    pass/fail and a diagnosis), the diagnosis in plain words, warnings that do not fail it
+    (writing into the caller's arrays), notes (conventions that differ from Keras, and by how
+    much), and `not_checked`, the reason when the object could not be mapped to Keras at all.
+    `kind` is what the object was recognised as (recognize.kind_of)."""
+
+    def __init__(self, name, kind, dtype):
+        super().__init__(name, dtype=dtype, lead="", line_prefix=f"{name}: ", files=("md",))
+        self.kind = kind
 
     @property
     def passed(self):
         return self.not_checked is None and bool(self.checks) and all(c.passed for c in self.checks)
-
-    @property
-    def failed(self):
-        return [c for c in self.checks if not c.passed]
 
     def title(self):
         what = KIND_WORDS.get(self.kind, "object")
@@ -53,9 +52,18 @@ class CheckResult:
         verdict, passing = ("PASSED" if self.passed else "FAILED"), len(self.checks) - len(self.failed)
         return f"{self.name} ({what}, {self.dtype}): {verdict} {passing}/{len(self.checks)} checks"
 
+    def markdown_title(self):
+        return self.title()
+
+    def terminal_heading(self):
+        return self.title()
+
+    def closing_line(self):
+        return None
+
     def table(self):
-        from ..report import check_result_text
-        return check_result_text(self)
+        """The title, the table of checks, and the diagnosis, warning and note lines."""
+        return terminal_text(self)
 
     __str__ = table
 
@@ -69,7 +77,7 @@ def check(obj, x=None, t=None, dtype="float64", seed=0):
     if dtype not in DTYPES:
         raise ValueError(f"check: dtype must be float32 or float64, got {dtype}")
     name = obj.__name__ if isinstance(obj, type) else type(obj).__name__
-    kind, why = contract.kind_of(obj)
+    kind, why = kind_of(obj)
     result = CheckResult(name, kind, dtype)
     if kind is None:
         result.not_checked = why
@@ -88,7 +96,8 @@ def check(obj, x=None, t=None, dtype="float64", seed=0):
     except BadInput:
         raise
     except Exception as err:  # noqa: BLE001  (a learner's object misbehaving where no check expected it)
-        result.checks.append(Check("checking", INF, 0.0, False, f"raised {type(err).__name__}: {err}"))
+        result.checks.append(Check("checking", INF, 0.0, False, f"raised {type(err).__name__}: {err}", kind="error",
+                                   subject="checking"))
     seen = set(result.diagnosis)
     for c in result.failed:
         line = f"{c.name}: {c.diagnosis or f'off by {c.value:.3g} (tolerance {c.tolerance:g})'}"
@@ -107,3 +116,24 @@ def assert_matches_keras(obj, x=None, t=None, dtype="float64", seed=0):
         raise AssertionError(result.table())
     return result
 
+
+def check_file(path, dtype="float64", classes=None):
+    """Every class `path` defines that the checker recognises, checked against Keras: a Report
+    with one CheckResult per class (its children) and one check per checked class. `classes`:
+    the file's classes, if already loaded (learner_file.load_classes). Raises FileNotFoundError,
+    learner_file.FileDoesNotImport, or ValueError for a file without classes."""
+    classes = learner_file.load_classes(path) if classes is None else classes
+    if not classes:
+        raise ValueError(f"{path} defines no classes to check")
+    results = [check(cls, dtype=dtype) for cls in classes]
+    checked = [r for r in results if r.not_checked is None]
+    failed = [r.name for r in checked if not r.passed]
+    summary = (f"{path}: {len(checked) - len(failed)} of {len(checked)} checked classes match Keras "
+               f"({dtype}); {len(results) - len(checked)} not checked"
+               + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+    report = Report(Path(path).stem, dtype=dtype, headline=f"{Path(path).name} against Keras", lead=summary,
+                    summary_text=summary, check_table="none", files=("md",))
+    report.children = results
+    report.checks = [Check(r.name, float(len(r.failed)), 0.0, r.passed, r.diagnosis[0] if r.diagnosis else "",
+                           kind="class", subject=r.name) for r in checked]
+    return report

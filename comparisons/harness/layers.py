@@ -8,37 +8,28 @@ import scratchnet
 from scratchnet.gradcheck import relative_error
 from scratchnet.losses import SoftmaxCrossEntropy
 
-from .. import contract
-from ..checks import Check, compare, diagnose
-from ..contract import LayerAdapter, NotMappable, working_copy
-from ..tolerances import BOOK_LOSS_MIN_PROBABILITY, tolerance
-from .common import INF, LearnerFailure, call, failure, forward_backward
+from ..core.check import Check, compare
+from ..core.diagnose import diagnose
+from ..core.tolerances import BOOK_LOSS_MIN_PROBABILITY, tolerance
+from .adapters import LayerAdapter
+from .common import INF, LearnerFailure, build_layer, call, failure, forward_backward
+from .recognize import NotMappable, working_copy
 
 
 AFFINE_CASES = (("N=5, 4 -> 3", 5, 4, 3), ("square W, N = n_in: N=4, 4 -> 4", 4, 4, 4))
 
 
-def _build_layer(cls, args, seed):
-    try:
-        with contract.seeded_global_rng(seed):
-            return cls(*args)
-    except Exception as err:  # noqa: BLE001
-        signature = "W, b" if args else ""
-        raise NotMappable(f"cannot build {cls.__name__}({signature}) as the book does: "
-                          f"{type(err).__name__}: {err}") from err
-
-
 def _layer_cases(obj, kind, draws, x):
     """(case name, LayerAdapter, input) for each case."""
     if kind != "affine":
-        layer = _build_layer(obj, (), draws.seed) if isinstance(obj, type) else obj
+        layer = build_layer(obj, (), draws.seed) if isinstance(obj, type) else obj
         yield ("given x" if x is not None else "5x6 with exact zeros"), LayerAdapter(layer).as_dtype(draws.dtype), \
             x if x is not None else draws.activation_input()
         return
     if isinstance(obj, type):
         for case, n, n_in, n_out in AFFINE_CASES:
             W, b = draws.normal((n_in, n_out)), draws.normal((n_out,))
-            yield case, LayerAdapter(_build_layer(obj, (W, b), draws.seed)), draws.normal((n, n_in))
+            yield case, LayerAdapter(build_layer(obj, (W, b), draws.seed)), draws.normal((n, n_in))
         return
     adapter = LayerAdapter(obj).as_dtype(draws.dtype)
     if "W" not in adapter.weights():
@@ -181,7 +172,7 @@ def check_softmax_loss(obj, result, draws, x, t):
     exact = reference_keras.keras_loss(own, dtype=dtype)
     clipped = reference_keras.keras_loss(own, from_logits=False, dtype=dtype)
     for case, logits, targets in _softmax_cases(draws, x, t):
-        layer = _build_layer(obj, (), draws.seed) if isinstance(obj, type) else working_copy(obj)
+        layer = build_layer(obj, (), draws.seed) if isinstance(obj, type) else working_copy(obj)
         try:
             _softmax_case(result, draws, case, layer, logits, targets, exact, clipped)
         except LearnerFailure as err:
@@ -205,14 +196,15 @@ def _softmax_case(result, draws, case, layer, logits, targets, exact, clipped):
         value = float(value)
     except (TypeError, ValueError):
         result.checks.append(Check(f"loss ({case})", INF, tolerance(dtype, "loss"), False,
-                                   f"forward returned {type(value).__name__} {np.shape(value)}, not one number"))
+                                   f"forward returned {type(value).__name__} {np.shape(value)}, not one number",
+                                   kind="loss"))
         return
     gaps = {"Keras's exact log-softmax (from_logits)": abs(value - loss_exact) / abs(loss_exact),
             "Keras's clipped probabilities": abs(value - loss_clipped) / abs(loss_clipped)}
     convention, gap = min(gaps.items(), key=lambda item: item[1] if np.isfinite(item[1]) else INF)
     gap = gap if np.isfinite(gap) else INF
     tol = tolerance(dtype, "book_log_loss")
-    loss_check = Check(f"loss ({case})", gap, tol, gap <= tol)
+    loss_check = Check(f"loss ({case})", gap, tol, gap <= tol, kind="loss")
     if not loss_check.passed:
         target_by_batch = _target_probabilities(by_batch, targets)
         candidates = {by_batch_cause: [-np.mean(np.log(target_by_batch + 1e-7))],
@@ -226,10 +218,10 @@ def _softmax_case(result, draws, case, layer, logits, targets, exact, clipped):
     candidates = {by_batch_cause: (by_batch - one_hot) / n}
     if dx is None:
         result.checks.append(Check(f"dx ({case})", INF, tolerance(dtype, "gradient"), False,
-                                   "backward returned None; it must return dx"))
+                                   "backward returned None; it must return dx", kind="gradient", subject="x"))
         return
     result.checks.append(compare(f"dx ({case})", np.asarray(dx), dx_ref, tolerance(dtype, "gradient"), n,
-                                 candidates=candidates))
+                                 candidates=candidates, kind="gradient", subject="x"))
 
 
 def _loss_convention_note(case, convention, gaps, target_p, tol):
@@ -239,7 +231,7 @@ def _loss_convention_note(case, convention, gaps, target_p, tol):
         return (f"loss ({case}) is {gaps[exact_name]:.2g} relative from Keras's exact log-softmax: the book's "
                 f"log(y + 1e-7), which costs at most 1e-7/p per sample (smallest target probability here "
                 f"{moderate.min() if moderate.size else 1.0:.3f}); within the stated tolerance {tol:g} "
-                f"(book_log_loss, comparisons/tolerances.py)")
+                f"(book_log_loss, comparisons/core/tolerances.py)")
     return (f"loss ({case}) follows {convention} ({gaps[convention]:.2g} relative): a target probability that "
             f"underflowed to 0 costs -log(1e-7) = 16.118 in both, as in the book's log(y + 1e-7); Keras's exact "
             f"log-softmax from the logits charges the whole logit gap ({gaps[exact_name]:.2g} relative away)")
@@ -260,6 +252,7 @@ def check_other_loss(obj, result, draws, x, t):
         result.checks.append(failure(err, None, tolerance(draws.dtype, "loss")))
         return
     result.checks.append(compare("loss", np.array([value]), np.array([value_ref]), tolerance(draws.dtype, "loss"),
-                                 x.shape[0]))
-    result.checks.append(compare("dx", dx, dx_ref, tolerance(draws.dtype, "gradient"), x.shape[0]))
+                                 x.shape[0], kind="loss"))
+    result.checks.append(compare("dx", dx, dx_ref, tolerance(draws.dtype, "gradient"), x.shape[0], kind="gradient",
+                                 subject="x"))
 

@@ -1,12 +1,12 @@
 """Networks in the book's style with a `layers` dict (TwoLayerNet, MultiLayerNet(Extend),
 SimpleConvNet) seen in Keras's layouts, and their Keras twins.
 
-`LayoutNetwork` gives comparisons.twin.twin_checks the interface of a scratchnet model whose
+`LayoutNetwork` gives comparisons.core.one_batch.twin_checks the interface of a scratchnet model whose
 inputs, activations, gradients and parameters are in Keras's layouts: it takes NHWC images and
 hands the learner's network NCHW ones, returns every layer's output and output gradient in NHWC,
 and exposes the parameters and their gradients as Keras holds them (filters as Conv2D kernels,
 the first Affine after a convolution with its rows permuted for Keras's Flatten; see
-comparisons.book_layout). Training-mode passes hand each of the learner's Dropout layers the
+book_layout.py). Training-mode passes hand each of the learner's Dropout layers the
 uniforms Keras's Dropout draws (the same on every pass, as the twin's seed generators are put
 back after every Keras call), and every pass puts its BatchNormalization running statistics back
 afterwards (as reference_keras.state_preserved does for Keras's moving statistics).
@@ -26,9 +26,10 @@ import scratchnet
 from scratchnet import layers as sn_layers
 from scratchnet.losses import SoftmaxCrossEntropy
 
-from .. import book_layout as bl
-from ..contract import MIRRORS, BookNetwork, NotMappable, loss_layer_of, working_copy
+from . import book_layout as bl
+from .adapters import BookNetwork, loss_layer_of
 from .book_layers import SEED_OFFSET, running_statistic
+from .recognize import MIRRORS, NotMappable, working_copy
 
 TRAINING_AWARE = ("dropout", "batchnorm")
 LARGEST_SEARCHED_IMAGE = 64  # the image sizes tried to find what a conv net's first Affine expects

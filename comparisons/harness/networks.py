@@ -1,5 +1,5 @@
 """Networks against a Keras twin built from their layers and weights, through
-comparisons.twin.twin_checks: every layer's output, the loss, every parameter's gradient, and
+comparisons.core.one_batch.twin_checks: every layer's output, the loss, every parameter's gradient, and
 the first layer whose backward goes wrong; a gradient() that is a numerical one is named so."""
 import numpy as np
 
@@ -8,33 +8,36 @@ import scratchnet
 from scratchnet import layers as sn_layers
 from scratchnet.losses import SoftmaxCrossEntropy
 
-from .. import book_layout, contract
-from ..contract import BookNetwork, NotMappable, working_copy
-from ..tolerances import tolerance
-from ..twin import twin_checks
+from ..core.one_batch import twin_checks
+from ..core.tolerances import tolerance
+from . import adapters, book_layout
+from .adapters import BookNetwork
 from .common import call
 from .layout_networks import LayoutNetwork, book_input_shape, keras_twin
+from .recognize import NotMappable, construct, working_copy
 
 
-NETWORK_BATCH = 7  # differs from every width in contract.BOOK_NETWORK_SIZES
+NETWORK_BATCH = 7  # differs from every width in adapters.BOOK_NETWORK_SIZES
 
 
-def check_network(obj, result, draws, x, t):
+def check_network(obj, result, draws, x, t, check_alone):
+    """The network's checks into `result`; `check_alone(layer, dtype=...)` checks one of its
+    layers on its own (the harness's `check`, passed in: it dispatches to this module)."""
     if isinstance(obj, type) and issubclass(obj, scratchnet.Sequential):
         raise NotMappable("a Sequential class: check an instance (a model with its layers)")
     if isinstance(obj, scratchnet.Sequential):
         return _check_sequential(obj, result, draws, x, t)
-    net = contract.construct(obj, {**contract.BOOK_NETWORK_SIZES, "weight_decay_lambda": contract.BOOK_WEIGHT_DECAY},
-                             draws.seed) if isinstance(obj, type) else working_copy(obj)
+    net = construct(obj, {**adapters.BOOK_NETWORK_SIZES, "weight_decay_lambda": adapters.BOOK_WEIGHT_DECAY},
+                    draws.seed) if isinstance(obj, type) else working_copy(obj)
     if not isinstance(getattr(net, "params", None), dict):
         raise NotMappable("a network without a params dict (W1, b1, ...)")
     structure = None
     if isinstance(getattr(net, "layers", None), dict):
-        structure, warnings = contract.network_structure(net)
+        structure, warnings = adapters.network_structure(net)
         result.warnings.extend(f"WARNING: {w}" for w in warnings)
     if isinstance(obj, type):
         _redraw(net.params, draws)
-    contract.set_network_dtype(net, structure or [], draws.dtype)
+    adapters.set_network_dtype(net, structure or [], draws.dtype)
     if structure is None:
         model = BookNetwork(net, draws.dtype)
         n_in, n_out = _network_sizes(model)
@@ -55,7 +58,7 @@ def check_network(obj, result, draws, x, t):
     result.checks.extend(checks)
     result.diagnosis.extend(diagnosis)
     if structure and not all(c.passed for c in checks):
-        _layers_alone(structure, result, draws.dtype)
+        _layers_alone(structure, result, draws.dtype, check_alone)
     if isinstance(model, LayoutNetwork):
         result.notes.extend(model.notes())
     if model.missing_gradients:
@@ -63,11 +66,10 @@ def check_network(obj, result, draws, x, t):
     _numerical_gradient_diagnosis(model, result, x, t)
 
 
-def _layers_alone(structure, result, dtype):
+def _layers_alone(structure, result, dtype, check_alone):
     """Each of the network's layers checked on its own: the first that fails names the mistake."""
-    from .core import check  # core imports this module
     for name, _, adapter, _ in structure:
-        alone = check(adapter.layer, dtype=dtype)
+        alone = check_alone(adapter.layer, dtype=dtype)
         if alone.diagnosis:
             result.diagnosis.append(f"{name} ({type(adapter.layer).__name__}) checked on its own: "
                                     f"{alone.diagnosis[0]}")
@@ -89,14 +91,14 @@ def _redraw(params, draws):
 
 
 def _network_sizes(model):
-    weights = [model.params[w] for w, _ in contract.plain_mlp_structure(model.net)]
+    weights = [model.params[w] for w, _ in adapters.plain_mlp_structure(model.net)]
     return weights[0].shape[0], weights[-1].shape[1]
 
 
 def _twin_without_layers(model, x, t, l2):
     """A network with no `layers` dict (the book's ch04 style): the MLP on its W1, b1, ... whose
     loss is the network's, trying each activation."""
-    pairs = contract.plain_mlp_structure(model.net)
+    pairs = adapters.plain_mlp_structure(model.net)
     learner_loss = call("loss", model.loss, x, t)
     for activation in ("sigmoid", "relu", "tanh"):
         layers = []
@@ -116,7 +118,7 @@ def _numerical_gradient_diagnosis(model, result, x, t):
     """A gradient() that evaluates the loss once per parameter entry is a numerical gradient:
     say so, and what its error is made of."""
     entries = sum(np.size(value) for value in model.params.values())
-    failed = [c for c in result.failed if c.name.startswith("gradient")]
+    failed = [c for c in result.failed if c.kind in ("gradient", "numerical")]
     if model.loss_calls < max(3, entries // 2) or not failed:
         return
     dtype = model.dtype

@@ -1,5 +1,5 @@
 """Optimizers, a few steps on the same gradients: against Keras's optimizer where the equations
-are the same, against the book's own equation where they differ (comparisons.book_optimizers),
+are the same, against the book's own equation where they differ (book_optimizers.py),
 with a measured number for how far Keras's nearest optimizer parts from it."""
 import numpy as np
 
@@ -7,11 +7,11 @@ import reference_keras
 import scratchnet
 from scratchnet.gradcheck import relative_error
 
-from .. import book_optimizers, contract
-from ..checks import Check, compare
-from ..contract import NotMappable, working_copy
-from ..tolerances import tolerance
+from ..core.check import Check, compare
+from ..core.tolerances import tolerance
+from . import book_optimizers
 from .common import INF, LearnerFailure, call, failure
+from .recognize import BOOK_OPTIMIZERS, NotMappable, book_name, construct, working_copy
 
 
 OPTIMIZER_STEPS = 5
@@ -65,8 +65,8 @@ def _book_reference(obj, result, draws, start, grads):
     """(the learner's optimizer, the reference trajectory, {mistake: its trajectory}, [(what Keras
     does instead, its trajectory)]) for an optimizer of the book's."""
     name = obj.__name__ if isinstance(obj, type) else type(obj).__name__
-    spec = book_optimizers.SPECS[contract.book_name(name, contract.BOOK_OPTIMIZERS)]
-    opt = contract.construct(obj, {}, draws.seed) if isinstance(obj, type) else working_copy(obj)
+    spec = book_optimizers.SPECS[book_name(name, BOOK_OPTIMIZERS)]
+    opt = construct(obj, {}, draws.seed) if isinstance(obj, type) else working_copy(obj)
     if book_optimizers.has_taken_steps(opt):
         raise NotMappable(f"this {type(opt).__name__} has already taken steps (its state is set); check a fresh one")
     hyper, source = book_optimizers.read_hyperparameters(spec, opt)
@@ -106,12 +106,14 @@ def _run_optimizer(opt, result, dtype, start, start64, grads, reference, mistake
             result.checks.append(Check(f"in-place update (step {step})", INF, 0.0, False,
                                        f"params[{rebound[0]!r}] was replaced by a new array instead of updated in "
                                        f"place: the layers holding the old array (the book's networks share them) "
-                                       f"never see the update, so the loss stays flat"))
+                                       f"never see the update, so the loss stays flat", kind="optimizer_step",
+                                       subject=f"step {step}"))
             params = {key: np.array(value) for key, value in params.items()}
         if step == 1 and any(not np.array_equal(given[key], step_grads[key]) for key in given):
             result.warnings.append("WARNING: update wrote into the caller's grads; a caller that uses them "
                                    "again (logging, gradient clipping) sees the changed values")
         candidates = {words: _flat_displacement(steps[step - 1], start64) for words, steps in mistakes.items()}
         result.checks.append(compare(f"step {step}: w - w0 (W1, b1)", _flat_displacement(params, start64),
-                                     _flat_displacement(ref, start64), tol, candidates=candidates))
+                                     _flat_displacement(ref, start64), tol, candidates=candidates,
+                                     kind="optimizer_step", subject=f"step {step}"))
 

@@ -12,7 +12,7 @@ from ..argtypes import OneLineParser
 from . import catalog
 from .errors import DatasetError
 from .provision import fetch
-from .sources import cache_dir, find_source
+from .sources import find_source
 
 CHOICES = [*catalog.NAMES, *catalog.ALIASES, "all"]
 
@@ -22,7 +22,8 @@ def _parser():
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     for command, text in (("fetch", "provision the project cache"), ("where", "show which source load() would use")):
         p = sub.add_parser(command, help=text, description=text)
-        p.add_argument("names", nargs="*", default="all", choices=CHOICES, metavar="NAME", help=f"one of {', '.join(CHOICES)} (default: all)")
+        p.add_argument("names", nargs="*", default="all", choices=CHOICES, metavar="NAME",
+                       help=f"one of {', '.join(CHOICES)} (default: all)")
         if command == "fetch":
             p.add_argument("--cache", metavar="DIR", help="the folder to fill (default: the project cache, "
                                                           "$SCRATCHNET_CACHE or ~/.cache/scratchnet)")

@@ -14,7 +14,7 @@ draw nothing. The uniform is Philox4x32-10, which `scratchnet.philox` reproduces
 in NumPy. So this layer holds the same [seed, counter], draws with `philox.stateless_uniform`
 and advances the counter once per training forward: a scratchnet Dropout(rate, seed=s) and a
 Keras Dropout(rate, seed=s) that see the same sequence of training calls draw identical masks,
-eager or inside a compiled train step (tests/test_layers_keras.py trains both in lockstep).
+eager or inside a compiled train step (tests/reference_keras/test_layers_keras.py trains both in lockstep).
 `to_keras` / `from_keras` carry the counter across, so a twin made mid-training continues the
 same stream. seed=None draws a seed from the operating system's entropy, as Keras does; pass a
 seed for reproducible runs.

@@ -1,0 +1,178 @@
+"""The book's optimizers (common/optimizer.py): their hyperparameters and defaults, their update
+equations written out in NumPy, and the Keras optimizer that follows the same equations where
+one does (SGD, Momentum, Adam). Where Keras's equation differs (Nesterov, AdaGrad, RMSprop), the
+check compares a learner's optimizer with the book's own equation and measures how far Keras's
+nearest optimizer parts from it.
+
+`python -m comparisons book-optimizers` (comparisons.studies.book_optimizers) trains each of the
+book's optimizers beside scratchnet's closest setting (Keras's equations) on the same MNIST
+batches and measures how far they part.
+
+Equations, per parameter w with gradient g (the book updates in place, state starts at 0):
+  SGD       w -= lr g
+  Momentum  v = mu v - lr g;  w += v                         (Keras SGD(momentum=mu): the same)
+  Nesterov  v = mu v - lr g;  w += mu^2 v - (1 + mu) lr g    (Keras: w += mu v - lr g)
+  AdaGrad   h += g^2;  w -= lr g / (sqrt(h) + 1e-7)          (Keras: h from 0.1, sqrt(h + eps))
+  RMSprop   h = rho h + (1 - rho) g^2;  w -= lr g / (sqrt(h) + 1e-7)   (Keras: sqrt(h + eps))
+  Adam      t += 1;  lr_t = lr sqrt(1 - b2^t) / (1 - b1^t);  m += (1 - b1)(g - m);
+            v += (1 - b2)(g^2 - v);  w -= lr_t m / (sqrt(v) + 1e-7)      (Keras Adam: the same)
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scratchnet import optimizers as sn
+
+EPS = 1e-7  # the book's constant, outside the square root
+
+
+def _sgd(h, state, t, key, w, g):
+    w -= h["lr"] * g
+
+
+def _momentum(h, state, t, key, w, g):
+    v = state.setdefault(("v", key), np.zeros_like(w))
+    v *= h["momentum"]
+    v -= h["lr"] * g
+    w += v
+
+
+def _nesterov(h, state, t, key, w, g):
+    mu = h["momentum"]
+    v = state.setdefault(("v", key), np.zeros_like(w))
+    v *= mu
+    v -= h["lr"] * g
+    w += mu * mu * v
+    w -= (1 + mu) * h["lr"] * g
+
+
+def _adagrad(h, state, t, key, w, g):
+    acc = state.setdefault(("h", key), np.zeros_like(w))
+    acc += g * g
+    w -= h["lr"] * g / (np.sqrt(acc) + EPS)
+
+
+def _rmsprop(h, state, t, key, w, g):
+    acc = state.setdefault(("h", key), np.zeros_like(w))
+    acc *= h["decay_rate"]
+    acc += (1 - h["decay_rate"]) * g * g
+    w -= h["lr"] * g / (np.sqrt(acc) + EPS)
+
+
+def _adam_step(h, state, t, key, w, g, lr_t):
+    m = state.setdefault(("m", key), np.zeros_like(w))
+    v = state.setdefault(("v", key), np.zeros_like(w))
+    m += (1 - h["beta1"]) * (g - m)
+    v += (1 - h["beta2"]) * (g ** 2 - v)
+    w -= lr_t * m / (np.sqrt(v) + EPS)
+
+
+def _adam(h, state, t, key, w, g):
+    _adam_step(h, state, t, key, w, g, h["lr"] * np.sqrt(1.0 - h["beta2"] ** t) / (1.0 - h["beta1"] ** t))
+
+
+def _adam_without_bias_correction(h, state, t, key, w, g):
+    _adam_step(h, state, t, key, w, g, h["lr"])
+
+
+def _momentum_applied_before_update(h, state, t, key, w, g):
+    v = state.setdefault(("v", key), np.zeros_like(w))
+    w += v
+    v *= h["momentum"]
+    v -= h["lr"] * g
+
+
+def trajectory(equation, hyper, params, grads_per_step):
+    """The parameters ({name: array}) after each step of `equation` from `params`."""
+    params = {key: np.array(value, copy=True) for key, value in params.items()}
+    state, out = {}, []
+    for t, grads in enumerate(grads_per_step, start=1):
+        for key, w in params.items():
+            equation(hyper, state, t, key, w, grads[key])
+        out.append({key: value.copy() for key, value in params.items()})
+    return out
+
+
+@dataclass
+class BookOptimizer:
+    name: str
+    defaults: dict  # the book's hyperparameters (its attribute names) and defaults
+    equation: object
+    keras: object = None  # hyper -> the scratchnet optimizer with Keras's identical equations
+    rounded: tuple = ()  # hyperparameters Keras rounds through float32 (given rounded to both sides)
+    keras_instead: object = None  # hyper -> [(what Keras does, scratchnet optimizer)] where it differs
+    mistakes: dict = field(default_factory=dict)  # plain-words cause -> the equation with that mistake
+    formula: str = ""  # the book's equation in words, where Keras's differs (the check's note quotes it)
+
+
+SPECS = {
+    "sgd": BookOptimizer("SGD", {"lr": 0.01}, _sgd, keras=lambda h: sn.SGD(h["lr"])),
+    "momentum": BookOptimizer(
+        "Momentum", {"lr": 0.01, "momentum": 0.9}, _momentum,
+        keras=lambda h: sn.SGD(h["lr"], momentum=h["momentum"]), rounded=("momentum",),
+        mistakes={"w += v before v is updated: the update runs one step behind (step 1 does not move)":
+                  _momentum_applied_before_update}),
+    "nesterov": BookOptimizer(
+        "Nesterov", {"lr": 0.01, "momentum": 0.9}, _nesterov,
+        formula="v = mu v - lr g; w += mu**2 v - (1 + mu) lr g",
+        keras_instead=lambda h: [(
+            "Keras SGD(momentum, nesterov=True) steps w += mu*v_new - lr*g (Bengio et al.'s form, which the book "
+            "cites); the book applies mu**2 to the already updated velocity and (1 + mu) to lr*g, a different "
+            "recurrence that no choice of Keras's lr and momentum reproduces",
+            sn.SGD(h["lr"], momentum=h["momentum"], nesterov=True))]),
+    "adagrad": BookOptimizer(
+        "AdaGrad", {"lr": 0.01}, _adagrad, formula="h += g**2; w -= lr g / (sqrt(h) + 1e-7), h from 0",
+        keras_instead=lambda h: [
+            ("Keras Adagrad (accumulator from 0.1, epsilon 1e-7 inside the sqrt)",
+             sn.Adagrad(h["lr"], epsilon=EPS)),
+            ("Keras Adagrad(initial_accumulator_value=0) (epsilon still inside the sqrt)",
+             sn.Adagrad(h["lr"], initial_accumulator_value=0.0, epsilon=EPS))]),
+    "rmsprop": BookOptimizer(
+        "RMSprop", {"lr": 0.01, "decay_rate": 0.99}, _rmsprop,
+        formula="h = rho h + (1 - rho) g**2; w -= lr g / (sqrt(h) + 1e-7), h from 0",
+        keras_instead=lambda h: [("Keras RMSprop(rho=decay_rate) (epsilon 1e-7 inside the sqrt)",
+                                  sn.RMSprop(h["lr"], rho=h["decay_rate"], epsilon=EPS))]),
+    "adam": BookOptimizer(
+        "Adam", {"lr": 0.001, "beta1": 0.9, "beta2": 0.999}, _adam,
+        keras=lambda h: sn.Adam(h["lr"], beta_1=h["beta1"], beta_2=h["beta2"], epsilon=EPS),
+        rounded=("beta1", "beta2"),
+        mistakes={"missing bias correction (lr_t = lr): the first step is (1 - beta1)/sqrt(1 - beta2) = "
+                  "3.162 times the bias-corrected one": _adam_without_bias_correction}),
+}
+# The book's attribute names and the other names a learner may have used.
+ALIASES = {"lr": ("lr", "learning_rate"), "momentum": ("momentum",), "decay_rate": ("decay_rate", "rho"),
+           "beta1": ("beta1", "beta_1"), "beta2": ("beta2", "beta_2")}
+STATE_ATTRIBUTES = ("v", "h", "m")  # None until the first update in the book's classes
+
+
+def read_hyperparameters(spec, opt):
+    """({name: value}, {name: attribute it was read from, or None when the default was assumed})."""
+    hyper, source = {}, {}
+    for name, default in spec.defaults.items():
+        attribute = next((a for a in ALIASES[name] if isinstance(getattr(opt, a, None), (int, float, np.floating))),
+                         None)
+        hyper[name] = float(getattr(opt, attribute)) if attribute else default
+        source[name] = attribute
+    return hyper, source
+
+
+def has_taken_steps(opt):
+    return any(getattr(opt, name, None) is not None for name in STATE_ATTRIBUTES) or bool(getattr(opt, "iter", 0))
+
+
+class BookEquation:
+    """One of the book's optimizers as an object with its `update(params, grads)`, running the
+    equation above (what a learner who typed the book's class correctly has)."""
+
+    def __init__(self, name, **hyper):
+        self.spec = SPECS[name]
+        self.hyper = {**self.spec.defaults, **hyper}
+        self.state, self.t = {}, 0
+
+    def update(self, params, grads):
+        self.t += 1
+        for key, w in params.items():
+            self.spec.equation(self.hyper, self.state, self.t, key, w, grads[key])
+
+    def __repr__(self):
+        return f"book {self.spec.name}({', '.join(f'{k}={v}' for k, v in self.hyper.items())})"

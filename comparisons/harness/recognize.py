@@ -1,0 +1,152 @@
+"""The deep-learning-from-scratch book's contract, found in a learner's objects: what kind of
+thing a class is (by the book's names and methods) and how to build one with the book's
+constructor signature (adapters.py then gives the checks one interface over book-style and
+scratchnet objects).
+
+- Layers: `forward(x)` and `backward(dout)` returning dx; parameters as attributes `W`, `b` and
+  their gradients `dW`, `db` after backward (scratchnet's: the `params` / `grads` dicts).
+  SoftmaxWithLoss: `forward(x, t)` with one-hot or label targets, `backward(dout=1)`.
+  Convolution(W, b, stride, pad) and Pooling(pool_h, pool_w, stride, pad) on NCHW images;
+  Dropout(dropout_ratio) and BatchNormalization(gamma, beta, momentum, ...) with
+  `forward(x, train_flg)` (dgamma, dbeta after backward); book_layout.py translates.
+- Networks: `params` (W1, b1, ...), `loss(x, t)`, `gradient(x, t)`, and where present an ordered
+  `layers` dict and `lastLayer` (ch05) or `last_layer` (ch06/07); `weight_decay_lambda` for the
+  penalty 0.5 * lambda * sum(W**2) over the weights.
+- Optimizers: `update(params, grads)` in place (see book_optimizers.py).
+"""
+import contextlib
+import copy
+import inspect
+
+import numpy as np
+
+import scratchnet
+from scratchnet import layers as sn_layers
+from scratchnet import losses as sn_losses
+from scratchnet import optimizers as sn_optimizers
+
+
+class NotMappable(Exception):
+    """A recognised object the checker cannot map to Keras; the message says why."""
+
+
+def _plain(name):
+    return name.lower().replace("_", "")
+
+
+# The book's class names (lower case, no underscores) -> kind.
+BOOK_KINDS = {"affine": "affine", "relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh",
+              "softmaxwithloss": "softmax_loss", "softmaxcrossentropy": "softmax_loss",
+              "convolution": "convolution", "pooling": "pooling", "dropout": "dropout",
+              "batchnormalization": "batchnorm"}
+BOOK_OPTIMIZERS = {name: name for name in ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")}
+# A class is named like the book's (Affine) or ends with it (MyAffine, BookRelu), unless what comes
+# before it makes it another function (LeakyRelu, HardTanh, LogSigmoid, AveragePooling).
+NOT_THE_BOOKS = ("leaky", "p", "hard", "log", "clipped", "shifted", "scaled", "average", "avg", "global", "spatial",
+                 "alpha", "gaussian")
+SCRATCHNET_KINDS = {sn_layers.Affine: "affine", sn_layers.ReLU: "relu", sn_layers.Sigmoid: "sigmoid",
+                    sn_layers.Tanh: "tanh", sn_layers.Identity: "identity",
+                    sn_losses.SoftmaxCrossEntropy: "softmax_loss", sn_losses.Loss: "loss",
+                    sn_optimizers.Optimizer: "optimizer", scratchnet.Sequential: "network"}
+# kind -> the scratchnet layer class computing the same function (the bridge to reference_keras).
+MIRRORS = {"relu": sn_layers.ReLU, "sigmoid": sn_layers.Sigmoid, "tanh": sn_layers.Tanh,
+           "identity": sn_layers.Identity}
+# The book's layers whose layouts and conventions book_layout.py translates.
+BOOK_LAYOUT_KINDS = ("convolution", "pooling", "dropout", "batchnorm")
+
+
+# kind -> (method, how many arguments it takes besides self, as the book writes it)
+SIGNATURES = {"affine": ("__init__", 2, "Affine(W, b)"), "softmax_loss": ("forward", 2, "forward(x, t)"),
+              **{kind: ("forward", 1, "forward(x)") for kind in ("relu", "sigmoid", "tanh")},
+              "convolution": ("__init__", 4, "Convolution(W, b, stride, pad)"),
+              "pooling": ("__init__", 3, "Pooling(pool_h, pool_w, stride)"),
+              "dropout": ("forward", 2, "forward(x, train_flg)"),
+              "batchnorm": ("__init__", 2, "BatchNormalization(gamma, beta)")}
+
+
+def _takes(function, n):
+    """Whether `function` (as found on the class, self included) accepts n arguments after self."""
+    try:
+        inspect.signature(function).bind(*([None] * (n + 1)))
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def book_name(name, table):
+    """The entry of `table` (book names, lower case) that a class name stands for, or None."""
+    plain = _plain(name)
+    for book in sorted(table, key=len, reverse=True):
+        if plain == book or (plain.endswith(book) and plain[:-len(book)] not in NOT_THE_BOOKS):
+            return table[book]
+    return None
+
+
+def kind_of(obj):
+    """(kind, None) for an object or class the checker recognises, else (None, why not)."""
+    cls = obj if isinstance(obj, type) else type(obj)
+    for base, kind in SCRATCHNET_KINDS.items():
+        if issubclass(cls, base):
+            return kind, None
+
+    def has(*methods):
+        return all(callable(getattr(cls, method, None)) for method in methods)
+
+    if has("forward", "backward"):
+        kind = book_name(cls.__name__, BOOK_KINDS)
+        if kind:
+            method, n, book = SIGNATURES[kind]
+            if not _takes(getattr(cls, method), n):
+                return None, f"named like the book's layer, but it cannot be called as {book}"
+            return kind, None
+        return None, ("a layer (forward/backward) whose name is not one the checker maps to Keras (Affine, "
+                      "Relu/ReLU, Sigmoid, Tanh, SoftmaxWithLoss/SoftmaxCrossEntropy, Convolution, Pooling, Dropout, "
+                      "BatchNormalization)")
+    if has("update"):
+        if book_name(cls.__name__, BOOK_OPTIMIZERS):
+            return "optimizer", None
+        return None, "an optimizer (update) whose name is not one of the book's (SGD, Momentum, Nesterov, " \
+                     "AdaGrad, RMSprop, Adam)"
+    if has("loss", "gradient"):
+        return "network", None
+    return None, "not a layer (forward/backward), a network (params, loss, gradient) or an optimizer (update)"
+
+
+@contextlib.contextmanager
+def seeded_global_rng(seed):
+    """NumPy's global RNG seeded for a block (the book's constructors draw from it), and put back
+    as it was afterwards."""
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
+def construct(cls, values, seed):
+    """cls(**values) for the constructor parameters named in `values` (the rest keep their
+    defaults); NotMappable when a required parameter has no value here."""
+    kwargs = {}
+    for name, p in inspect.signature(cls).parameters.items():
+        if name in values:
+            kwargs[name] = values[name]
+        elif p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            raise NotMappable(f"cannot build {cls.__name__}: its constructor needs {name!r}, which the checker "
+                              f"has no value for; check an instance instead")
+    try:
+        with seeded_global_rng(seed):
+            return cls(**kwargs)
+    except Exception as err:  # noqa: BLE001  (a learner's constructor may raise anything)
+        shown = ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
+        raise NotMappable(f"cannot build {cls.__name__}({shown}): {type(err).__name__}: {err}; "
+                          f"check an instance instead") from err
+
+
+def working_copy(obj):
+    """A deep copy to run the checks on (arrays shared inside the object stay shared in the
+    copy), so the caller's object keeps its state; the object itself if it cannot be copied."""
+    try:
+        return copy.deepcopy(obj)
+    except Exception:  # noqa: BLE001  (a learner's object may hold anything)
+        return obj

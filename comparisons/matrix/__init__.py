@@ -1,0 +1,11 @@
+"""The coverage matrix: `python -m comparisons matrix`. Every optimizer and loss variant with every
+activation, L2, weight decay and clip option on small networks (a covering design: design.py; one
+row: rows.py), and sections for the initializers, scratchnet.functions, the optimizers' options
+and the round trips of a model, all against Keras in float64. `run(seed) -> Report` (whole.py).
+"""
+
+
+def run(seed=0, rows=None, fail_fast=False):
+    """The whole matrix as a Report (see whole.run); imports Keras."""
+    from .whole import run as run_matrix
+    return run_matrix(seed, rows=rows, fail_fast=fail_fast)

@@ -1,0 +1,4 @@
+"""Studies: measurements, not pass/fail parity. `speed` (python -m comparisons speed: the
+training-step benchmark) and `book_optimizers` (python -m comparisons book-optimizers: the book's
+optimizers against scratchnet's closest settings). Each `run(...)` returns a Report.
+"""

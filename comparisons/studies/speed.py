@@ -1,0 +1,414 @@
+"""`python -m comparisons speed`: training-step time of scratchnet, of the bare matrix
+multiplies (the floor), and of Keras (`model.fit` and a compiled `tf.function` step), in one
+run on the same real MNIST batches. A benchmark, not a test: it prints medians and ratios.
+
+Two networks: the MLP (in each --dtype, SGD) and the book's SimpleConvNet (float32, Adam, as
+the mnist-cnn scenario trains it; --cnn-steps 0 skips it). For the CNN the report also breaks
+scratchnet's step down by layer (forward and backward) and optimizer: where the time goes.
+
+Timing method: every contender runs `--steps` steps per round after a warm-up round, for
+`--rounds` rounds; a round's time divided by its steps is one sample, and the table shows
+the median and min/max of the samples. scratchnet and the floor alternate round by round so
+that a machine-wide slowdown hits both alike. scratchnet runs before TensorFlow is imported,
+so the peak RSS read then is scratchnet's (Python, NumPy, the data set and the training run).
+"""
+import json
+import platform
+import resource
+import statistics
+import time
+import tracemalloc
+
+import numpy as np
+
+import scratchnet
+from scratchnet import DTYPES, Trainer, optimizers
+from scratchnet.argtypes import count
+from scratchnet.layers import Conv2D
+
+from ..core.result import Report, Section
+from ..scenarios import Settings, build_model
+
+
+def _per_step_ms(fn, steps, rounds):
+    fn()  # warm-up: first-call costs (allocation, tracing) are not a step's cost
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1e3 / steps)
+    return samples
+
+
+def floor_step(model, batches, dout_shapes):
+    """The matrix multiplies of one step of an MLP, alone: the forward products, then for each
+    layer dW = x.T @ dout and, except for the input layer, dx = dout @ W.T (five for one hidden
+    layer). Each call takes the next of the real input `batches`, so reading fresh data from
+    memory costs the floor what it costs a real step."""
+    weights = [model.params[f"W{i}"] for i in range(1, len(dout_shapes) + 1)]
+    douts = [np.full(shape, 1e-3, dtype=model.dtype) for shape in dout_shapes]
+    position = [0]
+
+    def step():
+        h = batches[position[0] % len(batches)]
+        position[0] += 1
+        acts = []
+        for W in weights:
+            acts.append(h)
+            h = h @ W
+        for i in range(len(weights) - 1, -1, -1):
+            acts[i].T @ douts[i]
+            if i:
+                douts[i] @ weights[i].T
+    return step
+
+
+def plain_numpy_round(weights, x, t, batch, learning_rate, seed=0):
+    """A hand-written NumPy loop for the same training (ReLU MLP, softmax cross-entropy as the
+    batch mean, SGD, shuffled batches) with no checks and no abstraction: the reference for
+    what scratchnet's layers, model, optimizer and trainer cost on top of plain NumPy."""
+    weights = [w.copy() for w in weights]  # W1, b1, W2, b2, ...
+    rng = np.random.default_rng(seed)
+    rows = np.arange(batch)
+    lr = x.dtype.type(learning_rate)
+
+    def run():
+        order = rng.permutation(x.shape[0])
+        for start in range(0, x.shape[0], batch):
+            idx = order[start:start + batch]
+            h, tb, acts, masks = x[idx], t[idx], [], []
+            for i in range(0, len(weights), 2):
+                if i:
+                    masks.append(h > 0)
+                    h = np.maximum(h, 0)
+                acts.append(h)
+                h = h @ weights[i]
+                h += weights[i + 1]
+            h -= h.max(axis=1, keepdims=True)
+            e = np.exp(h)
+            d = e / e.sum(axis=1, keepdims=True)
+            d[rows[:len(idx)], tb] -= 1
+            d /= len(idx)
+            for i in range(len(weights) - 2, -1, -2):
+                grad_w, grad_b = acts[i // 2].T @ d, d.sum(axis=0)
+                if i:
+                    d = (d @ weights[i].T) * masks[i // 2 - 1]
+                weights[i] -= lr * grad_w
+                weights[i + 1] -= lr * grad_b
+        return weights
+    return run
+
+
+def measure(dtype, hidden, batch, steps, rounds, data):
+    (x, t), _ = data
+    x = x[: batch * steps].astype(dtype)
+    t = t[: batch * steps].astype(np.int64)
+    settings = Settings("speed", "mnist", hidden=tuple(hidden), dtype=dtype, batch_size=batch)
+    model = build_model(settings, x.shape[1], 10)
+    initial = model.get_weights()
+    optimizer = optimizers.SGD(learning_rate=0.01)
+
+    def scratchnet_round():
+        Trainer(model, optimizer, x, t, epochs=1, batch_size=batch, seed=0, evaluate=None, progress=False).fit()
+
+    sizes = [x.shape[1], *hidden, 10]
+    batches = [x[i:i + batch] for i in range(0, x.shape[0], batch)]
+    floor = floor_step(model, batches, [(batch, n) for n in sizes[1:]])
+
+    def floor_round():
+        for _ in range(steps):
+            floor()
+
+    plain_round = plain_numpy_round(initial, x, t, batch, optimizer.learning_rate)
+    scratchnet_round()
+    floor_round()
+    plain_round()
+    sn, fl, plain = [], [], []
+    for _ in range(rounds):  # alternate, one round each
+        sn += _per_step_ms(scratchnet_round, steps, 1)[:1]
+        fl += _per_step_ms(floor_round, steps, 1)[:1]
+        plain += _per_step_ms(plain_round, steps, 1)[:1]
+    tracemalloc.start()
+    scratchnet_round()
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"model": model, "initial": initial, "x": x, "t": t, "scratchnet": sn, "floor": fl,
+            "plain_numpy": plain, "traced_peak_mib": traced_peak / 2**20}
+
+
+def measure_keras(dtype, batch, steps, rounds, run, make_optimizer=lambda: optimizers.SGD(learning_rate=0.01)):
+    import reference_keras
+    model = run["model"]
+    model.set_weights(run["initial"])
+    x, t = run["x"], run["t"]
+    keras_model = reference_keras.to_keras(model)
+    fit_optimizer = reference_keras.keras_optimizer(make_optimizer(), keras_model)
+    keras_model.compile(optimizer=fit_optimizer, loss=keras_model.scratchnet_loss)
+    fit = _per_step_ms(lambda: keras_model.fit(x, t, batch_size=batch, epochs=1, shuffle=False, verbose=0),
+                       steps, rounds)
+    step_model = reference_keras.to_keras(model)
+    step_optimizer = reference_keras.keras_optimizer(make_optimizer(), step_model)
+    batches = [(x[i:i + batch], t[i:i + batch]) for i in range(0, x.shape[0], batch)]
+
+    def function_round():
+        for xb, tb in batches:
+            reference_keras.train_step(step_model, step_optimizer, xb, tb)
+    function = _per_step_ms(function_round, steps, rounds)
+    return fit, function
+
+
+CNN_BATCH = 100
+
+
+def cnn_floor_step(model, batches):
+    """The matrix products of one SimpleConvNet step alone, in the layouts scratchnet uses: the
+    convolution as one product of the im2col matrix (built once here, not per step; its ones
+    column carries the bias) with the kernel, each Affine forward, and backward dW for every layer
+    and dx for the Affines (the convolution, the first layer, needs no dx)."""
+    conv = model.layers[0]
+    kernel = np.concatenate([conv.params["W"].reshape(-1, conv.filters), conv.params["b"][np.newaxis]])
+    columns = []
+    for xb in batches:
+        conv.forward(xb)
+        columns.append(conv.cols)
+    affines = [layer.params["W"] for layer in model.layers if "W" in layer.params][1:]
+    n = batches[0].shape[0]
+    inputs = [np.full((n, W.shape[0]), 1e-3, model.dtype) for W in affines]
+    douts = [np.full((n, W.shape[1]), 1e-3, model.dtype) for W in affines]
+    conv_dout = np.full((columns[0].shape[0], conv.filters), 1e-3, model.dtype)
+    position = [0]
+
+    def step():
+        cols = columns[position[0] % len(columns)]
+        position[0] += 1
+        cols @ kernel
+        for h, W in zip(inputs, affines):
+            h @ W
+        for h, W, d in zip(inputs, affines, douts):
+            h.T @ d
+            d @ W.T
+        cols.T @ conv_dout
+    return step
+
+
+def cnn_breakdown(model, optimizer, x, t, steps):
+    """Milliseconds per step spent in each layer's forward and backward, the loss, and the
+    optimizer, over `steps` training steps (the model's own code, timed call by call)."""
+    clock = time.perf_counter
+    parts = {}
+
+    def add(name, seconds):
+        parts[name] = parts.get(name, 0.0) + seconds * 1e3 / steps
+
+    for i in range(steps):
+        xb, tb = x[i * CNN_BATCH:(i + 1) * CNN_BATCH], t[i * CNN_BATCH:(i + 1) * CNN_BATCH]
+        h = xb
+        for layer in model.layers:
+            start = clock()
+            h = layer.forward(h)
+            add(f"{layer.name} forward", clock() - start)
+        start = clock()
+        model.loss_layer.forward(h, tb)
+        dout = model.loss_layer.backward(1.0)
+        add("loss forward + backward", clock() - start)
+        for j in range(len(model.layers) - 1, -1, -1):
+            layer = model.layers[j]
+            start = clock()
+            dout = layer.backward(dout, need_dx=False) if j == 0 else layer.backward(dout)
+            add(f"{layer.name} backward", clock() - start)
+        start = clock()
+        optimizer.update(model.params, model.grads)
+        add(f"{type(optimizer).__name__} update", clock() - start)
+    return parts
+
+
+def measure_cnn(steps, rounds, data):
+    """scratchnet's SimpleConvNet step (float32, batch 100, Adam) and its floor, with a breakdown."""
+    (x, t), _ = data
+    x = x[:CNN_BATCH * steps].reshape(-1, 28, 28, 1).astype(np.float32)
+    t = t[:CNN_BATCH * steps].astype(np.int64)
+    model = scratchnet.simple_convnet(weight_init="glorot_uniform", seed=0, dtype=np.float32)
+    assert isinstance(model.layers[0], Conv2D)
+    initial = model.get_weights()
+    optimizer = optimizers.Adam(learning_rate=0.001, float32_hyperparams=True)
+
+    def scratchnet_round():
+        Trainer(model, optimizer, x, t, epochs=1, batch_size=CNN_BATCH, seed=0, evaluate=None, progress=False).fit()
+
+    floor = cnn_floor_step(model, [x[i:i + CNN_BATCH] for i in range(0, x.shape[0], CNN_BATCH)])
+
+    def floor_round():
+        for _ in range(steps):
+            floor()
+
+    scratchnet_round()
+    floor_round()
+    sn, fl = [], []
+    for _ in range(rounds):
+        sn += _per_step_ms(scratchnet_round, steps, 1)[:1]
+        fl += _per_step_ms(floor_round, steps, 1)[:1]
+    breakdown = cnn_breakdown(model, optimizer, x, t, steps)
+    return {"model": model, "initial": initial, "x": x, "t": t, "scratchnet": sn, "floor": fl,
+            "breakdown_ms": breakdown}
+
+
+def summarize(samples):
+    return {"median_ms": statistics.median(samples), "min_ms": min(samples), "max_ms": max(samples),
+            "samples_ms": samples}
+
+
+def add_arguments(p):
+    p.add_argument("--dtype", nargs="+", choices=DTYPES, default=list(DTYPES))
+    p.add_argument("--hidden", type=count(1), nargs="+", default=[500])
+    p.add_argument("--batch", type=count(1), default=100)
+    p.add_argument("--steps", type=count(1), default=200, help="steps per round")
+    p.add_argument("--rounds", type=count(1), default=7)
+    p.add_argument("--cnn-steps", type=count(0), default=50,
+                   help="SimpleConvNet steps per round (float32, batch 100, Adam); 0 skips the CNN row")
+
+
+def measure_all(args, data):
+    """Measure every contender in every dtype of `args`; returns the record speed.json holds
+    (without its "ratios", which speed_ratios computes from it)."""
+    if args.batch * args.steps > data[0][0].shape[0]:
+        raise ValueError(f"--batch * --steps must be at most {data[0][0].shape[0]}, got {args.batch * args.steps}")
+    if CNN_BATCH * args.cnn_steps > data[0][0].shape[0] or args.cnn_steps < 0:
+        raise ValueError(f"--cnn-steps must be between 0 and {data[0][0].shape[0] // CNN_BATCH}, got {args.cnn_steps}")
+    runs = {dt: measure(dt, args.hidden, args.batch, args.steps, args.rounds, data) for dt in args.dtype}
+    cnn = measure_cnn(args.cnn_steps, args.rounds, data) if args.cnn_steps else None
+    peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before TensorFlow loads
+    record = {"configuration": {"hidden": args.hidden, "batch": args.batch, "steps_per_round": args.steps,
+                                "rounds": args.rounds, "optimizer": "SGD(0.01)"},
+              "machine": machine(), "scratchnet_peak_rss_mib": peak_rss_mib, "results": {}}
+    for dt, run_ in runs.items():
+        fit, function = measure_keras(dt, args.batch, args.steps, args.rounds, run_)
+        record["results"][dt] = {
+            "scratchnet": summarize(run_["scratchnet"]), "floor": summarize(run_["floor"]),
+            "plain_numpy": summarize(run_["plain_numpy"]),
+            "keras_fit": summarize(fit), "keras_tf_function": summarize(function),
+            "scratchnet_traced_peak_mib": run_["traced_peak_mib"]}
+    if cnn is not None:
+        adam = lambda: optimizers.Adam(learning_rate=0.001, float32_hyperparams=True)  # noqa: E731
+        fit, function = measure_keras("float32", CNN_BATCH, args.cnn_steps, args.rounds, cnn, make_optimizer=adam)
+        record["cnn"] = {"configuration": {"network": repr(cnn["model"]), "dtype": "float32", "batch": CNN_BATCH,
+                                           "steps_per_round": args.cnn_steps, "rounds": args.rounds,
+                                           "optimizer": "Adam(0.001)"},
+                         "scratchnet": summarize(cnn["scratchnet"]), "floor": summarize(cnn["floor"]),
+                         "keras_fit": summarize(fit), "keras_tf_function": summarize(function),
+                         "breakdown_ms": cnn["breakdown_ms"]}
+    return record
+
+
+def machine():
+    import os
+    info = {"python": platform.python_version(), "numpy": np.__version__, "cpus": os.cpu_count(),
+            "cpu": _cpu_model(), "scratchnet": scratchnet.__version__,
+            "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
+            "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS")}
+    try:
+        from threadpoolctl import threadpool_info
+        blas = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+        if blas:
+            info["blas"] = f"{blas[0]['internal_api']} {blas[0]['version']} ({blas[0]['architecture']} kernel, " \
+                           f"{blas[0]['num_threads']} threads)"
+    except ImportError:
+        pass
+    return info
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            return next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.machine()
+
+
+# -- the report ------------------------------------------------------------------------------------
+_CONTENDERS = ("scratchnet", "plain_numpy", "floor", "keras_fit", "keras_tf_function")
+_CNN_CONTENDERS = ("scratchnet", "floor", "keras_fit", "keras_tf_function")
+_CNN_LABEL = "float32 CNN"
+
+
+# speed.json's "ratios": key, label in the tables, numerator and denominator contender (medians).
+_RATIOS = (("scratchnet_over_floor", "scratchnet / floor", "scratchnet", "floor"),
+           ("plain_numpy_over_floor", "plain NumPy loop / floor", "plain_numpy", "floor"),
+           ("scratchnet_over_plain_numpy", "scratchnet / plain NumPy loop", "scratchnet", "plain_numpy"),
+           ("keras_fit_over_scratchnet", "Keras fit / scratchnet", "keras_fit", "scratchnet"),
+           ("keras_tf_function_over_scratchnet", "tf.function / scratchnet", "keras_tf_function", "scratchnet"))
+_BOTH = ("scratchnet_float64_over_float32", "scratchnet float64 / float32")
+
+
+def _ratios(results, names):
+    return {key: results[top]["median_ms"] / results[bottom]["median_ms"]
+            for key, _, top, bottom in _RATIOS if {top, bottom} <= set(names)}
+
+
+def speed_ratios(record):
+    """The ratios of median ms/step, as speed.json records them under "ratios": by dtype, e.g.
+    ratios["float32"]["scratchnet_over_floor"]; ratios["both"][_BOTH key] when both dtypes ran;
+    ratios["cnn"] (the float32 CNN row's) when it ran."""
+    results = record["results"]
+    ratios = {dt: _ratios(res, _CONTENDERS) for dt, res in results.items()}
+    if set(DTYPES) <= results.keys():
+        ratios["both"] = {_BOTH[0]: results["float64"]["scratchnet"]["median_ms"]
+                          / results["float32"]["scratchnet"]["median_ms"]}
+    if record.get("cnn"):
+        ratios["cnn"] = _ratios(record["cnn"], _CNN_CONTENDERS)
+    return ratios
+
+
+def speed_tables(record):
+    """(per-contender rows, ratio rows) of a speed record."""
+    rows = [row for dt, res in record["results"].items() for row in _contender_rows(dt, res, _CONTENDERS)]
+    if record.get("cnn"):
+        rows += _contender_rows(_CNN_LABEL, record["cnn"], _CNN_CONTENDERS)
+    labels = {key: label for key, label, *_ in (*_RATIOS, _BOTH)}
+    ratios = [[_CNN_LABEL if dt == "cnn" else dt, labels[key], f"{value:.2f}"]
+              for dt, by_key in speed_ratios(record).items() for key, value in by_key.items()]
+    return rows, ratios
+
+
+def _contender_rows(label, results, names):
+    return [[label, name, f"{results[name]['median_ms']:.3f}", f"{results[name]['min_ms']:.3f}",
+             f"{results[name]['max_ms']:.3f}"] for name in names]
+
+
+
+
+def cnn_breakdown_rows(record):
+    """Where scratchnet's CNN step spends its time, largest first ([] without a CNN row)."""
+    cnn = record.get("cnn")
+    if not cnn:
+        return []
+    parts = cnn["breakdown_ms"]
+    total = sum(parts.values())
+    rows = [[name, f"{ms:.2f}", f"{ms / total:.0%}"] for name, ms in sorted(parts.items(), key=lambda kv: -kv[1])]
+    return rows + [["total (timed call by call)", f"{total:.2f}", "100%"]]
+
+
+def run(args, data, command):
+    """The benchmark as a Report (a study: no checks; its data is the speed record with its
+    ratios); `command` is the command line quoted on the page."""
+    record = measure_all(args, data)
+    record["ratios"] = speed_ratios(record)
+    c = record["configuration"]
+    rss = f"scratchnet peak RSS (before TensorFlow is imported): {record['scratchnet_peak_rss_mib']:.0f} MiB"
+    intro = []
+    if record.get("cnn"):
+        k = record["cnn"]["configuration"]
+        intro.append(f"CNN: {k['network']}, {k['dtype']}, batch {k['batch']}, {k['optimizer']}, "
+                     f"{k['steps_per_round']} steps a round.")
+    intro.append(f"Machine: {json.dumps(record['machine'])}")
+    report = Report("speed", headline="Speed: scratchnet vs the matrix-multiply floor vs Keras",
+                    lead=f"Command: `{command}`. MLP {c['hidden']}, batch {c['batch']}, SGD, {c['steps_per_round']} "
+                         f"steps a round, {c['rounds']} rounds; medians of the per-round ms/step.",
+                    intro=intro, summary_text=rss, check_table="none", data=record)
+    rows, ratios = speed_tables(record)
+    report.sections += [Section("", ["dtype", "contender", "median ms/step", "min", "max"], rows, in_json=False),
+                        Section("", ["dtype", "ratio", "value"], ratios, in_json=False)]
+    if record.get("cnn"):
+        report.sections.append(Section("", ["scratchnet CNN step: part", "ms/step", "share"],
+                                       cnn_breakdown_rows(record), in_json=False))
+    report.sections.append(Section("", text=rss, terminal=False, in_json=False))
+    return report

@@ -1,0 +1,63 @@
+"""The speed benchmark runs on a tiny configuration and writes well-formed output (it is a
+benchmark, so no timing is asserted), and its plain NumPy loop does the same work as scratchnet."""
+import json
+
+import numpy as np
+
+from comparisons import cli
+from comparisons.scenarios import Settings, build_model
+from comparisons.studies.speed import plain_numpy_round
+from scratchnet import Trainer, optimizers
+
+
+def test_speed_runs_on_a_tiny_configuration(tmp_path, capsys):
+    status = cli.main(["speed", "--dtype", "float32", "float64", "--hidden", "8", "--steps", "3", "--rounds", "2",
+                       "--cnn-steps", "2", "--out", str(tmp_path)])
+    assert status == 0
+    record = json.loads((tmp_path / "speed.json").read_text())
+    assert record["configuration"] == {"hidden": [8], "batch": 100, "steps_per_round": 3, "rounds": 2,
+                                       "optimizer": "SGD(0.01)"}
+    for dtype in ("float32", "float64"):
+        for name in ("scratchnet", "plain_numpy", "floor", "keras_fit", "keras_tf_function"):
+            result = record["results"][dtype][name]
+            assert len(result["samples_ms"]) == 2
+            assert 0 < result["min_ms"] <= result["median_ms"] <= result["max_ms"]
+    assert record["scratchnet_peak_rss_mib"] > 0
+    cnn = record["cnn"]
+    assert cnn["configuration"]["steps_per_round"] == 2 and cnn["configuration"]["optimizer"] == "Adam(0.001)"
+    for name in ("scratchnet", "floor", "keras_fit", "keras_tf_function"):
+        assert len(cnn[name]["samples_ms"]) == 2 and cnn[name]["median_ms"] > 0
+    parts = {"Conv2D1 forward", "Conv2D1 backward", "MaxPooling2D1 backward", "Adam update"}
+    assert parts <= cnn["breakdown_ms"].keys()
+    ratios, results = record["ratios"], record["results"]  # for tools: no recomputing
+    assert set(ratios) == {"float32", "float64", "both", "cnn"}
+    for dtype in ("float32", "float64"):
+        sn = results[dtype]["scratchnet"]["median_ms"]
+        assert ratios[dtype]["scratchnet_over_floor"] == sn / results[dtype]["floor"]["median_ms"]
+        assert ratios[dtype]["keras_fit_over_scratchnet"] == results[dtype]["keras_fit"]["median_ms"] / sn
+        assert len(ratios[dtype]) == 5
+    assert ratios["both"]["scratchnet_float64_over_float32"] == (results["float64"]["scratchnet"]["median_ms"]
+                                                                 / results["float32"]["scratchnet"]["median_ms"])
+    assert ratios["cnn"]["scratchnet_over_floor"] == cnn["scratchnet"]["median_ms"] / cnn["floor"]["median_ms"]
+    printed = capsys.readouterr().out
+    for ratio in ("scratchnet / floor", "scratchnet / plain NumPy loop", "Keras fit / scratchnet",
+                  "tf.function / scratchnet",
+                  "scratchnet float64 / float32", "float32 CNN", "scratchnet CNN step: part"):
+        assert ratio in printed
+    markdown = (tmp_path / "speed.md").read_text()
+    assert "scratchnet / floor" in markdown and "`python -m comparisons speed --dtype float32 float64" in markdown
+
+
+def test_speed_refuses_more_steps_than_the_data_has(tmp_path):
+    assert cli.main(["speed", "--batch", "100", "--steps", "601", "--out", str(tmp_path)]) == 2
+
+
+def test_plain_numpy_loop_trains_exactly_like_scratchnet():
+    # The benchmark's plain loop is only a fair reference if it does the same work.
+    rng = np.random.default_rng(0)
+    x, t = rng.random((300, 12)), rng.integers(0, 10, 300)
+    model = build_model(Settings("s", None, hidden=(7, 5), dtype="float64"), 12, 10)
+    plain = plain_numpy_round(model.get_weights(), x, t, 50, 0.1, seed=3)()
+    Trainer(model, optimizers.SGD(0.1), x, t, batch_size=50, seed=3, evaluate=None, progress=False).fit()
+    for ours, theirs in zip(model.get_weights(), plain):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)

@@ -1,0 +1,365 @@
+"""scratchnet's bad-input table: every case is one line (what is called, the exception type expected, a
+fragment of its message). Each message names the argument or layer and the expected and actual
+value, shape or dtype; where state could be corrupted, a second table checks that nothing changed."""
+import json
+import re
+
+import numpy as np
+import pytest
+
+import scratchnet
+from scratchnet import datasets, functions, initializers, optimizers
+from scratchnet.layers import Affine, ReLU, Sigmoid
+from scratchnet.losses import MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
+from scratchnet.model import ModelFileError
+from scratchnet.training import Trainer, batch_indices
+
+
+def model(**kw):
+    return scratchnet.mlp([3, 4, 2], "relu", "softmax_cross_entropy", "he_normal", seed=0, dtype=np.float64, **kw)
+
+
+X, T = np.linspace(-1, 1, 15).reshape(5, 3), np.array([0, 1, 1, 0, 1])
+EMPTY_X, EMPTY_T = np.ones((0, 3)), np.array([], dtype=np.int64)
+
+
+def trainer(**kw):
+    options = {"epochs": 1, "batch_size": 2, "progress": False, **kw}
+    return Trainer(model(), optimizers.SGD(0.1), X, T, **options)
+
+
+def written(path, data):
+    path.write_bytes(data)
+    return path
+
+
+def saved(tmp_path, edit):
+    """A model file written by save, then changed by `edit(arrays, config)`."""
+    path = tmp_path / "model.npz"
+    model().save(path)
+    with np.load(path) as data:
+        arrays = {key: data[key] for key in data.files}
+    config = json.loads(str(arrays.pop("__config__")))
+    edit(arrays, config)
+    np.savez(path, **arrays, **({"__config__": np.array(json.dumps(config))} if config is not None else {}))
+    return path
+
+
+CASES = {
+    # -- model sizes and arguments
+    "mlp size 0": (lambda: scratchnet.mlp([4, 0, 3]), ValueError, "sizes[1] must be an integer >= 1, got 0"),
+    "mlp negative size": (lambda: scratchnet.mlp([4, -5, 3]), ValueError, "sizes[1] must be an integer >= 1, got -5"),
+    "mlp float size": (lambda: scratchnet.mlp([4, 2.5, 3]), TypeError, "got 2.5 (float)"),
+    "mlp bool size": (lambda: scratchnet.mlp([4, True, 3]), TypeError, "got True (bool)"),
+    "mlp string size": (lambda: scratchnet.mlp(["4", 3]), TypeError, "sizes[0] must be an integer"),
+    "mlp one size": (lambda: scratchnet.mlp([4]), ValueError, "needs at least input and output sizes"),
+    "mlp absurd size": (lambda: scratchnet.mlp([784, 10**9, 10]), MemoryError, "GiB for the weights"),
+    "mlp unknown activation": (lambda: scratchnet.mlp([2, 2], activation="elu"), ValueError, "unknown activation 'elu'"),
+    "mlp unknown loss": (lambda: scratchnet.mlp([2, 2], loss="hinge"), ValueError, "unknown loss 'hinge'"),
+    "mlp unknown init": (lambda: scratchnet.mlp([2, 2], weight_init="ones"), ValueError, "unknown initializer 'ones'"),
+    "mlp float16": (lambda: scratchnet.mlp([2, 2], dtype=np.float16), TypeError, "float32 or float64, got float16"),
+    "mlp int dtype": (lambda: scratchnet.mlp([2, 2], dtype=int), TypeError, "float32 or float64, got int64"),
+    # -- inputs: arrays only, the model's shape and dtype
+    "predict list": (lambda: model().predict([[1.0, 2.0, 3.0]]), TypeError, "expected a numpy array, got list"),
+    "predict tuple": (lambda: model().predict((1.0, 2.0, 3.0)), TypeError, "got tuple"),
+    "predict matrix": (lambda: model().predict(np.asmatrix(np.ones((2, 3)))), TypeError, "got numpy.matrix"),
+    "predict masked": (lambda: model().predict(np.ma.masked_array(np.ones((2, 3)), mask=False)), TypeError,
+                       "got numpy.ma.MaskedArray"),
+    "predict 1-D": (lambda: model().predict(np.ones(3)), ValueError, "expected a 2-D array of shape (N, 3), got shape (3,)"),
+    "predict 3-D": (lambda: model().predict(np.ones((2, 3, 1))), ValueError, "got shape (2, 3, 1)"),
+    "predict wrong width": (lambda: model().predict(np.ones((2, 4))), ValueError, "expected shape (N, 3), got (2, 4)"),
+    "predict float32": (lambda: model().predict(np.ones((2, 3), np.float32)), TypeError, "expected dtype float64, got float32"),
+    "predict int": (lambda: model().predict(np.ones((2, 3), int)), TypeError, "expected dtype float64, got int64"),
+    "predict complex": (lambda: model().predict(np.ones((2, 3), complex)), TypeError, "got complex128"),
+    "predict object": (lambda: model().predict(np.ones((2, 3), object)), TypeError, "got object"),
+    "affine wrong width": (lambda: Affine(np.ones((3, 2)), np.zeros(2)).forward(np.ones((4, 5))), ValueError,
+                           "Affine: expected shape (N, 3), got (4, 5)"),
+    "affine W 1-D": (lambda: Affine(np.ones(3), np.zeros(3)), ValueError, "Affine: W: expected a 2-D array"),
+    "affine b wrong": (lambda: Affine(np.ones((3, 2)), np.zeros(3)), ValueError, "Affine: b: expected shape (2,), got (3,)"),
+    "affine int W": (lambda: Affine(np.ones((3, 2), int), np.zeros(2, int)), TypeError, "W and b must share a float32/float64"),
+    "affine mixed dtypes": (lambda: Affine(np.ones((3, 2)), np.zeros(2, np.float32)), TypeError, "got float64 and float32"),
+    "relu int": (lambda: ReLU().forward(np.ones(3, int)), TypeError, "ReLU: expected a float32 or float64 input, got int64"),
+    "relu list": (lambda: ReLU().forward([1.0]), TypeError, "ReLU: expected a numpy array, got list"),
+    "sigmoid backward first": (lambda: Sigmoid().backward(np.ones(2)), RuntimeError, "Sigmoid: backward called before forward"),
+    "relu backward wrong shape": (lambda: (lambda r: (r.forward(np.ones((2, 2))), r.backward(np.ones((3, 2)))))(ReLU()),
+                                  ValueError, "ReLU backward: expected shape (2, 2), got (3, 2)"),
+    "affine backward wrong dtype": (lambda: (lambda a: (a.forward(np.ones((2, 3))), a.backward(np.ones((2, 2), np.float32))))(
+        Affine(np.ones((3, 2)), np.zeros(2))), TypeError, "Affine backward: expected dtype float64, got float32"),
+    # -- losses and targets
+    "loss empty batch": (lambda: model().loss(EMPTY_X, EMPTY_T), ValueError, "empty batch (shape (0, 2))"),
+    "gradient empty batch": (lambda: model().gradient(EMPTY_X, EMPTY_T), ValueError, "empty batch"),
+    "evaluate empty": (lambda: model().evaluate(EMPTY_X, EMPTY_T), ValueError, "Sequential.evaluate: empty batch"),
+    "evaluate batch_size 0": (lambda: model().evaluate(X, T, batch_size=0), ValueError, "batch_size must be an integer >= 1, got 0"),
+    "evaluate batch_size float": (lambda: model().evaluate(X, T, batch_size=2.5), TypeError, "batch_size must be an integer"),
+    "evaluate misaligned": (lambda: model().evaluate(X, T[:3]), ValueError, "5 inputs but 3 targets"),
+    "evaluate list targets": (lambda: model().evaluate(X, [0, 1, 1, 0, 1]), TypeError, "targets: expected a numpy array, got list"),
+    "float labels": (lambda: model().loss(X, T.astype(float)), TypeError, "1-D targets must be integer class labels"),
+    "labels out of range": (lambda: model().loss(X, T + 1), ValueError, "labels out of range: expected integers in [0, 2)"),
+    "negative labels": (lambda: model().loss(X, T - 1), ValueError, "got min -1"),
+    "labels wrong count": (lambda: model().loss(X, T[:4]), ValueError, "expected 5 labels to match the batch"),
+    "one-hot wrong width": (lambda: model().loss(X, np.eye(3)[T]), ValueError, "(5, 2) one-hot, got (5, 3)"),
+    "one-hot nan": (lambda: model().loss(X, np.full((5, 2), np.nan)), ValueError, "targets: hold NaN or inf"),
+    "targets list": (lambda: model().loss(X, [0, 1, 1, 0, 1]), TypeError, "expected targets as a numpy array, got list"),
+    "softmax int logits": (lambda: SoftmaxCrossEntropy().forward(np.ones((2, 2), int), np.array([0, 1])), TypeError,
+                           "SoftmaxCrossEntropy: expected a float32 or float64 input, got int64"),
+    "softmax 1-D logits": (lambda: SoftmaxCrossEntropy().forward(np.ones(2), np.array([0])), ValueError, "expected a 2-D array"),
+    "bce targets above 1": (lambda: SigmoidBinaryCrossEntropy().forward(np.ones((2, 2)), np.full((2, 2), 2.0)), ValueError,
+                            "expected probabilities in [0, 1], got values from 2.0 to 2.0"),
+    "bce negative targets": (lambda: SigmoidBinaryCrossEntropy().forward(np.ones((1, 2)), np.array([[-0.5, 1.0]])),
+                             ValueError, "got values from -0.5 to 1.0"),
+    "bce nan targets": (lambda: SigmoidBinaryCrossEntropy().forward(np.ones((1, 2)), np.array([[np.nan, 1.0]])),
+                        ValueError, "hold NaN or inf"),
+    "bce wrong shape": (lambda: SigmoidBinaryCrossEntropy().forward(np.ones((2, 2)), np.ones(2)), ValueError,
+                        "SigmoidBinaryCrossEntropy targets: expected shape (2, 2), got (2,)"),
+    "bce empty": (lambda: SigmoidBinaryCrossEntropy().forward(np.ones((0, 2)), np.ones((0, 2))), ValueError, "empty batch"),
+    "mse complex": (lambda: MeanSquaredError().forward(np.ones((2, 2), complex), np.ones((2, 2))), TypeError, "got complex128"),
+    "mse int": (lambda: MeanSquaredError().forward(np.ones((2, 2), int), np.ones((2, 2))), TypeError, "got int64"),
+    "mse object targets": (lambda: MeanSquaredError().forward(np.ones((2, 2)), np.ones((2, 2), object)), TypeError,
+                           "expected real numbers, got dtype object"),
+    "mse complex targets": (lambda: MeanSquaredError().forward(np.ones((2, 2)), np.ones((2, 2), complex)), TypeError,
+                            "expected real numbers, got dtype complex128"),
+    "mse inf targets": (lambda: MeanSquaredError().forward(np.ones((1, 2)), np.array([[np.inf, 0.0]])), ValueError, "NaN or inf"),
+    "loss bad reduction": (lambda: SoftmaxCrossEntropy("none"), ValueError, "reduction must be 'mean' or 'sum', got 'none'"),
+    "loss backward first": (lambda: MeanSquaredError().backward(), RuntimeError, "MeanSquaredError: backward called before forward"),
+    "model without loss": (lambda: scratchnet.Sequential([Affine(np.eye(2), np.zeros(2))]).loss(np.eye(2), np.array([0, 1])),
+                           ValueError, "this model has no loss"),
+    "sequential without params": (lambda: scratchnet.Sequential([ReLU()], SoftmaxCrossEntropy()), ValueError,
+                                  "needs at least one Affine layer"),
+    "sequential mismatched": (lambda: scratchnet.Sequential([Affine(np.ones((2, 3)), np.zeros(3)), ReLU(),
+                                                             Affine(np.ones((4, 1)), np.zeros(1))], MeanSquaredError()),
+                              ValueError, "Affine1 outputs 3 units but Affine2 expects 4 inputs"),
+    # -- functions
+    "cee zero row": (lambda: functions.cross_entropy_error(np.array([[0.0, 0.0]]), np.array([0])), ValueError,
+                     "row 0 of y sums to 0"),
+    "cee negative": (lambda: functions.cross_entropy_error(np.array([[-0.5, 1.5]]), np.array([0])), ValueError,
+                     "finite probabilities >= 0"),
+    "cee nan": (lambda: functions.cross_entropy_error(np.array([[np.nan, 1.0]]), np.array([0])), ValueError,
+                "finite probabilities >= 0"),
+    "cee empty": (lambda: functions.cross_entropy_error(np.ones((0, 2)), np.array([], int)), ValueError, "with N >= 1"),
+    "mse function shapes": (lambda: functions.mean_squared_error(np.zeros((4, 1)), np.zeros(4)), ValueError,
+                            "same shape, got (4, 1) and (4,)"),
+    "initializer 1-D shape": (lambda: initializers.HeNormal()((5,), np.random.default_rng(0)), ValueError,
+                              "2-D (n_in, n_out) shape, got (5,)"),
+    # -- weights in and out
+    "set_weights count": (lambda: model().set_weights([np.ones((3, 4))]), ValueError, "expected 4 arrays (W1, b1, W2, b2), got 1"),
+    "set_weights shape": (lambda: model().set_weights([np.ones((4, 3)), np.ones(4), np.ones((4, 2)), np.ones(2)]), ValueError,
+                          "W1 expected shape (3, 4), got (4, 3)"),
+    "set_weights complex": (lambda: model().set_weights([np.ones((3, 4), complex), np.ones(4), np.ones((4, 2)), np.ones(2)]),
+                            TypeError, "W1 is float64; cannot take complex128 values"),
+    "astype float16": (lambda: model().astype(np.float16), TypeError, "float16"),
+    "load_model missing file": (lambda tmp: scratchnet.load_model(tmp / "nothing.npz"), FileNotFoundError, "nothing.npz"),
+    "load_model empty file": (lambda tmp: scratchnet.load_model(written(tmp / "e.npz", b"")),
+                              ModelFileError, "e.npz: not an .npz archive, or a truncated one"),
+    "load_model truncated": (lambda tmp: scratchnet.load_model(written(tmp / "t.npz", b"PK\x03\x04junk")),
+                             ModelFileError, "t.npz: not an .npz archive"),
+    "load_model foreign npz": (lambda tmp: np.savez(tmp / "f.npz", a=np.ones(2)) or scratchnet.load_model(tmp / "f.npz"),
+                               ModelFileError, "not a scratchnet model file (no __config__ entry; it holds a)"),
+    "load_model bad json": (lambda tmp: scratchnet.load_model(_bad_json(tmp)), ModelFileError,
+                            "architecture (JSON) is unreadable"),
+    "load_model unknown kind": (lambda tmp: scratchnet.load_model(saved(tmp, lambda a, c: c["layers"][1].update(kind="Swish"))),
+                                ModelFileError, "unknown layer kind 'Swish'"),
+    "load_model missing array": (lambda tmp: scratchnet.load_model(saved(tmp, lambda a, c: a.pop("b2"))), ModelFileError,
+                                 "lacks the array b2"),
+    "load_model no layers": (lambda tmp: scratchnet.load_model(saved(tmp, lambda a, c: c.pop("layers"))), ModelFileError,
+                             "lacks 'layers' or 'dtype'"),
+    "load_model bad dtype": (lambda tmp: scratchnet.load_model(saved(tmp, lambda a, c: c.update(dtype="int8"))), ModelFileError,
+                             "float32 or float64, got int8"),
+    "load other architecture": (lambda tmp: scratchnet.mlp([3, 5, 2], seed=0).load(saved(tmp, lambda a, c: None)), ValueError,
+                                "holds a different architecture"),
+    "load missing array": (lambda tmp: model().load(saved(tmp, lambda a, c: a.pop("W2"))), ModelFileError, "lacks the arrays W2"),
+    # -- training
+    "trainer batch_size 0": (lambda: trainer(batch_size=0), ValueError, "Trainer: batch_size must be an integer >= 1, got 0"),
+    "trainer batch_size 0 with bar": (lambda: trainer(batch_size=0, progress=True), ValueError, "batch_size must be an integer"),
+    "trainer batch_size float": (lambda: trainer(batch_size=2.0), TypeError, "got 2.0 (float)"),
+    "trainer epochs negative": (lambda: trainer(epochs=-1), ValueError, "Trainer: epochs must be an integer >= 1, got -1"),
+    "trainer epochs 0": (lambda: trainer(epochs=0), ValueError, "epochs must be an integer >= 1, got 0"),
+    "trainer epochs float": (lambda: trainer(epochs=1.5), TypeError, "epochs must be an integer"),
+    "trainer steps_per_epoch -1": (lambda: trainer(steps_per_epoch=-1), ValueError, "steps_per_epoch must be an integer >= 1, got -1"),
+    "trainer steps_per_epoch 0": (lambda: trainer(steps_per_epoch=0), ValueError, "got 0"),
+    "trainer seed negative": (lambda: trainer(seed=-1), ValueError, "seed must be an integer >= 0, got -1"),
+    "trainer sampling": (lambda: trainer(sampling="random"), ValueError, "sampling must be 'shuffle' or 'replacement'"),
+    "trainer evaluate": (lambda: trainer(evaluate="sometimes"), ValueError, "evaluate must be 'epoch', 'end' or None"),
+    "trainer list data": (lambda: Trainer(model(), optimizers.SGD(0.1), [[1.0, 2.0, 3.0]], T), TypeError,
+                          "Trainer: x_train: expected a numpy array, got list"),
+    "trainer empty data": (lambda: Trainer(model(), optimizers.SGD(0.1), EMPTY_X, EMPTY_T), ValueError,
+                           "Trainer: x_train: empty batch"),
+    "trainer misaligned": (lambda: Trainer(model(), optimizers.SGD(0.1), X, T[:4]), ValueError, "5 training inputs but 4 targets"),
+    "trainer half a test set": (lambda: Trainer(model(), optimizers.SGD(0.1), X, T, X), ValueError, "give both x_test and t_test"),
+    "trainer nan data": (lambda: Trainer(model(), optimizers.SGD(0.1), np.full((4, 3), np.nan), T[:4], progress=False).fit(),
+                         scratchnet.TrainingDiverged, "the input batch holds NaN or inf"),
+    "batch_indices steps 0": (lambda: batch_indices(10, 2, np.random.default_rng(0), steps=0), ValueError, "steps_per_epoch"),
+    "batch_indices batch -1": (lambda: batch_indices(10, -1, np.random.default_rng(0)), ValueError, "batch_size must be"),
+    "batch_indices sampling": (lambda: batch_indices(10, 2, np.random.default_rng(0), "both"), ValueError,
+                               "sampling must be 'shuffle' or 'replacement'"),
+    # -- data sets
+    "dataset unknown": (lambda: datasets.load("cifar10"), datasets.UnknownDatasetError, "unknown dataset 'cifar10'"),
+    "dataset integer normalize": (lambda: datasets.load("mnist", dtype=np.uint8), ValueError, "normalize=True needs a floating dtype"),
+    "fetch cache is a file": (lambda tmp: (tmp / "f").write_text("x") and datasets.fetch("mnist", cache=tmp / "f" / "sub",
+                                                                                       log=lambda m: None),
+                              datasets.FetchError, "is a file, but the cache needs a folder there"),
+    "fetch target is a folder": (lambda tmp: (tmp / "mnist.npz").mkdir() or datasets.fetch("mnist", cache=tmp, log=lambda m: None),
+                                 datasets.FetchError, "mnist.npz is a directory where the data file belongs"),
+    "fetch fashion target is a folder": (lambda tmp: (tmp / "fashion-mnist" / "t10k-labels-idx1-ubyte.gz").mkdir(parents=True)
+                                         or datasets.fetch("fashion_mnist", cache=tmp, log=lambda m: None),
+                                         datasets.FetchError, "t10k-labels-idx1-ubyte.gz is a directory"),
+    "fetch unknown": (lambda: datasets.fetch("svhn"), datasets.UnknownDatasetError, "unknown dataset 'svhn'"),
+}
+
+
+def _bad_json(tmp):
+    path = saved(tmp, lambda a, c: None)
+    with np.load(path) as data:
+        arrays = {key: data[key] for key in data.files}
+    arrays["__config__"] = np.array("{nope")
+    np.savez(path, **arrays)
+    return path
+
+
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_raises_a_clear_error(case, tmp_path):
+    call, error, fragment = CASES[case]
+    with pytest.raises(error, match=re.escape(fragment)):
+        call(tmp_path) if call.__code__.co_argcount else call()
+
+
+# -- nothing changes when a call fails -----------------------------------------------------------
+def _weights_after(call):
+    target = model()
+    before = target.get_weights()
+    with pytest.raises((ValueError, TypeError)):
+        call(target)
+    return before, target.get_weights()
+
+
+def _read_only_b2(target):
+    target.params["b2"].flags.writeable = False
+    return target.set_weights([w + 1 for w in target.get_weights()])
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.set_weights([np.ones((3, 4)), np.ones(4), np.ones((4, 2)), np.ones(3)]),  # last one wrong
+    lambda m: m.set_weights([np.ones((3, 4)), np.ones(4), np.ones((4, 2)), np.ones(2, complex)]),
+    _read_only_b2,
+], ids=["shape of the last array", "dtype of the last array", "a read-only parameter"])
+def test_a_failed_set_weights_changes_no_weight(call):
+    before, after = _weights_after(call)
+    assert all(np.array_equal(a, b) for a, b in zip(before, after))
+
+
+def test_a_failed_load_changes_no_weight(tmp_path):
+    path = saved(tmp_path, lambda arrays, config: arrays.update(b2=np.ones(3)))  # b2 of the wrong shape
+    before, after = _weights_after(lambda m: m.load(path))
+    assert all(np.array_equal(a, b) for a, b in zip(before, after))
+
+
+def test_a_failed_save_keeps_the_previous_file(tmp_path):
+    """A save that hits the file-size limit (as a full disk would) must not destroy the good file."""
+    import subprocess
+    import sys
+    path = tmp_path / "model.npz"
+    model().save(path)
+    good = path.read_bytes()
+    script = ("import resource, signal, numpy as np, scratchnet\n"
+              "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+              "m = scratchnet.mlp([300, 300, 10], dtype=np.float64, weight_init='he_normal', seed=1)\n"
+              "resource.setrlimit(resource.RLIMIT_FSIZE, (50_000, 50_000))\n"
+              f"m.save({str(path)!r})\n")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert run.returncode != 0 and "File too large" in run.stderr
+    assert path.read_bytes() == good
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]  # no partial file either
+
+
+def test_the_tables_hold_at_least_100_cases():
+    assert len(CASES) + len(OPTIMIZER_CASES) >= 100
+
+
+# -- optimizers: hyperparameters in Keras's ranges, and an update that is all or nothing -------------
+OPTIMIZER_CASES = {
+    "lr nan": (lambda: optimizers.SGD(float("nan")), "SGD: learning_rate must be a number > 0, got nan"),
+    "lr inf": (lambda: optimizers.Adam(float("inf")), "Adam: learning_rate must be a number > 0, got inf"),
+    "lr True": (lambda: optimizers.SGD(True), "SGD: learning_rate must be a number > 0, got True"),
+    "lr string": (lambda: optimizers.RMSprop("0.1"), "RMSprop: learning_rate must be a number > 0, got '0.1'"),
+    "lr negative": (lambda: optimizers.Adagrad(-1e-3), "Adagrad: learning_rate must be a number > 0"),
+    "momentum 2": (lambda: optimizers.SGD(0.1, momentum=2), "SGD: momentum must be in [0, 1], got 2"),
+    "momentum nan": (lambda: optimizers.SGD(0.1, momentum=float("nan")), "SGD: momentum must be in [0, 1], got nan"),
+    "rho 2": (lambda: optimizers.RMSprop(rho=2), "RMSprop: rho must be in [0, 1], got 2"),
+    "rmsprop momentum -1": (lambda: optimizers.RMSprop(momentum=-1), "RMSprop: momentum must be in [0, 1]"),
+    "beta_1 nan": (lambda: optimizers.Adam(beta_1=float("nan")), "Adam: beta_1 must be in [0, 1), got nan"),
+    "beta_2 1": (lambda: optimizers.Adam(beta_2=1.0), "Adam: beta_2 must be in [0, 1), got 1.0"),
+    "epsilon 0": (lambda: optimizers.Adam(epsilon=0), "Adam: epsilon must be a number > 0, got 0"),
+    "rmsprop epsilon 0": (lambda: optimizers.RMSprop(epsilon=0.0), "RMSprop: epsilon must be a number > 0"),
+    "adagrad accumulator -1": (lambda: optimizers.Adagrad(initial_accumulator_value=-1),
+                               "Adagrad: initial_accumulator_value must be a number >= 0, got -1"),
+    "nesterov string": (lambda: optimizers.SGD(0.1, nesterov="yes"), "SGD: nesterov must be True or False"),
+}
+
+
+@pytest.mark.parametrize("case", OPTIMIZER_CASES)
+def test_optimizer_hyperparameters_are_validated(case):
+    call, fragment = OPTIMIZER_CASES[case]
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        call()
+
+
+def _trained_once():
+    net, opt = model(), optimizers.Adam(0.01)
+    net.backprop(X, T)
+    opt.update(net.params, net.grads)
+    return net, opt
+
+
+def _state(net, opt):
+    return ([w.copy() for w in net.params.values()], opt.iterations,
+            {key: value.copy() for key, value in opt.state.items()})
+
+
+def _unchanged(before, after):
+    (w0, i0, s0), (w1, i1, s1) = before, after
+    return all(np.array_equal(a, b) for a, b in zip(w0, w1)) and i0 == i1 and s0.keys() == s1.keys() and all(
+        np.array_equal(s0[key], s1[key]) for key in s0)
+
+
+def _bad_last_gradient(net, opt):
+    grads = dict(net.grads)
+    grads["b2"] = np.ones(3)  # W1, b1, W2 are fine: none of them may move
+    opt.update(net.params, grads)
+
+
+def _read_only_last(net, opt):
+    net.params["b2"].flags.writeable = False
+    opt.update(net.params, net.grads)
+
+
+def _list_gradient(net, opt):
+    opt.update(net.params, {**net.grads, "W2": net.grads["W2"].tolist()})
+
+
+def _other_model(net, opt):
+    other = model()
+    other.backprop(X, T)
+    opt.update(other.params, other.grads)
+
+
+@pytest.mark.parametrize("call,error,fragment", [
+    (_bad_last_gradient, ValueError, "gradient for 'b2' has shape (3,) float64, parameter has (2,) float64"),
+    (_read_only_last, ValueError, "Adam: parameter 'b2' is a read-only array; nothing was updated"),
+    (_list_gradient, TypeError, "Adam: gradient 'W2' must be a numpy array, got list"),
+    (_other_model, ValueError, "not the parameter arrays this optimizer has been updating"),
+], ids=["a bad last gradient", "a read-only last parameter", "a list for a gradient", "a second model"])
+def test_a_refused_update_changes_nothing(call, error, fragment):
+    net, opt = _trained_once()
+    net.backprop(X, T)
+    before = _state(net, opt)
+    with pytest.raises(error, match=re.escape(fragment)):
+        call(net, opt)
+    assert _unchanged(before, _state(net, opt))
+
+
+def test_one_optimizer_per_model_but_the_same_model_may_be_rebuilt_in_place():
+    net, opt = _trained_once()
+    net.set_weights(model().get_weights())  # in place: the same arrays, so the same optimizer goes on
+    net.backprop(X, T)
+    opt.update(net.params, net.grads)
+    assert opt.iterations == 2

@@ -1,0 +1,28 @@
+"""tools/mutation.py (`make mutation`): the rates leave equivalent mutants out."""
+import importlib.util
+from pathlib import Path
+
+TOOL = Path(__file__).resolve().parents[2] / "tools" / "mutation.py"
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("mutation_tool", TOOL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+mutation = _load()
+
+
+def test_mutation_rates_leave_equivalent_mutants_out():
+    key = next(iter(mutation.EQUIVALENT))
+    results = [{"file": "a.py", "outcome": "killed by all"}, {"file": "a.py", "outcome": "killed by all"},
+               {"file": "a.py", "outcome": "killed by tests"}, {"file": "b.py", "outcome": "survived"},
+               mutation.mark_equivalent({"file": key[0], "before": key[1], "after": key[2], "outcome": "survived"}),
+               {"file": "b.py", "outcome": "no mutation"}]
+    assert results[4]["outcome"] == "equivalent" and results[4]["reason"]
+    table, total = mutation.summarize(results)
+    assert (total["mutants"], total["equivalent"], total["survived"]) == (5, 1, 1)
+    assert total["all rate"] == 2 / 4 and total["all + tests rate"] == 3 / 4
+    assert table["a.py"]["all + tests rate"] == 1.0 and table["b.py"]["all rate"] == 0.0

@@ -1,0 +1,262 @@
+"""`python tools/mutation.py` (`make mutation`): how many wrong versions of scratchnet's numerical
+core the report and the tests notice. A development tool: not part of the installed package.
+
+The mutants are cosmic-ray's (a development extra: `pip install -e '.[mutation]'`): every
+single-point change its operators make to the core files (an operator, a comparison, a number, a
+boolean, a unary sign, a loop run zero times, ...), of which a seeded sample is run. Each mutant
+is applied to a private copy of the project (the working tree is never touched), then
+  1. `python -m comparisons all --fail-fast` runs: a non-zero exit (a failed check, a crash or a
+     time-out) kills the mutant; `--fail-fast` gives the same verdict as a full run, sooner;
+  2. a survivor meets the test suite (`pytest -x`): a failure kills it.
+It prints the kill rate per file, `all` alone and `all` + tests, and the surviving mutants with
+their diffs, and writes reports/mutation.{json,md}. Mutants listed in EQUIVALENT (no input can
+tell them from the original) are reported apart, with the reason, and left out of the rates.
+Results are saved after every mutant; `--resume` goes on from reports/mutation.json, and
+`--retest` runs again the mutants in it that `all` did not kill (after new checks or tests).
+"""
+import argparse
+import difflib
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CORE = ("scratchnet/layers/base.py", "scratchnet/layers/dense.py", "scratchnet/layers/activations.py",
+        "scratchnet/losses.py", "scratchnet/optimizers.py", "scratchnet/functions.py", "scratchnet/model.py",
+        "scratchnet/initializers.py", "scratchnet/networks.py")
+ROOT = Path(__file__).resolve().parent.parent
+
+# (file, original line, mutated line) -> why no input can tell the mutant from the original.
+EQUIVALENT = {
+    ("scratchnet/optimizers.py", "if self.momentum > 0:", "if self.momentum != 0:"):
+        "RMSprop's momentum is checked to lie in [0, 1] when the optimizer is made, so > 0 and != 0 agree",
+}
+
+
+def _cosmic_ray():
+    try:
+        import cosmic_ray.plugins
+        from cosmic_ray.ast import ast_nodes, get_ast_from_path
+        from cosmic_ray.mutating import use_mutation
+    except ImportError:
+        sys.exit("tools/mutation.py needs cosmic-ray: .venv/bin/python -m pip install -e '.[mutation]'")
+    return cosmic_ray.plugins, ast_nodes, get_ast_from_path, use_mutation
+
+
+def enumerate_mutants(root):
+    """Every (file, operator name, occurrence) cosmic-ray's argument-free operators offer in CORE."""
+    plugins, ast_nodes, get_ast_from_path, _ = _cosmic_ray()
+    mutants = []
+    for path in CORE:
+        tree = get_ast_from_path(Path(root) / path)
+        for name in plugins.operator_names():
+            cls = plugins.get_operator(name)
+            if cls.arguments():
+                continue  # operators that need configuration (variable replacers): not used
+            count = sum(1 for node in ast_nodes(tree) for _ in cls().mutation_positions(node))
+            mutants += [{"id": f"{path}:{name}:{i}", "file": path, "operator": name, "occurrence": i}
+                        for i in range(count)]
+    return mutants
+
+
+def _changed_lines(original, mutated):
+    """(line number, original line, mutated line) of the one changed line."""
+    for number, (a, b) in enumerate(zip(original.splitlines(), mutated.splitlines()), start=1):
+        if a != b:
+            return number, a.strip(), b.strip()
+    return 0, "", ""
+
+
+def _run(command, cwd, timeout):
+    """(exit status, seconds, last lines of output); a time-out is exit status 124."""
+    start = time.perf_counter()
+    env = {**os.environ, "PYTHONPATH": str(cwd), "PYTHONDONTWRITEBYTECODE": "1"}
+    try:
+        proc = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+        code, output = proc.returncode, proc.stdout + proc.stderr
+    except subprocess.TimeoutExpired:
+        code, output = 124, "timed out"
+    return code, time.perf_counter() - start, "\n".join(output.strip().splitlines()[-3:])
+
+
+def _copy_project(destination):
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.split()
+    for name in files:
+        source = ROOT / name
+        if source.is_file():
+            target = Path(destination) / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+
+
+def run_against_all(mutant, work, timeout):
+    """Apply `mutant` in the copy `work` and run `comparisons all --fail-fast` on it."""
+    plugins, _, _, use_mutation = _cosmic_ray()
+    operator = plugins.get_operator(mutant["operator"])()
+    with use_mutation(Path(work) / mutant["file"], operator, mutant["occurrence"]) as (original, mutated):
+        if mutated is None:
+            return {**mutant, "outcome": "no mutation"}
+        line, before, after = _changed_lines(original, mutated)
+        diff = "".join(difflib.unified_diff(original.splitlines(True), mutated.splitlines(True), n=0))
+        record = {**mutant, "line": line, "before": before, "after": after, "diff": diff}
+        reason = EQUIVALENT.get((mutant["file"], before, after))
+        if reason:
+            return {**record, "outcome": "equivalent", "reason": reason}
+        code, seconds, tail = _run([sys.executable, "-m", "comparisons", "all", "--fail-fast", "--no-progress",
+                                    "--out", str(Path(work) / "mutation-reports")], work, timeout)
+        record.update(all_exit=code, all_seconds=round(seconds, 1), all_tail=tail)
+        return {**record, "outcome": "killed by all" if code != 0 else "survived"}
+
+
+# The unit-test files first: the whole suite runs either way, but a mutant they kill dies sooner.
+FAST_FIRST = ("test_optimizers.py", "test_optimizer_options.py", "test_errors.py", "test_gates_functions.py",
+              "test_graph_layers.py", "test_model.py", "test_training.py", "test_matrix.py")
+
+
+def _test_files(work):
+    files = sorted(p.relative_to(work).as_posix() for p in (Path(work) / "tests").rglob("test_*.py"))
+    order = {name: i for i, name in enumerate(FAST_FIRST)}
+    return sorted(files, key=lambda path: (order.get(Path(path).name, len(order)), path))
+
+
+def run_against_tests(record, work, timeout):
+    """Apply a mutant that survived `all` again and run the whole test suite (-x) on it. A
+    time-out is not counted as a kill (the suite may just be slow on a shared machine)."""
+    plugins, _, _, use_mutation = _cosmic_ray()
+    operator = plugins.get_operator(record["operator"])()
+    with use_mutation(Path(work) / record["file"], operator, record["occurrence"]):
+        code, seconds, tail = _run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+                                    *_test_files(work)], work, timeout)
+    outcome = "killed by tests" if code not in (0, 124) else "survived"
+    return {**record, "tests_exit": code, "tests_seconds": round(seconds, 1), "tests_tail": tail, "outcome": outcome}
+
+
+def mark_equivalent(record):
+    """A saved survivor that EQUIVALENT now lists is reported as equivalent, with the reason."""
+    reason = EQUIVALENT.get((record["file"], record.get("before"), record.get("after")))
+    if reason and record["outcome"] == "survived":
+        return {**record, "outcome": "equivalent", "reason": reason}
+    return record
+
+
+def summarize(results):
+    """Per-file and total counts and kill rates (equivalent mutants left out)."""
+    table = {}
+    for r in results:
+        if r["outcome"] == "no mutation":
+            continue
+        row = table.setdefault(r["file"], {"mutants": 0, "equivalent": 0, "killed by all": 0, "killed by tests": 0,
+                                           "survived": 0})
+        row["mutants"] += 1
+        row[r["outcome"]] += 1
+    total = {key: sum(row[key] for row in table.values()) for key in
+             ("mutants", "equivalent", "killed by all", "killed by tests", "survived")}
+    for row in (*table.values(), total):
+        relevant = row["mutants"] - row["equivalent"]
+        row["all rate"] = row["killed by all"] / relevant if relevant else 1.0
+        row["all + tests rate"] = (row["killed by all"] + row["killed by tests"]) / relevant if relevant else 1.0
+    return table, total
+
+
+def render(results, meta):
+    from tabulate import tabulate
+    table, total = summarize(results)
+    headers = ["file", "mutants", "equivalent", "killed by all", "killed by tests", "survived", "all", "all + tests"]
+    rows = [[name, r["mutants"], r["equivalent"], r["killed by all"], r["killed by tests"], r["survived"],
+             f"{r['all rate']:.1%}", f"{r['all + tests rate']:.1%}"] for name, r in sorted(table.items())]
+    rows.append(["total", *[total[k] for k in headers[1:6]], f"{total['all rate']:.1%}",
+                 f"{total['all + tests rate']:.1%}"])
+    lines = [f"# Mutation run: {meta['sampled']} of {meta['population']} cosmic-ray mutants of the core (seed "
+             f"{meta['seed']})", "", f"Command: `{meta['command']}`", "",
+             tabulate(rows, headers, tablefmt="github"), ""]
+    for title, outcome in (("Surviving mutants", "survived"), ("Equivalent mutants", "equivalent")):
+        chosen = [r for r in results if r["outcome"] == outcome]
+        lines += [f"## {title} ({len(chosen)})", ""]
+        for r in chosen:
+            lines.append(f"- `{r['file']}:{r['line']}` ({r['operator']}): `{r['before']}` -> `{r['after']}`"
+                         + (f": {r['reason']}" if outcome == "equivalent" else ""))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python tools/mutation.py", description=__doc__.split("\n\n")[0])
+    p.add_argument("--sample", type=int, default=100, help="mutants to run, drawn with --seed (0: all)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="reports", help="folder for mutation.json and mutation.md")
+    p.add_argument("--resume", action="store_true", help="skip the mutants already in OUT/mutation.json")
+    p.add_argument("--retest", action="store_true",
+                   help="run again the mutants of OUT/mutation.json that `all` did not kill (after new checks or "
+                        "tests)")
+    p.add_argument("--test-timeout", type=float, default=1800.0, help="seconds for the test suite per mutant")
+    p.add_argument("--report-only", action="store_true",
+                   help="only print the report of OUT/mutation.json (with the EQUIVALENT table as it is now)")
+    args = p.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    saved_path = out / "mutation.json"
+    if args.report_only:
+        saved = json.loads(saved_path.read_text())
+        results = [mark_equivalent(r) for r in saved["results"]]
+        text = render(results, saved["meta"])
+        (out / "mutation.md").write_text(text)
+        print(text)
+        return 0
+    saved = json.loads(saved_path.read_text()) if (args.resume or args.retest) and saved_path.exists() else None
+
+    population = enumerate_mutants(ROOT)
+    if args.sample and args.sample < len(population):
+        chosen = random.Random(args.seed).sample(population, args.sample)
+    else:
+        chosen = population
+    done = {r["id"]: r for r in saved["results"]} if saved else {}
+    if args.retest:
+        todo = [m for m in chosen if done.get(m["id"], {}).get("outcome") in ("survived", "killed by tests")]
+    else:
+        todo = [m for m in chosen if m["id"] not in done]
+    meta = {"population": len(population), "sampled": len(chosen), "seed": args.seed,
+            "command": "python tools/mutation.py " + " ".join(argv if argv is not None else sys.argv[1:])}
+
+    def save():
+        results = [done[m["id"]] for m in chosen if m["id"] in done]
+        saved_path.write_text(json.dumps({"meta": meta, "results": results}, indent=1))
+
+    with tempfile.TemporaryDirectory(prefix="scratchnet-mutation-") as work:
+        _copy_project(work)
+        code, baseline, tail = _run([sys.executable, "-m", "comparisons", "all", "--fail-fast", "--no-progress",
+                                     "--out", str(Path(work) / "mutation-reports")], work, 1800)
+        if code != 0:
+            sys.exit(f"the unmutated project fails `comparisons all` (exit {code}): {tail}")
+        meta["baseline_all_seconds"] = round(baseline, 1)
+        print(f"baseline: comparisons all passes in {baseline:.0f} s; {len(todo)} of {len(chosen)} sampled mutants "
+              f"to run (of {len(population)})", flush=True)
+        # Phase 1: every mutant against `all` (a rerun survivor goes through it again: the checks may be new).
+        for i, mutant in enumerate(todo, start=1):
+            done[mutant["id"]] = run_against_all(mutant, work, timeout=3 * baseline + 60)
+            r = done[mutant["id"]]
+            print(f"[all {i}/{len(todo)}] {r['outcome']:14s} {r['file']}:{r.get('line', '?')} "
+                  f"{r.get('before', '')!r} -> {r.get('after', '')!r}", flush=True)
+            save()
+        # Phase 2: the survivors against the test suite.
+        survivors = [m for m in todo if done[m["id"]]["outcome"] == "survived"]
+        for i, mutant in enumerate(survivors, start=1):
+            done[mutant["id"]] = run_against_tests(done[mutant["id"]], work, args.test_timeout)
+            r = done[mutant["id"]]
+            print(f"[tests {i}/{len(survivors)}] {r['outcome']:16s} {r['file']}:{r['line']} {r['before']!r} -> "
+                  f"{r['after']!r} ({r['tests_seconds']:.0f} s)", flush=True)
+            save()
+    results = [mark_equivalent(done[m["id"]]) for m in chosen if m["id"] in done]
+    text = render(results, meta)
+    (out / "mutation.md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
