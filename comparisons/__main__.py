@@ -1,3 +1,4 @@
+"""`python -m comparisons COMMAND`: see comparisons.cli."""
 import sys
 
 from .cli import main

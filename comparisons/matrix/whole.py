@@ -1,22 +1,23 @@
-"""`python -m comparisons matrix`: everything scratchnet offers, against Keras, in float64.
+"""`python -m comparisons matrix`: everything scratchnet offers, against Keras, in float64, as one
+Report (its sections first, then one row per combination; the row checks named "#N ...").
 
-1. Combinations: every optimizer variant (SGD plain/momentum/Nesterov, Adagrad, RMSprop
-   plain/centered/momentum, Adam, Adam with amsgrad, AdamW) with every loss variant (softmax
-   cross-entropy on labels and on one-hot rows, each with both reductions; sigmoid binary
-   cross-entropy; MSE), one row each. Every row also gets an activation, L2 on or off, weight
-   decay on or off and one clip option (none, clipnorm, clipvalue, global_clipnorm), chosen
-   greedily so that every pair of levels of any two of these six factors meets in some row (a
-   covering design: 60 rows instead of the full product's 3,840). Each row is a small network on
-   random data: the one-batch checks of `twin_checks` at the initial weights, a 12-step lockstep
-   run (`run_lockstep`), and the final loss and accuracy of both sides; plus, on scratchnet alone,
-   the same run without each of the row's options, which must end elsewhere (else the row does
-   not exercise that option).
+1. Combinations (design.py, rows.py): every optimizer variant (SGD plain/momentum/Nesterov,
+   Adagrad, RMSprop plain/centered/momentum, Adam, Adam with amsgrad, AdamW) with every loss
+   variant (softmax cross-entropy on labels and on one-hot rows, each with both reductions;
+   sigmoid binary cross-entropy; MSE), one row each. Every row also gets an activation, L2 on or
+   off, weight decay on or off and one clip option (none, clipnorm, clipvalue, global_clipnorm),
+   chosen greedily so that every pair of levels of any two of these six factors meets in some row
+   (a covering design: one row per optimizer and loss variant instead of the full product). Each
+   row is a small network on random data: the one-batch checks at the initial weights, a 12-step
+   lockstep run, and the final loss and accuracy of both sides; plus, on scratchnet alone, the
+   same run without each of the row's options, which must end elsewhere (else the row does not
+   exercise that option).
 2. Initializers (run first, as are the next sections): a large draw from each scratchnet initializer
-   against Keras's (initializer_checks).
-3. Functions: scratchnet.functions against Keras's ops (function_checks).
+   against Keras's (initializers.py).
+3. Functions: scratchnet.functions against Keras's ops (functions.py).
 4. Optimizer options: every default against Keras's, and values that must be refused or accepted
-   beside Keras's verdicts (validation_checks).
-5. Round trips of a model through save/load, astype and Keras (roundtrip_checks).
+   beside Keras's verdicts (optimizer_options.py).
+5. Round trips of a model through save/load, astype and Keras (roundtrips.py).
 """
 import time
 from dataclasses import asdict, dataclass
