@@ -199,7 +199,8 @@ def _probe(layer, probe_loss, config=None, activation=None):
         probed = type(layer).from_config(config)
         if activation is not None:
             probed.activation = activation
-    probe = keras.Sequential([keras.Input(tuple(layer.input.shape[1:]), dtype=layer.input.dtype), probed])
+    given = layer.input[0] if isinstance(layer.input, (list, tuple)) else layer.input  # (input, mask) after masking
+    probe = keras.Sequential([keras.Input(tuple(given.shape[1:]), dtype=given.dtype), probed])
     try:
         rk.from_keras(probe, loss=probe_loss)
     except (rk.UnsupportedLayerError, ValueError, TypeError) as error:
@@ -228,7 +229,12 @@ def layer_blockers(layer, probe_loss="mean_squared_error"):
             try:
                 error = _probe(layer, probe_loss, config, activation)
             except Exception:  # no copy can be made (a Lambda's function): the layer itself, first refusal only
-                error, config = _probe(layer, probe_loss), None
+                config = None
+                try:
+                    error = _probe(layer, probe_loss)
+                except Exception as failure:
+                    found.append((f"{cls} (could not be probed: {type(failure).__name__})", layer.name))
+                    break
             if error is None:
                 break
             family, change = _classify(cls, str(error), getattr(layer, "activation", None))
