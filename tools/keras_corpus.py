@@ -79,7 +79,7 @@ def loss_kind(loss):
         return None, {}
     if isinstance(loss, str):
         return _LOSS_NAMES.get(loss, loss), {}
-    if isinstance(loss, keras.losses.Loss) and callable(getattr(loss, "fn", None)):  # a function wrapped
+    if type(loss).__name__ in ("LossFunctionWrapper", "CompiledLossFunction"):  # a name or function, wrapped
         config = loss.get_config()
         name = getattr(loss.fn, "__name__", type(loss).__name__)
         options = {key: value for key, value in config.items() if key in _OPTION_DEFAULTS
@@ -575,6 +575,16 @@ def markdown(rows, title="Keras-model corpus against reference_keras.from_keras 
     lines += ["", "## Converted models that disagree with Keras", ""]
     bad = [r for r in rows if r["status"] == "converted" and not r.get("agrees")]
     lines += [f"- **{r['name']}** ({r['loss']}): {r.get('cause', '')}" for r in bad] or ["none"]
+    lines += ["", "## Converted without a loss of their own (uncompiled): the loss from_keras guessed", ""]
+    lines += [f"- {r['name']}: {'; '.join(r['notes'][1:]) or r['notes'][0]}" for r in rows
+              if r.get("guessed_loss")] or ["none"]
+    stand_ins = collections.Counter(r["lockstep_optimizer"].split(": ", 1)[1] for r in rows
+                                    if r.get("lockstep_optimizer", "").startswith("stand-in"))
+    own = sum(1 for r in rows if r.get("lockstep_optimizer") and not r["lockstep_optimizer"].startswith("stand-in"))
+    lines += ["", "## Lockstep optimizers", "",
+              f"{own} converted models trained with their own optimizer (scratchnet's, with Keras's float32 "
+              f"roundings); the others with a stand-in Adam(1e-3), because scratchnet lacks theirs:", ""]
+    lines += [f"- {why}: {count}" for why, count in stand_ins.most_common()] or ["- none"]
     lines += ["", "## Every model", "",
               "| model | split | seq | loss | status | worst forward / loss / gradient / trajectory | blockers or cause |",
               "| --- | --- | --- | --- | --- | --- | --- |"]
