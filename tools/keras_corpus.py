@@ -6,7 +6,7 @@ For every model of the corpus: build it in float64 with seeded weights, convert 
     Keras layer's output against the scratchnet layer it became, in training mode too where
     Dropout/BatchNormalization make a difference; the loss; every trainable weight's gradient) at
     the float64 tolerances of comparisons/tolerances.py (1e-12), then train both 20 steps in
-    lockstep (comparisons.lockstep.run_lockstep: same batches, the model's own optimizer where
+    lockstep (comparisons.core.lockstep.run_lockstep: same batches, the model's own optimizer where
     scratchnet has it) and check the trajectory;
   * when it is refused: name every layer, option and loss that blocks it. `from_keras` stops at
     the first refusal, so each layer is converted on its own (a one-layer Sequential of a copy of
@@ -31,11 +31,10 @@ from pathlib import Path
 import numpy as np
 
 import reference_keras as rk
-from comparisons.checks import Check, compare, scalar_check, trajectory_checks
-from comparisons.lockstep import run_lockstep
-from comparisons.scenarios import Settings
-from comparisons.tolerances import tolerance
-from comparisons.twin import zero_on_both_sides
+from comparisons.core.check import Check, compare, scalar_check
+from comparisons.core.lockstep import LockstepPlan, run_lockstep, trajectory_checks
+from comparisons.core.one_batch import zero_on_both_sides
+from comparisons.core.tolerances import tolerance
 from reference_keras import keras, tf
 from scratchnet import optimizers as sn_optimizers
 from scratchnet.losses import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
@@ -364,7 +363,7 @@ def _gradient_checks(km, sn_model, keras_loss, x, t):
     for (name, ours), (path, theirs) in zip(grads.items(), keras_grads.items()):
         check = compare(f"gradient {name} ({path})", ours, theirs, tol, n)
         if not check.passed and np.isfinite(check.value):
-            check = zero_on_both_sides(check.name, ours, theirs, tol, scale) or check
+            check = zero_on_both_sides(check, ours, theirs, scale) or check
         checks.append(check)
     return checks
 
@@ -394,8 +393,8 @@ def _lockstep_checks(km, sn_model, keras_loss, x, t):
     sn_opt, note = scratchnet_optimizer(getattr(km, "optimizer", None))
     km.scratchnet_loss = keras_loss  # the loss reference_keras.train_steps trains with
     keras_opt = rk.keras_optimizer(sn_opt, km)
-    settings = Settings("keras-corpus", None, dtype=DTYPE, batch_size=BATCH_SIZE, epochs=1, seed=SEED)
-    trajectory = run_lockstep(sn_model, km, sn_opt, keras_opt, x, t, settings, progress=False)
+    plan = LockstepPlan(epochs=1, batch_size=BATCH_SIZE, seed=SEED)
+    trajectory = run_lockstep(sn_model, km, sn_opt, keras_opt, x, t, plan, progress=False)
     if len(trajectory.scratchnet_loss) != LOCKSTEP_STEPS:
         raise RuntimeError(f"lockstep took {len(trajectory.scratchnet_loss)} steps, not {LOCKSTEP_STEPS}")
     return trajectory_checks(trajectory, DTYPE), note
@@ -435,7 +434,8 @@ def disagreement_cause(km, sn_model, keras_loss, checks, optimizer_note=""):
     first = failed[0]
     if [c.name for c in failed] == ["trajectory weights (max drift)"] and any(
             name in optimizer_note for name in ("Adam", "RMSprop", "Adagrad")):
-        return (f"round-off amplified by {optimizer_note.split(':')[0]}: forward, loss and gradients agree at round-off; "
+        return (f"round-off amplified by {optimizer_note.split(':')[0]}: "
+                f"forward, loss and gradients agree at round-off; "
                 f"the optimizer divides each gradient entry by its own running magnitude, "
                 f"so entries near its epsilon turn a ~1e-17 gradient difference into a weight difference of "
                 f"{first.value:.2g} relative ({first.diagnosis})")
@@ -565,9 +565,11 @@ def markdown(rows, title="Keras-model corpus against reference_keras.from_keras 
             lines.append(f"| {kind}, {label} | {len(group)} | {_rate(len(converted), len(group))} | "
                          f"{_rate(len(agree), len(converted))} |")
     lines += ["", "## Refusal families", "",
-              "Every layer, option and loss that blocks a refused model (each layer converted on its own, "
+              "Every layer, option and loss that blocks a refused model "
+              "(each layer converted on its own, "
               "options switched off one at a time). A model counts once per family.", "",
-              "| family | models blocked | of them blocked by this family alone | models |", "| --- | --- | --- | --- |"]
+              "| family | models blocked | of them blocked by this family alone | models |",
+              "| --- | --- | --- | --- |"]
     for family, names in families(rows).items():
         alone = [n for n in names if all(b["family"] == family for r in rows if r["name"] == n
                                          for b in r["blockers"])]
@@ -586,7 +588,8 @@ def markdown(rows, title="Keras-model corpus against reference_keras.from_keras 
               f"roundings); the others with a stand-in Adam(1e-3), because scratchnet lacks theirs:", ""]
     lines += [f"- {why}: {count}" for why, count in stand_ins.most_common()] or ["- none"]
     lines += ["", "## Every model", "",
-              "| model | split | seq | loss | status | worst forward / loss / gradient / trajectory | blockers or cause |",
+              "| model | split | seq | loss | status | worst forward / loss / gradient / trajectory "
+              "| blockers or cause |",
               "| --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         if r["status"] == "converted":

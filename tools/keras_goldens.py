@@ -404,7 +404,8 @@ def _scratchnet_detail(row):
 def markdown(rows):
     lines = ["# Keras's unit-test golden values: Keras " + keras.__version__ + " and scratchnet", "",
              "| family | cases | Keras reproduces (float32, as its tests run) | float64 run passes | golden precision "
-             "(float64 / float32 / rounded / float32 only / statistical) | scratchnet: match / mismatch / raises / not offered |",
+             "(float64 / float32 / rounded / float32 only / statistical) "
+             "| scratchnet: match / mismatch / raises / not offered |",
              "| --- | --- | --- | --- | --- | --- |"]
     for family in (*FAMILIES, None):
         group = [r for r in rows if family is None or r["family"] == family]
@@ -412,7 +413,8 @@ def markdown(rows):
         sn = collections.Counter(r["scratchnet"] for r in group)
         lines.append(f"| {family or 'all'} | {len(group)} | {sum(r['keras_float32_passes'] for r in group)} | "
                      f"{sum(r['keras_float64_passes'] for r in group)} | {counts['float64']} / {counts['float32']} / "
-                     f"{counts['rounded']} / {counts['float32 only']} / {counts['statistical']} | {sn['match']} / {sn['mismatch']} / "
+                     f"{counts['rounded']} / {counts['float32 only']} / {counts['statistical']} | "
+                     f"{sn['match']} / {sn['mismatch']} / "
                      f"{sn['raises']} / {sn['not offered']} |")
     lines += ["", "## Cases Keras itself does not reproduce (as its tests run, in float32)", ""]
     lines += [f"- {r['id']}: float32 {r['keras_float32_error']}, float64 {r['keras_float64_error']}"
