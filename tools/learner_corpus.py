@@ -228,6 +228,7 @@ def summarize(rows, results):
     book_checked = [r for r in book if r["got_verdict"] in SCORED]
     skippable = [r for r in rows if r["expected_verdict"] == "not-checkable"]
     warn_rows = [r for r in rows if r["warning_expected"]]
+    raised = [r for r in scored if r["got_verdict"] == "fail" and " raised " in r["diagnosis"]]
     hidden = {r["file"] for r in scored if r["expected_verdict"] == "fail" and r["outcome"] == "unchecked" and r["exit"] == 0}
     with_classes = [res["seconds"] for res in results if res["classes"]]
     return [
@@ -242,6 +243,8 @@ def summarize(rows, results):
                                          sum(r["expected_verdict"] == "fail" for r in rows))),
         ("checked share", _share(len(checked), len(scored))),
         ("checked share among the book's class names", _share(len(book_checked), len(book))),
+        ("fails that are an exception raised while checking (of them false alarms)",
+         f"{len(raised)} ({sum(r['outcome'] == 'false-alarm' for r in raised)})"),
         ("not-checkable rows given a verdict anyway", sum(r["outcome"] == "spurious" for r in rows)),
         ("expected warnings given", _share(sum(r["warning_given"] for r in warn_rows), len(warn_rows))),
         ("files hiding an expected fail behind no verdict, exit 0", len(hidden)),
@@ -286,6 +289,7 @@ def main(argv=None):
                         help="folder put on the checked process's PYTHONPATH (e.g. where `nnfs` is installed)")
     parser.add_argument("--timeout", type=int, default=900, help="seconds allowed per file")
     parser.add_argument("--rows", help="write every row to this CSV")
+    parser.add_argument("--results", help="write each file's parsed checker output (JSON) here")
     args = parser.parse_args(argv)
 
     def progress(result):
@@ -309,6 +313,8 @@ def main(argv=None):
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(rows)
+    if args.results:
+        Path(args.results).write_text(json.dumps(results, indent=1))
     return 0
 
 
