@@ -53,7 +53,8 @@ BOOK_NAMES = {name.lower() for name in """
     Attention TimeAttention AttentionEncoder AttentionDecoder AttentionSeq2seq""".split()}
 
 TITLE = re.compile(r"^== (?P<name>[A-Za-z_][\w.]*)(?:"
-                   r" \((?P<what>.*), (?P<dtype>float\d+)\): (?P<verdict>PASSED|FAILED) (?P<passing>\d+)/(?P<total>\d+) checks"
+                   r" \((?P<what>.*), (?P<dtype>float\d+)\): "
+                   r"(?P<verdict>PASSED|FAILED) (?P<passing>\d+)/(?P<total>\d+) checks"
                    r"|: not checked: (?P<why>.*)) ==$")
 SUMMARY = re.compile(r": (?P<ok>\d+) of (?P<checked>\d+) checked classes match Keras \((?P<dtype>float\d+)\); "
                      r"(?P<unchecked>\d+) not checked")
@@ -229,7 +230,8 @@ def summarize(rows, results):
     skippable = [r for r in rows if r["expected_verdict"] == "not-checkable"]
     warn_rows = [r for r in rows if r["warning_expected"]]
     raised = [r for r in scored if r["got_verdict"] == "fail" and " raised " in r["diagnosis"]]
-    hidden = {r["file"] for r in scored if r["expected_verdict"] == "fail" and r["outcome"] == "unchecked" and r["exit"] == 0}
+    hidden = {r["file"] for r in scored
+              if r["expected_verdict"] == "fail" and r["outcome"] == "unchecked" and r["exit"] == 0}
     with_classes = [res["seconds"] for res in results if res["classes"]]
     return [
         ("files run", len(results)),
@@ -239,7 +241,8 @@ def summarize(rows, results):
         ("verdicts right among all scored rows (unchecked counts wrong)", _share(len(correct), len(scored))),
         ("false alarms (expected pass, got fail)", sum(r["outcome"] == "false-alarm" for r in rows)),
         ("missed bugs (expected fail, got pass)", sum(r["outcome"] == "missed-bug" for r in rows)),
-        ("expected fails caught", _share(sum(r["outcome"] == "correct" and r["expected_verdict"] == "fail" for r in rows),
+        ("expected fails caught",
+         _share(sum(r["outcome"] == "correct" and r["expected_verdict"] == "fail" for r in rows),
                                          sum(r["expected_verdict"] == "fail" for r in rows))),
         ("checked share", _share(len(checked), len(scored))),
         ("checked share among the book's class names", _share(len(book_checked), len(book))),
@@ -248,8 +251,10 @@ def summarize(rows, results):
         ("not-checkable rows given a verdict anyway", sum(r["outcome"] == "spurious" for r in rows)),
         ("expected warnings given", _share(sum(r["warning_given"] for r in warn_rows), len(warn_rows))),
         ("files hiding an expected fail behind no verdict, exit 0", len(hidden)),
-        ("median seconds per file (all files)", f"{statistics.median(res['seconds'] for res in results):.1f}" if results else "-"),
-        ("median seconds per file (files with classes)", f"{statistics.median(with_classes):.1f}" if with_classes else "-"),
+        ("median seconds per file (all files)",
+         f"{statistics.median(res['seconds'] for res in results):.1f}" if results else "-"),
+        ("median seconds per file (files with classes)",
+         f"{statistics.median(with_classes):.1f}" if with_classes else "-"),
     ]
 
 
@@ -282,7 +287,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--set", dest="which", choices=("dev", "heldout", "all"), default="dev")
     parser.add_argument("--dtype", choices=("float64", "float32"), default="float64")
-    parser.add_argument("--files", nargs="*", help="corpus paths (or folders) to check, relative to tests/corpus/learners")
+    parser.add_argument("--files", nargs="*",
+                        help="corpus paths (or folders) to check, relative to tests/corpus/learners")
     parser.add_argument("--jobs", type=int, default=1, help="files checked at once (each is its own process)")
     parser.add_argument("--python", help="interpreter that runs the checker (default: .venv/bin/python)")
     parser.add_argument("--extra-path", action="append", default=[],
