@@ -36,7 +36,6 @@ measures what they do to training):
   the one of `EPSILON_CANDIDATES` that reproduces its training output) and its running
   statistics (zeros where they are still None).
 """
-import contextlib
 import copy
 import inspect
 

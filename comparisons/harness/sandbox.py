@@ -403,7 +403,7 @@ class LearnerProcess(Peer):
         self._finalizer = weakref.finalize(self, _terminate, self.process, (from_child, from_parent))
         self.output = _Output(self.process.stdout)
         self.started = time.monotonic()
-        self.ready = None
+        self.ready = self.imported = None
 
     # -- life ------------------------------------------------------------------------------------------------
     def __enter__(self):
@@ -434,15 +434,23 @@ class LearnerProcess(Peer):
         raise LearnerIncident(cause)
 
     def import_file(self):
-        """Wait for the process, import the file; returns [(class proxy, defining file)]."""
-        deadline = self.started + self.time_limit
-        if self.ready is None:
-            self.ready = self._receive(deadline, "while starting")
-        try:
-            found = self.request("while being imported", "import", path=str(self.path.resolve()))
-        except LearnerException as err:
-            raise FileDoesNotImport(f"{type(err).__name__}: {err}") from None
-        return [(cls, str(file)) for cls, file in found]
+        """Wait for the process, import the file (once: later calls give the same answer);
+        returns [(class proxy, the file that defines it)]."""
+        if self.imported is None:
+            try:
+                if self.ready is None:
+                    self.ready = self._receive(self.started + self.time_limit, "while starting")
+                try:  # Python's start and the import together within the time limit
+                    found = self.request("while being imported", "import", deadline=self.started + self.time_limit,
+                                         path=str(self.path.resolve()))
+                except LearnerException as err:
+                    raise FileDoesNotImport(f"{type(err).__name__}: {err}") from None
+                self.imported = [(cls, str(file)) for cls, file in found]
+            except (FileDoesNotImport, LearnerIncident) as err:
+                self.imported = err
+        if isinstance(self.imported, BaseException):
+            raise self.imported
+        return list(self.imported)
 
     # -- the wire ----------------------------------------------------------------------------------------------
     def _receive(self, deadline, what):
@@ -493,9 +501,10 @@ class LearnerProcess(Peer):
         self._end(f"the learner's process ended (exit status {code}) {what}")
 
     # -- requests ----------------------------------------------------------------------------------------------
-    def request(self, what, kind, **fields):
-        """Send one request and wait for its answer, serving the callbacks the learner's code makes
-        meanwhile (the time spent here does not count against the limit)."""
+    def request(self, what, kind, deadline=None, **fields):
+        """Send one request and wait for its answer (until `deadline`, by default the time limit
+        from now), serving the callbacks the learner's code makes meanwhile (the time spent here
+        does not count)."""
         if self.incident is not None:
             raise LearnerIncident(f"{self.incident} (the learner's process ended before this request: {what})")
         self.scopes.append([])
@@ -508,7 +517,7 @@ class LearnerProcess(Peer):
             if kind in ("call", "callattr") and "kw" not in message:
                 message["kw"] = []
             self.send(message)
-            deadline = time.monotonic() + self.time_limit
+            deadline = time.monotonic() + self.time_limit if deadline is None else deadline
             while True:
                 reply = self._receive(deadline, what)
                 self.apply(reply)
