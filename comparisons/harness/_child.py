@@ -209,6 +209,12 @@ class Peer:
         self.releases = []  # ids the other side may forget
         self.scopes = [[]]  # ids of the checker's dicts and lists mirrored by each request now open
         self.send_lock = threading.Lock()
+        self.global_rng = np.random.mtrand._rand  # NumPy's global RandomState, as NumPy itself holds it
+        self.rng_synced = None  # its state as both sides last saw it
+
+    def rng_state(self):
+        state = self.global_rng.get_state()
+        return state[1].tobytes(), int(state[2]), int(state[3]), float(state[4])
 
     def new_id(self):
         self.counter += 1
@@ -216,17 +222,28 @@ class Peer:
 
     # -- messages ------------------------------------------------------------------------------------
     def send(self, message):
+        """Send a message with the mirrors this side changed and what it released, and NumPy's
+        global RNG state when it moved here: the two processes share one global RNG, as the
+        learner's code and the checks would in one process."""
         self.collect()
         message["u"] = self.flush()
+        rng = self.rng_state()
+        if rng != self.rng_synced:
+            message["rng"] = self.rng_synced = rng
         message["rel"], self.releases = self.releases, []
         data = dumps(message)
         with self.send_lock:
             write_all(self.wfd, data)
 
     def apply(self, message):
-        """The other side's changes to mirrors: before the message's values are read."""
+        """The other side's changes to mirrors and RNG: before the message's values are read."""
         for ref_id, state in message.get("u", ()):
             self.update(ref_id, state)
+        if "rng" in message:
+            keys, pos, has_gauss, cached = message["rng"]
+            self.global_rng.set_state(("MT19937", np.frombuffer(keys, dtype=np.uint32).copy(), pos, has_gauss,
+                                       cached))
+            self.rng_synced = message["rng"]
 
     def release(self, message):
         """What the other side forgot: after the message's values are read (they may name it)."""
@@ -619,7 +636,7 @@ class Server(Peer):
         self.described = set()  # class oids described to the checker
         self.memos = {}  # deepcopy memos the checker opened
         self.callbacks = {}  # pid -> weak reference to its CallbackStub (the learner's code holds it)
-        self.global_rng = np.random.mtrand._rand  # NumPy's global RandomState, as NumPy itself holds it
+        self.rng_synced = self.rng_state()  # the checker's state comes with its first request
 
     # -- wire ----------------------------------------------------------------------------------------
     def receive(self):
@@ -748,17 +765,11 @@ class Server(Peer):
 
     @contextlib.contextmanager
     def ambient(self, ambient):
-        """The checker's NumPy error settings, global RNG state (when it changed) and driven
-        uniforms, for the length of one request: what the learner's code would have run under in
-        the checker's process."""
+        """The checker's NumPy error settings and driven uniforms, for the length of one request:
+        what the learner's code would have run under in the checker's process."""
         if not ambient:
             yield
             return
-        rng = ambient.get("rng")
-        if rng is not None:
-            keys, pos, has_gauss, cached = rng
-            self.global_rng.set_state(("MT19937", np.frombuffer(keys, dtype=np.uint32).copy(), pos, has_gauss,
-                                       cached))
         u = ambient.get("u")
         with np.errstate(**ambient["err"]), driven_uniforms(u) if u is not None else contextlib.nullcontext():
             yield

@@ -73,13 +73,16 @@ def check_files(paths, dtype="float64", time_limit=TIME_LIMIT, opened=None):
     file's LearnerProcess, already importing (the CLI starts it before Keras loads)."""
     files = files_to_check(paths)
     run = _Run(files)
+    rng = np.random.get_state()  # the learner's draws move it during a check (one RNG, as in one process)
     for index, path in enumerate(files):
         run.coming.pop(0)
         learner = opened if index == 0 and opened is not None else sandbox.LearnerProcess(path, time_limit)
         try:
-            yield _check_one(path, learner, run, dtype, time_limit, single=len(files) == 1)
+            report = _check_one(path, learner, run, dtype, time_limit, single=len(files) == 1)
         finally:
             learner.close()
+            np.random.set_state(rng)
+        yield report
 
 
 def check_file(path, dtype="float64", time_limit=TIME_LIMIT):

@@ -11,8 +11,10 @@ dicts and lists as mirrors that both sides keep in step at every call boundary (
 a caller's array, rebinding `params[key]` and `a is b` read as in one process), other objects as
 proxies, and a callable of the checker's handed to the learner's code as a callback. What the
 learner's code would have run under in the checker's process travels with each request: NumPy's
-error settings, the global RNG's state (when the checker changed it) and driven uniforms
-(`_child.driven_uniforms`).
+error settings and driven uniforms (`_child.driven_uniforms`); and the two processes share one
+global RNG (a message carries its state when it moved on the sender's side), so that the book's
+constructors draw from the seed the checks set, and a learner's draws move it as in one process
+(check_files puts the caller's back afterwards).
 
 The verdict is the checker's. The learner's process can only answer requests; whatever it does
 to itself (replacing `np.max`, print options, environment variables, the recursion limit, the
@@ -387,7 +389,7 @@ class LearnerProcess(Peer):
         self.incident = None
         self.classes_by_oid, self.proxies, self.dead_objects = {}, {}, []
         self.callbacks, self.callback_ids, self.raised = {}, {}, collections.OrderedDict()
-        self.rng_sent = self.exit_how = None
+        self.exit_how = None
         to_child, from_parent = os.pipe()
         from_child, to_parent = os.pipe()
         memory_limit = default_memory_limit() if memory_limit is None else int(memory_limit)
@@ -546,10 +548,6 @@ class LearnerProcess(Peer):
 
     def _ambient(self):
         ambient = {"err": np.geterr()}
-        state = np.random.get_state()
-        rng = (state[1].tobytes(), int(state[2]), int(state[3]), float(state[4]))
-        if rng != self.rng_sent:
-            ambient["rng"] = self.rng_sent = rng
         u = _child.current_uniforms()
         if u is not None:
             ambient["u"] = self.encode(u)
