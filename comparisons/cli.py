@@ -100,6 +100,11 @@ def parser():
     _reports_option(s)
     s = sub.add_parser("speed", help="the training-step benchmark", description=speed.__doc__.split("\n\n")[0])
     speed.add_arguments(s)
+    s.add_argument("--check", nargs="*", metavar="PATH", default=None,
+                   help="time `check` per learner file instead (comparisons/studies/check_latency.py): the fixed "
+                        "set (tests/book_style, tests/corpus/learners), or the files and folders given")
+    s.add_argument("--no-cli", action="store_true", help="with --check: leave out the `python -m comparisons check` "
+                                                         "runs (each imports Keras)")
     _reports_option(s)
     s = sub.add_parser("check", help="check the layers, networks and optimizers in Python files against Keras",
                        description="Import each FILE.py (from its own folder, in a Python process of its own) and "
@@ -219,6 +224,14 @@ def _speed(args):
     from scratchnet import datasets
 
     from .studies import speed
+    if args.check is not None:
+        from .studies import check_latency
+        try:
+            yield check_latency.run(args.check, rounds=args.rounds, cli=not args.no_cli,
+                                    command=" ".join(["python -m comparisons", *args.argv]))
+        except (ValueError, FileNotFoundError) as err:
+            raise UsageError(err) from None
+        return
     data = datasets.load("mnist", dtype=np.float32)
     try:
         yield speed.run(args, data, " ".join(["python -m comparisons", *args.argv]))

@@ -31,6 +31,7 @@ import sys
 import sysconfig
 import threading
 import traceback
+import types
 import weakref
 from pathlib import Path
 
@@ -530,8 +531,9 @@ def _safe_str(value, limit=MESSAGE_TEXT):
 
 def describe_class(cls):
     """What the checker needs to stand in for a class: names, its callables with their
-    signatures (found on the class, self included), which special methods its instances have,
-    and the constructor's signature."""
+    signatures (found on the class, self included) and how an instance binds them (a plain
+    function, a staticmethod, a classmethod, or None for other callables), which special
+    methods its instances have, and the constructor's signature."""
     methods = []
     try:
         names = sorted(set(dir(cls)))
@@ -548,12 +550,24 @@ def describe_class(cls):
         except Exception:  # noqa: BLE001
             continue
         if callable(found) and not isinstance(found, type):
-            methods.append((name, describe_signature(found)))
+            binding = "function" if isinstance(static, types.FunctionType) else \
+                "static" if isinstance(static, staticmethod) else "class" if isinstance(static, classmethod) else None
+            methods.append((name, describe_signature(found), binding))
     specials = [name for name in SPECIALS if _has_special(cls, name)]
     return {"name": _safe_str(getattr(cls, "__name__", "?"), 200),
             "qualname": _safe_str(getattr(cls, "__qualname__", "?"), 200),
             "module": _safe_str(getattr(cls, "__module__", "?"), 200),
             "doc": _doc(cls), "methods": methods, "specials": specials, "signature": describe_signature(cls)}
+
+
+def _shadowing(value):
+    """The names in an object's own __dict__ that hide a callable of its class (so that the
+    checker asks for them instead of calling the class's method)."""
+    try:
+        own = vars(value)
+        return [name for name in own if isinstance(name, str) and callable(getattr(type(value), name, None))]
+    except Exception:  # noqa: BLE001  (no __dict__, or one that misbehaves)
+        return []
 
 
 def _callable_meta(value):
@@ -673,7 +687,8 @@ class Server(Peer):
             self.object_ids[id(value)] = oid
         if isinstance(value, type):
             return self.encode_class(value, oid)
-        return ("o", oid, self.encode_object(type(value)), _callable_meta(value) if callable(value) else None)
+        return ("o", oid, self.encode_object(type(value)), _callable_meta(value) if callable(value) else None,
+                _shadowing(value))
 
     def encode_class(self, cls, oid):
         if oid in self.described:
@@ -781,6 +796,11 @@ class Server(Peer):
             return target(*args, **kwargs)
         if kind == "callattr":
             return getattr(target, name)(*args, **kwargs)
+        if kind == "callmethod":  # a method the checker took from an instance before it put a callback there
+            method = getattr(target, name)
+            if isinstance(method, CallbackStub):
+                method = getattr(type(target), name).__get__(target, type(target))
+            return method(*args, **kwargs)
         if kind == "getattr":
             return getattr(target, name)
         if kind == "setattr":

@@ -165,24 +165,38 @@ class _NoSignature:
         raise ValueError("no signature found (in the learner's process)")
 
 
+def _unbound(signature):
+    """The signature of a function as a method of an instance: without its first parameter."""
+    if signature is None:
+        return None
+    params = list(signature.parameters.values())
+    if not params or params[0].kind not in (params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD):
+        return signature
+    return signature.replace(parameters=params[1:])
+
+
 def _owner_words(qualname, name):
     owner = qualname.rpartition(".")[0]
     return f"in {name} of {owner}" if owner and "<" not in owner else f"in {qualname}"
 
 
 # -- proxies --------------------------------------------------------------------------------------------
-_LOCAL = frozenset({"_sandbox_process", "_sandbox_oid", "_sandbox_meta"})
+_LOCAL = frozenset({"_sandbox_process", "_sandbox_oid", "_sandbox_meta", "_sandbox_shadowed"})
 _META = frozenset({"__name__", "__qualname__", "__module__", "__doc__", "__signature__"})
 
 
 class Proxy:
     """An object in the learner's process. Attribute reads, writes and deletions, calls and
     special methods are requests to that process (see the module docstring)."""
-    __slots__ = ("_sandbox_process", "_sandbox_oid", "_sandbox_meta", "__weakref__")
+    __slots__ = ("_sandbox_process", "_sandbox_oid", "_sandbox_meta", "_sandbox_shadowed", "__weakref__")
+    _sandbox_methods = {}
 
     def __getattribute__(self, name):
         if name in _LOCAL:
             return object.__getattribute__(self, name)
+        method = type(self)._sandbox_methods.get(name)
+        if method is not None and name not in object.__getattribute__(self, "_sandbox_shadowed"):
+            return _BoundMethod(self, name, method[0])  # no request: what `getattr` would bring back
         if name.startswith("__") and name.endswith("__") and name != "__dict__":
             meta = object.__getattribute__(self, "_sandbox_meta")
             if meta is not None and name in _META:
@@ -201,9 +215,12 @@ class Proxy:
             object.__setattr__(self, name, value)
             return
         self._sandbox_process.request(f"setting {type(self).__name__}.{name}", "setattr", t=self, n=name, v=value)
+        if name in type(self)._sandbox_methods:  # an instance attribute hides the method now: ask for it
+            self._sandbox_shadowed.add(name)
 
     def __delattr__(self, name):
         self._sandbox_process.request(f"deleting {type(self).__name__}.{name}", "delattr", t=self, n=name)
+        self._sandbox_shadowed.discard(name)
 
     def __repr__(self):
         return self._sandbox_process.request(f"in repr of {type(self).__name__}", "op", t=self, n="repr", a=())
@@ -223,6 +240,32 @@ class Proxy:
 
     def __reduce_ex__(self, protocol):
         raise TypeError(f"a {type(self).__name__} lives in the learner's process and cannot be pickled here")
+
+
+class _BoundMethod:
+    """`instance.method` for a plain function, staticmethod or classmethod of the learner's
+    class, made here without a request: calling it calls that method there (in one request).
+    A method the checker took before it put a callback in its place (an instance attribute of
+    the same name) still calls the class's method, as a bound method would."""
+
+    def __init__(self, proxy, name, signature):
+        self.__self__, self.__name__, self._signature = proxy, name, signature
+        self.__qualname__ = f"{type(proxy).__qualname__}.{name}"
+        self.__module__, self.__doc__ = type(proxy).__module__, None
+
+    @property
+    def __signature__(self):
+        if self._signature is None:
+            raise ValueError(f"no signature found for {self.__qualname__} (in the learner's process)")
+        return self._signature
+
+    def __call__(self, *args, **kwargs):
+        proxy = self.__self__
+        return object.__getattribute__(proxy, "_sandbox_process").request(
+            _owner_words(self.__qualname__, self.__name__), "callmethod", t=proxy, n=self.__name__, a=args, kw=kwargs)
+
+    def __repr__(self):
+        return f"<bound method {self.__qualname__} of a learner's object>"
 
 
 class _MemoHandle:
@@ -516,7 +559,7 @@ class LearnerProcess(Peer):
             for key, value in fields.items():
                 message[key] = [(k, self.encode(v)) for k, v in value.items()] if key == "kw" else \
                     value if key in ("n", "path") else self.encode(value)
-            if kind in ("call", "callattr") and "kw" not in message:
+            if kind in ("call", "callattr", "callmethod") and "kw" not in message:
                 message["kw"] = []
             self.send(message)
             deadline = time.monotonic() + self.time_limit if deadline is None else deadline
@@ -631,7 +674,7 @@ class LearnerProcess(Peer):
     def decode_object(self, data):
         tag = data[0]
         if tag == "o":
-            oid, cls, meta = data[1], self.decode(data[2]), data[3]
+            oid, cls, meta, shadowed = data[1], self.decode(data[2]), data[3], data[4]
             ref = self.proxies.get(oid)
             proxy = None if ref is None else ref()
             if proxy is None:
@@ -639,7 +682,10 @@ class LearnerProcess(Peer):
                 object.__setattr__(proxy, "_sandbox_process", self)
                 object.__setattr__(proxy, "_sandbox_oid", oid)
                 object.__setattr__(proxy, "_sandbox_meta", meta)
+                object.__setattr__(proxy, "_sandbox_shadowed", set(shadowed))
                 self.proxies[oid] = weakref.ref(proxy, lambda _, oid=oid: self.dead_objects.append(oid))
+            else:
+                object.__getattribute__(proxy, "_sandbox_shadowed").update(shadowed)
             return proxy
         if tag == "c":
             return self.classes_by_oid[data[1]]
@@ -657,9 +703,17 @@ class LearnerProcess(Peer):
         for name in description["specials"]:
             namespace[name] = _special(name)
         cls = ProxyClass(description["name"], (Proxy,), namespace)
-        for name, method_signature in description["methods"]:
-            if name != "__call__":
-                type.__setattr__(cls, name, _Method(cls, name, signature_from(method_signature)))
+        methods = {}
+        for name, method_signature, binding in description["methods"]:
+            if name == "__call__":
+                continue
+            signature = signature_from(method_signature)
+            type.__setattr__(cls, name, _Method(cls, name, signature))
+            if binding == "function" and name != "__init__":
+                methods[name] = (_unbound(signature),)
+            elif binding in ("static", "class"):
+                methods[name] = (signature,)
+        type.__setattr__(cls, "_sandbox_methods", methods)
         self.classes_by_oid[oid] = cls
         return cls
 
