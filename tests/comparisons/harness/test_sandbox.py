@@ -235,8 +235,9 @@ HOSTILE = {  # name: (source, what the report says, verdict of Affine (None: the
     "loop at import": ("while True:\n    pass\n", f"timed out while being imported after {LIMIT:g} s", None),
     "SIGKILL at import": ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n",
                           "the learner's process was killed by SIGKILL while being imported", None),
-    "garbled channel": ("import os\nfor fd in range(3, 40):\n    try:\n        os.write(fd, b'\\x09' + bytes(7) + b'garbage!!')"
-                        "\n    except OSError:\n        pass\n", "not a message while being imported", None),
+    "garbled channel": ("import os\nfor fd in range(3, 40):\n    try:\n        os.write(fd, b'\\x09' + bytes(7) + "
+                        "b'garbage!!')\n    except OSError:\n        pass\n",
+                        "not a message while being imported", None),
     "os._exit in forward": (_hostile(forward="import os\nos._exit(0)"), "the file called os._exit(0) in forward of "
                             "Affine", False),
     "sys.exit in backward": (_hostile(backward="import sys\nsys.exit(0)"), "the file called sys.exit(0) in backward "
@@ -337,7 +338,8 @@ def test_a_class_imported_by_several_files_is_checked_once_per_run(capsys):
     reports = list(learner_file.check_files(files))
     assert [r.name for r in reports] == ["two_layer_net", "simple_convnet", "layers"] and all(r.passed for r in reports)
     assert [r.name for r in reports[0].children] == ["TwoLayerNet"]  # common/layers.py comes later: checked there
-    assert "not checked again: Affine: checked with" in reports[0].notes[0] and "later in this run" in reports[0].notes[0]
+    note = reports[0].notes[0]
+    assert "not checked again: Affine: checked with" in note and "later in this run" in note
     assert [r.name for r in reports[1].children] == ["SimpleConvNet"]
     assert len(reports[2].children) == 9
     first = next(learner_file.check_files([BOOK_STYLE / "common" / "layers.py", BOOK_STYLE / "ch05"]))
@@ -360,7 +362,8 @@ def _zoo_file(tmp_path):
 
 
 def _as_compared(result):
-    return (result.name, result.kind, result.passed, result.not_checked, result.diagnosis, result.warnings, result.notes,
+    return (result.name, result.kind, result.passed, result.not_checked, result.diagnosis, result.warnings,
+            result.notes,
             [(c.name, c.value, c.tolerance, c.passed, c.diagnosis, c.kind, c.subject) for c in result.checks])
 
 
