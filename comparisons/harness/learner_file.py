@@ -58,11 +58,25 @@ def files_to_check(paths):
 
 class _Run:
     """What one run has checked: (defining file, qualified name) -> (result, the file it was
-    checked with), and the files still to come."""
+    checked with), the files still to come, and the caller's RNG state (each file imports with
+    it, and it is put back after each file: the learner's draws move the one global RNG during a
+    check, as in one process)."""
 
-    def __init__(self, files):
-        self.checked = {}
+    def __init__(self, files, time_limit):
+        self.checked, self.time_limit = {}, time_limit
         self.coming = [f.resolve() for f in files]
+        self.rng = np.random.get_state()
+
+    def open(self, path):
+        """A learner's process for `path`, asked to import it (it does while the caller works)."""
+        learner = sandbox.LearnerProcess(path, self.time_limit)
+        now = np.random.get_state()
+        np.random.set_state(self.rng)
+        try:
+            learner.begin_import()
+        finally:
+            np.random.set_state(now)
+        return learner
 
 
 def check_files(paths, dtype="float64", time_limit=TIME_LIMIT, opened=None):
@@ -72,16 +86,23 @@ def check_files(paths, dtype="float64", time_limit=TIME_LIMIT, opened=None):
     ValueError (no classes) too, where several files report them instead. `opened`: the first
     file's LearnerProcess, already importing (the CLI starts it before Keras loads)."""
     files = files_to_check(paths)
-    run = _Run(files)
-    rng = np.random.get_state()  # the learner's draws move it during a check (one RNG, as in one process)
+    run = _Run(files, time_limit)
+    learner = opened if opened is not None else run.open(files[0])
     for index, path in enumerate(files):
         run.coming.pop(0)
-        learner = opened if index == 0 and opened is not None else sandbox.LearnerProcess(path, time_limit)
+        following = None
         try:
-            report = _check_one(path, learner, run, dtype, time_limit, single=len(files) == 1)
+            if index + 1 < len(files):  # the next file starts and imports while this one is checked
+                following = run.open(files[index + 1])
+            report = _check_one(path, learner, run, dtype, single=len(files) == 1)
+        except BaseException:
+            if following is not None:
+                following.close()
+            raise
         finally:
             learner.close()
-            np.random.set_state(rng)
+            np.random.set_state(run.rng)
+        learner = following
         yield report
 
 
@@ -98,7 +119,7 @@ def _file_report(path, dtype, lead):
                   summary_text=lead, check_table="none", files=("md",))
 
 
-def _check_one(path, learner, run, dtype, time_limit, single):
+def _check_one(path, learner, run, dtype, single):
     try:
         found = learner.import_file()
     except FileDoesNotImport as err:
@@ -119,34 +140,39 @@ def _check_one(path, learner, run, dtype, time_limit, single):
         return _file_report(path, dtype, f"{path}: no classes to check")
     from .core import CheckResult, check, kind_of  # Keras loads here, once a file has imported
     here = Path(path).resolve()
-    results, reused, named = [], [], []
-    for cls, defining in found:
-        key = (defining, cls.__qualname__)
-        if key in run.checked:
-            result, where = run.checked[key]
-            named.append(f"{cls.__name__}: {result.verdict} with {where}")
-            reused.append(result)
-            continue
-        if Path(defining) != here and Path(defining) in run.coming:
-            named.append(f"{cls.__name__}: checked with {_shown(Path(defining))}, later in this run")
-            continue
-        if not learner.alive:  # the previous class's check ended the process: a fresh one, the file imported again
-            learner.close()
-            learner = sandbox.LearnerProcess(path, time_limit)
-            fresh = {(file, c.__qualname__): c for c, file in learner.import_file()}
-            cls = fresh[key]
-        mark = learner.output.total
-        try:
-            result = check(cls, dtype=dtype)
-        except LearnerIncident as err:
-            result = CheckResult(cls.__name__, kind_of(cls)[0], np.dtype(dtype).name)
-            result.checks = [Check("the learner's process", float("inf"), 0.0, False, err.cause, kind="error",
-                                   subject=cls.__name__)]
-            result.diagnosis = [err.cause]
-        if not result.passed:
-            result.notes += _printed(learner, mark)
-        run.checked[key] = (result, _shown(here))
-        results.append(result)
+    results, reused, named, restarted = [], [], [], []
+    try:
+        for cls, defining in found:
+            key = (defining, cls.__qualname__)
+            if key in run.checked:
+                result, where = run.checked[key]
+                named.append(f"{cls.__name__}: {result.verdict} with {where}")
+                reused.append(result)
+                continue
+            if Path(defining) != here and Path(defining) in run.coming:
+                named.append(f"{cls.__name__}: checked with {_shown(Path(defining))}, later in this run")
+                continue
+            mark = learner.output.total
+            try:
+                if not learner.alive:  # the last class's check ended the process: a fresh one, the file imported again
+                    learner = run.open(path)
+                    restarted.append(learner)
+                    cls = {(file, c.__qualname__): c for c, file in learner.import_file()}[key]
+                    mark = 0
+                result = check(cls, dtype=dtype)
+            except (LearnerIncident, FileDoesNotImport) as err:
+                cause = getattr(err, "cause", None) or f"the file no longer imports: {err}"
+                result = CheckResult(cls.__name__, kind_of(cls)[0], np.dtype(dtype).name)
+                result.checks = [Check("the learner's process", float("inf"), 0.0, False, cause, kind="error",
+                                       subject=cls.__name__)]
+                result.diagnosis = [cause]
+            if not result.passed:
+                result.notes += _printed(learner, mark)
+            run.checked[key] = (result, _shown(here))
+            results.append(result)
+    finally:
+        for process in restarted:
+            process.close()
     return _assemble(path, dtype, results, reused, named)
 
 

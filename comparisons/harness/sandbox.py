@@ -448,7 +448,7 @@ class LearnerProcess(Peer):
         self._finalizer = weakref.finalize(self, _terminate, self.process, (from_child, from_parent))
         self.output = _Output(self.process.stdout)
         self.started = time.monotonic()
-        self.ready = self.imported = None
+        self.imported, self.import_asked = None, False
 
     # -- life ------------------------------------------------------------------------------------------------
     def __enter__(self):
@@ -478,18 +478,24 @@ class LearnerProcess(Peer):
         self._finalizer()
         raise LearnerIncident(cause)
 
+    def begin_import(self):
+        """Ask for the import now and return: the file imports while this side does other work
+        (import_file collects the answer)."""
+        if self.imported is None and not self.import_asked and self.incident is None:
+            self.send({"k": "import", "amb": self._ambient(), "path": str(self.path.resolve())})
+            self.import_asked = True
+
     def import_file(self):
-        """Wait for the process, import the file (once: later calls give the same answer);
-        returns [(class proxy, the file that defines it)]."""
+        """Import the file (once: later calls give the same answer); returns [(class proxy, the
+        file that defines it)]. Python's start and the import together have the time limit."""
         if self.imported is None:
             try:
-                if self.ready is None:
-                    self.ready = self._receive(self.started + self.time_limit, "while starting")
-                try:  # Python's start and the import together within the time limit
-                    found = self.request("while being imported", "import", deadline=self.started + self.time_limit,
-                                         path=str(self.path.resolve()))
-                except LearnerException as err:
-                    raise FileDoesNotImport(f"{type(err).__name__}: {err}") from None
+                self.begin_import()
+                ok, found = self._answer("while being imported", self.started + self.time_limit)
+                if not ok and isinstance(found, LearnerException):
+                    raise FileDoesNotImport(f"{type(found).__name__}: {found}")
+                if not ok:
+                    raise found
                 self.imported = [(cls, str(file)) for cls, file in found]
             except (FileDoesNotImport, LearnerIncident) as err:
                 self.imported = err
@@ -514,16 +520,17 @@ class LearnerProcess(Peer):
         if kind == "exit":  # the learner's os._exit is about to end the process
             self.exit_how = message.get("how", "os._exit")
             return self._receive(deadline, what)
+        if kind == "ready":  # the process has started (its first message)
+            return self._receive(deadline, what)
         return message
 
     def _read(self, n, deadline, what):
         chunks, left = [], n
         while left:
-            wait = deadline - time.monotonic()
-            if wait <= 0:
-                self._end(f"timed out {what} after {self.time_limit:g} s")
-            ready, _, _ = select.select([self.rfd], [], [], wait)
+            ready, _, _ = select.select([self.rfd], [], [], max(0.0, deadline - time.monotonic()))
             if not ready:
+                if time.monotonic() >= deadline:
+                    self._end(f"timed out {what} after {self.time_limit:g} s")
                 continue
             chunk = os.read(self.rfd, min(left, 1 << 20))
             if not chunk:
@@ -553,7 +560,6 @@ class LearnerProcess(Peer):
         if self.incident is not None:
             raise LearnerIncident(f"{self.incident} (the learner's process ended before this request: {what})")
         self.scopes.append([])
-        answered = False
         try:
             message = {"k": kind, "amb": self._ambient()}
             for key, value in fields.items():
@@ -562,7 +568,22 @@ class LearnerProcess(Peer):
             if kind in ("call", "callattr", "callmethod") and "kw" not in message:
                 message["kw"] = []
             self.send(message)
-            deadline = time.monotonic() + self.time_limit if deadline is None else deadline
+            ok, value = self._answer(what, deadline)
+        finally:
+            scope = self.scopes.pop()
+            if self.incident is None:
+                self.release_scope(scope)
+        if not ok:
+            raise value
+        return value
+
+    def _answer(self, what, deadline=None):
+        """Wait for the answer to the request sent last: (True, value) or (False, the exception
+        to raise). Ends the process where it breaks the protocol, and where this side stops
+        waiting before the answer came (Ctrl-C): the process is then in the middle of a request."""
+        deadline = time.monotonic() + self.time_limit if deadline is None else deadline
+        answered = False
+        try:
             while True:
                 reply = self._receive(deadline, what)
                 self.apply(reply)
@@ -570,24 +591,20 @@ class LearnerProcess(Peer):
                     value = self.decode(reply["v"])
                     self.release(reply)
                     answered = True
-                    return value
+                    return True, value
                 if reply["k"] == "err":
                     self.release(reply)
                     answered = True
-                    raise self._exception(reply, what)
+                    return False, self._exception(reply, what)
                 if reply["k"] != "callback":
                     self._end(f"the learner's process sent an unexpected {reply['k']!r} message {what}")
                 deadline += self._serve_callback(reply)
         except WireError as err:
             self._end(f"the learner's process broke the protocol {what}: {err}")
         finally:
-            scope = self.scopes.pop()
-            if self.incident is None:
-                if answered:
-                    self.release_scope(scope)
-                else:  # interrupted here (Ctrl-C): the learner's process is in the middle of this request
-                    self.incident = f"the checker was interrupted {what}"
-                    self._finalizer()
+            if not answered and self.incident is None:
+                self.incident = f"the checker was interrupted {what}"
+                self._finalizer()
 
     def _ambient(self):
         ambient = {"err": np.geterr()}
