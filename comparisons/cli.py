@@ -187,6 +187,9 @@ def _course(args):
 
 
 def _check(args):
+    import importlib
+    import threading
+
     from .harness import learner_file, sandbox
     time_limit = learner_file.TIME_LIMIT if args.time_limit is None else args.time_limit
     try:
@@ -195,7 +198,13 @@ def _check(args):
         raise UsageError(err) from None
     if not files:
         raise UsageError(f"no Python files in {' '.join(args.files)}")
-    first = sandbox.LearnerProcess(files[0], time_limit)  # imports the file while nothing else is loaded here
+    first = sandbox.LearnerProcess(files[0], time_limit)
+    first.begin_import()
+    # Keras loads meanwhile (the checks import it once a file has imported; a file that does not import is
+    # still told at once, and a run whose files all fail to import never waits for it)
+    loading = threading.Thread(target=importlib.import_module, args=("comparisons.harness.core",), daemon=True,
+                               name="import Keras")
+    loading.start()
     try:
         found = first.import_file()
         if not found and len(files) == 1:
@@ -209,7 +218,6 @@ def _check(args):
     except BaseException:
         first.close()
         raise
-    # Keras loads in check_files, after the first file has imported
     yield from learner_file.check_files(files, dtype=args.dtype, time_limit=time_limit, opened=first)
 
 

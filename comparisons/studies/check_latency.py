@@ -16,6 +16,7 @@ The machine's load average is recorded before and after: the timings of a busy m
 longer, and its ratios are what to read.
 """
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -71,11 +72,18 @@ def _sandboxed(path, dtype):
     return time.perf_counter() - wall, time.process_time() - cpu + (child or 0.0), len(classes)
 
 
-def _cli(args):
+def _timed(command):
+    """(wall seconds, CPU seconds) of a command, its own processes included (the learner's)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "comparisons", *args], stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, check=False, cwd=ROOT)
-    return time.perf_counter() - start
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, cwd=ROOT)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
+def _cli(args):
+    return _timed([sys.executable, "-m", "comparisons", *args])
 
 
 def measure(files, rounds=3, dtype="float64", cli=True):
@@ -98,19 +106,15 @@ def measure(files, rounds=3, dtype="float64", cli=True):
             f"{key}_{what}_s": statistics.median(sample[i] for sample in s[key])
             for key in ("in_process", "sandboxed") for i, what in ((0, "wall"), (1, "cpu"))}}
     if cli:
-        record["keras_import_s"] = _cli_import()
+        keras_import = _timed([sys.executable, "-c", "import reference_keras"])
+        record["keras_import_s"], record["keras_import_cpu_s"] = keras_import
         for path in files:
-            record["files"][str(path)]["cli_s"] = _cli(["check", str(path)])
-        record["cli_all_files_s"] = _cli(["check", *map(str, files)])
+            record["files"][str(path)]["cli_s"], record["files"][str(path)]["cli_cpu_s"] = _cli(["check", str(path)])
+        record["cli_all_files_s"], record["cli_all_files_cpu_s"] = _cli(["check", *map(str, files)])
     record["load_average"] = {"before": load_before, "after": os.getloadavg()}
     return record
 
 
-def _cli_import():
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import reference_keras"], stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, check=False, cwd=ROOT)
-    return time.perf_counter() - start
 
 
 def _shown(path):
@@ -131,7 +135,8 @@ def run(paths=None, rounds=3, dtype="float64", cli=True, command="python -m comp
     with_classes = {k: v for k, v in record["files"].items() if v["classes"]}
     rows = [[_shown(name), v["classes"], *(f"{v[key]:.2f}" for key in (
         "in_process_wall_s", "sandboxed_wall_s", "in_process_cpu_s", "sandboxed_cpu_s")),
-        f"{v['cli_s']:.1f}" if "cli_s" in v else "-"] for name, v in record["files"].items()]
+        *((f"{v['cli_s']:.1f}", f"{v['cli_cpu_s']:.1f}") if "cli_s" in v else ("-", "-"))]
+        for name, v in record["files"].items()]
 
     def median(key):
         return statistics.median(v[key] for v in with_classes.values()) if with_classes else float("nan")
@@ -139,8 +144,9 @@ def run(paths=None, rounds=3, dtype="float64", cli=True, command="python -m comp
     summary = {key: median(key) for key in ("in_process_wall_s", "sandboxed_wall_s", "in_process_cpu_s",
                                             "sandboxed_cpu_s")}
     if cli and with_classes:
-        summary["cli_s"] = median("cli_s")
+        summary["cli_s"], summary["cli_cpu_s"] = median("cli_s"), median("cli_cpu_s")
         summary["cli_all_files_per_file_s"] = record["cli_all_files_s"] / len(files)
+        summary["cli_all_files_per_file_cpu_s"] = record["cli_all_files_cpu_s"] / len(files)
     record["summary"] = summary
     load = record["load_average"]
     lines = [f"Median over the {len(with_classes)} files with classes (of {len(files)}), {rounds} rounds, {dtype}: "
@@ -150,10 +156,13 @@ def run(paths=None, rounds=3, dtype="float64", cli=True, command="python -m comp
              f"{summary['sandboxed_wall_s'] - summary['in_process_wall_s']:+.2f} s wall, "
              f"{summary['sandboxed_cpu_s'] - summary['in_process_cpu_s']:+.2f} s CPU per file."]
     if cli and with_classes:
-        lines.append(f"`python -m comparisons check FILE.py`: median {summary['cli_s']:.1f} s per file (each a fresh "
-                     f"Python importing Keras: `import reference_keras` alone took {record['keras_import_s']:.1f} s); "
-                     f"one `check` over all {len(files)} files: {record['cli_all_files_s']:.1f} s, "
-                     f"{summary['cli_all_files_per_file_s']:.1f} s per file.")
+        lines.append(f"`python -m comparisons check FILE.py`: median {summary['cli_s']:.1f} s per file, "
+                     f"{summary['cli_cpu_s']:.1f} s CPU (each a fresh Python importing Keras: `import reference_keras` "
+                     f"alone took {record['keras_import_s']:.1f} s, {record['keras_import_cpu_s']:.1f} s CPU); one "
+                     f"`check` over all {len(files)} files: {record['cli_all_files_s']:.1f} s "
+                     f"({record['cli_all_files_cpu_s']:.1f} s CPU), {summary['cli_all_files_per_file_s']:.1f} s per "
+                     f"file ({summary['cli_all_files_per_file_cpu_s']:.1f} s CPU). CPU seconds are about what an idle "
+                     f"machine takes: the work is mostly one thread at a time.")
     lines.append(f"Load average (1, 5, 15 min) before {', '.join(f'{x:.1f}' for x in load['before'])}, after "
                  f"{', '.join(f'{x:.1f}' for x in load['after'])}, on {record['cpus']} CPUs: a load above the "
                  f"CPU count means other work shared the machine, and every wall time is longer for it.")
@@ -161,5 +170,5 @@ def run(paths=None, rounds=3, dtype="float64", cli=True, command="python -m comp
                     lead=f"Command: `{command}`.", intro=lines, summary_text=lines[0], check_table="none",
                     data=record)
     report.sections.append(Section("", ["file", "classes", "in-process s", "sandboxed s", "in-process CPU s",
-                                        "sandboxed CPU s", "CLI s"], rows, in_json=False))
+                                        "sandboxed CPU s", "CLI s", "CLI CPU s"], rows, in_json=False))
     return report
