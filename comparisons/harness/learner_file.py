@@ -159,7 +159,10 @@ def _check_one(path, learner, run, dtype, single):
                     restarted.append(learner)
                     cls = {(file, c.__qualname__): c for c, file in learner.import_file()}[key]
                     mark = 0
+                ended = learner.incident
                 result = check(cls, dtype=dtype)
+                if learner.incident != ended:  # the process ended where a check caught what it raised
+                    raise LearnerIncident(learner.incident)
             except (LearnerIncident, FileDoesNotImport) as err:
                 cause = getattr(err, "cause", None) or f"the file no longer imports: {err}"
                 result = CheckResult(cls.__name__, kind_of(cls)[0], np.dtype(dtype).name)

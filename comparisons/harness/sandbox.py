@@ -459,7 +459,8 @@ class LearnerProcess(Peer):
 
     def close(self):
         if self.incident is None and self.process.poll() is None:
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError):  # BlockingIOError included: a process that reads nothing is killed
+                os.set_blocking(self.wfd, False)
                 _child.write_all(self.wfd, _child.dumps({"k": "quit", "u": [], "rel": []}))
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=2)
@@ -526,8 +527,10 @@ class LearnerProcess(Peer):
 
     def _read(self, n, deadline, what):
         chunks, left = [], n
+        poller = select.poll()
+        poller.register(self.rfd, select.POLLIN)
         while left:
-            ready, _, _ = select.select([self.rfd], [], [], max(0.0, deadline - time.monotonic()))
+            ready = poller.poll(max(0.0, deadline - time.monotonic()) * 1000)
             if not ready:
                 if time.monotonic() >= deadline:
                     self._end(f"timed out {what} after {self.time_limit:g} s")
