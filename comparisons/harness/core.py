@@ -1,6 +1,6 @@
 """`check` and `assert_matches_keras`: recognise the object, run the checks of its kind, and
-collect what they found in a CheckResult; `check_file`: every class of a learner's file (each
-file in a process of its own: learner_file.py, sandbox.py)."""
+collect what they found in a CheckResult. (`check_file`, every class of a learner's file, each
+file in a process of its own, is learner_file.check_file.)"""
 import numpy as np
 
 from scratchnet import DTYPES
@@ -114,13 +114,3 @@ def assert_matches_keras(obj, x=None, t=None, dtype="float64", seed=0):
     if not result.passed:
         raise AssertionError(result.table())
     return result
-
-
-def check_file(path, dtype="float64", time_limit=None):
-    """Every class `path` defines or imports from the learner's other files, checked against
-    Keras with the file running in a process of its own (learner_file.check_file): a Report with
-    one CheckResult per class (its children) and one check per checked class. Raises
-    FileNotFoundError, learner_file.FileDoesNotImport, or ValueError for a file without classes."""
-    from . import learner_file
-    return learner_file.check_file(path, dtype=dtype,
-                                   time_limit=learner_file.TIME_LIMIT if time_limit is None else time_limit)

@@ -18,8 +18,9 @@ constructors draw from the seed the checks set, and a learner's draws move it as
 
 The verdict is the checker's. The learner's process can only answer requests; whatever it does
 to itself (replacing `np.max`, print options, environment variables, the recursion limit, the
-RNG, the working directory, an atexit hook, a thread that never ends) stays there, and each
-request has a time limit. A request that does not end in time, a process that ends (os._exit, a
+RNG, the working directory, an atexit hook, a thread that never ends) stays there; each request
+has a time limit, and the process an address-space limit (an allocation beyond it is the
+learner's MemoryError). A request that does not end in time, a process that ends (os._exit, a
 signal, a crash), a learner's code that raises SystemExit or KeyboardInterrupt, or a process
 that sends something that is not a message raise `LearnerIncident` here, a BaseException that
 ends the check of the class in hand, with its cause in words ("the file called os._exit(0) in
@@ -30,7 +31,8 @@ Rules for the checks (what a proxy supports, and what not):
 - Use the learner's objects through attributes, calls, `copy.deepcopy`, `inspect.signature`,
   `isinstance(obj, type)`, `type(obj).__name__` and `vars(obj)` (a mirror of its __dict__).
 - Identity (`is`) holds for arrays, dicts and lists the two sides share; writes into them reach
-  the other side at the next call boundary, not before.
+  the other side at the next call boundary, not before (also for an array or container of the
+  learner's that the checker drops before then; not for an array of the checker's own).
 - A callable of the checker's (a function, a bound method) may be handed to the learner's code;
   any other object of the checker's may not (TypeError), and neither may an object's method be
   swapped for a closure that changes NumPy's global state in the checker's process: such state
