@@ -37,6 +37,13 @@ from pathlib import Path
 
 import numpy as np
 
+# What this module uses of NumPy and the standard library, taken before the learner's file runs:
+# a file that replaces np.frombuffer (or any NumPy function), os.write or copy.deepcopy changes
+# what its own code calls, not how its process answers the checker.
+_np = types.SimpleNamespace(**{name: getattr(np, name) for name in (
+    "frombuffer", "dtype", "errstate", "asarray", "ndarray", "generic", "integer", "uint32")})
+_read, _write, _dumps, _deepcopy, _copy = os.read, os.write, pickle.dumps, copy.deepcopy, copy.copy
+
 RUN_NAME = "__learner_file__"
 OUR_PACKAGES = ("scratchnet", "reference_keras", "comparisons")
 INSTALLED = tuple(Path(p).resolve() for p in {sysconfig.get_paths()[key] for key in
@@ -50,6 +57,7 @@ SPECIALS = ("__call__", "__len__", "__iter__", "__next__", "__getitem__", "__set
             "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__", "__rtruediv__",
             "__matmul__", "__rmatmul__", "__pow__", "__rpow__", "__neg__", "__pos__", "__abs__")
 NO_DEFAULT = ("-",)
+RECURSION_FLOOR = 1000
 
 
 def learners_module(module):
@@ -68,7 +76,7 @@ _DRIVEN = []  # the uniforms of the driven_uniforms blocks now open, innermost l
 
 
 def _shape(size):
-    return None if size is None else (size,) if isinstance(size, (int, np.integer)) else tuple(size)
+    return None if size is None else (size,) if isinstance(size, (int, _np.integer)) else tuple(size)
 
 
 @contextlib.contextmanager
@@ -123,14 +131,14 @@ def loads(data):
 
 
 def dumps(message):
-    data = pickle.dumps(message, protocol=5)
+    data = _dumps(message, protocol=5)
     return HEADER.pack(len(data)) + data
 
 
 def write_all(fd, data):
     view = memoryview(data)
     while view:
-        written = os.write(fd, view)
+        written = _write(fd, view)
         view = view[written:]
 
 
@@ -147,7 +155,7 @@ class Mirror:
         self.strong = None if weak else obj
         self.ref = weakref.ref(obj, on_death) if weak else None
         self.base, self.key, self.snapshot, self.scoped = base, id(obj), None, scoped
-        self.kind = "array" if isinstance(obj, np.ndarray) else "list" if isinstance(obj, list) else \
+        self.kind = "array" if isinstance(obj, _np.ndarray) else "list" if isinstance(obj, list) else \
             "o" if isinstance(obj, collections.OrderedDict) else "d"
 
     def get(self):
@@ -165,7 +173,7 @@ def _same_array(a, snapshot):
 
 def _new_array(state):
     dtype, shape, order, data = state
-    return np.frombuffer(data, dtype=np.dtype(dtype)).reshape(shape, order=order).copy(order="K")
+    return _np.frombuffer(data, dtype=_np.dtype(dtype)).reshape(shape, order=order).copy(order="K")
 
 
 def _container_state(obj):
@@ -175,11 +183,11 @@ def _container_state(obj):
 
 def state_of(obj):
     """What a mirror's object holds now."""
-    return _array_state(obj) if isinstance(obj, np.ndarray) else _container_state(obj)
+    return _array_state(obj) if isinstance(obj, _np.ndarray) else _container_state(obj)
 
 
 def changed(obj, snapshot):
-    if isinstance(obj, np.ndarray):
+    if isinstance(obj, _np.ndarray):
         return not _same_array(obj, snapshot)
     now = _container_state(obj)
     if len(now) != len(snapshot):
@@ -242,7 +250,7 @@ class Peer:
             self.update(ref_id, state)
         if "rng" in message:
             keys, pos, has_gauss, cached = message["rng"]
-            self.global_rng.set_state(("MT19937", np.frombuffer(keys, dtype=np.uint32).copy(), pos, has_gauss,
+            self.global_rng.set_state(("MT19937", _np.frombuffer(keys, dtype=_np.uint32).copy(), pos, has_gauss,
                                        cached))
             self.rng_synced = message["rng"]
 
@@ -263,7 +271,7 @@ class Peer:
     def register(self, ref_id, obj, scoped=False, base=None):
         weak = self.weak and not scoped
         on_death = (lambda _, ref_id=ref_id: self.dead.append(ref_id)) if weak and base is not None or \
-            weak and isinstance(obj, np.ndarray) else None
+            weak and isinstance(obj, _np.ndarray) else None
         entry = Mirror(obj, weak, base, on_death, scoped)
         self.mirrors[ref_id] = entry
         self.mirror_ids[entry.key] = ref_id
@@ -353,7 +361,7 @@ class Peer:
         return updates
 
     def encode_state(self, obj):
-        if isinstance(obj, np.ndarray):
+        if isinstance(obj, _np.ndarray):
             return ("A", *_array_state(obj))
         if isinstance(obj, list):
             return ("L", [self.encode(v) for v in obj])
@@ -390,7 +398,7 @@ class Peer:
             return value
         if kind is tuple:
             return ("t", [self.encode(v) for v in value])
-        if isinstance(value, np.ndarray) and value.dtype.kind in MIRRORED_KINDS and not value.dtype.fields:
+        if isinstance(value, _np.ndarray) and value.dtype.kind in MIRRORED_KINDS and not value.dtype.fields:
             ref_id = self.known(value)
             if ref_id is not None:
                 return ("r", ref_id)
@@ -408,9 +416,9 @@ class Peer:
             if isinstance(value, list):
                 return ("l", ref_id, [self.encode(v) for v in value])
             return ("d", ref_id, entry.kind, [(self.encode(k), self.encode(v)) for k, v in value.items()])
-        if isinstance(value, np.generic) and value.dtype.kind in MIRRORED_KINDS:
+        if isinstance(value, _np.generic) and value.dtype.kind in MIRRORED_KINDS:
             return ("s", value.dtype.str, value.tobytes())
-        if isinstance(value, np.dtype) and not value.fields:
+        if isinstance(value, _np.dtype) and not value.fields:
             return ("dt", value.str)
         if kind is bytes:
             return ("b", value)
@@ -460,9 +468,9 @@ class Peer:
             entry.snapshot = _container_state(obj)
             return obj
         if tag == "s":
-            return np.frombuffer(data[2], dtype=np.dtype(data[1]))[0]
+            return _np.frombuffer(data[2], dtype=_np.dtype(data[1]))[0]
         if tag == "dt":
-            return np.dtype(data[1])
+            return _np.dtype(data[1])
         if tag == "b":
             return bytes(data[1])
         if tag == "x":
@@ -663,7 +671,7 @@ class Server(Peer):
     def _read(self, n):
         chunks, left = [], n
         while left:
-            chunk = os.read(self.rfd, min(left, 1 << 20))
+            chunk = _read(self.rfd, min(left, 1 << 20))
             if not chunk:
                 raise _Exit
             chunks.append(chunk)
@@ -741,12 +749,14 @@ class Server(Peer):
 
     def handle(self, message):
         """One request: its values read, then what the checker released forgotten, then done."""
+        _recursion_floor()
         try:
             self.apply(message)
             request = self.read_request(message)
             self.release(message)
             with self.ambient(request.pop("amb")):
                 value = self.perform(**request)
+            _recursion_floor()
             return {"k": "ok", "v": self.encode(value)}
         except _Exit:
             raise
@@ -755,6 +765,7 @@ class Server(Peer):
         except BaseException as err:  # noqa: BLE001  (SystemExit and KeyboardInterrupt too: the learner's code raised them)
             fatal = isinstance(err, (SystemExit, KeyboardInterrupt, GeneratorExit))
             code = _safe_repr(err.code) if isinstance(err, SystemExit) else None
+            _recursion_floor()
             return {"k": "err", "e": describe_exception(err), "args": self.plain_args(err), "fatal": fatal,
                     "code": code, "tok": err.token if isinstance(err, RemoteError) else None}
 
@@ -786,7 +797,7 @@ class Server(Peer):
             yield
             return
         u = ambient.get("u")
-        with np.errstate(**ambient["err"]), driven_uniforms(u) if u is not None else contextlib.nullcontext():
+        with _np.errstate(**ambient["err"]), driven_uniforms(u) if u is not None else contextlib.nullcontext():
             yield
 
     def perform(self, kind, target, args, kwargs, name, value, path):
@@ -816,15 +827,15 @@ class Server(Peer):
     def operation(self, name, target, args):
         if name == "deepcopy":
             memo = self.memos.setdefault(args[0], {})
-            return copy.deepcopy(target, memo)
+            return _deepcopy(target, memo)
         if name == "copy":
-            return copy.copy(target)
+            return _copy(target)
         if name == "repr":
             return _safe_repr(target, MESSAGE_TEXT)
         if name == "dir":
             return list(dir(target))
         if name == "array":
-            return np.asarray(target, *args)
+            return _np.asarray(target, *args)
         if name == "next":
             return next(target)
         function = OPERATIONS[name]
@@ -836,6 +847,12 @@ OPERATIONS = {"len": len, "iter": iter, "getitem": lambda t, k: t[k], "contains"
               "setitem": lambda t, k, v: t.__setitem__(k, v), "delitem": lambda t, k: t.__delitem__(k),
               "enter": lambda t: t.__enter__(), "exit": lambda t, *a: t.__exit__(*a),
               "special": lambda t, name, *a: getattr(t, name)(*a)}
+
+
+def _recursion_floor():
+    """A learner's low recursion limit is its own code's, not this loop's."""
+    if sys.getrecursionlimit() < RECURSION_FLOOR:
+        sys.setrecursionlimit(RECURSION_FLOOR)
 
 
 class RemoteError(Exception):

@@ -263,6 +263,10 @@ HOSTILE = {  # name: (source, what the report says, verdict of Affine (None: the
                      "sys.setrecursionlimit(50)\nnp.random.seed(1)\nos.chdir('/')\nnp.seterr(all='raise')",
                  forward="np.set_printoptions(threshold=3)\nos.environ['PATH'] = ''\nnp.random.seed(2)\n"
                          "os.chdir(os.path.expanduser('~'))\nsys.setrecursionlimit(10**6)"), "", True),
+    "NumPy's and the wire's functions replaced, correct Affine": (
+        _hostile(top="import copy, os, pickle, sys\nfor name in ('frombuffer', 'dtype', 'errstate', 'asarray', 'max', "
+                     "'abs', 'array_equal'):\n    setattr(np, name, None)\nos.write = os.read = pickle.dumps = "
+                     "copy.deepcopy = None\nsys.setrecursionlimit(40)"), "", True),
     "floods its output, correct Affine": (_hostile(top="print('x' * 10_000_000)", forward="print('y' * 1_000_000)"),
                                           "", True),
 }
