@@ -244,7 +244,19 @@ class Proxy:
         raise TypeError(f"a {type(self).__name__} lives in the learner's process and cannot be pickled here")
 
 
-class _BoundMethod:
+class _Signed:
+    """A callable of the learner's seen here: `inspect.signature` reads the signature the
+    learner's process found, and raises ValueError where it found none (as inspect does there)."""
+    _signature = None
+
+    @property
+    def __signature__(self):
+        if self._signature is None:
+            raise ValueError(f"no signature found for {self.__qualname__} (in the learner's process)")
+        return self._signature
+
+
+class _BoundMethod(_Signed):
     """`instance.method` for a plain function, staticmethod or classmethod of the learner's
     class, made here without a request: calling it calls that method there (in one request).
     A method the checker took before it put a callback in its place (an instance attribute of
@@ -254,12 +266,6 @@ class _BoundMethod:
         self.__self__, self.__name__, self._signature = proxy, name, signature
         self.__qualname__ = f"{type(proxy).__qualname__}.{name}"
         self.__module__, self.__doc__ = type(proxy).__module__, None
-
-    @property
-    def __signature__(self):
-        if self._signature is None:
-            raise ValueError(f"no signature found for {self.__qualname__} (in the learner's process)")
-        return self._signature
 
     def __call__(self, *args, **kwargs):
         proxy = self.__self__
@@ -322,7 +328,7 @@ class ProxyClass(type):
         return f"<class '{cls.__module__}.{cls.__qualname__}' (in the learner's process)>"
 
 
-class _Method:
+class _Method(_Signed):
     """A callable found on one of the learner's classes, as `getattr(cls, name)` shows it here:
     its signature (self included, as on the class) and a call that runs it there."""
 
@@ -330,12 +336,6 @@ class _Method:
         self._owner, self.__name__ = owner, name
         self.__qualname__ = f"{owner.__qualname__}.{name}"
         self._signature = signature
-
-    @property
-    def __signature__(self):
-        if self._signature is None:
-            raise ValueError(f"no signature found for {self.__qualname__} (in the learner's process)")
-        return self._signature
 
     def __call__(self, *args, **kwargs):
         owner = self._owner
