@@ -100,14 +100,23 @@ def parser():
     _reports_option(s)
     s = sub.add_parser("speed", help="the training-step benchmark", description=speed.__doc__.split("\n\n")[0])
     speed.add_arguments(s)
+    s.add_argument("--check", nargs="*", metavar="PATH", default=None,
+                   help="time `check` per learner file instead (comparisons/studies/check_latency.py): the fixed "
+                        "set (tests/book_style, tests/corpus/learners), or the files and folders given")
+    s.add_argument("--no-cli", action="store_true", help="with --check: leave out the `python -m comparisons check` "
+                                                         "runs (each imports Keras)")
     _reports_option(s)
-    s = sub.add_parser("check", help="check the layers, networks and optimizers in a Python file against Keras",
-                       description="Import FILE.py (from its own folder, leaving nothing behind) and check every "
-                                   "class it recognises, in the deep-learning-from-scratch book's contract or "
-                                   "scratchnet's, against Keras on seeded inputs.")
-    s.add_argument("file", metavar="FILE.py")
+    s = sub.add_parser("check", help="check the layers, networks and optimizers in Python files against Keras",
+                       description="Import each FILE.py (from its own folder, in a Python process of its own) and "
+                                   "check every class it recognises, in the deep-learning-from-scratch book's "
+                                   "contract or scratchnet's, against Keras on seeded inputs; a folder stands for "
+                                   "its *.py files. A class imported by several files is checked once.")
+    s.add_argument("files", nargs="+", metavar="FILE.py", help="learner files, or folders of them")
     s.add_argument("--dtype", choices=DTYPES, default="float64", help="the tier to check in (default: float64)")
-    s.add_argument("--out", help="also write FILE.md, the report as Markdown, into this folder")
+    s.add_argument("--time-limit", type=real(positive=True), default=None, metavar="SECONDS",
+                   help="how long the learner's code may take to import, or to answer one call of the checker, "
+                        "before the class fails (default: 20)")
+    s.add_argument("--out", help="also write FILE.md, each report as Markdown, into this folder")
     s = sub.add_parser("bugzoo", help="run the catalogue of classic mistakes through check",
                        description="Run every entry of the bug zoo (comparisons/harness/bugzoo.py) through check "
                                    "and show that it is flagged and what the diagnosis says.")
@@ -178,17 +187,38 @@ def _course(args):
 
 
 def _check(args):
-    from .harness import learner_file
+    import importlib
+    import threading
+
+    from .harness import learner_file, sandbox
+    time_limit = learner_file.TIME_LIMIT if args.time_limit is None else args.time_limit
     try:
-        classes = learner_file.load_classes(args.file)
+        files = learner_file.files_to_check(args.files)
     except FileNotFoundError as err:
         raise UsageError(err) from None
-    except learner_file.FileDoesNotImport as err:
-        raise UsageError(f"{args.file} does not import: {err}") from None
-    if not classes:
-        raise UsageError(f"{args.file} defines no classes to check")
-    from .harness import check_file  # Keras loads here, after the file has imported
-    yield check_file(args.file, dtype=args.dtype, classes=classes)
+    if not files:
+        raise UsageError(f"no Python files in {' '.join(args.files)}")
+    first = sandbox.LearnerProcess(files[0], time_limit)
+    first.begin_import()
+    # Keras loads meanwhile (the checks import it once a file has imported; a file that does not import is
+    # still told at once, and a run whose files all fail to import never waits for it)
+    loading = threading.Thread(target=importlib.import_module, args=("comparisons.harness.core",), daemon=True,
+                               name="import Keras")
+    loading.start()
+    try:
+        found = first.import_file()
+        if not found and len(files) == 1:
+            raise UsageError(f"{files[0]} defines no classes to check")
+    except sandbox.FileDoesNotImport as err:
+        if len(files) == 1:
+            first.close()
+            raise UsageError(f"{files[0]} does not import: {err}") from None
+    except sandbox.LearnerIncident:
+        pass  # the file's report says what happened
+    except BaseException:
+        first.close()
+        raise
+    yield from learner_file.check_files(files, dtype=args.dtype, time_limit=time_limit, opened=first)
 
 
 def _bugzoo(args):
@@ -202,6 +232,14 @@ def _speed(args):
     from scratchnet import datasets
 
     from .studies import speed
+    if args.check is not None:
+        from .studies import check_latency
+        try:
+            yield check_latency.run(args.check, rounds=args.rounds, cli=not args.no_cli,
+                                    command=" ".join(["python -m comparisons", *args.argv]))
+        except (ValueError, FileNotFoundError) as err:
+            raise UsageError(err) from None
+        return
     data = datasets.load("mnist", dtype=np.float32)
     try:
         yield speed.run(args, data, " ".join(["python -m comparisons", *args.argv]))

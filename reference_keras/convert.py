@@ -23,7 +23,9 @@ softmax_output model compute exactly scratchnet's fused loss (logits [60, 0, 0],
 The same loss applied to the probabilities as plain numbers (e.g. `model.predict(x)`) clips them
 to [1e-7, 1 - 1e-7] first, as scratchnet.functions.cross_entropy_error does: 16.118 = -log(1e-7).
 """
+import collections
 import inspect
+import json
 
 import numpy as np
 
@@ -136,13 +138,34 @@ def _keras_builder(layer, book_dropout, what):
     return TO_KERAS[type(layer)]
 
 
-def keras_layer(layer, dtype=None):
+_REUSED = collections.OrderedDict()  # (config, input shape, dtype) -> a built Keras layer, for reuse=True
+REUSED_KEPT = 64
+
+
+def keras_layer(layer, dtype=None, reuse=False):
     """The built Keras layer computing what the scratchnet `layer` computes, with copies of its
     weights (moving statistics included), in `dtype` (default: the layer's parameters' dtype;
-    float64 for a parameterless one); a non-inverted Dropout gets `keras_book_dropout`."""
+    float64 for a parameterless one); a non-inverted Dropout gets `keras_book_dropout`.
+
+    reuse=True: the Keras layer built before in this process for the same configuration, input
+    shape and dtype (the last REUSED_KEPT of them), given this layer's weights: building a Keras
+    layer costs more than a check's call of it. For a caller done with the previous one (the
+    same object comes back); a Dropout is built each time (its seed generator moves)."""
     build = _keras_builder(layer, True, f"keras_layer: {type(layer).__name__}")
     weights = [layer.params[key] if key in layer.params else layer.state[key] for key in layer.weight_keys]
     dtype = dtype_name(dtype if dtype is not None else (weights[0].dtype if weights else "float64"))
+    if reuse and not isinstance(layer, Dropout):
+        key = (json.dumps(layer.config(), sort_keys=True), tuple(layer.input_shape or ()), dtype)
+        if key in _REUSED:
+            _REUSED.move_to_end(key)
+            if weights:
+                with floatx(dtype):
+                    _REUSED[key].set_weights(weights)
+            return _REUSED[key]
+        _REUSED[key] = keras_layer(layer, dtype)
+        while len(_REUSED) > REUSED_KEPT:
+            _REUSED.popitem(last=False)
+        return _REUSED[key]
     with floatx(dtype):
         keras_layer_ = build(layer, dtype)
         if weights:

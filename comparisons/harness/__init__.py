@@ -29,6 +29,9 @@ __all__ = ["check", "assert_matches_keras", "check_file", "CheckResult"]
 
 
 def __getattr__(name):
+    if name == "check_file":
+        from . import learner_file
+        return learner_file.check_file
     if name in __all__:
         from . import core
         return getattr(core, name)

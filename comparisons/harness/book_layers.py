@@ -76,7 +76,8 @@ def _scatter(cells, shape, stride, pad, accumulate=True):
 
 
 def _keras_vjp(mirror, dtype, x, dout, training=False):
-    return reference_keras.layer_vjp(reference_keras.keras_layer(mirror, dtype), x, dout, training=training)
+    return reference_keras.layer_vjp(reference_keras.keras_layer(mirror, dtype, reuse=True), x, dout,
+                                     training=training)
 
 
 # -- Convolution ---------------------------------------------------------------------------------

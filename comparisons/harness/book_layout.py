@@ -36,11 +36,12 @@ measures what they do to training):
   the one of `EPSILON_CANDIDATES` that reproduces its training output) and its running
   statistics (zeros where they are still None).
 """
-import contextlib
 import copy
 import inspect
 
 import numpy as np
+
+from ._child import driven_uniforms  # noqa: F401  (one home on both sides: a learner's process drives its own NumPy)
 
 BOOK_BN_EPSILON = 1e-6  # the book's BatchNormalization writes 10e-7
 # Epsilons a learner's BatchNormalization may hard-code: the book's first.
@@ -113,37 +114,6 @@ def dropout_ratio(layer):
         if isinstance(value, (int, float, np.floating)) and not isinstance(value, bool):
             return name, float(value)
     return None, None
-
-
-def _shape(size):
-    return None if size is None else (size,) if isinstance(size, (int, np.integer)) else tuple(size)
-
-
-@contextlib.contextmanager
-def driven_uniforms(u):
-    """Within the block, NumPy's global `rand`, `random`, `random_sample` and `uniform` (on [0, 1))
-    return a copy of `u` when asked for its shape (and draw as usual otherwise): a book-style
-    Dropout's mask then comes from the uniforms Keras's Dropout draws."""
-    saved = {name: getattr(np.random, name) for name in ("rand", "random", "random_sample", "uniform")}
-
-    def rand(*shape):
-        return u.copy() if shape == u.shape else saved["rand"](*shape)
-
-    def uniform_of(name):
-        def draw(size=None):
-            return u.copy() if _shape(size) == u.shape else saved[name](size)
-        return draw
-
-    def uniform(low=0.0, high=1.0, size=None):
-        return u.copy() if (low, high) == (0.0, 1.0) and _shape(size) == u.shape else saved["uniform"](low, high, size)
-
-    np.random.rand, np.random.uniform = rand, uniform
-    np.random.random, np.random.random_sample = uniform_of("random"), uniform_of("random_sample")
-    try:
-        yield
-    finally:
-        for name, function in saved.items():
-            setattr(np.random, name, function)
 
 
 def book_batchnorm_forward(x, gamma, beta, epsilon, ddof=0):

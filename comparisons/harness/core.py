@@ -1,7 +1,6 @@
 """`check` and `assert_matches_keras`: recognise the object, run the checks of its kind, and
-collect what they found in a CheckResult; `check_file`: every class of a learner's file."""
-from pathlib import Path
-
+collect what they found in a CheckResult. (`check_file`, every class of a learner's file, each
+file in a process of its own, is learner_file.check_file.)"""
 import numpy as np
 
 from scratchnet import DTYPES
@@ -9,7 +8,7 @@ from scratchnet import DTYPES
 from ..core.check import Check
 from ..core.result import Report
 from ..render.report import terminal_text
-from . import book_layers, layers, learner_file, networks, optimizers
+from . import book_layers, layers, networks, optimizers
 from .common import INF, BadInput, Draws, LearnerFailure, failure
 from .recognize import NotMappable, kind_of
 
@@ -115,25 +114,3 @@ def assert_matches_keras(obj, x=None, t=None, dtype="float64", seed=0):
     if not result.passed:
         raise AssertionError(result.table())
     return result
-
-
-def check_file(path, dtype="float64", classes=None):
-    """Every class `path` defines that the checker recognises, checked against Keras: a Report
-    with one CheckResult per class (its children) and one check per checked class. `classes`:
-    the file's classes, if already loaded (learner_file.load_classes). Raises FileNotFoundError,
-    learner_file.FileDoesNotImport, or ValueError for a file without classes."""
-    classes = learner_file.load_classes(path) if classes is None else classes
-    if not classes:
-        raise ValueError(f"{path} defines no classes to check")
-    results = [check(cls, dtype=dtype) for cls in classes]
-    checked = [r for r in results if r.not_checked is None]
-    failed = [r.name for r in checked if not r.passed]
-    summary = (f"{path}: {len(checked) - len(failed)} of {len(checked)} checked classes match Keras "
-               f"({dtype}); {len(results) - len(checked)} not checked"
-               + (f"; FAILED: {', '.join(failed)}" if failed else ""))
-    report = Report(Path(path).stem, dtype=dtype, headline=f"{Path(path).name} against Keras", lead=summary,
-                    summary_text=summary, check_table="none", files=("md",))
-    report.children = results
-    report.checks = [Check(r.name, float(len(r.failed)), 0.0, r.passed, r.diagnosis[0] if r.diagnosis else "",
-                           kind="class", subject=r.name) for r in checked]
-    return report

@@ -91,7 +91,7 @@ def check_layer(obj, result, draws, x, t):
 def _layer_case(result, draws, case, adapter, x):
     kind, n = result.kind, x.shape[0]
     weights = {key: np.asarray(value) for key, value in adapter.weights().items()}
-    keras_layer = reference_keras.keras_layer(adapter.mirror(kind), draws.dtype.name)
+    keras_layer = reference_keras.keras_layer(adapter.mirror(kind), draws.dtype.name, reuse=True)
     dout = draws.normal((n, weights["W"].shape[1]) if weights else x.shape)
     y_ref, dx_ref, weight_refs = reference_keras.layer_vjp(keras_layer, x, dout)
     refs = {"y": y_ref, "dx": dx_ref}
