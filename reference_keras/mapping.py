@@ -23,9 +23,10 @@ KERAS_REDUCTION = {"mean": "sum_over_batch_size", "sum": "sum"}  # scratchnet re
 class SoftmaxCrossEntropyLoss(keras.losses.Loss):
     """Keras's categorical cross-entropy for whichever target form arrives, like scratchnet's
     SoftmaxCrossEntropy: y_true of the same rank as y_pred (one-hot rows) goes to
-    `keras.losses.categorical_crossentropy`, one rank lower (integer labels) to
-    `keras.losses.sparse_categorical_crossentropy`. The rank is static, so under `tf.function`
-    this is decided once per trace. Reduction as Keras's own classes: the batch mean."""
+    `keras.losses.categorical_crossentropy`; one rank lower (integer labels), or a column (N, 1)
+    of labels for a wider output, to `keras.losses.sparse_categorical_crossentropy` (which
+    squeezes the column). Ranks and shapes are static, so under `tf.function` this is decided
+    once per trace. Reduction as Keras's own classes: the batch mean."""
 
     def __init__(self, from_logits=True, name="softmax_cross_entropy",
                  reduction="sum_over_batch_size", dtype=None):
@@ -33,7 +34,7 @@ class SoftmaxCrossEntropyLoss(keras.losses.Loss):
         self.from_logits = from_logits
 
     def call(self, y_true, y_pred):
-        if len(y_true.shape) == len(y_pred.shape):
+        if len(y_true.shape) == len(y_pred.shape) and not (y_true.shape[-1] == 1 and y_pred.shape[-1] != 1):
             return keras.losses.categorical_crossentropy(y_true, y_pred, from_logits=self.from_logits)
         return keras.losses.sparse_categorical_crossentropy(y_true, y_pred, from_logits=self.from_logits)
 
@@ -122,14 +123,14 @@ def count_correct(keras_loss_object, y, t):
     `Loss.count_correct` is checked against):
     binary cross-entropy: `keras.metrics.binary_accuracy` per output unit, with threshold 0 on
     logits (0.5 on probabilities), so a target counts only where it equals the thresholded
-    prediction (a soft target such as 0.5 never does); integer labels:
+    prediction (a soft target such as 0.5 never does); integer labels, (N,) or a column (N, 1):
     `sparse_categorical_accuracy`; anything shaped like the output (one-hot rows, MSE targets):
     `categorical_accuracy` (argmax against argmax)."""
     t = np.asarray(t)
     if SCRATCHNET_LOSS_OF.get(type(keras_loss_object)) is SigmoidBinaryCrossEntropy:
         from_logits = keras_loss_object.get_config().get("from_logits", False)
         hits = keras.metrics.binary_accuracy(t, y, threshold=0.0 if from_logits else 0.5)
-    elif t.ndim == 1:
+    elif t.ndim == 1 or (t.shape[-1] == 1 and np.shape(y)[-1] != 1):  # labels, or a column of them
         hits = keras.metrics.sparse_categorical_accuracy(t, y)
     else:
         hits = keras.metrics.categorical_accuracy(t, y)

@@ -8,7 +8,7 @@ default, Keras's "sum_over_batch_size") averages over the batch and reduction="s
 import numpy as np
 
 from ._buffers import BufferOwner
-from ._checks import check_array, check_float, check_forward_done, check_nonempty, labels_to_indices
+from ._checks import check_array, check_float, check_forward_done, check_nonempty, label_column, labels_to_indices
 from .functions import sigmoid
 
 REDUCTIONS = ("mean", "sum")
@@ -54,8 +54,9 @@ class Loss(BufferOwner):
 
     def count_correct(self, y, t):
         """(correct predictions, predictions made) for outputs `y` against targets `t`: the row's
-        argmax against the label or the one-hot row's argmax."""
-        labels = t if t.ndim == 1 else np.argmax(t, axis=1)
+        argmax against the label (a label column (N, 1) holds labels, as in Keras) or against the
+        one-hot row's argmax."""
+        labels = t if t.ndim == 1 else t[:, 0] if label_column(t, y.shape[1]) else np.argmax(t, axis=1)
         if labels.shape != (y.shape[0],):
             raise ValueError(f"{self.name}: expected {y.shape[0]} labels or one-hot rows, got {t.shape}")
         return int(np.sum(np.argmax(y, axis=1) == labels)), y.shape[0]
