@@ -3,7 +3,8 @@
 Trainable parameters are exposed in `params` (and gradients in `grads`) keyed W1, b1, W2, b2,
 gamma1, ...: each key is the layer's own key numbered in order of appearance, so an optimizer
 updating `params` in place trains the layers. Non-trainable weights (BatchNormalization's
-moving_mean1, moving_variance1, ...) are in `state`, which no optimizer sees. `weights` holds
+moving_mean1, moving_variance1, ..., and every weight of a layer set `trainable = False`, as
+Keras freezes layers) are in `state`, which no optimizer sees. `weights` holds
 both in Keras's get_weights() order (layer by layer, each layer's trainable weights first):
 `get_weights`, `set_weights`, `save` and `load` use it. Assigning `params["W1"] = new` writes
 `new` into the layer's array (see `Parameters`).
@@ -16,11 +17,16 @@ training step does. `loss(..., training=False)` and `forward_trace(..., training
 the other mode. Inside `with model.frozen_state():` training passes use the current moving
 statistics and Dropout masks and change neither, so repeated evaluations (numerical gradients,
 checks) all see the same function.
+
+`sample_weight` (loss, backprop, gradient, evaluate; the Trainer's) weighs each sample as
+Keras's fit/evaluate(sample_weight=...) do. A categorical (binary) cross-entropy after a last
+Softmax (Sigmoid) layer reads the logits under it, as Keras's losses do (`reads_logits`).
 """
 import contextlib
 import json
 import math
 import os
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -28,7 +34,7 @@ import numpy as np
 
 from . import initializers, losses
 from ._checks import as_float_dtype, check_array, check_count, check_nonempty
-from .layers import ACTIVATIONS, Affine, layer_class
+from .layers import ACTIVATION_NAMES, Affine, Sigmoid, Softmax, activation as activation_layer, layer_class
 from .layers.base import shape_text
 
 _EVAL_CHUNK = 10_000  # rows per forward pass when evaluating a whole data set: bounds memory
@@ -82,8 +88,8 @@ class Sequential:
         first_dtype = next(iter(holders[0].params.values())).dtype
         self.dtype = as_float_dtype(dtype if dtype is not None else first_dtype)
         self._name_layers()
-        params, self.grads, self.state, self.weights = {}, {}, {}, {}
-        self._slots = []  # (model key, layer, layer key): where each entry of params/grads lives
+        self.weights = {}
+        self._entries = []  # (model key, layer, layer key, trainable kind): every weight, Keras's order
         numbers = {}
         for layer in holders:
             for key in layer.weight_keys:
@@ -94,20 +100,56 @@ class Sequential:
                 numbers[key] = numbers.get(key, 0) + 1
                 name = f"{key}{numbers[key]}"
                 self.weights[name] = value
-                if key in layer.params:
-                    self._slots.append((name, layer, key))
-                    params[name] = value
-                    self.grads[name] = layer.grads[key]
-                else:
-                    self.state[name] = value
-        self.params = Parameters(params)
+                self._entries.append((name, layer, key, key in layer.params))
+        self._holders, self._trainable_flags = holders, None
+        self._partition()
         self.input_shape = self._model_input_shape()
         self._check_shapes()
         affines = [layer for layer in self.layers if isinstance(layer, Affine)]
         self.input_size = self.input_shape[0] if self.input_shape and len(self.input_shape) == 1 else None
         self.output_size = affines[-1].shape[1] if affines else None
         self._stateful = [layer for layer in self.layers if layer.training_aware]
+        if self.loss_layer is not None and self.reads_logits() and getattr(loss, "from_logits", None):
+            warnings.warn(f"Sequential: {type(loss).__name__} takes logits, but the last layer "
+                          f"{self.layers[-1].name} is its own output activation; as Keras does, the loss reads "
+                          f"the logits under {self.layers[-1].name} (was the activation intended?)",
+                          UserWarning, stacklevel=2)
         self._buffer_owners = [*self.layers, *([loss] if loss is not None else [])]
+
+    def _partition(self):
+        """Sort the weights into `params` (with `grads`) and `state` by the layers' `trainable`
+        flags, again whenever a flag has changed since (`layer.trainable = False` on a built
+        model freezes that layer from the next call on, as in Keras)."""
+        flags = tuple(layer.trainable for layer in self._holders)
+        if flags == self._trainable_flags:
+            return
+        params, self._grads, self._state = {}, {}, {}
+        self._slots = []  # (model key, layer, layer key): where each entry of params/grads lives
+        for name, layer, key, trainable_kind in self._entries:
+            if trainable_kind and layer.trainable:
+                self._slots.append((name, layer, key))
+                params[name] = self.weights[name]
+                self._grads[name] = layer.grads[key]
+            else:
+                self._state[name] = self.weights[name]
+        self._params, self._trainable_flags = Parameters(params), flags
+
+    @property
+    def params(self):
+        """The trainable weights by name (see the module docstring); frozen layers' are in `state`."""
+        self._partition()
+        return self._params
+
+    @property
+    def grads(self):
+        self._partition()
+        return self._grads
+
+    @property
+    def state(self):
+        """The non-trainable weights by name: moving statistics, and every weight of a frozen layer."""
+        self._partition()
+        return self._state
 
     def _model_input_shape(self):
         """The first layer's input shape, or that of the first layer fixing one after only
@@ -149,7 +191,7 @@ class Sequential:
             layer.name = f"{kind}{counts[kind]}"
 
     def __repr__(self):
-        body = ", ".join(map(repr, self.layers))
+        body = ", ".join(repr(layer) + ("" if layer.trainable else " (frozen)") for layer in self.layers)
         return f"Sequential([{body}], loss={self.loss_layer!r}, dtype={self.dtype})"
 
     def summary(self, print_fn=print):
@@ -184,6 +226,7 @@ class Sequential:
     def _forward(self, x, training, outputs=None):
         self._check_input(x)
         for layer in self.layers:
+            self._last_input = x  # the logits, when the last layer is the loss's output activation
             x = layer.forward(x, training=training) if layer.training_aware else layer.forward(x)
             if outputs is not None:
                 outputs[layer.name] = x
@@ -226,22 +269,46 @@ class Sequential:
                              "e.g. Sequential(layers, SoftmaxCrossEntropy()) (predict works without)")
         return self.loss_layer
 
-    def loss(self, x, t, training=True):
+    def loss(self, x, t, training=True, *, sample_weight=None):
         """The loss (batch mean unless the loss layer sums) plus the layers' L2 penalties, as
-        Keras adds its regularization losses; a training-mode pass unless training=False."""
-        loss_layer = self._require_loss("compute a loss or be trained")
-        value = loss_layer.forward(self._forward(x, training), t)
-        return value + self._penalty()
+        Keras adds its regularization losses; a training-mode pass unless training=False.
+        `sample_weight` (N,) weighs each sample's loss, as Keras's fit(sample_weight=...)."""
+        self._require_loss("compute a loss or be trained")
+        return self._loss_of(self._forward(x, training), t, sample_weight) + self._penalty()
+
+    def reads_logits(self):
+        """Whether the loss reads the logits under the last layer rather than its output: Keras's
+        softmax quirk (scratchnet.losses), for a categorical (binary) cross-entropy after a
+        Softmax (Sigmoid) layer. Then the loss never sees the clipped probabilities, and the
+        gradient reaching the probabilities is 0, as in Keras."""
+        activation = getattr(self.loss_layer, "output_activation", None)
+        last = self.layers[-1] if self.layers else None
+        return activation is not None and type(last) is {"softmax": Softmax, "sigmoid": Sigmoid}[activation]
+
+    def _loss_of(self, y, t, sample_weight):
+        """The loss layer's value for the output `y` of the forward pass just run (its logits
+        where `reads_logits`); a loss of the book's style takes (y, t) only."""
+        loss_layer = self.loss_layer
+        if self.reads_logits():
+            return loss_layer.forward(self._last_input, t, sample_weight, logits=True)
+        return loss_layer.forward(y, t) if sample_weight is None else loss_layer.forward(y, t, sample_weight)
 
     def _penalty(self):
-        return sum(layer.penalty() for layer in self.layers if hasattr(layer, "penalty"))
+        """The L2 penalties of the trainable layers (Keras adds the regularizers of trainable
+        weights only, so a frozen layer's L2 drops out of the loss)."""
+        return sum(layer.penalty() for layer in self.layers if hasattr(layer, "penalty") and layer.trainable)
 
     def _backward(self, trace=None, need_dx=False):
         """Back-propagate from the loss (after a forward pass) through every layer, filling each
         layer's grads; with a dict `trace`, also record dL/d(output) by layer name. Returns
         dL/d(input) when need_dx, else None."""
         dout = self.loss_layer.backward(1.0)
-        for i in range(len(self.layers) - 1, -1, -1):
+        last = len(self.layers) - 1
+        if self.reads_logits():  # the loss read the last layer's input: its output gets no gradient
+            if trace is not None:
+                trace[self.layers[last].name] = np.zeros_like(dout)
+            last -= 1
+        for i in range(last, -1, -1):
             layer = self.layers[i]
             if trace is not None:
                 trace[layer.name] = dout
@@ -249,31 +316,32 @@ class Sequential:
                 dout = layer.backward(dout, need_dx=False)  # nobody needs the gradient of the input
             else:
                 dout = layer.backward(dout)
+        grads = self.grads
         for name, layer, key in self._slots:  # a layer may have rebound its grads (book style)
-            self.grads[name] = layer.grads[key]
+            grads[name] = layer.grads[key]
         return dout
 
-    def backprop(self, x, t):
+    def backprop(self, x, t, sample_weight=None):
         """Forward and backward pass; fills `self.grads` in place (no copies) and returns the loss.
         This is the training hot path; `gradient` is the copying, user-facing version."""
-        value = self.loss(x, t)
+        value = self.loss(x, t, sample_weight=sample_weight)
         self._backward()
         return value
 
-    def gradient(self, x, t):
+    def gradient(self, x, t, sample_weight=None):
         """dLoss/dparam for every parameter, keyed like `params` (fresh arrays)."""
-        self.backprop(x, t)
+        self.backprop(x, t, sample_weight)
         return {key: grad.copy() for key, grad in self.grads.items()}
 
-    def input_gradient(self, x, t):
+    def input_gradient(self, x, t, sample_weight=None):
         """dLoss/dx for the batch `x` (training mode), shaped like x; also fills `grads`."""
-        self.loss(x, t)
+        self.loss(x, t, sample_weight=sample_weight)
         return self._backward(need_dx=True)
 
-    def backward_trace(self, x, t):
+    def backward_trace(self, x, t, sample_weight=None):
         """(dL/d(output of each layer) by layer name in layer order, parameter gradients as
         `gradient` returns them): where a gradient first goes wrong, going backward."""
-        self.loss(x, t)
+        self.loss(x, t, sample_weight=sample_weight)
         trace = {}
         self._backward(trace)
         ordered = {layer.name: trace[layer.name] for layer in self.layers}
@@ -287,10 +355,12 @@ class Sequential:
         largest = max(self._sample_sizes, default=0)
         return max(1, min(_EVAL_CHUNK, _EVAL_VALUES // largest)) if largest else _EVAL_CHUNK
 
-    def evaluate(self, x, t, batch_size=None):
+    def evaluate(self, x, t, batch_size=None, sample_weight=None):
         """(mean loss per sample, accuracy) over a whole data set, in chunks (of
         `evaluation_batch_size` rows by default) to bound memory. Inference mode. The loss is the
-        per-sample mean whatever the loss layer's reduction, so numbers compare."""
+        per-sample mean whatever the loss layer's reduction, so numbers compare. With
+        `sample_weight` (N,) both are Keras's evaluate(sample_weight=...): the loss
+        sum(w * loss) / N, the accuracy sum(w * correct) / sum(w)."""
         loss_layer = self._require_loss("evaluate a loss")
         batch_size = check_count(self.evaluation_batch_size if batch_size is None else batch_size,
                                  "Sequential.evaluate: batch_size")
@@ -299,12 +369,16 @@ class Sequential:
         check_array(t, "Sequential.evaluate targets")
         if len(t) != len(x):  # chunking would otherwise silently drop or misalign targets
             raise ValueError(f"Sequential.evaluate: {len(x)} inputs but {len(t)} targets")
+        if sample_weight is not None and len(sample_weight) != len(x):
+            raise ValueError(f"Sequential.evaluate: {len(x)} inputs but {len(sample_weight)} sample weights")
         total_loss, correct, units = 0.0, 0, 0
         for start in range(0, x.shape[0], batch_size):
             xb, tb = x[start:start + batch_size], t[start:start + batch_size]
+            wb = None if sample_weight is None else sample_weight[start:start + batch_size]
             y = self.predict(xb)
-            total_loss += loss_layer.batch_total(loss_layer.forward(y, tb), xb.shape[0])
-            batch_correct, batch_units = loss_layer.count_correct(y, tb)
+            total_loss += loss_layer.batch_total(self._loss_of(y, tb, wb), xb.shape[0])
+            batch_correct, batch_units = loss_layer.count_correct(y, tb) if wb is None else \
+                loss_layer.count_correct(y, tb, wb)
             correct, units = correct + batch_correct, units + batch_units
         return total_loss / x.shape[0] + self._penalty(), correct / units
 
@@ -349,7 +423,8 @@ class Sequential:
     def config(self):
         """A JSON-able description of the architecture, stored beside the weights by `save`."""
         loss = self.loss_layer.config() if self.loss_layer is not None else {"loss": None}
-        return {"layers": [layer.config() for layer in self.layers], **loss, "dtype": str(self.dtype)}
+        layers = [{**layer.config(), **({} if layer.trainable else {"trainable": False})} for layer in self.layers]
+        return {"layers": layers, **loss, "dtype": str(self.dtype)}
 
     @classmethod
     def from_config(cls, config, weights, dtype=None):
@@ -360,10 +435,11 @@ class Sequential:
         for spec in config["layers"]:
             kind = layer_class(spec.get("kind"))
             own = {}
-            for key in kind.weight_keys:
+            for key in kind.weight_keys_of(spec):
                 numbers[key] = numbers.get(key, 0) + 1
                 own[key] = weights[f"{key}{numbers[key]}"].astype(dtype)
             layers.append(kind.from_config(spec, own))
+            layers[-1].trainable = spec.get("trainable", True)
         loss = losses.loss_from_config(config) if config.get("loss") is not None else None
         return cls(layers, loss, dtype=dtype)
 
@@ -495,8 +571,8 @@ def mlp(sizes, activation="relu", loss="softmax_cross_entropy", weight_init="glo
         raise ValueError(f"mlp: sizes needs at least input and output sizes, got {sizes}")
     sizes = [check_count(size, f"mlp: sizes[{i}]") for i, size in enumerate(sizes)]
     check_memory(sizes, dtype)
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"mlp: unknown activation {activation!r}; known: {sorted(ACTIVATIONS)}")
+    if activation not in ACTIVATION_NAMES:
+        raise ValueError(f"mlp: unknown activation {activation!r}; known: {sorted(ACTIVATION_NAMES)}")
     loss = losses.get(loss)
     rng = np.random.default_rng(seed)
     layers = affine_stack(sizes, activation, initializers.get(weight_init), rng, dtype, l2=l2)
@@ -509,6 +585,6 @@ def affine_stack(sizes, activation, init, rng, dtype, l2=0.0):
     layers = []
     for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
         if i:
-            layers.append(ACTIVATIONS[activation]())
+            layers.append(activation_layer(activation))
         layers.append(Affine(init((n_in, n_out), rng, dtype), np.zeros(n_out, dtype=dtype), l2=l2))
     return layers

@@ -10,7 +10,7 @@ import numpy as np
 
 from . import initializers, losses
 from ._checks import as_float_dtype
-from .layers import ACTIVATIONS, Conv2D, Flatten, MaxPooling2D
+from .layers import ACTIVATION_NAMES, Conv2D, Flatten, MaxPooling2D, activation as activation_layer
 from .model import Sequential, affine_stack
 
 
@@ -22,13 +22,13 @@ def simple_convnet(input_shape=(28, 28, 1), filters=30, kernel_size=5, hidden=(1
     Weights come from `weight_init` (a name or an initializer) drawn from
     numpy.random.default_rng(seed), the kernel first; biases are zero."""
     dtype = as_float_dtype(dtype)
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"simple_convnet: unknown activation {activation!r}; known: {sorted(ACTIVATIONS)}")
+    if activation not in ACTIVATION_NAMES:
+        raise ValueError(f"simple_convnet: unknown activation {activation!r}; known: {sorted(ACTIVATION_NAMES)}")
     rng = np.random.default_rng(seed)
     init = initializers.get(weight_init)
     height, width, channels = input_shape
     kernel = init((kernel_size, kernel_size, channels, filters), rng, dtype)
-    layers = [Conv2D(kernel, np.zeros(filters, dtype), input_shape=input_shape), ACTIVATIONS[activation](),
+    layers = [Conv2D(kernel, np.zeros(filters, dtype), input_shape=input_shape), activation_layer(activation),
               MaxPooling2D(2), Flatten()]
     pooled = ((height - kernel_size + 1) // 2) * ((width - kernel_size + 1) // 2) * filters
     layers += affine_stack([pooled, *hidden, n_classes], activation, init, rng, dtype)

@@ -97,9 +97,12 @@ def test_cross_entropy_error_checks_labels_too():
 
 @pytest.mark.parametrize("cls", [MeanSquaredError, SigmoidBinaryCrossEntropy])
 def test_elementwise_loss_targets_must_match_exactly(cls):
-    # (N, 1) against (N,) would broadcast to (N, N) in NumPy: it must raise instead.
-    with pytest.raises(ValueError, match=re.escape(f"{cls.__name__} targets: expected shape (4, 1), got (4,)")):
-        cls().forward(np.zeros((4, 1)), np.zeros(4))
+    # (N, 1) against (N,) would broadcast to (N, N) in NumPy; Keras reads (N,) as the column (N, 1)
+    # for a one-unit output, and so does scratchnet. (1, N) is refused.
+    y, t = np.linspace(-1, 1, 4).reshape(4, 1), np.array([0.0, 1.0, 1.0, 0.0])
+    assert cls().forward(y, t) == cls().forward(y, t.reshape(4, 1))
+    with pytest.raises(ValueError, match=re.escape(f"{cls.__name__} targets: expected shape (4, 1), got (4, 2)")):
+        cls().forward(np.zeros((4, 1)), np.zeros((4, 2)))
     with pytest.raises(ValueError, match=re.escape("expected shape (4, 1), got (1, 4)")):
         cls().forward(np.zeros((4, 1)), np.zeros((1, 4)))
 
@@ -223,8 +226,8 @@ def test_load_of_a_different_architecture(tmp_path):
 # -- names, dtypes and arguments -----------------------------------------------------------------
 
 def test_unknown_names():
-    with pytest.raises(ValueError, match="unknown activation 'softmax'"):
-        scratchnet.mlp([2, 3, 2], activation="softmax", weight_init="he_normal", dtype=np.float64)
+    with pytest.raises(ValueError, match="unknown activation 'mish'"):
+        scratchnet.mlp([2, 3, 2], activation="mish", weight_init="he_normal", dtype=np.float64)
     with pytest.raises(ValueError, match="unknown loss 'hinge'"):
         scratchnet.mlp([2, 3, 2], loss="hinge", weight_init="he_normal", dtype=np.float64)
     with pytest.raises(ValueError, match="unknown initializer 'xavier_typo'"):
