@@ -273,12 +273,13 @@ def backward_trace(keras_model, x, t, loss=None, sample_weight=None):
             _labelled(named, weight_grads))
 
 
-def evaluate(keras_model, x, t, loss=None, batch_size=10_000, sample_weight=None):
+def evaluate(keras_model, x, t, loss=None, batch_size=10_000, sample_weight=None, weighted_accuracy=False):
     """(mean loss per sample including regularization, accuracy) over a whole data set, computed by Keras
     in chunks of `batch_size` rows. Accuracy is Keras's own metric (see mapping.count_correct):
     argmax against the labels (or one-hot rows); for a binary cross-entropy model, per output
     unit, the thresholded prediction must equal the target. With `sample_weight` (N,), Keras's
-    evaluate(sample_weight=...): the loss sum(w * loss) / N, the accuracy weighted by w."""
+    evaluate(sample_weight=...): the loss sum(w * loss) / N, the accuracy unweighted (a metric
+    given to compile(metrics=...)) or, with weighted_accuracy=True, weighted by w (weighted_metrics)."""
     loss = _loss(keras_model, loss)
     x = _inputs(keras_model, x)
     t = _targets(keras_model, loss, x, t)  # also refuses targets that do not match x row for row
@@ -289,7 +290,7 @@ def evaluate(keras_model, x, t, loss=None, batch_size=10_000, sample_weight=None
         wb = None if sample_weight is None else sample_weight[start:start + batch_size]
         out = keras_model(as_tensor(xb), training=False)
         total += float(loss(tb, out, sample_weight=wb)) * (1 if loss.reduction == "sum" else xb.shape[0])
-        batch_correct, batch_units = count_correct(loss, out, tb, wb)
+        batch_correct, batch_units = count_correct(loss, out, tb, wb if weighted_accuracy else None)
         correct, units = correct + batch_correct, units + batch_units
     penalty = sum(float(keras.ops.sum(extra)) for extra in keras_model.losses)
     return total / x.shape[0] + penalty, correct / units

@@ -141,7 +141,7 @@ def unsupported_loss_reason(keras_loss_or_name):
     if cls is None:
         return (f"has no scratchnet equivalent (supported: "
                 f"{', '.join(sorted({k.__name__ for k in SCRATCHNET_LOSS_OF}))})")
-    config = keras_loss_or_name.get_config()
+    config = _settings(keras_loss_or_name)
     reasons = []
     if config.get("reduction") not in REDUCTION_OF:
         reasons.append(f"reduction={config.get('reduction')!r} (scratchnet has "
@@ -157,6 +157,12 @@ def unsupported_loss_reason(keras_loss_or_name):
 
 
 REDUCTION_OF = {"sum_over_batch_size": "mean", "mean": "mean", "sum": "sum"}  # Keras reduction -> scratchnet's
+
+
+def _settings(keras_loss_object):
+    """A Keras loss's settings: its config, with the keyword arguments its function is called with
+    (Keras's Huber.get_config() leaves `delta` out; the wrapper keeps it in `_fn_kwargs`)."""
+    return {**getattr(keras_loss_object, "_fn_kwargs", {}), **keras_loss_object.get_config()}
 
 
 def _function_name(loss):
@@ -177,7 +183,7 @@ def scratchnet_loss(keras_loss_or_name):
     if isinstance(keras_loss_or_name, str) or _function_name(keras_loss_or_name):
         return _SCRATCHNET_LOSS_NAMED[_function_name(keras_loss_or_name) or keras_loss_or_name]()
     cls = SCRATCHNET_LOSS_OF[type(keras_loss_or_name)]
-    config = keras_loss_or_name.get_config()
+    config = _settings(keras_loss_or_name)
     options = {key: config[key] for key in _OPTIONS_OF.get(cls, ()) if key in config}
     reduction = REDUCTION_OF[config.get("reduction")]
     if cls is sn_losses.BinaryCrossentropy and options.get("from_logits") and not options.get("label_smoothing"):

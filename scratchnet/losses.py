@@ -20,12 +20,13 @@ The losses, by Keras's names:
   clipped values as logits of a softmax, so it renormalises them), and so does this module.
 - MeanSquaredError, MeanAbsoluteError, Huber(delta=1).
 
-Keras's softmax quirk: a Keras softmax (sigmoid) activation tags its output with the logits it
-came from, and the categorical (binary) cross-entropies then compute from those logits, whatever
-`from_logits` says. A Sequential whose last layer is Softmax (Sigmoid) and whose loss is one of
-these does the same (`output_activation` names the activation; the loss's forward takes
-`logits=True` there): the loss never sees the clipped probabilities. Keras warns when such a loss
-has from_logits=True, and so does Sequential.
+Keras's softmax quirk: a Keras softmax or sigmoid activation tags its output with the logits it
+came from, and the cross-entropies then compute from those logits, whatever `from_logits` says
+(and whichever of the two made the tag: a categorical cross-entropy after a sigmoid applies the
+softmax cross-entropy to the sigmoid's logits). A Sequential whose last layer is Softmax or
+Sigmoid and whose loss is one of these does the same (`output_activation` is set for them; the
+loss's forward takes `logits=True` there): the loss never sees the clipped probabilities. Keras
+warns when such a loss has from_logits=True, and so does Sequential.
 """
 import warnings
 
@@ -44,7 +45,7 @@ class Loss(BufferOwner):
     `config`."""
 
     elementwise = True  # the per-sample loss is the mean over the output units
-    output_activation = None  # "softmax"/"sigmoid": the activation whose logits Keras reads (module docstring)
+    output_activation = None  # cross-entropies: "softmax"/"sigmoid", the activation matching the loss
     from_logits = None  # cross-entropies: whether forward takes logits (else probabilities)
     defaults = {}  # option -> Keras's default; config() lists the options that differ
 

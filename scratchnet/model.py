@@ -278,12 +278,12 @@ class Sequential:
 
     def reads_logits(self):
         """Whether the loss reads the logits under the last layer rather than its output: Keras's
-        softmax quirk (scratchnet.losses), for a categorical (binary) cross-entropy after a
-        Softmax (Sigmoid) layer. Then the loss never sees the clipped probabilities, and the
-        gradient reaching the probabilities is 0, as in Keras."""
-        activation = getattr(self.loss_layer, "output_activation", None)
-        last = self.layers[-1] if self.layers else None
-        return activation is not None and type(last) is {"softmax": Softmax, "sigmoid": Sigmoid}[activation]
+        softmax quirk (scratchnet.losses), for a cross-entropy after a Softmax or Sigmoid layer
+        (Keras tags both outputs with their logits, and each cross-entropy reads whichever tag it
+        finds). Then the loss never sees the clipped probabilities, and the gradient reaching the
+        probabilities is 0, as in Keras."""
+        return getattr(self.loss_layer, "output_activation", None) is not None and bool(self.layers) and \
+            type(self.layers[-1]) in (Softmax, Sigmoid)
 
     def _loss_of(self, y, t, sample_weight):
         """The loss layer's value for the output `y` of the forward pass just run (its logits
@@ -355,12 +355,13 @@ class Sequential:
         largest = max(self._sample_sizes, default=0)
         return max(1, min(_EVAL_CHUNK, _EVAL_VALUES // largest)) if largest else _EVAL_CHUNK
 
-    def evaluate(self, x, t, batch_size=None, sample_weight=None):
+    def evaluate(self, x, t, batch_size=None, sample_weight=None, weighted_accuracy=False):
         """(mean loss per sample, accuracy) over a whole data set, in chunks (of
         `evaluation_batch_size` rows by default) to bound memory. Inference mode. The loss is the
         per-sample mean whatever the loss layer's reduction, so numbers compare. With
-        `sample_weight` (N,) both are Keras's evaluate(sample_weight=...): the loss
-        sum(w * loss) / N, the accuracy sum(w * correct) / sum(w)."""
+        `sample_weight` (N,), Keras's evaluate(sample_weight=...): the loss is sum(w * loss) / N;
+        the accuracy is unweighted, as Keras reports a metric given to compile(metrics=...), or
+        with weighted_accuracy=True sum(w * correct) / sum(w), as compile(weighted_metrics=...)."""
         loss_layer = self._require_loss("evaluate a loss")
         batch_size = check_count(self.evaluation_batch_size if batch_size is None else batch_size,
                                  "Sequential.evaluate: batch_size")
@@ -377,8 +378,8 @@ class Sequential:
             wb = None if sample_weight is None else sample_weight[start:start + batch_size]
             y = self.predict(xb)
             total_loss += loss_layer.batch_total(self._loss_of(y, tb, wb), xb.shape[0])
-            batch_correct, batch_units = loss_layer.count_correct(y, tb) if wb is None else \
-                loss_layer.count_correct(y, tb, wb)
+            batch_correct, batch_units = loss_layer.count_correct(y, tb) if wb is None or not weighted_accuracy \
+                else loss_layer.count_correct(y, tb, wb)
             correct, units = correct + batch_correct, units + batch_units
         return total_loss / x.shape[0] + self._penalty(), correct / units
 

@@ -91,8 +91,9 @@ class Trainer:
     every update, which is how a second library can be driven in lockstep.
 
     `sample_weight` (one number per training sample) weighs each sample's loss in every step and
-    in the training loss and accuracy recorded, as Keras's `fit(sample_weight=...)`: a step's
-    loss is sum(w * loss) / batch size.
+    in the training loss recorded, as Keras's `fit(sample_weight=...)`: a step's loss is
+    sum(w * loss) / batch size (the accuracy recorded is unweighted, as Keras's metrics are unless
+    given as weighted_metrics).
     """
 
     def __init__(self, model, optimizer, x_train, t_train, x_test=None, t_test=None, *, epochs=1,
