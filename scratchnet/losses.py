@@ -360,14 +360,27 @@ class _ProbabilityCrossEntropy(Loss):
         return dout / (self.x.shape[0] if self.reduction == "mean" else 1)
 
 
-class CategoricalCrossentropy(_ProbabilityCrossEntropy):
+class _Categorical(_ProbabilityCrossEntropy):
+    """The two categorical cross-entropies: one number per sample, and on logits the fused softmax
+    cross-entropy (SoftmaxCrossEntropy's) of the rows or labels `_pair` makes of the targets."""
+
+    elementwise = False
+    output_activation = "softmax"
+
+    def _logits_forward(self, x, t):
+        _warn_single_unit(self, x)
+        return _softmax_xent(self, x, *self._pair(t))
+
+    def _logits_backward(self, dout):
+        return _softmax_xent_backward(self, dout)
+
+
+class CategoricalCrossentropy(_Categorical):
     """Keras's CategoricalCrossentropy: targets (N, K), one-hot or soft. label_smoothing s
     replaces them by t * (1 - s) + s / K first. On probabilities (from_logits=False): each row
     divided by its sum, clipped to [1e-7, 1 - 1e-7], then -sum(t * log(p)); on logits the fused
     softmax cross-entropy (SoftmaxCrossEntropy's)."""
 
-    elementwise = False
-    output_activation = "softmax"
     defaults = {"from_logits": False, "label_smoothing": 0.0}
 
     def __init__(self, from_logits=False, label_smoothing=0.0, reduction="mean"):
@@ -390,12 +403,9 @@ class CategoricalCrossentropy(_ProbabilityCrossEntropy):
             t = t * dtype.type(1.0 - s) + dtype.type(s) / dtype.type(shape[1])
         return t
 
-    def _logits_forward(self, x, t):
-        _warn_single_unit(self, x)
-        return _softmax_xent(self, x, t, None)
-
-    def _logits_backward(self, dout):
-        return _softmax_xent_backward(self, dout)
+    @staticmethod
+    def _pair(t):
+        return t, None  # rows
 
     def _probability_forward(self, x, t):
         _warn_single_unit(self, x)
@@ -413,14 +423,12 @@ class CategoricalCrossentropy(_ProbabilityCrossEntropy):
         return g / s + np.sum(g * ((-x / s) / s), axis=1, keepdims=True)
 
 
-class SparseCategoricalCrossentropy(_ProbabilityCrossEntropy):
+class SparseCategoricalCrossentropy(_Categorical):
     """Keras's SparseCategoricalCrossentropy: integer labels, (N,) or a column (N, 1). On
     probabilities (from_logits=False): clipped to [1e-7, 1 - 1e-7], and their logs taken as the
     logits of a softmax cross-entropy, as Keras computes it (so rows not summing to 1 are
     renormalised); on logits the fused softmax cross-entropy."""
 
-    elementwise = False
-    output_activation = "softmax"
     defaults = {"from_logits": False}
 
     def __init__(self, from_logits=False, reduction="mean"):
@@ -442,12 +450,9 @@ class SparseCategoricalCrossentropy(_ProbabilityCrossEntropy):
                              f"({shape[0]}, 1), got {t.shape}")
         return labels
 
-    def _logits_forward(self, x, labels):
-        _warn_single_unit(self, x)
-        return _softmax_xent(self, x, None, labels)
-
-    def _logits_backward(self, dout):
-        return _softmax_xent_backward(self, dout)
+    @staticmethod
+    def _pair(labels):
+        return None, labels
 
     def _probability_forward(self, x, labels):
         _warn_single_unit(self, x)
