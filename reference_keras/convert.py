@@ -617,6 +617,60 @@ def _loss_name(loss):
         loss, "get_config") else getattr(loss, "__name__", repr(loss))
 
 
+_METRIC_CLASSES = {"BinaryAccuracy": "binary_accuracy", "CategoricalAccuracy": "categorical_accuracy",
+                   "SparseCategoricalAccuracy": "sparse_categorical_accuracy"}
+
+
+def _compiled_metrics(keras_model, reasons):
+    """The scratchnet metrics of a compiled model's metrics and weighted_metrics, named as Keras's
+    evaluate names them; a reason appended to `reasons` for each one scratchnet lacks."""
+    if not getattr(keras_model, "compiled", False):
+        return []
+    config = keras_model.get_compile_config() or {}
+    metrics, names = [], {}
+    for weighted, key in ((False, "metrics"), (True, "weighted_metrics")):
+        for spec in config.get(key) or []:
+            metric = _metric(spec, weighted)
+            if metric is None:
+                reasons.append(f"the compiled {key[:-1].replace('_', ' ')} {_spec_name(spec)!r} has no scratchnet "
+                               f"equivalent (scratchnet.metrics has {', '.join(sorted(scratchnet.metrics.METRICS))})")
+                continue
+            name = metric.name
+            if name in names:  # Keras's rule for repeated names
+                name = f"weighted_{name}" if weighted and f"weighted_{name}" not in names else f"{name}_{names[name]}"
+            names[metric.name] = names.get(metric.name, 0) + 1
+            names.setdefault(name, 1)
+            metric.name = name
+            metrics.append(metric)
+    return metrics
+
+
+def _spec_name(spec):
+    if isinstance(spec, dict):
+        return spec.get("config") if spec.get("class_name") == "function" else spec.get("class_name")
+    return spec if isinstance(spec, str) else getattr(spec, "__name__", repr(spec))
+
+
+def _metric(spec, weighted):
+    """A scratchnet metric from one entry of Keras's compile config (a name, a function's or a
+    metric object's serialization), or None."""
+    settings = {}
+    if isinstance(spec, dict):
+        inner = spec.get("config")
+        if spec.get("class_name") == "function":
+            name = inner
+        else:
+            name = _METRIC_CLASSES.get(spec.get("class_name"))
+            inner = inner if isinstance(inner, dict) else {}
+            if name == "binary_accuracy":
+                settings["threshold"] = inner.get("threshold", 0.5)
+            settings["name"] = inner.get("name")
+    else:
+        name = spec if isinstance(spec, str) else getattr(spec, "__name__", None)
+    cls = scratchnet.metrics.METRICS.get(name)
+    return None if cls is None else cls(**settings, weighted=weighted)
+
+
 def _given_loss(loss):
     """A fresh scratchnet loss from a name in LOSSES, a class or an instance (same options)."""
     if isinstance(loss, str):
@@ -648,7 +702,8 @@ def from_keras(keras_model, loss=None):
     one). `loss` is a scratchnet loss (instance, class or name in scratchnet.losses.LOSSES; a
     fresh instance with the same options is made); by default it is the model's `scratchnet_loss`
     (set by to_keras) or compiled loss with its options and reduction, and None for an uncompiled
-    model (it predicts; training asks for a loss).
+    model (it predicts; training asks for a loss). A compiled model's accuracy metrics (and
+    weighted_metrics) come over as the scratchnet model's `metrics` (Sequential.evaluate_metrics).
 
     A final softmax with SoftmaxCrossEntropy (sigmoid with SigmoidBinaryCrossEntropy), the
     twin's fused losses (also the cross-entropy a model made by to_keras(softmax_output=True)
@@ -667,6 +722,7 @@ def from_keras(keras_model, loss=None):
     else:
         loss, why = _infer_loss(keras_model)
         reasons += [why] if why else []
+    metrics = _compiled_metrics(keras_model, reasons)
     layers = []
     for layer in _layers_of(keras_model):
         convert = FROM_KERAS.get(type(layer))
@@ -702,7 +758,9 @@ def from_keras(keras_model, loss=None):
     if len(dtypes) > 1:
         raise TypeError(f"from_keras: the model mixes weight dtypes {sorted(map(str, dtypes))}")
     dtype = dtype_name(dtypes.pop()) if dtypes else None
-    return scratchnet.Sequential(layers, loss, dtype=dtype)
+    model = scratchnet.Sequential(layers, loss, dtype=dtype)
+    model.metrics = metrics
+    return model
 
 
 def _give_input_shape(layer, shape):

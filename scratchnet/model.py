@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import initializers, losses
+from . import initializers, losses, metrics as metrics_module
 from ._checks import as_float_dtype, check_array, check_count, check_nonempty
 from .layers import ACTIVATION_NAMES, Affine, Sigmoid, Softmax, activation as activation_layer, layer_class
 from .layers.base import shape_text
@@ -109,6 +109,7 @@ class Sequential:
         self.input_size = self.input_shape[0] if self.input_shape and len(self.input_shape) == 1 else None
         self.output_size = affines[-1].shape[1] if affines else None
         self._stateful = [layer for layer in self.layers if layer.training_aware]
+        self.metrics = []  # scratchnet.metrics reported by evaluate_metrics (a Keras model's compiled metrics)
         if self.loss_layer is not None and self.reads_logits() and getattr(loss, "from_logits", None):
             warnings.warn(f"Sequential: {type(loss).__name__} takes logits, but the last layer "
                           f"{self.layers[-1].name} is its own output activation; as Keras does, the loss reads "
@@ -383,6 +384,23 @@ class Sequential:
             correct, units = correct + batch_correct, units + batch_units
         return total_loss / x.shape[0] + self._penalty(), correct / units
 
+    def evaluate_metrics(self, x, t, sample_weight=None, batch_size=None):
+        """{metric name: value} of `self.metrics` over a whole data set (inference mode, in chunks),
+        as Keras's evaluate reports a compiled model's metrics (a weighted metric weighted by
+        `sample_weight`, the others not)."""
+        batch_size = check_count(self.evaluation_batch_size if batch_size is None else batch_size,
+                                 "Sequential.evaluate_metrics: batch_size")
+        self._check_input(x)
+        counts = {metric.name: [0.0, 0.0] for metric in self.metrics}
+        for start in range(0, x.shape[0], batch_size):
+            y, tb = self.predict(x[start:start + batch_size]), t[start:start + batch_size]
+            wb = None if sample_weight is None else sample_weight[start:start + batch_size]
+            for metric in self.metrics:
+                hits, entries = metric.count(y, tb, wb)
+                counts[metric.name][0] += hits
+                counts[metric.name][1] += entries
+        return {name: hits / entries for name, (hits, entries) in counts.items()}
+
     def accuracy(self, x, t):
         """Fraction of rows whose argmax matches the label (per unit for sigmoid outputs)."""
         return self.evaluate(x, t)[1]
@@ -425,7 +443,8 @@ class Sequential:
         """A JSON-able description of the architecture, stored beside the weights by `save`."""
         loss = self.loss_layer.config() if self.loss_layer is not None else {"loss": None}
         layers = [{**layer.config(), **({} if layer.trainable else {"trainable": False})} for layer in self.layers]
-        return {"layers": layers, **loss, "dtype": str(self.dtype)}
+        metrics = {"metrics": [metric.config() for metric in self.metrics]} if self.metrics else {}
+        return {"layers": layers, **loss, **metrics, "dtype": str(self.dtype)}
 
     @classmethod
     def from_config(cls, config, weights, dtype=None):
@@ -442,13 +461,17 @@ class Sequential:
             layers.append(kind.from_config(spec, own))
             layers[-1].trainable = spec.get("trainable", True)
         loss = losses.loss_from_config(config) if config.get("loss") is not None else None
-        return cls(layers, loss, dtype=dtype)
+        model = cls(layers, loss, dtype=dtype)
+        model.metrics = [metrics_module.metric_from_config(spec) for spec in config.get("metrics", [])]
+        return model
 
     def astype(self, dtype):
         """A copy of this model (same layers, weights, loss and Dropout mask streams) in float `dtype`."""
         dtype = as_float_dtype(dtype)
         loss = losses.loss_from_config(self.config()) if self.loss_layer is not None else None
-        return Sequential([layer.astype(dtype) for layer in self.layers], loss, dtype=dtype)
+        twin = Sequential([layer.astype(dtype) for layer in self.layers], loss, dtype=dtype)
+        twin.metrics = list(self.metrics)
+        return twin
 
     def save(self, path):
         """Write the weights (moving statistics included) and the architecture to `path` (".npz"

@@ -217,3 +217,33 @@ def test_every_refusal_is_named_at_once_and_the_loss_does_not_hide_the_layers():
                      "'head' (Dense)", "bias_constraint", "L1", "'mish'"):
         assert fragment in text, fragment
     assert text.startswith("from_keras: 4 thing(s)")
+
+
+def test_a_compiled_models_loss_and_metrics_come_over_with_their_options():
+    """compile(loss=..., metrics=[...], weighted_metrics=[...]): the loss with its options, the
+    accuracy metrics named and valued as Keras's evaluate reports them (Keras sums its metrics in
+    float32, hence 1e-6); a metric scratchnet lacks is refused by name, with the layers' refusals."""
+    rng = np.random.default_rng(8)
+    with rk.floatx("float64"):
+        keras_model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5, activation="elu"),
+                                        keras.layers.Dense(3, activation="softmax")])
+        keras_model.compile(loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.2, reduction="sum"),
+                            metrics=["accuracy", keras.metrics.BinaryAccuracy(threshold=0.3),
+                                     keras.metrics.categorical_accuracy],
+                            weighted_metrics=["accuracy"], jit_compile=False)
+    model = rk.from_keras(keras_model)
+    assert repr(model.loss_layer) == "CategoricalCrossentropy(label_smoothing=0.2, reduction='sum')"
+    assert [m.name for m in model.metrics] == ["accuracy", "binary_accuracy", "categorical_accuracy",
+                                               "weighted_accuracy"]
+    x, labels, w = rng.normal(size=(30, 4)), rng.integers(0, 3, 30), rng.random(30) * 2
+    t = np.eye(3)[labels]
+    with rk.floatx("float64"):
+        keras_results = keras_model.evaluate(x, t, sample_weight=w, batch_size=7, verbose=0, return_dict=True)
+    ours = model.evaluate_metrics(x, t, sample_weight=w, batch_size=7)
+    for name, value in ours.items():
+        assert value == pytest.approx(keras_results[name], rel=1e-6), name
+    assert ours["accuracy"] != ours["weighted_accuracy"]
+    with rk.floatx("float64"):
+        keras_model.compile(loss="mse", metrics=["accuracy", keras.metrics.AUC(name="auc")])
+    with pytest.raises(rk.UnsupportedLayerError, match="the compiled metric 'AUC' has no scratchnet equivalent"):
+        rk.from_keras(keras_model)
