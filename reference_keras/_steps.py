@@ -66,9 +66,20 @@ def with_regularization(keras_model, value):
     return keras.ops.sum([value, *extras]) if extras else value
 
 
-def total_loss(keras_model, loss, x, t):
-    """The training-mode batch loss, regularization included."""
-    return with_regularization(keras_model, loss(t, keras_model(x, training=True)))
+def total_loss(keras_model, loss, x, t, sample_weight=None):
+    """The training-mode batch loss, regularization included; `sample_weight` as Keras's fit takes it."""
+    return with_regularization(keras_model, loss(t, keras_model(x, training=True), sample_weight=sample_weight))
+
+
+def sample_weights(x, sample_weight):
+    """`sample_weight` as one weight per row of `x` (the model's dtype), or None."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight)
+    if w.shape not in ((x.shape[0],), (x.shape[0], 1)) or w.dtype.kind not in "biuf":
+        raise ValueError(f"reference_keras: sample_weight must be one number per sample, shape ({x.shape[0]},), "
+                         f"got {w.dtype} {w.shape}")
+    return w.reshape(-1).astype(x.dtype)
 
 
 def check_optimizer(keras_model, optimizer):
@@ -86,10 +97,10 @@ def check_optimizer(keras_model, optimizer):
         optimizer.build(keras_model.trainable_variables)
 
 
-def step(keras_model, optimizer, loss, x, t):
+def step(keras_model, optimizer, loss, x, t, sample_weight=None):
     """One update on exactly this batch; returns the loss before it (the body of train_step)."""
     with tf.GradientTape() as tape:
-        value = total_loss(keras_model, loss, x, t)
+        value = total_loss(keras_model, loss, x, t, sample_weight)
     variables = keras_model.trainable_variables
     optimizer.apply(tape.gradient(value, variables), variables)
     return value

@@ -1,19 +1,32 @@
 """scratchnet Sequential <-> keras.Sequential, layer for layer and weight for weight.
 
-to_keras maps Affine -> Dense (kernel_regularizer=L2(l2) when l2 is set), each activation to its
-own Activation layer, and Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dropout and
-BatchNormalization to the Keras layers of the same names and settings, so the Keras model's
-layer outputs line up 1:1 with scratchnet's (forward_trace). Weights are copied exactly, moving
-statistics included (`keras_model.scratchnet_weight_names` names them W1, b1, gamma1, ...,
-moving_mean1, ... in get_weights order); a Dropout's Keras twin gets the same seed and the same
-seed-generator counter, so both draw the same masks from then on (scratchnet.layers.dropout).
-The loss travels as a Keras loss object attached to the model (`keras_model.scratchnet_loss`,
-with `keras_model.scratchnet_dtype`).
+to_keras maps Affine -> Dense (kernel_regularizer=L2(l2) when l2 is set, use_bias=False for an
+Affine without bias), each activation to its own Activation layer (or Keras's ReLU, LeakyReLU,
+ELU layer where it has settings), and Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dropout,
+BatchNormalization, Reshape, Rescaling, Normalization and Resizing to the Keras layers of the same
+names and settings, so the Keras model's layer outputs line up 1:1 with scratchnet's
+(forward_trace). Weights are copied exactly, moving statistics included
+(`keras_model.scratchnet_weight_names` names them W1, b1, gamma1, ..., moving_mean1, ... in
+get_weights order); a frozen layer (`trainable = False`) is frozen in Keras too; a Dropout's Keras
+twin gets the same seed and the same seed-generator counter, so both draw the same masks from then
+on (scratchnet.layers.dropout). The loss travels as a Keras loss object attached to the model
+(`keras_model.scratchnet_loss`, with `keras_model.scratchnet_dtype`); a model without a loss
+gets None.
 
-L2: Keras's L2 regularizer computes `cast(l2, dtype) * sum(W**2)`, and casting a Python float
-goes through float32, so Keras's penalty uses float32(l2) even in a float64 model. to_keras
-passes `Affine.l2` unchanged; for agreement beyond ~1e-9 in the penalty's share of the loss and
-gradient, give scratchnet a float32-representable factor, e.g. l2=float(np.float32(1e-4)).
+from_keras takes a built keras.Sequential (nested Sequentials are flattened into it) and its
+compiled loss with the loss's options (from_logits, label_smoothing, delta, reduction); an
+uncompiled model comes over without a loss: it predicts, and training asks for one. A layer,
+option or loss it cannot take is refused with UnsupportedLayerError, which lists every one of
+them, not only the first.
+
+Keras's casts. Where Keras turns a Python float into a tensor with `ops.cast` (the L2
+regularizer's factor, Rescaling's scale and offset, ReLU's max_value and threshold), the number
+goes through float32 first, so a float64 Keras model computes with float32(value); `keras_cast`
+gives the number Keras computes with, and from_keras hands that to scratchnet, so that both
+compute the same. to_keras passes such settings as arrays of the model's dtype, which Keras casts
+exactly, except the L2 factor: `Affine.l2` goes to keras.regularizers.L2 unchanged (for agreement
+beyond ~1e-9 in the penalty's share of the loss and gradient, give scratchnet a
+float32-representable factor, e.g. l2=float(np.float32(1e-4)), or use exact_l2=True).
 
 The softmax quirk (softmax_output=True): Keras's softmax and sigmoid activations tag their output
 tensor with the logits they came from (`_keras_logits`), and the cross-entropies then compute
@@ -22,37 +35,89 @@ Softmax/Sigmoid is recognised the same way. So loss_and_gradients/train_step on 
 softmax_output model compute exactly scratchnet's fused loss (logits [60, 0, 0], label 1: 60.0).
 The same loss applied to the probabilities as plain numbers (e.g. `model.predict(x)`) clips them
 to [1e-7, 1 - 1e-7] first, as scratchnet.functions.cross_entropy_error does: 16.118 = -log(1e-7).
+A scratchnet model ending in Softmax (Sigmoid) with a categorical (binary) cross-entropy does the
+same (Sequential.reads_logits), so such a model and its twin agree layer for layer.
 """
+import functools
 import inspect
 
 import numpy as np
 
 import scratchnet
-from scratchnet.layers import (ACTIVATIONS, Affine, AveragePooling2D, BatchNormalization, Conv2D, Dropout, Flatten,
-                               MaxPooling2D)
+from scratchnet.layers import (ELU, GELU, ACTIVATION_LAYERS, Affine, AveragePooling2D, BatchNormalization, Conv2D,
+                               Dropout, Flatten, Identity, LeakyReLU, MaxPooling2D, Normalization, ReLU, Rescaling,
+                               Reshape, Resizing, Softmax, activation)
 from scratchnet.losses import LOSSES, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
 
-from ._environment import keras
+from ._environment import keras, tf
 from .dtype import dtype_name, floatx
-from .mapping import keras_loss, loss_instance, scratchnet_loss
+from .mapping import keras_loss, loss_instance, scratchnet_loss, unsupported_loss_reason
 
 
 class UnsupportedLayerError(ValueError):
-    """A layer with no exact counterpart in the other library."""
+    """A layer (or an option, or a loss) with no exact counterpart in the other library."""
 
 
-_ACTIVATION_OF = {cls: name for name, cls in ACTIVATIONS.items()}  # ReLU -> "relu", ...
-_OUTPUT_ACTIVATION = {SoftmaxCrossEntropy: "softmax", SigmoidBinaryCrossEntropy: "sigmoid"}
+# -- Keras's casts of Python floats --------------------------------------------------------------
+@functools.cache
+def _keras_rounds_python_floats():
+    """Whether `keras.ops.cast` of a Python float to float64 goes through float32 (it does in the
+    Keras this project pins: TensorFlow makes a float32 constant of the float first)."""
+    return float(keras.ops.cast(0.1, "float64")) != 0.1
 
 
+def keras_cast(value, dtype, rounds_through_float32=None):
+    """The number(s) Keras computes with where it casts the Python float (or list of floats)
+    `value` to a `dtype` tensor: float32(value) in float32, and in float64 too when this Keras
+    rounds Python floats through float32 (`rounds_through_float32`, the detected behaviour; None:
+    measured once on the installed Keras); NumPy arrays and scalars keep their own dtype's value.
+    A float, or an array for an array-like `value`."""
+    if value is None:
+        return None
+    if rounds_through_float32 is None:
+        rounds_through_float32 = _keras_rounds_python_floats()
+    python = isinstance(value, (int, float, list, tuple)) and not isinstance(value, bool)
+    through = np.float32 if python and (rounds_through_float32 or dtype_name(dtype) == "float32") else None
+    array = np.asarray(np.asarray(value, dtype=through) if through else value).astype(dtype_name(dtype))
+    return float(array) if array.ndim == 0 else array
+
+
+# -- to Keras ------------------------------------------------------------------------------------
 def _keras_dense(layer, dtype):
     regularizer = keras.regularizers.L2(layer.l2) if layer.l2 else None
-    return keras.layers.Dense(layer.shape[1], use_bias=True, kernel_regularizer=regularizer, name=layer.name,
-                              dtype=dtype)
+    return keras.layers.Dense(layer.shape[1], use_bias=layer.use_bias, kernel_regularizer=regularizer,
+                              name=layer.name, dtype=dtype)
+
+
+@keras.saving.register_keras_serializable(package="reference_keras")
+def gelu_tanh(x):
+    """keras.activations.gelu(x, approximate=True) as a named function (what to_keras gives an
+    Activation layer for scratchnet's GELU(approximate=True))."""
+    return keras.activations.gelu(x, approximate=True)
 
 
 def _keras_activation(layer, dtype):
-    return keras.layers.Activation(_ACTIVATION_OF[type(layer)], name=layer.name, dtype=dtype)
+    """Activation(name) for an activation without settings; Keras's ReLU, LeakyReLU or ELU layer
+    for one with settings (numbers as `dtype` arrays: Keras casts them exactly)."""
+    kind = type(layer)
+    if kind is ReLU and not layer.plain:
+        number = (lambda v: None if v is None else np.asarray(v, dtype=dtype))  # noqa: E731
+        return keras.layers.ReLU(max_value=number(layer.max_value), negative_slope=number(layer.negative_slope),
+                                 threshold=number(layer.threshold), name=layer.name, dtype=dtype)
+    if kind is LeakyReLU:
+        return keras.layers.LeakyReLU(negative_slope=layer.negative_slope, name=layer.name, dtype=dtype)
+    if kind is ELU and layer.alpha != 1.0:
+        return keras.layers.ELU(alpha=layer.alpha, name=layer.name, dtype=dtype)
+    function = gelu_tanh if kind is GELU and layer.approximate else _KERAS_NAME[kind]
+    return keras.layers.Activation(function, name=layer.name, dtype=dtype)
+
+
+# Each activation layer class -> its Keras activation name (the first of its names; ReLU's with
+# settings are built apart).
+_KERAS_NAME = {}
+for _name, _cls in scratchnet.layers.ACTIVATION_NAMES.items():
+    if isinstance(_cls, type):
+        _KERAS_NAME.setdefault(_cls, _name)
 
 
 def _keras_conv2d(layer, dtype):
@@ -100,11 +165,43 @@ def _keras_batch_normalization(layer, dtype):
                                            dtype=dtype)
 
 
+def _keras_reshape(layer, dtype):
+    return keras.layers.Reshape(layer.target_shape, name=layer.name, dtype=dtype)
+
+
+def _keras_rescaling(layer, dtype):
+    return keras.layers.Rescaling(layer.scale.astype(dtype), layer.offset.astype(dtype), name=layer.name, dtype=dtype)
+
+
+def _keras_normalization(layer, dtype, input_shape):
+    """Keras's Normalization with the layer's statistics: `axis` the sample axes the statistics
+    vary along (None for one mean), mean and variance shaped by those axes."""
+    if layer.epsilon != float(keras.config.epsilon()):
+        raise UnsupportedLayerError(f"to_keras: layer {layer.name!r} (Normalization) has epsilon {layer.epsilon:g}; "
+                                    f"Keras's is keras.config.epsilon() = {keras.config.epsilon():g}")
+    rank = layer.mean.ndim if input_shape is None else len(input_shape)
+    mean = layer.mean.reshape((1,) * (rank - layer.mean.ndim) + layer.mean.shape)
+    kept = tuple(i for i, size in enumerate(mean.shape) if size > 1)
+    if not kept:
+        return keras.layers.Normalization(axis=None, mean=float(layer.mean.ravel()[0]),
+                                          variance=float(layer.variance.ravel()[0]), name=layer.name, dtype=dtype)
+    shape = tuple(mean.shape[i] for i in kept)
+    return keras.layers.Normalization(axis=tuple(i + 1 for i in kept), mean=layer.mean.reshape(shape),
+                                      variance=layer.variance.reshape(shape), name=layer.name, dtype=dtype)
+
+
+def _keras_resizing(layer, dtype):
+    return keras.layers.Resizing(layer.height, layer.width, interpolation=layer.interpolation, name=layer.name,
+                                 dtype=dtype)
+
+
 # scratchnet layer class -> the function building its Keras layer (weights are copied afterwards).
-TO_KERAS = {Affine: _keras_dense, **{cls: _keras_activation for cls in _ACTIVATION_OF},
+TO_KERAS = {Affine: _keras_dense, **{cls: _keras_activation for cls in ACTIVATION_LAYERS},
             Conv2D: _keras_conv2d, MaxPooling2D: _keras_pooling(keras.layers.MaxPooling2D),
             AveragePooling2D: _keras_pooling(keras.layers.AveragePooling2D), Flatten: _keras_flatten,
-            Dropout: _keras_dropout, BatchNormalization: _keras_batch_normalization}
+            Dropout: _keras_dropout, BatchNormalization: _keras_batch_normalization, Reshape: _keras_reshape,
+            Rescaling: _keras_rescaling, Normalization: _keras_normalization, Resizing: _keras_resizing}
+_NEEDS_INPUT_SHAPE = (Normalization,)  # builders that take the layer's per-sample input shape too
 
 
 @keras.saving.register_keras_serializable(package="reference_keras")
@@ -136,6 +233,12 @@ def _keras_builder(layer, book_dropout, what):
     return TO_KERAS[type(layer)]
 
 
+def _build(build, layer, dtype, input_shape):
+    keras_layer_ = build(layer, dtype, input_shape) if type(layer) in _NEEDS_INPUT_SHAPE else build(layer, dtype)
+    keras_layer_.trainable = layer.trainable
+    return keras_layer_
+
+
 def keras_layer(layer, dtype=None):
     """The built Keras layer computing what the scratchnet `layer` computes, with copies of its
     weights (moving statistics included), in `dtype` (default: the layer's parameters' dtype;
@@ -144,11 +247,20 @@ def keras_layer(layer, dtype=None):
     weights = [layer.params[key] if key in layer.params else layer.state[key] for key in layer.weight_keys]
     dtype = dtype_name(dtype if dtype is not None else (weights[0].dtype if weights else "float64"))
     with floatx(dtype):
-        keras_layer_ = build(layer, dtype)
+        keras_layer_ = _build(build, layer, dtype, layer.input_shape)
         if weights:
             keras_layer_.build((None, *layer.input_shape))
             keras_layer_.set_weights(weights)
     return keras_layer_
+
+
+def _input_shapes(model):
+    """Each layer's per-sample input shape (None where unknown)."""
+    shapes, shape = [], model.input_shape
+    for layer in model.layers:
+        shapes.append(shape)
+        shape = tuple(layer.output_shape(shape)) if shape is not None else None
+    return shapes
 
 
 def to_keras(model, softmax_output=False, exact_l2=False, book_dropout=False):
@@ -161,10 +273,11 @@ def to_keras(model, softmax_output=False, exact_l2=False, book_dropout=False):
     book_dropout=True maps a non-inverted Dropout (the book's, `inverted=False`) to Keras's
     Dropout followed by Rescaling(1 - rate) (`keras_book_dropout`); by default it is refused.
 
-    softmax_output=False: the model outputs logits and the loss takes logits (from_logits=True).
-    softmax_output=True: the loss's output activation (softmax for SoftmaxCrossEntropy, sigmoid
-    for SigmoidBinaryCrossEntropy) is appended as one more Activation layer and the loss takes
-    probabilities (from_logits=False); see the module docstring for what Keras then computes.
+    softmax_output=False: the model's own output and loss (a loss taking logits gets
+    from_logits=True). softmax_output=True: the loss's output activation (softmax for the
+    categorical cross-entropies, sigmoid for the binary ones; the loss must take logits) is
+    appended as one more Activation layer and the loss takes probabilities (from_logits=False);
+    see the module docstring for what Keras then computes.
     """
     if not isinstance(model, scratchnet.Sequential):
         raise TypeError(f"to_keras: expected a scratchnet.Sequential, got {type(model).__name__}")
@@ -174,16 +287,17 @@ def to_keras(model, softmax_output=False, exact_l2=False, book_dropout=False):
         raise ValueError("to_keras: the model's input shape is unknown (its first layer fixes none); "
                          "build the first layer with input_shape=..., e.g. Conv2D(W, b, input_shape=(28, 28, 1))")
     loss = None if model.loss_layer is None else loss_instance(model.loss_layer)  # a model without loss predicts
-    if softmax_output and type(loss) not in _OUTPUT_ACTIVATION:
+    if softmax_output and (loss is None or loss.output_activation is None or not loss.from_logits):
         raise ValueError(f"to_keras: softmax_output=True needs a cross-entropy loss; "
                          f"{type(loss).__name__ if loss else 'a model without a loss'} has no output "
-                         f"activation to append")
+                         f"activation to append (or takes probabilities already)")
     dtype = dtype_name(model.dtype)
     with floatx(dtype):
         layers = [keras.Input(model.input_shape, dtype=dtype)]
-        layers += [build(layer, dtype) for build, layer in zip(builders, model.layers)]
+        layers += [_build(build, layer, dtype, shape)
+                   for build, layer, shape in zip(builders, model.layers, _input_shapes(model))]
         if softmax_output:
-            name = _OUTPUT_ACTIVATION[type(loss)]
+            name = loss.output_activation
             layers.append(keras.layers.Activation(name, name=f"output_{name}", dtype=dtype))
         keras_model = keras.Sequential(layers, name="from_scratchnet")
         keras_model.set_weights(model.get_weights())
@@ -192,101 +306,186 @@ def to_keras(model, softmax_output=False, exact_l2=False, book_dropout=False):
                 if getattr(layer, "l2", 0.0):
                     keras_model.get_layer(layer.name).kernel.regularizer = ExactL2(layer.l2)
         keras_model.scratchnet_loss = (None if loss is None else
-                                       keras_loss(loss, None, from_logits=not softmax_output, dtype=dtype))
+                                       keras_loss(loss, None, from_logits=False if softmax_output else None,
+                                                  dtype=dtype))
         keras_model.scratchnet_dtype = dtype
         keras_model.scratchnet_weight_names = list(model.weights)
     return keras_model
 
 
 # -- from Keras --------------------------------------------------------------------------------
-_KERAS_ACTIVATIONS = {keras.activations.relu: "relu", keras.activations.sigmoid: "sigmoid",
-                      keras.activations.tanh: "tanh", keras.activations.linear: "linear",
-                      keras.activations.softmax: "softmax"}
-
-
 def _unsupported(layer, why):
-    return UnsupportedLayerError(f"from_keras: layer {layer.name!r} ({type(layer).__name__}) {why}")
+    return UnsupportedLayerError(f"layer {layer.name!r} ({type(layer).__name__}) {why}")
 
 
-def _activation(layer):
-    name = _KERAS_ACTIVATIONS.get(layer.activation)
-    if name is None:
-        raise _unsupported(layer, f"uses activation {getattr(layer.activation, '__name__', layer.activation)!r}; "
-                                  f"supported: {', '.join(_KERAS_ACTIVATIONS.values())}")
-    return name
+def _option(*names):
+    """An activation's keyword options: {keras keyword: scratchnet setting}."""
+    return dict(names)
 
 
-def _l2_factor(layer):
+# A Keras or TensorFlow activation function -> (scratchnet builder taking the settings, the
+# function's keyword options as {its keyword: the builder's}, their defaults for this function).
+def _activation_functions():
+    relu = (lambda **kw: ReLU(**kw), _option(("max_value", "max_value"), ("negative_slope", "negative_slope"),
+                                               ("threshold", "threshold")), {})
+    table = {keras.activations.relu: relu, keras.ops.relu: (ReLU, {}, {}), tf.nn.relu: (ReLU, {}, {}),
+             keras.activations.relu6: (lambda: ReLU(max_value=6.0), {}, {}),
+             keras.ops.relu6: (lambda: ReLU(max_value=6.0), {}, {}), tf.nn.relu6: (lambda: ReLU(max_value=6.0), {}, {}),
+             keras.activations.leaky_relu: (LeakyReLU, _option(("negative_slope", "negative_slope")),
+                                            {"negative_slope": 0.2}),
+             keras.ops.leaky_relu: (LeakyReLU, _option(("negative_slope", "negative_slope")), {"negative_slope": 0.2}),
+             tf.nn.leaky_relu: (LeakyReLU, _option(("alpha", "negative_slope")), {"negative_slope": 0.2}),
+             keras.activations.elu: (ELU, _option(("alpha", "alpha")), {}),
+             keras.ops.elu: (ELU, _option(("alpha", "alpha")), {}), tf.nn.elu: (ELU, {}, {}),
+             keras.activations.gelu: (GELU, _option(("approximate", "approximate")), {"approximate": False}),
+             keras.ops.gelu: (GELU, _option(("approximate", "approximate")), {"approximate": True}),
+             tf.nn.gelu: (GELU, _option(("approximate", "approximate")), {"approximate": False}),
+             gelu_tanh: (lambda: GELU(approximate=True), {}, {})}
+    names = {"selu": (keras.activations.selu, keras.ops.selu, tf.nn.selu),
+             "silu": (keras.activations.silu, keras.ops.silu, tf.nn.silu, tf.nn.swish),
+             "softplus": (keras.activations.softplus, keras.ops.softplus, tf.nn.softplus, tf.math.softplus),
+             "softsign": (keras.activations.softsign, keras.ops.softsign, tf.nn.softsign),
+             "hard_sigmoid": (keras.activations.hard_sigmoid, keras.ops.hard_sigmoid),
+             "exponential": (keras.activations.exponential, keras.ops.exp, tf.math.exp, tf.exp),
+             "sigmoid": (keras.activations.sigmoid, keras.ops.sigmoid, tf.nn.sigmoid, tf.math.sigmoid, tf.sigmoid),
+             "tanh": (keras.activations.tanh, keras.ops.tanh, tf.nn.tanh, tf.math.tanh, tf.tanh),
+             "linear": (keras.activations.linear,),
+             "softmax": (keras.activations.softmax, keras.ops.softmax, tf.nn.softmax, tf.math.softmax)}
+    for name, functions in names.items():
+        for function in functions:
+            table[function] = (functools.partial(activation, name), {}, {})
+    return table
+
+
+_ACTIVATION_FUNCTIONS = _activation_functions()
+
+
+def _activation_entry(function, dtype):
+    """The scratchnet layer computing the activation `function` (a Keras or TensorFlow function,
+    or a functools.partial of one setting its options), or the reason there is none. A ReLU's
+    max_value and threshold come over as Keras computes with them (`keras_cast`)."""
+    options = {}
+    if isinstance(function, functools.partial) and not function.args:
+        function, options = function.func, dict(function.keywords)
+    spec = _ACTIVATION_FUNCTIONS.get(function)
+    name = getattr(function, "__name__", repr(function))
+    if spec is None:
+        return None, (f"uses the activation {name!r}, which scratchnet does not know (supported: "
+                      f"{', '.join(sorted(scratchnet.layers.ACTIVATION_NAMES))}, given by name or as the Keras or "
+                      f"TensorFlow function)")
+    build, keywords, defaults = spec
+    unknown = [key for key in options if key not in keywords]
+    if unknown:
+        return None, f"calls the activation {name!r} with {', '.join(unknown)}, which scratchnet's has not"
+    settings = {**defaults, **{keywords[key]: value for key, value in options.items()}}
+    if "max_value" in settings or "threshold" in settings:
+        threshold = settings.get("threshold", 0.0) or 0.0
+        rounded = keras_cast(float(threshold), dtype)
+        if settings.get("negative_slope") and threshold and rounded != threshold:
+            return None, (f"sets threshold={threshold} with negative_slope: Keras compares with float32({threshold}) "
+                          f"but shifts by {threshold} itself, which scratchnet's ReLU cannot mirror")
+        settings["threshold"] = rounded
+        settings["max_value"] = keras_cast(None if settings.get("max_value") is None else float(settings["max_value"]),
+                                           dtype)
+    try:
+        return build(**settings), None
+    except (TypeError, ValueError) as err:
+        return None, f"has an activation scratchnet refuses: {err}"
+
+
+def _activation_layers(layer, function):
+    """[the activation's scratchnet layer] (Identity for linear: an Activation layer stays a layer,
+    so the two models line up layer for layer); UnsupportedLayerError otherwise."""
+    entry, why = _activation_entry(function, layer.compute_dtype)
+    if why:
+        raise _unsupported(layer, why)
+    return [entry]
+
+
+def _l2_factor(layer, reasons):
+    """The L2 factor Keras applies to the layer's kernel (`keras_cast` of its Python float), 0.0
+    for none; a reason appended to `reasons` for any other regularizer."""
     regularizer = layer.kernel_regularizer
     if regularizer is None:
         return 0.0
-    if type(regularizer) is keras.regularizers.L2:
-        return float(regularizer.l2)
-    if type(regularizer) is keras.regularizers.L1L2 and not regularizer.l1:
-        return float(regularizer.l2)
-    raise _unsupported(layer, f"has kernel_regularizer {type(regularizer).__name__}; "
-                              f"only L2 has a scratchnet equivalent")
+    if type(regularizer) is keras.regularizers.L2 or (type(regularizer) is keras.regularizers.L1L2
+                                                      and not regularizer.l1):
+        return keras_cast(float(regularizer.l2), layer.variable_dtype)
+    reasons.append(f"has kernel_regularizer {type(regularizer).__name__} (only L2 has a scratchnet equivalent)")
+    return 0.0
 
 
-def _refuse_options(layer, options, what="scratchnet's layer"):
-    """Refuse a built layer's options that scratchnet has no equivalent for."""
+def _option_reasons(layer, options, what="scratchnet's layer"):
+    """Why the built layer's options cannot come over: one line per option scratchnet has no
+    equivalent for (an empty list when every option can)."""
     if not layer.built:
-        raise _unsupported(layer, "is not built; build the model (e.g. with keras.Input) first")
-    if hasattr(layer, "use_bias") and not layer.use_bias:
-        raise _unsupported(layer, f"has use_bias=False; {what} always has a bias")
-    for option in options:
-        if getattr(layer, option, None) is not None:
-            raise _unsupported(layer, f"sets {option}, which scratchnet does not have")
+        return ["is not built; build the model (e.g. with keras.Input) first"]
+    reasons = [f"sets {option}, which {what} does not have" for option in options
+               if getattr(layer, option, None) is not None]
     if getattr(layer, "lora_enabled", False) or getattr(layer, "quantization_mode", None):
-        raise _unsupported(layer, "is LoRA-enabled or quantized")
+        reasons.append("is LoRA-enabled or quantized")
     if layer.compute_dtype != layer.variable_dtype:
-        raise _unsupported(layer, f"computes in {layer.compute_dtype} but stores {layer.variable_dtype} "
-                                  f"(mixed precision)")
+        reasons.append(f"computes in {layer.compute_dtype} but stores {layer.variable_dtype} (mixed precision)")
     if layer.variable_dtype not in scratchnet.DTYPES:
-        raise _unsupported(layer, f"stores {layer.variable_dtype} weights; scratchnet computes in float32 or "
-                                  f"float64 (build the Keras model with dtype='float32' or 'float64')")
+        reasons.append(f"stores {layer.variable_dtype} weights; scratchnet computes in float32 or float64 (build the "
+                       f"Keras model with dtype='float32' or 'float64')")
+    return reasons
 
 
-def _with_activation(layer, converted):
-    name = _activation(layer)
-    return [converted] if name == "linear" else [converted, name]
+def _refuse(layer, reasons):
+    if reasons:
+        raise _unsupported(layer, "; ".join(reasons))
 
 
 def _from_dense(layer):
-    """[Affine, activation name unless linear] for a Dense layer, refusing every option scratchnet lacks."""
-    _refuse_options(layer, ("bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"),
-                    "scratchnet's Affine")
-    kernel, bias = layer.get_weights()
-    return _with_activation(layer, Affine(np.array(kernel), np.array(bias), l2=_l2_factor(layer)))
+    """[Affine, its activation unless linear] for a Dense layer; every option scratchnet lacks refused."""
+    reasons = _option_reasons(layer, ("bias_regularizer", "activity_regularizer", "kernel_constraint",
+                                      "bias_constraint"), "scratchnet's Affine")
+    l2 = _l2_factor(layer, reasons) if layer.built else 0.0
+    entry, why = _activation_entry(layer.activation, layer.compute_dtype)
+    reasons += [why] if why else []
+    _refuse(layer, reasons)
+    weights = [np.array(w) for w in layer.get_weights()]
+    affine = Affine(weights[0], weights[1] if layer.use_bias else None, l2=l2)
+    return [affine] + ([] if isinstance(entry, Identity) else [entry])
 
 
-def _channels_last(layer):
+def _channels_last(layer, reasons):
     if getattr(layer, "data_format", "channels_last") != "channels_last":
-        raise _unsupported(layer, f"uses data_format={layer.data_format!r}; scratchnet is channels_last (N, H, W, C)")
+        reasons.append(f"uses data_format={layer.data_format!r}; scratchnet is channels_last (N, H, W, C)")
 
 
 def _from_conv2d(layer):
-    """[Conv2D, activation name unless linear]."""
-    _refuse_options(layer, ("kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
-                            "bias_constraint"), "scratchnet's Conv2D")
-    _channels_last(layer)
+    """[Conv2D, its activation unless linear]."""
+    reasons = _option_reasons(layer, ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
+                                      "kernel_constraint", "bias_constraint"), "scratchnet's Conv2D")
+    _channels_last(layer, reasons)
     if tuple(layer.dilation_rate) != (1, 1) or layer.groups != 1:
-        raise _unsupported(layer, f"has dilation_rate={layer.dilation_rate} or groups={layer.groups}; "
-                                  f"scratchnet's Conv2D has neither")
+        reasons.append(f"has dilation_rate={layer.dilation_rate} or groups={layer.groups}; scratchnet's Conv2D has "
+                       f"neither")
+    if not layer.use_bias:
+        reasons.append("has use_bias=False; scratchnet's Conv2D always has a bias")
+    entry, why = _activation_entry(layer.activation, layer.compute_dtype)
+    reasons += [why] if why else []
+    _refuse(layer, reasons)
     kernel, bias = layer.get_weights()
-    return _with_activation(layer, Conv2D(np.array(kernel), np.array(bias), strides=tuple(layer.strides),
-                                          padding=layer.padding))
+    conv = Conv2D(np.array(kernel), np.array(bias), strides=tuple(layer.strides), padding=layer.padding)
+    return [conv] + ([] if isinstance(entry, Identity) else [entry])
 
 
 def _from_pooling(scratchnet_class):
     def convert(layer):
-        _channels_last(layer)
+        reasons = []
+        _channels_last(layer, reasons)
+        _refuse(layer, reasons)
         return [scratchnet_class(tuple(layer.pool_size), tuple(layer.strides), layer.padding)]
     return convert
 
 
 def _from_flatten(layer):
-    _channels_last(layer)
+    reasons = []
+    _channels_last(layer, reasons)
+    _refuse(layer, reasons)
     return [Flatten()]
 
 
@@ -304,116 +503,271 @@ def _from_dropout(layer):
 
 
 def _from_batch_normalization(layer):
-    _refuse_options(layer, ("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"))
-    if not (layer.center and layer.scale) or layer.renorm or getattr(layer, "synchronized", False):
-        raise _unsupported(layer, "has center=False, scale=False, renorm or synchronized set; scratchnet's "
-                                  "BatchNormalization has gamma and beta and none of these")
+    reasons = _option_reasons(layer, ("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"))
+    for option in ("renorm", "synchronized"):
+        if getattr(layer, option, False):
+            reasons.append(f"sets {option}, which scratchnet's BatchNormalization does not have")
+    for option in ("center", "scale"):
+        if not getattr(layer, option):
+            reasons.append(f"has {option}=False; scratchnet's BatchNormalization has gamma and beta")
     try:
         rank = len(layer.input.shape)
     except (AttributeError, ValueError):
         rank = None
     if layer.axis != -1 and layer.axis != (rank or 0) - 1:
-        raise _unsupported(layer, f"normalises axis {layer.axis}; scratchnet's BatchNormalization normalises "
-                                  f"the last axis")
+        reasons.append(f"normalises axis {layer.axis}; scratchnet's BatchNormalization normalises the last axis")
+    _refuse(layer, reasons)
     gamma, beta, moving_mean, moving_variance = (np.array(w) for w in layer.get_weights())
     return [BatchNormalization(gamma, beta, moving_mean, moving_variance, momentum=float(layer.momentum),
                                epsilon=float(layer.epsilon))]
 
 
 def _from_activation(layer):
-    return [_activation(layer)]
+    return _activation_layers(layer, layer.activation)
 
 
 def _from_relu(layer):
     config = layer.get_config()
-    if config.get("max_value") is None and not config.get("negative_slope") and not config.get("threshold"):
-        return ["relu"]
-    raise _unsupported(layer, "has max_value, negative_slope or threshold set; only the plain ReLU is supported")
+    options = {key: config.get(key) for key in ("max_value", "negative_slope", "threshold")}
+    return _activation_layers(layer, functools.partial(keras.activations.relu, **options))
 
 
-# Keras layer class -> the function giving its scratchnet entries (layers, or activation names).
+def _from_leaky_relu(layer):
+    return [LeakyReLU(float(layer.negative_slope))]
+
+
+def _from_elu(layer):
+    return [ELU(float(layer.alpha))]
+
+
+def _from_softmax(layer):
+    if layer.axis not in (-1, [-1], (-1,)):
+        raise _unsupported(layer, f"normalises axis {layer.axis}; scratchnet's Softmax normalises the last axis")
+    return [Softmax()]
+
+
+def _from_reshape(layer):
+    return [Reshape(tuple(layer.target_shape))]
+
+
+def _from_rescaling(layer):
+    """Rescaling with the scale and offset Keras computes with (`keras_cast`)."""
+    dtype = layer.compute_dtype
+    return [Rescaling(keras_cast(_plain(layer.scale), dtype), keras_cast(_plain(layer.offset), dtype))]
+
+
+def _plain(value):
+    """A Keras setting as a Python number, list or NumPy array (a tensor becomes an array)."""
+    return np.array(value) if hasattr(value, "numpy") else value
+
+
+def _from_normalization(layer):
+    """Normalization with the statistics the (adapted or given) Keras layer normalises by."""
+    reasons = []
+    if layer.invert:
+        reasons.append("has invert=True; scratchnet's Normalization normalises")
+    if getattr(layer, "mean", None) is None:
+        reasons.append("has no statistics yet (not built or adapted)")
+    _refuse(layer, reasons)
+    mean, variance = np.array(layer.mean), np.array(layer.variance)
+    mean, variance = mean.reshape(mean.shape[1:]), variance.reshape(variance.shape[1:])  # the batch axis
+    while mean.ndim and mean.shape[0] == 1:  # leading axes of size 1 broadcast anyway
+        mean, variance = mean[0], variance[0]
+    return [Normalization(mean, variance, epsilon=float(keras.config.epsilon()))]
+
+
+def _from_resizing(layer):
+    reasons = []
+    _channels_last(layer, reasons)
+    if layer.interpolation != "nearest":
+        reasons.append(f"uses interpolation={layer.interpolation!r}: TensorFlow resizes that way in float32 whatever "
+                       f"the image dtype, so no float64 model matches it; scratchnet's Resizing is 'nearest' only, "
+                       f"which is exact")
+    for option in ("crop_to_aspect_ratio", "pad_to_aspect_ratio", "antialias"):
+        if getattr(layer, option, False):
+            reasons.append(f"sets {option}, which scratchnet's Resizing does not have")
+    _refuse(layer, reasons)
+    return [Resizing(int(layer.height), int(layer.width), "nearest")]
+
+
+# Keras layer class -> the function giving its scratchnet layers.
 FROM_KERAS = {keras.layers.Dense: _from_dense, keras.layers.Activation: _from_activation,
-              keras.layers.ReLU: _from_relu, keras.layers.Conv2D: _from_conv2d,
+              keras.layers.ReLU: _from_relu, keras.layers.LeakyReLU: _from_leaky_relu, keras.layers.ELU: _from_elu,
+              keras.layers.Softmax: _from_softmax, keras.layers.Conv2D: _from_conv2d,
               keras.layers.MaxPooling2D: _from_pooling(MaxPooling2D),
               keras.layers.AveragePooling2D: _from_pooling(AveragePooling2D), keras.layers.Flatten: _from_flatten,
-              keras.layers.Dropout: _from_dropout, keras.layers.BatchNormalization: _from_batch_normalization}
+              keras.layers.Dropout: _from_dropout, keras.layers.BatchNormalization: _from_batch_normalization,
+              keras.layers.Reshape: _from_reshape, keras.layers.Rescaling: _from_rescaling,
+              keras.layers.Normalization: _from_normalization, keras.layers.Resizing: _from_resizing}
 
 
 def _infer_loss(keras_model):
-    """The scratchnet loss matching the model's attached (to_keras) or compiled loss, reduction
-    included; SoftmaxCrossEntropy() when it has neither."""
+    """(the scratchnet loss matching the model's attached (to_keras) or compiled loss, options and
+    reduction included, or None for an uncompiled model; the reason the loss cannot come over, or None)."""
     known = getattr(keras_model, "scratchnet_loss", None) or getattr(keras_model, "loss", None)
     if known is None:
-        return SoftmaxCrossEntropy()
+        return None, None
     loss = scratchnet_loss(known)
     if loss is None:
-        raise ValueError(f"from_keras: the model's loss {known!r} has no scratchnet equivalent; pass loss=")
-    return loss
+        return None, f"the model's loss {_loss_name(known)} {unsupported_loss_reason(known)}; pass loss="
+    return loss, None
+
+
+def _loss_name(loss):
+    return repr(loss) if isinstance(loss, str) else type(loss).__name__ if not callable(loss) or hasattr(
+        loss, "get_config") else getattr(loss, "__name__", repr(loss))
+
+
+_METRIC_CLASSES = {"BinaryAccuracy": "binary_accuracy", "CategoricalAccuracy": "categorical_accuracy",
+                   "SparseCategoricalAccuracy": "sparse_categorical_accuracy"}
+
+
+def _compiled_metrics(keras_model, reasons):
+    """The scratchnet metrics of a compiled model's metrics and weighted_metrics, named as Keras's
+    evaluate names them; a reason appended to `reasons` for each one scratchnet lacks."""
+    if not getattr(keras_model, "compiled", False):
+        return []
+    config = keras_model.get_compile_config() or {}
+    metrics, names = [], {}
+    for weighted, key in ((False, "metrics"), (True, "weighted_metrics")):
+        for spec in config.get(key) or []:
+            metric = _metric(spec, weighted)
+            if metric is None:
+                reasons.append(f"the compiled {key[:-1].replace('_', ' ')} {_spec_name(spec)!r} has no scratchnet "
+                               f"equivalent (scratchnet.metrics has {', '.join(sorted(scratchnet.metrics.METRICS))})")
+                continue
+            name = metric.name
+            if name in names:  # Keras's rule for repeated names
+                name = f"weighted_{name}" if weighted and f"weighted_{name}" not in names else f"{name}_{names[name]}"
+            names[metric.name] = names.get(metric.name, 0) + 1
+            names.setdefault(name, 1)
+            metric.name = name
+            metrics.append(metric)
+    return metrics
+
+
+def _spec_name(spec):
+    if isinstance(spec, dict):
+        return spec.get("config") if spec.get("class_name") == "function" else spec.get("class_name")
+    return spec if isinstance(spec, str) else getattr(spec, "__name__", repr(spec))
+
+
+def _metric(spec, weighted):
+    """A scratchnet metric from one entry of Keras's compile config (a name, a function's or a
+    metric object's serialization), or None."""
+    settings = {}
+    if isinstance(spec, dict):
+        inner = spec.get("config")
+        if spec.get("class_name") == "function":
+            name = inner
+        else:
+            name = _METRIC_CLASSES.get(spec.get("class_name"))
+            inner = inner if isinstance(inner, dict) else {}
+            if name == "binary_accuracy":
+                settings["threshold"] = inner.get("threshold", 0.5)
+            settings["name"] = inner.get("name")
+    else:
+        name = spec if isinstance(spec, str) else getattr(spec, "__name__", None)
+    cls = scratchnet.metrics.METRICS.get(name)
+    return None if cls is None else cls(**settings, weighted=weighted)
 
 
 def _given_loss(loss):
-    """A fresh scratchnet loss from a name in LOSSES, a class or an instance (same reduction)."""
+    """A fresh scratchnet loss from a name in LOSSES, a class or an instance (same options)."""
     if isinstance(loss, str):
         if loss not in LOSSES:
             raise ValueError(f"from_keras: unknown loss {loss!r}; known: {sorted(LOSSES)}")
         return LOSSES[loss]()
-    loss = loss_instance(loss)
-    return type(loss)(loss.reduction)
+    return scratchnet.losses.loss_from_config(loss_instance(loss).config())
+
+
+_FUSED = {"softmax": SoftmaxCrossEntropy, "sigmoid": SigmoidBinaryCrossEntropy}  # output activation -> fused loss
+
+
+def _layers_of(keras_model):
+    """The model's layers with nested Sequentials flattened into them (InputLayers left out)."""
+    for layer in keras_model.layers:
+        if isinstance(layer, keras.Sequential):
+            yield from _layers_of(layer)
+        elif not isinstance(layer, keras.layers.InputLayer):
+            yield layer
 
 
 def from_keras(keras_model, loss=None):
     """The scratchnet.Sequential computing the same function as `keras_model` (a built
-    keras.Sequential of the layers in FROM_KERAS), with its weights, in its dtype.
+    keras.Sequential of the layers in FROM_KERAS, nested Sequentials included), with its
+    weights, frozen where Keras's layers are frozen, in its dtype.
 
-    A Dense layer with an activation becomes Affine + that activation layer. `loss` is a
-    scratchnet loss (instance, class or name in scratchnet.losses.LOSSES; a fresh instance with
-    the same reduction is made); by default it is inferred from the model's `scratchnet_loss`
-    (set by to_keras) or compiled loss, reduction included, else SoftmaxCrossEntropy.
+    A Dense or Conv2D layer with an activation becomes the layer plus that activation's layer
+    (the activation given by name, as a Keras or TensorFlow function, or a functools.partial of
+    one). `loss` is a scratchnet loss (instance, class or name in scratchnet.losses.LOSSES; a
+    fresh instance with the same options is made); by default it is the model's `scratchnet_loss`
+    (set by to_keras) or compiled loss with its options and reduction, and None for an uncompiled
+    model (it predicts; training asks for a loss). A compiled model's accuracy metrics (and
+    weighted_metrics) come over as the scratchnet model's `metrics` (Sequential.evaluate_metrics).
 
-    A final softmax (with SoftmaxCrossEntropy) or sigmoid (with SigmoidBinaryCrossEntropy) is the
-    loss's own output activation and is folded into it, so the scratchnet model ends in logits;
-    a softmax anywhere else is refused. Layers without an exact equivalent (LSTM, dilated or
-    grouped convolutions, channels_first data, Dropout with noise_shape, ...) raise
-    UnsupportedLayerError. The model's input shape goes to the first scratchnet layer (Conv2D,
-    Flatten, ... take input_shape=; an Affine's comes from its kernel).
+    A final softmax with SoftmaxCrossEntropy (sigmoid with SigmoidBinaryCrossEntropy), the
+    twin's fused losses (also the cross-entropy a model made by to_keras(softmax_output=True)
+    carries), is folded into the loss, so the scratchnet model ends in logits; with Keras's
+    cross-entropies the activation stays a layer and the model reads its logits as Keras does (the
+    module docstring), so that predict gives Keras's probabilities. Layers and options without an
+    exact equivalent (LSTM, dilated or grouped convolutions, channels_first data, Dropout with
+    noise_shape, ...) raise UnsupportedLayerError naming every one of them. The model's input shape goes to the first
+    scratchnet layer (Conv2D, Flatten, ... take input_shape=; an Affine's comes from its kernel).
     """
     if not isinstance(keras_model, keras.Sequential):
         raise TypeError(f"from_keras: expected a keras.Sequential, got {type(keras_model).__name__}")
-    loss = _given_loss(loss) if loss is not None else _infer_loss(keras_model)
-    entries = []  # (Affine or activation name, the Keras layer it came from), in order
-    for layer in keras_model.layers:
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
+    reasons = []
+    if loss is not None:
+        loss = _given_loss(loss)
+    else:
+        loss, why = _infer_loss(keras_model)
+        reasons += [why] if why else []
+    metrics = _compiled_metrics(keras_model, reasons)
+    layers = []
+    for layer in _layers_of(keras_model):
         convert = FROM_KERAS.get(type(layer))
         if convert is None:
-            raise _unsupported(layer, f"has no scratchnet equivalent; supported: "
-                                      f"{', '.join(cls.__name__ for cls in FROM_KERAS)}")
-        entries += [(entry, layer) for entry in convert(layer)]
+            reasons.append(f"layer {layer.name!r} ({type(layer).__name__}) has no scratchnet equivalent")
+            continue
+        try:
+            converted = convert(layer)
+        except UnsupportedLayerError as err:
+            reasons.append(str(err))
+            continue
+        for entry in converted:
+            entry.trainable = bool(layer.trainable)
+        layers += converted
+    if reasons:
+        supported = ", ".join(cls.__name__ for cls in FROM_KERAS)
+        raise UnsupportedLayerError(f"from_keras: {len(reasons)} thing(s) have no exact scratchnet equivalent:\n  - "
+                                    + "\n  - ".join(reasons) + f"\n(layers supported: {supported})")
+    attached = getattr(keras_model, "scratchnet_loss", None) is not None and loss is not None
+    if layers and loss is not None and loss.output_activation and \
+            type(layers[-1]) is type(activation(loss.output_activation)):
+        if attached and not getattr(loss, "label_smoothing", 0.0):  # to_keras(softmax_output=True)'s twin
+            loss = _FUSED[loss.output_activation](loss.reduction)
+        if type(loss) in _FUSED.values():
+            layers.pop()  # the fused loss's own output activation: scratchnet fuses it into the loss
     try:
         input_shape = tuple(keras_model.inputs[0].shape)
     except (AttributeError, IndexError, TypeError, ValueError):  # not built with an Input
         input_shape = None
-    if entries and entries[-1][0] == _OUTPUT_ACTIVATION.get(type(loss)):
-        entries.pop()  # the loss's own output activation: scratchnet fuses it into the loss
-    for entry, layer in entries:
-        if entry == "softmax":
-            raise _unsupported(layer, "applies softmax before the output, or with a loss other than "
-                                      "SoftmaxCrossEntropy; scratchnet has softmax only inside "
-                                      "SoftmaxCrossEntropy")
-    layers = [ACTIVATIONS[entry]() if isinstance(entry, str) else entry for entry, _ in entries]
     if input_shape is not None and layers:
         _give_input_shape(layers[0], input_shape[1:])
     dtypes = {value.dtype for layer in layers for value in (*layer.params.values(), *layer.state.values())}
     if len(dtypes) > 1:
         raise TypeError(f"from_keras: the model mixes weight dtypes {sorted(map(str, dtypes))}")
     dtype = dtype_name(dtypes.pop()) if dtypes else None
-    return scratchnet.Sequential(layers, loss, dtype=dtype)
+    model = scratchnet.Sequential(layers, loss, dtype=dtype)
+    model.metrics = metrics
+    return model
 
 
 def _give_input_shape(layer, shape):
     """Put the Keras model's per-sample input shape on scratchnet's first layer (an Affine's own
     comes from its kernel, and Sequential checks that the two agree)."""
-    if "input_shape" in inspect.signature(type(layer)).parameters:  # Conv2D, Flatten, pooling, Dropout, BN
+    if "input_shape" in inspect.signature(type(layer)).parameters:  # Conv2D, Flatten, pooling, Dropout, BN, ...
         layer.input_shape = tuple(None if n is None else int(n) for n in shape)
     elif len(shape) != 1:
         raise ValueError(f"from_keras: the model's input shape is {(None, *shape)} but its first layer becomes "

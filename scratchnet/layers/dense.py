@@ -11,7 +11,9 @@ from .base import Layer, same_dtype
 
 class Affine(Layer):
     """out = x @ W + b, with an optional L2 weight penalty l2 * sum(W**2) (Keras's definition;
-    the book's weight decay 0.5 * lambda * sum(W**2) is l2 = lambda / 2)."""
+    the book's weight decay 0.5 * lambda * sum(W**2) is l2 = lambda / 2). b=None is Keras's
+    Dense(use_bias=False): out = x @ W, and the layer's only weight is W (the usual layer before
+    a BatchNormalization, whose beta makes a bias redundant)."""
 
     param_keys = ("W", "b")
     input_gradient_optional = True
@@ -19,12 +21,20 @@ class Affine(Layer):
     def __init__(self, W, b, l2=0.0, name="Affine"):
         super().__init__(name)
         check_array(W, f"{name}: W", ndim=2)
-        check_array(b, f"{name}: b", shape=(W.shape[1],))
-        same_dtype({"W": W, "b": b}, name)
-        self.params = {"W": W, "b": b}
-        self.grads = {"W": np.zeros_like(W), "b": np.zeros_like(b)}
+        if b is None:
+            self.param_keys = self.weight_keys = ("W",)
+            same_dtype({"W": W}, name)
+        else:
+            check_array(b, f"{name}: b", shape=(W.shape[1],))
+            same_dtype({"W": W, "b": b}, name)
+        self.params = {key: value for key, value in (("W", W), ("b", b)) if value is not None}
+        self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
         self.l2 = float(l2)
         self.x = None
+
+    @property
+    def use_bias(self):
+        return "b" in self.params
 
     @property
     def shape(self):
@@ -44,7 +54,8 @@ class Affine(Layer):
         check_array(x, self.name, ndim=2, shape=(None, W.shape[0]), dtype=W.dtype)
         self.x = x
         out = np.matmul(x, W, out=self._buffer("out", (x.shape[0], W.shape[1]), W.dtype))
-        out += self.params["b"]
+        if "b" in self.params:
+            out += self.params["b"]
         return out
 
     def backward(self, dout, need_dx=True):
@@ -56,7 +67,8 @@ class Affine(Layer):
         np.matmul(self.x.T, dout, out=self.grads["W"])
         if self.l2:
             self.grads["W"] += (2.0 * self.l2) * W
-        dout.sum(axis=0, out=self.grads["b"])
+        if "b" in self.grads:
+            dout.sum(axis=0, out=self.grads["b"])
         return np.matmul(dout, W.T, out=self._buffer("dx", self.x.shape, W.dtype)) if need_dx else None
 
     def penalty(self):
@@ -67,12 +79,18 @@ class Affine(Layer):
         return self.l2 * float(np.vdot(W, W))
 
     def config(self):
-        return {"kind": "Affine", "shape": list(self.shape), "l2": self.l2}
+        return {"kind": "Affine", "shape": list(self.shape), "l2": self.l2,
+                **({} if self.use_bias else {"use_bias": False})}
+
+    @classmethod
+    def weight_keys_of(cls, config):
+        return cls.weight_keys if config.get("use_bias", True) else ("W",)
 
     @classmethod
     def from_config(cls, config, params):
-        return cls(params["W"], params["b"], l2=config.get("l2", 0.0))
+        return cls(params["W"], params["b"] if config.get("use_bias", True) else None, l2=config.get("l2", 0.0))
 
     def __repr__(self):
         l2 = f", l2={self.l2:g}" if self.l2 else ""
-        return f"{self.name}({self.shape[0]} -> {self.shape[1]}{l2})"
+        bias = "" if self.use_bias else ", no bias"
+        return f"{self.name}({self.shape[0]} -> {self.shape[1]}{l2}{bias})"

@@ -13,7 +13,7 @@ from comparisons.core.tolerances import tolerance
 from reference_keras import keras
 from scratchnet.functions import cross_entropy_error
 from scratchnet.gradcheck import relative_error
-from scratchnet.layers import Affine, Identity, ReLU, Sigmoid, Tanh
+from scratchnet.layers import Affine, Identity, ReLU, Sigmoid, Softmax, Tanh
 from scratchnet.losses import MeanSquaredError, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
 from scratchnet.optimizers import SGD, Adagrad, Adam, RMSprop
 
@@ -487,7 +487,8 @@ def test_from_keras_round_trips_bit_for_bit(dtype, loss):
         for softmax_output in ([False, True] if loss != "mean_squared_error" else [False]):
             back = rk.from_keras(rk.to_keras(model, softmax_output=softmax_output))
             assert repr(back) == repr(model)  # same layers, loss and dtype
-            assert [layer.l2 for layer in back.layers if isinstance(layer, Affine)] == [0.01] * 3
+            # the factor Keras applies: 0.01 rounded through float32 (keras_cast)
+            assert [layer.l2 for layer in back.layers if isinstance(layer, Affine)] == [rk.keras_cast(0.01, dtype)] * 3
             for a, b in zip(back.get_weights(), model.get_weights()):
                 assert np.array_equal(a, b) and a.dtype == b.dtype
 
@@ -508,17 +509,24 @@ def test_sum_reduction_maps_to_keras_reduction_sum_and_back(assert_twin):
     assert rk.from_keras(keras_model, loss=SoftmaxCrossEntropy()).loss_layer.reduction == "mean"
 
 
-def test_from_keras_expands_dense_activations_and_folds_a_final_softmax():
+def test_from_keras_expands_dense_activations_and_keeps_an_uncompiled_models_softmax():
+    """An uncompiled model comes over without a loss (it predicts what Keras predicts); a given
+    fused loss folds the final softmax (sigmoid) into itself."""
     with rk.floatx("float64"):
         keras_model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(5, activation="relu"),
                                         keras.layers.Dense(4, activation="tanh"), keras.layers.ReLU(),
                                         keras.layers.Dense(3, activation="softmax")])
     model = rk.from_keras(keras_model)
-    assert [type(layer) for layer in model.layers] == [Affine, ReLU, Affine, Tanh, ReLU, Affine]
-    assert type(model.loss_layer) is SoftmaxCrossEntropy and model.dtype == np.float64
+    assert [type(layer) for layer in model.layers] == [Affine, ReLU, Affine, Tanh, ReLU, Affine, Softmax]
+    assert model.loss_layer is None and model.dtype == np.float64
     x = np.random.default_rng(0).normal(size=(9, 6))
     probabilities = list(rk.forward_trace(keras_model, x).values())[-1]  # not .predict: it casts x to floatx
-    logits = model.predict(x)
+    assert relative_error(model.predict(x), probabilities) <= 1e-12
+    with pytest.raises(ValueError, match="the model has no loss"):
+        scratchnet.Trainer(model, SGD(0.1), x, np.arange(9) % 3)
+    folded = rk.from_keras(keras_model, loss=SoftmaxCrossEntropy())
+    assert [type(layer) for layer in folded.layers] == [Affine, ReLU, Affine, Tanh, ReLU, Affine]
+    logits = folded.predict(x)
     assert relative_error(np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True), probabilities) <= 1e-12
 
     sigmoid_model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, activation="sigmoid")])
@@ -534,8 +542,8 @@ def test_from_keras_expands_dense_activations_and_folds_a_final_softmax():
     (lambda: keras.layers.Dropout(0.5, noise_shape=(None, 1), name="drop"), "noise_shape"),
     (lambda: keras.layers.BatchNormalization(center=False, name="bn"), "center=False"),
     (lambda: keras.layers.LayerNormalization(name="ln"), "LayerNormalization"),
-    (lambda: keras.layers.Dense(3, activation="elu", name="elu_dense"), "elu"),
-    (lambda: keras.layers.Dense(3, use_bias=False, name="nobias"), "use_bias"),
+    (lambda: keras.layers.Dense(3, activation="mish", name="mish_dense"), "mish"),
+    (lambda: keras.layers.Dense(3, bias_constraint=keras.constraints.NonNeg(), name="constrained"), "bias_constraint"),
     (lambda: keras.layers.Dense(3, kernel_regularizer=keras.regularizers.L1(0.1), name="l1"), "L1"),
 ])
 def test_from_keras_refuses_layers_without_an_exact_equivalent(layer, name):
@@ -545,20 +553,19 @@ def test_from_keras_refuses_layers_without_an_exact_equivalent(layer, name):
     assert repr(keras_model.layers[-1].name) in str(error.value)
 
 
-def test_from_keras_refuses_dilated_conv2d_and_misplaced_softmax():
+def test_from_keras_refuses_dilated_conv2d_and_takes_a_softmax_anywhere():
     conv = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, dilation_rate=2, name="conv")])
     with pytest.raises(ValueError, match="'conv' \\(Conv2D\\).*dilation_rate"):
         rk.from_keras(conv)
     inner_softmax = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax", name="inner"),
                                       keras.layers.Dense(2)])
-    with pytest.raises(rk.UnsupportedLayerError, match="'inner'.*softmax"):
-        rk.from_keras(inner_softmax)
+    assert [type(layer) for layer in rk.from_keras(inner_softmax).layers] == [Affine, Softmax, Affine]
     images = keras.Sequential([keras.Input((5, 4)), keras.layers.Dense(3)])
     with pytest.raises(ValueError, match="\\(None, 5, 4\\)"):
         rk.from_keras(images)
     final_softmax = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax", name="out")])
-    with pytest.raises(rk.UnsupportedLayerError, match="'out'"):
-        rk.from_keras(final_softmax, loss=MeanSquaredError())
+    model = rk.from_keras(final_softmax, loss=MeanSquaredError())  # Keras's MSE on the probabilities
+    assert [type(layer) for layer in model.layers] == [Affine, Softmax] and not model.reads_logits()
 
 
 def test_to_keras_refuses_an_unknown_layer_class_by_name():

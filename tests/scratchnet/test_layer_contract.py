@@ -14,8 +14,9 @@ import pytest
 import reference_keras as rk
 from comparisons.core.tolerances import tolerance
 from scratchnet.gradcheck import relative_error
-from scratchnet.layers import (LAYERS, Affine, AveragePooling2D, BatchNormalization, Conv2D, Dropout, Flatten,
-                               Identity, MaxPooling2D, ReLU, Sigmoid, Tanh)
+from scratchnet.layers import (ELU, GELU, LAYERS, SELU, Affine, AveragePooling2D, BatchNormalization, Conv2D, Dropout,
+                               Exponential, Flatten, HardSigmoid, Identity, LeakyReLU, MaxPooling2D, Normalization,
+                               ReLU, Rescaling, Reshape, Resizing, Sigmoid, SiLU, Softmax, Softplus, Softsign, Tanh)
 
 
 def _normal(rng, shape, dtype, scale=1.0):
@@ -29,6 +30,15 @@ def _with_zeros(rng, shape, dtype):
     return x
 
 
+def _with_kinks(*kinks):
+    """An input factory: values across [-8, 8] with every kink in `kinks` present exactly."""
+    def make(rng, dtype):
+        x = _normal(rng, (5, 6), dtype, 4.0)
+        x.flat[:len(kinks)] = kinks
+        return x
+    return make
+
+
 # (case, layer factory (rng, dtype) -> layer, input factory (rng, dtype) -> x, modes: training=...)
 CASES = [
     ("Affine", lambda r, dt: Affine(_normal(r, (4, 3), dt), _normal(r, (3,), dt)),
@@ -36,6 +46,22 @@ CASES = [
     ("Affine square, batch = width", lambda r, dt: Affine(_normal(r, (4, 4), dt), _normal(r, (4,), dt)),
      lambda r, dt: _normal(r, (4, 4), dt), (False,)),
     ("ReLU", lambda r, dt: ReLU(), lambda r, dt: _with_zeros(r, (5, 6), dt), (False,)),
+    ("Affine without bias", lambda r, dt: Affine(_normal(r, (4, 3), dt), None),
+     lambda r, dt: _normal(r, (5, 4), dt), (False,)),
+    ("ReLU max_value 6 (relu6)", lambda r, dt: ReLU(max_value=6.0), _with_kinks(0.0, 6.0), (False,)),
+    ("ReLU negative_slope, threshold, max_value", lambda r, dt: ReLU(max_value=5.0, negative_slope=0.25, threshold=0.5),
+     _with_kinks(0.5, 5.0), (False,)),
+    ("LeakyReLU", lambda r, dt: LeakyReLU(0.2), lambda r, dt: _with_zeros(r, (5, 6), dt), (False,)),
+    ("ELU", lambda r, dt: ELU(0.7), lambda r, dt: _with_zeros(r, (5, 6), dt), (False,)),
+    ("SELU", lambda r, dt: SELU(), lambda r, dt: _with_zeros(r, (5, 6), dt), (False,)),
+    ("GELU", lambda r, dt: GELU(), lambda r, dt: _with_zeros(r, (5, 6), dt), (False,)),
+    ("GELU tanh form", lambda r, dt: GELU(approximate=True), lambda r, dt: _with_zeros(r, (5, 6), dt), (False,)),
+    ("SiLU", lambda r, dt: SiLU(), lambda r, dt: _with_zeros(r, (5, 6), dt), (False,)),
+    ("Softplus", lambda r, dt: Softplus(), lambda r, dt: _with_zeros(r, (5, 6), dt), (False,)),
+    ("Softsign", lambda r, dt: Softsign(), lambda r, dt: _with_zeros(r, (5, 6), dt), (False,)),
+    ("HardSigmoid", lambda r, dt: HardSigmoid(), _with_kinks(-3.0, 3.0), (False,)),
+    ("Exponential", lambda r, dt: Exponential(), lambda r, dt: _with_zeros(r, (5, 6), dt), (False,)),
+    ("Softmax", lambda r, dt: Softmax(), lambda r, dt: _with_zeros(r, (5, 6), dt), (False,)),
     ("Sigmoid", lambda r, dt: Sigmoid(), lambda r, dt: _with_zeros(r, (5, 6), dt), (False,)),
     ("Sigmoid saturated", lambda r, dt: Sigmoid(), lambda r, dt: np.array([[-1000.0, -40.0, 0.0, 40.0, 1000.0]], dt),
      (False,)),
@@ -51,6 +77,11 @@ CASES = [
      lambda r, dt: _normal(r, (2, 7, 5, 3), dt), (False,)),
     ("AveragePooling2D", lambda r, dt: AveragePooling2D(2), lambda r, dt: _normal(r, (3, 6, 4, 2), dt), (False,)),
     ("Flatten", lambda r, dt: Flatten(), lambda r, dt: _normal(r, (3, 4, 5, 2), dt), (False,)),
+    ("Reshape", lambda r, dt: Reshape((3, -1)), lambda r, dt: _normal(r, (5, 6), dt), (False,)),
+    ("Rescaling", lambda r, dt: Rescaling(1 / 255, offset=-0.5), lambda r, dt: _normal(r, (5, 6), dt, 100.0), (False,)),
+    ("Normalization", lambda r, dt: Normalization(_normal(r, (4,), dt), 0.5 + r.random(4), input_shape=(4,)),
+     lambda r, dt: _normal(r, (5, 4), dt, 3.0), (False,)),
+    ("Resizing nearest", lambda r, dt: Resizing(5, 3), lambda r, dt: _normal(r, (2, 4, 7, 2), dt), (False,)),
     ("Dropout", lambda r, dt: Dropout(0.3, seed=3), lambda r, dt: _normal(r, (6, 5), dt), (False, True)),
     ("BatchNormalization", lambda r, dt: BatchNormalization(1.0 + _normal(r, (5,), dt, 0.2), _normal(r, (5,), dt, 0.5),
                                                             input_shape=(5,)),
