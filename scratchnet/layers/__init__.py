@@ -1,5 +1,6 @@
 """Layers with the book's contract (see `base.Layer`): Affine (dense), the activations, Conv2D,
-MaxPooling2D, AveragePooling2D, Flatten, Dropout and BatchNormalization.
+MaxPooling2D, AveragePooling2D, Flatten, Dropout and BatchNormalization; for sequences
+Embedding, SimpleRNN, LSTM and GRU.
 
 Losses live in `scratchnet.losses`.
 """
@@ -8,12 +9,15 @@ from .base import Layer
 from .conv import Conv2D
 from .dense import Affine
 from .dropout import Dropout
+from .embedding import Embedding
 from .normalization import BatchNormalization
 from .pooling import AveragePooling2D, Flatten, MaxPooling2D
+from .recurrent import GRU, LSTM, SimpleRNN
 
 # Every layer kind by class name: what a saved model's config names, and what load_model builds.
 LAYERS = {cls.__name__: cls for cls in (Affine, ReLU, Sigmoid, Tanh, Identity, Conv2D, MaxPooling2D,
-                                        AveragePooling2D, Flatten, Dropout, BatchNormalization)}
+                                        AveragePooling2D, Flatten, Dropout, BatchNormalization, Embedding,
+                                        SimpleRNN, LSTM, GRU)}
 
 
 def layer_class(kind):
@@ -24,4 +28,5 @@ def layer_class(kind):
 
 
 __all__ = ["Layer", "Affine", "ReLU", "Sigmoid", "Tanh", "Identity", "Conv2D", "MaxPooling2D", "AveragePooling2D",
-           "Flatten", "Dropout", "BatchNormalization", "ACTIVATIONS", "LAYERS", "layer_class"]
+           "Flatten", "Dropout", "BatchNormalization", "Embedding", "SimpleRNN", "LSTM", "GRU", "ACTIVATIONS", "LAYERS",
+           "layer_class"]

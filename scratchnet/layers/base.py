@@ -41,6 +41,14 @@ class Layer(BufferOwner):
         super().__init_subclass__(**kwargs)
         cls.weight_keys = tuple(cls.param_keys) + tuple(cls.state_keys)
 
+    takes_integers = False  # the input is integer ids (Embedding): only a model's first layer
+
+    @property
+    def declared_input_shape(self):
+        """The input shape this layer was told to take (Sequential refuses any other), or None;
+        Affine derives `input_shape` from its kernel without declaring one."""
+        return self.input_shape
+
     def output_shape(self, input_shape):
         return input_shape
 
@@ -70,6 +78,12 @@ class Layer(BufferOwner):
         if self.input_shape is not None:
             config["input_shape"] = list(self.input_shape)
         return config
+
+    @classmethod
+    def weight_keys_for(cls, config):
+        """The weight keys of the layer `config` describes (fixed, unless an option such as a
+        recurrent layer's use_bias=False leaves one out)."""
+        return cls.weight_keys
 
     @classmethod
     def from_config(cls, config, weights):
