@@ -29,6 +29,8 @@ import functools
 import numpy as np
 
 from ._environment import keras, tf
+from ._ids import ids as _checked_ids
+from ._ids import takes_integers
 from ._tensor import as_tensor
 from .dtype import dtype_name, model_dtype
 from .mapping import count_correct, scratchnet_loss
@@ -48,9 +50,11 @@ def _input_rank(keras_model):
 
 
 def _inputs(keras_model, x):
+    rank = _input_rank(keras_model)
+    if takes_integers(keras_model):  # token ids, for a model starting with Embedding
+        return _checked_ids(keras_model, x, rank)
     dtype = model_dtype(keras_model)
     x = np.asarray(x)
-    rank = _input_rank(keras_model)
     if x.ndim != rank or x.dtype != np.dtype(dtype):
         raise TypeError(f"reference_keras: expected a {rank}-D {dtype} input (the model's dtype), got "
                         f"{x.ndim}-D {x.dtype}; convert it with .astype(np.{dtype})")
@@ -108,9 +112,15 @@ def _trainable(keras_model):
     return [(name, w) for name, w in zip(weight_names(keras_model), keras_model.weights) if w.trainable]
 
 
+def _dense(gradient):
+    """A gradient as a NumPy array: an Embedding's IndexedSlices (the rows its ids touched) as
+    their dense equivalent, zero rows elsewhere."""
+    return np.array(tf.convert_to_tensor(gradient) if isinstance(gradient, tf.IndexedSlices) else gradient)
+
+
 def _labelled(named, grads):
     """Gradients by weight name; a weight the loss does not depend on gets zeros, not None."""
-    return {name: np.zeros(w.shape, dtype=dtype_name(w.dtype)) if g is None else np.array(g)
+    return {name: np.zeros(w.shape, dtype=dtype_name(w.dtype)) if g is None else _dense(g)
             for (name, w), g in zip(named, grads)}
 
 
@@ -158,6 +168,8 @@ def input_gradient(keras_model, x, t, loss=None):
     """dLoss/dx for the batch `x` by tf.GradientTape, in training mode: the twin of scratchnet's
     `Sequential.input_gradient`."""
     loss = _loss(keras_model, loss)
+    if takes_integers(keras_model):
+        raise TypeError("reference_keras.input_gradient: the model's input is integer ids, which have no gradient")
     x = tf.convert_to_tensor(_inputs(keras_model, x))
     with tf.GradientTape() as tape:
         tape.watch(x)
@@ -178,12 +190,27 @@ def _check_optimizer(keras_model, optimizer):
         optimizer.build(keras_model.trainable_variables)
 
 
+def dense_gradients(keras_model):
+    """Whether train_step and train_steps hand the optimizer an Embedding's gradient as a dense
+    tensor (`keras_model.scratchnet_dense_gradients`, set by to_keras(dense_gradients=True))
+    rather than as the IndexedSlices Keras's fit passes on. Keras 3's optimizers apply elementwise
+    ops to the slices one occurrence at a time: an id that occurs k times in a batch gets
+    Adam's / RMSprop's / Adagrad's squared gradient as the sum of its k squared rows, not the
+    square of their sum (and a clipnorm the norm of the rows). SGD's linear update is the same
+    either way; so is everything when no id repeats within a batch. scratchnet's gradient is the
+    dense one, so lockstep with those optimizers needs this switch."""
+    return bool(getattr(keras_model, "scratchnet_dense_gradients", False))
+
+
 def _step(keras_model, optimizer, loss, x, t):
     """One update on exactly this batch; returns the loss before it (the body of train_step)."""
     with tf.GradientTape() as tape:
         value = _total_loss(keras_model, loss, x, t)
     variables = keras_model.trainable_variables
-    optimizer.apply(tape.gradient(value, variables), variables)
+    grads = tape.gradient(value, variables)
+    if dense_gradients(keras_model):
+        grads = [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in grads]
+    optimizer.apply(grads, variables)
     return value
 
 
@@ -194,7 +221,7 @@ def compile_for(keras_model, optimizer, loss=None):
     per-call checks in a hot loop (then pass inputs already in the model's dtype)."""
     loss = _loss(keras_model, loss)
     _check_optimizer(keras_model, optimizer)
-    return _cached_function(keras_model, "_reference_keras_steps", optimizer, loss, (),
+    return _cached_function(keras_model, "_reference_keras_steps", optimizer, loss, (dense_gradients(keras_model),),
                            lambda: tf.function(functools.partial(_step, keras_model, optimizer, loss),
                                                reduce_retracing=True, jit_compile=False))
 
@@ -280,7 +307,7 @@ def layer_vjp(keras_layer, x, dout, training=False):
         tape.watch(x)
         y = keras_layer(x, training=training)
     grads = tape.gradient(y, [x, *weights], output_gradients=tf.convert_to_tensor(dout))
-    return np.array(y), np.array(grads[0]), [np.array(g) for g in grads[1:]]
+    return np.array(y), None if grads[0] is None else np.array(grads[0]), [_dense(g) for g in grads[1:]]
 
 
 def loss_vjp(keras_loss, y_pred, t):

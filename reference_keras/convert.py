@@ -1,12 +1,14 @@
 """scratchnet Sequential <-> keras.Sequential, layer for layer and weight for weight.
 
 to_keras maps Affine -> Dense (kernel_regularizer=L2(l2) when l2 is set), each activation to its
-own Activation layer, and Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dropout and
-BatchNormalization to the Keras layers of the same names and settings, so the Keras model's
+own Activation layer, and Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dropout,
+BatchNormalization, Embedding, SimpleRNN, LSTM and GRU to the Keras layers of the same names and
+settings (a model starting with Embedding gets an int32 Input), so the Keras model's
 layer outputs line up 1:1 with scratchnet's (forward_trace). Weights are copied exactly, moving
 statistics included (`keras_model.scratchnet_weight_names` names them W1, b1, gamma1, ...,
 moving_mean1, ... in get_weights order); a Dropout's Keras twin gets the same seed and the same
-seed-generator counter, so both draw the same masks from then on (scratchnet.layers.dropout).
+seed-generator counter, so both draw the same masks from then on (scratchnet.layers.dropout),
+and so does a recurrent layer with dropout (scratchnet.layers.recurrent).
 The loss travels as a Keras loss object attached to the model (`keras_model.scratchnet_loss`,
 with `keras_model.scratchnet_dtype`).
 
@@ -28,8 +30,8 @@ import inspect
 import numpy as np
 
 import scratchnet
-from scratchnet.layers import (ACTIVATIONS, Affine, AveragePooling2D, BatchNormalization, Conv2D, Dropout, Flatten,
-                               MaxPooling2D)
+from scratchnet.layers import (ACTIVATIONS, GRU, LSTM, Affine, AveragePooling2D, BatchNormalization, Conv2D, Dropout,
+                               Embedding, Flatten, MaxPooling2D, SimpleRNN)
 from scratchnet.losses import LOSSES, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
 
 from ._environment import keras
@@ -99,11 +101,27 @@ def _keras_batch_normalization(layer, dtype):
                                            dtype=dtype)
 
 
+def _keras_embedding(layer, dtype):
+    return keras.layers.Embedding(layer.input_dim, layer.output_dim, name=layer.name, dtype=dtype)
+
+
+def _keras_recurrent(layer, dtype):
+    """Keras's SimpleRNN/LSTM/GRU with the layer's options; a layer with dropout gets its seed and
+    its seed generator's counter, so both draw the same masks from then on."""
+    options = {key: value for key, value in layer.config().items()
+               if key not in ("kind", "units", "input_dim", "input_shape")}
+    recurrent = getattr(keras.layers, type(layer).__name__)(layer.units, **options, name=layer.name, dtype=dtype)
+    if layer.training_aware:
+        recurrent.cell.seed_generator.state.assign(np.array([layer.seed, layer.counter], dtype=np.int64))
+    return recurrent
+
+
 # scratchnet layer class -> the function building its Keras layer (weights are copied afterwards).
 TO_KERAS = {Affine: _keras_dense, **{cls: _keras_activation for cls in _ACTIVATION_OF},
             Conv2D: _keras_conv2d, MaxPooling2D: _keras_pooling(keras.layers.MaxPooling2D),
             AveragePooling2D: _keras_pooling(keras.layers.AveragePooling2D), Flatten: _keras_flatten,
-            Dropout: _keras_dropout, BatchNormalization: _keras_batch_normalization}
+            Dropout: _keras_dropout, BatchNormalization: _keras_batch_normalization,
+            Embedding: _keras_embedding, SimpleRNN: _keras_recurrent, LSTM: _keras_recurrent, GRU: _keras_recurrent}
 
 
 @keras.saving.register_keras_serializable(package="reference_keras")
@@ -145,12 +163,20 @@ def keras_layer(layer, dtype=None):
     with floatx(dtype):
         keras_layer_ = build(layer, dtype)
         if weights:
-            keras_layer_.build((None, *layer.input_shape))
+            keras_layer_.build(_build_shape(layer))
             keras_layer_.set_weights(weights)
     return keras_layer_
 
 
-def to_keras(model, softmax_output=False, exact_l2=False, book_dropout=False):
+def _build_shape(layer):
+    """The batch shape to build a lone layer for: its input shape, or any number of time steps
+    (ids for an Embedding, (T, input_dim) steps for a recurrent layer)."""
+    if layer.input_shape:
+        return (None, *layer.input_shape)
+    return (None, None) if layer.takes_integers else (None, None, layer.input_dim)
+
+
+def to_keras(model, softmax_output=False, exact_l2=False, book_dropout=False, dense_gradients=False):
     """The keras.Sequential computing the same function as scratchnet `model`, in its dtype,
     with identical weights and the matching Keras loss as `.scratchnet_loss`.
 
@@ -159,6 +185,10 @@ def to_keras(model, softmax_output=False, exact_l2=False, book_dropout=False):
 
     book_dropout=True maps a non-inverted Dropout (the book's, `inverted=False`) to Keras's
     Dropout followed by Rescaling(1 - rate) (`keras_book_dropout`); by default it is refused.
+
+    dense_gradients=True makes train_step/train_steps hand the optimizer an Embedding's gradient
+    dense, as scratchnet computes it, instead of Keras's IndexedSlices (see
+    autodiff.dense_gradients: Adam, RMSprop and Adagrad differ when an id repeats in a batch).
 
     softmax_output=False: the model outputs logits and the loss takes logits (from_logits=True).
     softmax_output=True: the loss's output activation (softmax for SoftmaxCrossEntropy, sigmoid
@@ -179,7 +209,7 @@ def to_keras(model, softmax_output=False, exact_l2=False, book_dropout=False):
                          f"activation to append")
     dtype = dtype_name(model.dtype)
     with floatx(dtype):
-        layers = [keras.Input(model.input_shape, dtype=dtype)]
+        layers = [keras.Input(model.input_shape, dtype="int32" if model.takes_integers else dtype)]
         layers += [build(layer, dtype) for build, layer in zip(builders, model.layers)]
         if softmax_output:
             name = _OUTPUT_ACTIVATION[type(loss)]
@@ -194,6 +224,8 @@ def to_keras(model, softmax_output=False, exact_l2=False, book_dropout=False):
                                        keras_loss(loss, None, from_logits=not softmax_output, dtype=dtype))
         keras_model.scratchnet_dtype = dtype
         keras_model.scratchnet_weight_names = list(model.weights)
+        if dense_gradients:
+            keras_model.scratchnet_dense_gradients = True
     return keras_model
 
 
@@ -227,11 +259,11 @@ def _l2_factor(layer):
                               f"only L2 has a scratchnet equivalent")
 
 
-def _refuse_options(layer, options, what="scratchnet's layer"):
+def _refuse_options(layer, options, what="scratchnet's layer", bias_optional=False):
     """Refuse a built layer's options that scratchnet has no equivalent for."""
     if not layer.built:
         raise _unsupported(layer, "is not built; build the model (e.g. with keras.Input) first")
-    if hasattr(layer, "use_bias") and not layer.use_bias:
+    if hasattr(layer, "use_bias") and not layer.use_bias and not bias_optional:
         raise _unsupported(layer, f"has use_bias=False; {what} always has a bias")
     for option in options:
         if getattr(layer, option, None) is not None:
@@ -319,6 +351,66 @@ def _from_batch_normalization(layer):
                                epsilon=float(layer.epsilon))]
 
 
+def _from_embedding(layer):
+    _refuse_options(layer, ("embeddings_regularizer", "activity_regularizer", "embeddings_constraint"))
+    if layer.mask_zero:
+        raise _unsupported(layer, "has mask_zero=True; scratchnet's layers take no masks (every time step counts)")
+    return [Embedding(np.array(layer.embeddings))]
+
+
+def _from_time_distributed(layer):
+    """TimeDistributed(Dense) is Dense on the last axis: an Affine, which takes (N, T, n_in)."""
+    if type(layer.layer) is not keras.layers.Dense:
+        raise _unsupported(layer, f"wraps {type(layer.layer).__name__}; scratchnet has TimeDistributed(Dense) only "
+                                  f"(as an Affine on the last axis)")
+    return _from_dense(layer.layer)
+
+
+def _recurrent_activation_name(layer, function, what):
+    name = _KERAS_ACTIVATIONS.get(function)
+    if name is None or name == "softmax":
+        raise _unsupported(layer, f"has {what} {getattr(function, '__name__', function)!r}; supported: "
+                                  f"{', '.join(n for n in _KERAS_ACTIVATIONS.values() if n != 'softmax')}")
+    return name
+
+
+def _from_recurrent(scratchnet_class):
+    """SimpleRNN/LSTM/GRU with the Keras layer's weights, options, seed and seed-generator counter."""
+    def convert(layer):
+        _refuse_options(layer, ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+                                "activity_regularizer", "kernel_constraint", "recurrent_constraint",
+                                "bias_constraint"), bias_optional=True)
+        cell = layer.cell
+        for flag, why in (("return_state", "outputs several arrays (the output and the final states), which a "
+                                           "Sequential model cannot pass on"),
+                          ("stateful", "carries its state from one batch to the next; scratchnet's recurrent "
+                                       "layers start every sequence at zero")):
+            if getattr(layer, flag):
+                raise _unsupported(layer, f"has {flag}=True: it {why}")
+        for rate in ("dropout", "recurrent_dropout"):
+            if getattr(cell, rate) >= 1.0:
+                raise _unsupported(layer, f"has {rate}={getattr(cell, rate)}; scratchnet takes rates in [0, 1)")
+        options = {"activation": _recurrent_activation_name(layer, cell.activation, "activation"),
+                   "return_sequences": layer.return_sequences, "go_backwards": layer.go_backwards,
+                   "dropout": float(cell.dropout), "recurrent_dropout": float(cell.recurrent_dropout)}
+        if scratchnet_class is not SimpleRNN:
+            options["recurrent_activation"] = _recurrent_activation_name(layer, cell.recurrent_activation,
+                                                                         "recurrent_activation")
+            options["implementation"] = int(cell.implementation)
+        if scratchnet_class is LSTM:
+            options["unit_forget_bias"] = bool(cell.unit_forget_bias)
+        if scratchnet_class is GRU:
+            options["reset_after"] = bool(cell.reset_after)
+        counter = 0
+        if cell.dropout or cell.recurrent_dropout:
+            options["seed"], counter = (int(v) for v in cell.seed_generator.state.numpy())
+        weights = [np.array(w) for w in layer.get_weights()]
+        converted = scratchnet_class(*weights, **options)
+        converted.counter = counter
+        return [converted]
+    return convert
+
+
 def _from_activation(layer):
     return [_activation(layer)]
 
@@ -335,7 +427,10 @@ FROM_KERAS = {keras.layers.Dense: _from_dense, keras.layers.Activation: _from_ac
               keras.layers.ReLU: _from_relu, keras.layers.Conv2D: _from_conv2d,
               keras.layers.MaxPooling2D: _from_pooling(MaxPooling2D),
               keras.layers.AveragePooling2D: _from_pooling(AveragePooling2D), keras.layers.Flatten: _from_flatten,
-              keras.layers.Dropout: _from_dropout, keras.layers.BatchNormalization: _from_batch_normalization}
+              keras.layers.Dropout: _from_dropout, keras.layers.BatchNormalization: _from_batch_normalization,
+              keras.layers.Embedding: _from_embedding, keras.layers.SimpleRNN: _from_recurrent(SimpleRNN),
+              keras.layers.LSTM: _from_recurrent(LSTM), keras.layers.GRU: _from_recurrent(GRU),
+              keras.layers.TimeDistributed: _from_time_distributed}
 
 
 def _infer_loss(keras_model):
@@ -371,8 +466,10 @@ def from_keras(keras_model, loss=None):
 
     A final softmax (with SoftmaxCrossEntropy) or sigmoid (with SigmoidBinaryCrossEntropy) is the
     loss's own output activation and is folded into it, so the scratchnet model ends in logits;
-    a softmax anywhere else is refused. Layers without an exact equivalent (LSTM, dilated or
-    grouped convolutions, channels_first data, Dropout with noise_shape, ...) raise
+    a softmax anywhere else is refused. TimeDistributed(Dense) becomes an Affine (which acts on
+    the last axis). Layers without an exact equivalent (dilated or grouped convolutions,
+    channels_first data, Dropout with noise_shape, an Embedding with mask_zero, a stateful RNN
+    or one with return_state, ...) raise
     UnsupportedLayerError. The model's input shape goes to the first scratchnet layer (Conv2D,
     Flatten, ... take input_shape=; an Affine's comes from its kernel).
     """
@@ -412,7 +509,7 @@ def from_keras(keras_model, loss=None):
 def _give_input_shape(layer, shape):
     """Put the Keras model's per-sample input shape on scratchnet's first layer (an Affine's own
     comes from its kernel, and Sequential checks that the two agree)."""
-    if "input_shape" in inspect.signature(type(layer)).parameters:  # Conv2D, Flatten, pooling, Dropout, BN
+    if "input_shape" in inspect.signature(type(layer)).parameters or isinstance(layer, (SimpleRNN, LSTM, GRU)):
         layer.input_shape = tuple(None if n is None else int(n) for n in shape)
     elif len(shape) != 1:
         raise ValueError(f"from_keras: the model's input shape is {(None, *shape)} but its first layer becomes "

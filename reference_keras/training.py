@@ -23,7 +23,7 @@ import numpy as np
 
 from ._environment import keras, tf
 from ._tensor import as_tensor
-from .autodiff import _cached_function, _check_optimizer, _inputs, _loss, _step, _targets, compile_for
+from .autodiff import _cached_function, _check_optimizer, _inputs, _loss, _step, _targets, compile_for, dense_gradients
 from .dtype import model_dtype
 
 CHUNK_STEPS = 1000  # steps per compiled call at most
@@ -58,7 +58,7 @@ def _compiled_chunk(keras_model, optimizer, loss, x, t):
     compile_for's step."""
     signature = (tf.TensorSpec((None, None, *x.shape[1:]), x.dtype),
                  tf.TensorSpec((None, None, *t.shape[1:]), t.dtype), tf.TensorSpec((None,), tf.bool))
-    return _cached_function(keras_model, "_reference_keras_chunks", optimizer, loss, signature,
+    return _cached_function(keras_model, "_reference_keras_chunks", optimizer, loss, (signature, dense_gradients(keras_model)),
                            lambda: tf.function(functools.partial(_run_chunk, keras_model, optimizer, loss),
                                                input_signature=signature, autograph=False,
                                                jit_compile=False))  # the loop is written out: nothing to convert
@@ -118,7 +118,7 @@ def train_steps(keras_model, optimizer, x, t, batches, loss=None, read_weights_a
         return _run_per_step(compile_for(keras_model, optimizer, loss), keras_model, x, t, batches,
                              set(read_weights_at))
     row_bytes = x[:1].nbytes + t[:1].nbytes
-    copy_bytes = sum(math.prod(w.shape) for w in keras_model.weights) * x.itemsize
+    copy_bytes = sum(math.prod(w.shape) for w in keras_model.weights) * np.dtype(model_dtype(keras_model)).itemsize
     chunks = _chunks(batches, set(read_weights_at), row_bytes, copy_bytes)
     return _run(_compiled_chunk(keras_model, optimizer, loss, x, t), x, t, chunks)
 
