@@ -355,7 +355,7 @@ def _from_embedding(layer):
     _refuse_options(layer, ("embeddings_regularizer", "activity_regularizer", "embeddings_constraint"))
     if layer.mask_zero:
         raise _unsupported(layer, "has mask_zero=True; scratchnet's layers take no masks (every time step counts)")
-    return [Embedding(np.array(layer.embeddings))]
+    return [Embedding(np.array(layer.get_weights()[0]))]
 
 
 def _from_time_distributed(layer):

@@ -42,7 +42,9 @@ class Affine(Layer):
     @input_shape.setter
     def input_shape(self, shape):
         self._declared = None
-        self._declared = declared_shape(shape, self.name)
+        declared = declared_shape(shape, self.name)
+        # (n_in,) is the kernel's own: only a sequence's (T, ..., n_in) is a declaration
+        self._declared = None if declared == self.shape[:1] else declared
         if self._declared is not None and self._declared[-1] != self.shape[0]:
             raise ValueError(f"{self.name}: input_shape {self._declared} does not fit: it expects {self.shape[0]} "
                              f"inputs on the last axis")
