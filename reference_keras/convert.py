@@ -2,7 +2,7 @@
 
 to_keras maps Affine -> Dense (kernel_regularizer=L2(l2) when l2 is set), each activation to its
 own Activation layer, and Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dropout,
-BatchNormalization, Embedding, SimpleRNN, LSTM and GRU to the Keras layers of the same names and
+BatchNormalization, Embedding, SimpleRNN, LSTM, GRU and Bidirectional to the Keras layers of the same names and
 settings (a model starting with Embedding gets an int32 Input), so the Keras model's
 layer outputs line up 1:1 with scratchnet's (forward_trace). Weights are copied exactly, moving
 statistics included (`keras_model.scratchnet_weight_names` names them W1, b1, gamma1, ...,
@@ -30,8 +30,8 @@ import inspect
 import numpy as np
 
 import scratchnet
-from scratchnet.layers import (ACTIVATIONS, GRU, LSTM, Affine, AveragePooling2D, BatchNormalization, Conv2D, Dropout,
-                               Embedding, Flatten, MaxPooling2D, SimpleRNN)
+from scratchnet.layers import (ACTIVATIONS, GRU, LSTM, Affine, AveragePooling2D, BatchNormalization, Bidirectional,
+                               Conv2D, Dropout, Embedding, Flatten, MaxPooling2D, SimpleRNN)
 from scratchnet.losses import LOSSES, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
 
 from ._environment import keras
@@ -116,12 +116,25 @@ def _keras_recurrent(layer, dtype):
     return recurrent
 
 
+def _keras_bidirectional(layer, dtype):
+    """Keras's Bidirectional of the two sub-layers (Keras rebuilds the forward one from its
+    config, so its seed-generator counter is set again afterwards)."""
+    forward, backward = layer.forward_layer, layer.backward_layer
+    backward_keras = _keras_recurrent(backward, dtype)
+    wrapper = keras.layers.Bidirectional(_keras_recurrent(forward, dtype), backward_layer=backward_keras,
+                                         merge_mode=layer.merge_mode, name=layer.name, dtype=dtype)
+    if forward.training_aware:
+        wrapper.forward_layer.cell.seed_generator.state.assign(np.array([forward.seed, forward.counter], np.int64))
+    return wrapper
+
+
 # scratchnet layer class -> the function building its Keras layer (weights are copied afterwards).
 TO_KERAS = {Affine: _keras_dense, **{cls: _keras_activation for cls in _ACTIVATION_OF},
             Conv2D: _keras_conv2d, MaxPooling2D: _keras_pooling(keras.layers.MaxPooling2D),
             AveragePooling2D: _keras_pooling(keras.layers.AveragePooling2D), Flatten: _keras_flatten,
             Dropout: _keras_dropout, BatchNormalization: _keras_batch_normalization,
-            Embedding: _keras_embedding, SimpleRNN: _keras_recurrent, LSTM: _keras_recurrent, GRU: _keras_recurrent}
+            Embedding: _keras_embedding, SimpleRNN: _keras_recurrent, LSTM: _keras_recurrent, GRU: _keras_recurrent,
+            Bidirectional: _keras_bidirectional}
 
 
 @keras.saving.register_keras_serializable(package="reference_keras")
@@ -411,6 +424,20 @@ def _from_recurrent(scratchnet_class):
     return convert
 
 
+_RECURRENT_OF = {keras.layers.SimpleRNN: SimpleRNN, keras.layers.LSTM: LSTM, keras.layers.GRU: GRU}
+
+
+def _from_bidirectional(layer):
+    forward, backward = layer.forward_layer, layer.backward_layer
+    if layer.merge_mode is None:
+        raise _unsupported(layer, "has merge_mode=None: it outputs two arrays, which a Sequential model cannot pass on")
+    if type(forward) not in _RECURRENT_OF or type(backward) is not type(forward):
+        raise _unsupported(layer, f"wraps {type(forward).__name__} and {type(backward).__name__}; scratchnet's "
+                                  f"Bidirectional takes two SimpleRNN, LSTM or GRU layers of one kind")
+    convert = _from_recurrent(_RECURRENT_OF[type(forward)])
+    return [Bidirectional(convert(forward)[0], convert(backward)[0], layer.merge_mode)]
+
+
 def _from_activation(layer):
     return [_activation(layer)]
 
@@ -430,7 +457,7 @@ FROM_KERAS = {keras.layers.Dense: _from_dense, keras.layers.Activation: _from_ac
               keras.layers.Dropout: _from_dropout, keras.layers.BatchNormalization: _from_batch_normalization,
               keras.layers.Embedding: _from_embedding, keras.layers.SimpleRNN: _from_recurrent(SimpleRNN),
               keras.layers.LSTM: _from_recurrent(LSTM), keras.layers.GRU: _from_recurrent(GRU),
-              keras.layers.TimeDistributed: _from_time_distributed}
+              keras.layers.TimeDistributed: _from_time_distributed, keras.layers.Bidirectional: _from_bidirectional}
 
 
 def _infer_loss(keras_model):

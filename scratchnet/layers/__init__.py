@@ -1,11 +1,12 @@
 """Layers with the book's contract (see `base.Layer`): Affine (dense), the activations, Conv2D,
 MaxPooling2D, AveragePooling2D, Flatten, Dropout and BatchNormalization; for sequences
-Embedding, SimpleRNN, LSTM and GRU.
+Embedding, SimpleRNN, LSTM, GRU and Bidirectional.
 
 Losses live in `scratchnet.losses`.
 """
 from .activations import ACTIVATIONS, Identity, ReLU, Sigmoid, Tanh
 from .base import Layer
+from .bidirectional import Bidirectional
 from .conv import Conv2D
 from .dense import Affine
 from .dropout import Dropout
@@ -17,7 +18,7 @@ from .recurrent import GRU, LSTM, SimpleRNN
 # Every layer kind by class name: what a saved model's config names, and what load_model builds.
 LAYERS = {cls.__name__: cls for cls in (Affine, ReLU, Sigmoid, Tanh, Identity, Conv2D, MaxPooling2D,
                                         AveragePooling2D, Flatten, Dropout, BatchNormalization, Embedding,
-                                        SimpleRNN, LSTM, GRU)}
+                                        SimpleRNN, LSTM, GRU, Bidirectional)}
 
 
 def layer_class(kind):
@@ -28,5 +29,6 @@ def layer_class(kind):
 
 
 __all__ = ["Layer", "Affine", "ReLU", "Sigmoid", "Tanh", "Identity", "Conv2D", "MaxPooling2D", "AveragePooling2D",
-           "Flatten", "Dropout", "BatchNormalization", "Embedding", "SimpleRNN", "LSTM", "GRU", "ACTIVATIONS", "LAYERS",
+           "Flatten", "Dropout", "BatchNormalization", "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "ACTIVATIONS",
+           "LAYERS",
            "layer_class"]

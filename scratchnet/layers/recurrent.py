@@ -556,3 +556,6 @@ class GRU(_Recurrent):
 
     def _extra_flags(self):
         return [] if self.reset_after else ["reset_after=False"]
+
+
+RECURRENT_LAYERS = (SimpleRNN, LSTM, GRU)

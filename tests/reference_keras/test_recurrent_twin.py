@@ -1,4 +1,4 @@
-"""Embedding, SimpleRNN, LSTM, GRU and Dense on sequences against real Keras (float64 at 1e-12):
+"""Embedding, SimpleRNN, LSTM, GRU, Bidirectional and Dense on sequences against real Keras (float64 at 1e-12):
 a table of odd configurations built in Keras and brought over with from_keras, the same built in
 scratchnet and sent with to_keras, each checked on the forward pass, the loss, every parameter
 gradient and the input gradient (backprop through time); dropout masks drawn as Keras draws
@@ -71,6 +71,20 @@ KERAS_CASES = {
     "GRU reset_after=False, both dropouts, go_backwards": (
         lambda: [L.GRU(3, reset_after=False, dropout=0.2, recurrent_dropout=0.5, go_backwards=True, seed=7),
                  L.Dense(2)], (4, 2), None),
+    "Bidirectional LSTM, concat": (lambda: [L.Bidirectional(L.LSTM(3)), L.Dense(2)], (5, 3), None),
+    "Bidirectional GRU reset_after=False sequences, sum": (
+        lambda: [L.Bidirectional(L.GRU(3, return_sequences=True, reset_after=False), merge_mode="sum"), L.Flatten(),
+                 L.Dense(2)], (4, 2), None),
+    "Bidirectional SimpleRNN mul into Bidirectional LSTM ave": (
+        lambda: [L.Bidirectional(L.SimpleRNN(3, return_sequences=True), merge_mode="mul"),
+                 L.Bidirectional(L.LSTM(2), merge_mode="ave"), L.Dense(2)], (5, 3), None),
+    "Embedding, Bidirectional LSTM with both dropouts": (
+        lambda: [L.Embedding(8, 3), L.Bidirectional(L.LSTM(3, dropout=0.3, recurrent_dropout=0.2, seed=4)),
+                 L.Dense(3)], (5,), "int32"),
+    "Bidirectional with its own backward layer": (
+        lambda: [L.Bidirectional(L.GRU(3, return_sequences=True),
+                                 backward_layer=L.GRU(3, go_backwards=True, return_sequences=True, activation="relu")),
+                 L.LSTM(2), L.Dense(2)], (4, 3), None),
     "SimpleRNN both dropouts, sequences": (
         lambda: [L.SimpleRNN(3, dropout=0.5, recurrent_dropout=0.3, return_sequences=True, seed=8), L.Flatten(),
                  L.Dense(2)], (4, 3), None),
@@ -102,8 +116,13 @@ def twin_errors(model, keras_model, x, t, dtype="float64"):
         errors["gradient of the input"] = relative_error(model.input_gradient(x, t), rk.input_gradient(keras_model, x, t,
                                                                                                         loss))
     counters = [layer.counter for layer in model.layers if hasattr(layer, "counter") and layer.training_aware]
-    keras_counters = [int(layer.cell.seed_generator.state.numpy()[1]) for layer in keras_model.layers
-                      if hasattr(layer, "cell") and (layer.cell.dropout or layer.cell.recurrent_dropout)]
+    counters += [sub.counter for layer in model.layers if hasattr(layer, "backward_layer") and layer.training_aware
+                 for sub in (layer.forward_layer, layer.backward_layer)]
+    recurrent = [sub for layer in keras_model.layers for sub in
+                 ((layer,) if hasattr(layer, "cell") else (layer.forward_layer, layer.backward_layer)
+                  if hasattr(layer, "backward_layer") else ())]
+    keras_counters = [int(layer.cell.seed_generator.state.numpy()[1]) for layer in recurrent
+                      if layer.cell.dropout or layer.cell.recurrent_dropout]
     assert counters == keras_counters and (not counters or min(counters) > 0)
     return errors
 
@@ -221,7 +240,8 @@ LOCKSTEP_CASES = {"LSTM go_backwards": ADAM, "GRU reset_after=False": SGD_MOMENT
                   "Embedding, GRU reset_after=False go_backwards": ADAM,
                   "Embedding, LSTM sequences, SimpleRNN": SGD_MOMENTUM, "LSTM dropout and recurrent_dropout": ADAM,
                   "GRU reset_after=False, both dropouts, go_backwards": SGD_MOMENTUM,
-                  "LSTM sequences into TimeDistributed(Dense)": ADAM}
+                  "LSTM sequences into TimeDistributed(Dense)": ADAM,
+                  "Embedding, Bidirectional LSTM with both dropouts": SGD_MOMENTUM}
 
 
 @pytest.mark.parametrize("case", LOCKSTEP_CASES)
@@ -337,7 +357,7 @@ REFUSED = {
     "mask_zero": (lambda: [L.Embedding(5, 2, mask_zero=True), L.LSTM(2)], (4,), "mask_zero"),
     "hard_sigmoid": (lambda: [L.LSTM(2, recurrent_activation="hard_sigmoid")], (3, 2), "hard_sigmoid"),
     "recurrent_regularizer": (lambda: [L.SimpleRNN(2, recurrent_regularizer="l2")], (3, 2), "recurrent_regularizer"),
-    "Bidirectional": (lambda: [L.Bidirectional(L.LSTM(2))], (3, 2), "Bidirectional"),
+    "Bidirectional merge_mode=None": (lambda: [L.Bidirectional(L.LSTM(2), merge_mode=None)], (3, 2), "merge_mode=None"),
     "TimeDistributed(Flatten)": (lambda: [L.TimeDistributed(L.Dense(2)), L.TimeDistributed(L.Flatten())], (3, 2),
                                  "wraps Flatten"),
 }

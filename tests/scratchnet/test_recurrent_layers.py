@@ -1,4 +1,4 @@
-"""Embedding, SimpleRNN, LSTM, GRU and Affine on sequences on scratchnet's side alone: backprop
+"""Embedding, SimpleRNN, LSTM, GRU, Bidirectional and Affine on sequences on scratchnet's side alone: backprop
 through time against central differences, the Embedding gradient, Keras's initial weights,
 config/save/load/astype round trips, integer inputs in Sequential, and clear errors."""
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 
 import scratchnet
 from scratchnet.gradcheck import relative_error
-from scratchnet.layers import GRU, LSTM, Affine, Embedding, Flatten, SimpleRNN
+from scratchnet.layers import GRU, LSTM, Affine, Bidirectional, Embedding, Flatten, SimpleRNN
 from scratchnet.losses import MeanSquaredError, SoftmaxCrossEntropy
 
 RECURRENT = {"SimpleRNN": (SimpleRNN, {}), "SimpleRNN relu sequences": (SimpleRNN, {"activation": "relu",
@@ -48,6 +48,55 @@ def test_backprop_through_time_matches_central_differences(case):
     for key, value in layer.params.items():
         assert relative_error(grads[key], _central_differences(loss, value)) < 1e-7, key
     assert relative_error(dx, _central_differences(loss, x)) < 1e-7
+
+
+def _bidirectional(cls, merge_mode, return_sequences, rng, dtype=np.float64, input_shape=None, **options):
+    forward = cls.initialize(3, 4, rng, dtype, return_sequences=return_sequences, **options)
+    backward = cls.initialize(3, 4, rng, dtype, return_sequences=return_sequences, go_backwards=True, **options)
+    return Bidirectional(forward, backward, merge_mode, input_shape=input_shape)
+
+
+@pytest.mark.parametrize("merge_mode", ["concat", "sum", "ave", "mul"])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_bidirectional_backprop_matches_central_differences(merge_mode, return_sequences):
+    rng = np.random.default_rng(1)
+    layer = _bidirectional(GRU, merge_mode, return_sequences, rng, reset_after=False)
+    for value in layer.params.values():
+        value[...] = rng.normal(size=value.shape) * 0.6
+    x = rng.normal(size=(2, 4, 3))
+    weights = rng.normal(size=layer.forward(x).shape)
+    loss = lambda: float(np.sum(layer.forward(x) * weights))  # noqa: E731
+    loss()
+    dx = layer.backward(weights)
+    grads = {key: value.copy() for key, value in layer.grads.items()}
+    assert list(grads) == ["Wx", "Wh", "b", "Wx_back", "Wh_back", "b_back"]
+    for key, value in layer.params.items():
+        assert relative_error(grads[key], _central_differences(loss, value)) < 1e-7, key
+    assert relative_error(dx, _central_differences(loss, x)) < 1e-7
+
+
+def test_bidirectional_round_trips_and_refuses_what_keras_refuses(tmp_path):
+    rng = np.random.default_rng(2)
+    layer = _bidirectional(LSTM, "concat", True, rng, input_shape=(5, 3), dropout=0.2, seed=3)
+    model = scratchnet.Sequential([layer, Flatten(), Affine(np.ones((5 * 8, 2)), np.zeros(2))], SoftmaxCrossEntropy())
+    x = rng.normal(size=(2, 5, 3))
+    model.backprop(x, np.array([0, 1]))
+    assert list(model.params)[:6] == ["Wx1", "Wh1", "b1", "Wx_back1", "Wh_back1", "b_back1"]
+    model.save(tmp_path / "bi")
+    loaded = scratchnet.load_model(tmp_path / "bi")
+    assert loaded.config() == model.config() and repr(loaded) == repr(model)
+    copy = model.astype(np.float64)
+    assert (copy.layers[0].forward_layer.counter, copy.layers[0].backward_layer.counter) == (1, 1)
+    with model.frozen_state():
+        model.loss(x, np.array([0, 1]))
+        assert layer.forward_layer.counter == layer.backward_layer.counter == 1
+    forward = SimpleRNN.initialize(3, 2, rng)
+    with pytest.raises(ValueError, match="opposite go_backwards"):
+        Bidirectional(forward, SimpleRNN.initialize(3, 2, rng))
+    with pytest.raises(ValueError, match="None outputs two arrays"):
+        Bidirectional(forward, SimpleRNN.initialize(3, 2, rng, go_backwards=True), None)
+    with pytest.raises(TypeError, match="two recurrent layers of one kind"):
+        Bidirectional(forward, GRU.initialize(3, 2, rng, go_backwards=True))
 
 
 def test_embedding_gradient_sums_each_ids_rows_and_has_no_input_gradient():
