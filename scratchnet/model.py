@@ -372,7 +372,7 @@ class Sequential:
         for spec in config["layers"]:
             kind = layer_class(spec.get("kind"))
             own = {}
-            for key in kind.weight_keys_for(spec):
+            for key in kind.weight_keys_of(spec):
                 numbers[key] = numbers.get(key, 0) + 1
                 own[key] = weights[f"{key}{numbers[key]}"].astype(dtype)
             layers.append(kind.from_config(spec, own))

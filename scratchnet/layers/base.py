@@ -13,6 +13,8 @@
 - `config()` is a JSON-able description (no arrays) and `from_config(config, weights)` rebuilds
   the layer from it and arrays keyed by `weight_keys`, which is what saving, loading and
   `astype` use;
+- the input is a float array, except for a layer with `takes_integers` (Embedding: integer ids),
+  which only a model's first layer can be; a layer's weights fix the model's float dtype;
 - `output_shape(input_shape)` is the per-sample output shape for a per-sample input shape
   (None entries: unknown), raising ValueError (naming what the layer expects) for an input it
   cannot take: the model checks a stack of layers with it when it is built;
@@ -80,9 +82,9 @@ class Layer(BufferOwner):
         return config
 
     @classmethod
-    def weight_keys_for(cls, config):
-        """The weight keys of the layer `config` describes (fixed, unless an option such as a
-        recurrent layer's use_bias=False leaves one out)."""
+    def weight_keys_of(cls, config):
+        """The weight keys of the layer `config` describes (the class's, unless an option drops one)."""
+        del config
         return cls.weight_keys
 
     @classmethod

@@ -113,18 +113,18 @@ class Bidirectional(Layer):
                             backward=self.backward_layer.config())
 
     @classmethod
-    def weight_keys_for(cls, config):
+    def weight_keys_of(cls, config):
         forward, backward = config["forward"], config["backward"]
-        return (*_KINDS[forward["kind"]].weight_keys_for(forward),
-                *(key + _BACK for key in _KINDS[backward["kind"]].weight_keys_for(backward)))
+        return (*_KINDS[forward["kind"]].weight_keys_of(forward),
+                *(key + _BACK for key in _KINDS[backward["kind"]].weight_keys_of(backward)))
 
     @classmethod
     def from_config(cls, config, weights):
         forward_kind, backward_kind = _KINDS[config["forward"]["kind"]], _KINDS[config["backward"]["kind"]]
         forward = forward_kind.from_config(config["forward"], {key: weights[key] for key in
-                                                               forward_kind.weight_keys_for(config["forward"])})
+                                                               forward_kind.weight_keys_of(config["forward"])})
         backward = backward_kind.from_config(config["backward"], {key: weights[key + _BACK] for key in
-                                                                  backward_kind.weight_keys_for(config["backward"])})
+                                                                  backward_kind.weight_keys_of(config["backward"])})
         return cls(forward, backward, config.get("merge_mode", "concat"), input_shape=config.get("input_shape"))
 
     def astype(self, dtype):

@@ -126,7 +126,7 @@ class _Recurrent(Layer):
         return (cls.gates * units,)
 
     @classmethod
-    def weight_keys_for(cls, config):
+    def weight_keys_of(cls, config):
         return ("Wx", "Wh", "b") if config.get("use_bias", True) else ("Wx", "Wh")
 
     @property
