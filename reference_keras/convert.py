@@ -2,7 +2,8 @@
 
 to_keras maps Affine -> Dense (kernel_regularizer=L2(l2) when l2 is set), each activation to its
 own Activation layer, and Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dropout,
-BatchNormalization, Embedding, SimpleRNN, LSTM, GRU and Bidirectional to the Keras layers of the same names and
+BatchNormalization, Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Conv1D and the 1-D poolings to the Keras
+layers of the same names and
 settings (a model starting with Embedding gets an int32 Input), so the Keras model's
 layer outputs line up 1:1 with scratchnet's (forward_trace). Weights are copied exactly, moving
 statistics included (`keras_model.scratchnet_weight_names` names them W1, b1, gamma1, ...,
@@ -30,8 +31,9 @@ import inspect
 import numpy as np
 
 import scratchnet
-from scratchnet.layers import (ACTIVATIONS, GRU, LSTM, Affine, AveragePooling2D, BatchNormalization, Bidirectional,
-                               Conv2D, Dropout, Embedding, Flatten, MaxPooling2D, SimpleRNN)
+from scratchnet.layers import (ACTIVATIONS, GRU, LSTM, Affine, AveragePooling1D, AveragePooling2D, BatchNormalization,
+                               Bidirectional, Conv1D, Conv2D, Dropout, Embedding, Flatten, GlobalAveragePooling1D,
+                               GlobalMaxPooling1D, MaxPooling1D, MaxPooling2D, SimpleRNN)
 from scratchnet.losses import LOSSES, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
 
 from ._environment import keras
@@ -128,13 +130,28 @@ def _keras_bidirectional(layer, dtype):
     return wrapper
 
 
+def _keras_conv1d(layer, dtype):
+    return keras.layers.Conv1D(layer.filters, layer.kernel_size, strides=layer.strides, padding=layer.padding,
+                               name=layer.name, dtype=dtype)
+
+
+def _keras_global_pooling(keras_class):
+    def build(layer, dtype):
+        return keras_class(name=layer.name, dtype=dtype)
+    return build
+
+
 # scratchnet layer class -> the function building its Keras layer (weights are copied afterwards).
 TO_KERAS = {Affine: _keras_dense, **{cls: _keras_activation for cls in _ACTIVATION_OF},
             Conv2D: _keras_conv2d, MaxPooling2D: _keras_pooling(keras.layers.MaxPooling2D),
             AveragePooling2D: _keras_pooling(keras.layers.AveragePooling2D), Flatten: _keras_flatten,
             Dropout: _keras_dropout, BatchNormalization: _keras_batch_normalization,
             Embedding: _keras_embedding, SimpleRNN: _keras_recurrent, LSTM: _keras_recurrent, GRU: _keras_recurrent,
-            Bidirectional: _keras_bidirectional}
+            Bidirectional: _keras_bidirectional, Conv1D: _keras_conv1d,
+            MaxPooling1D: _keras_pooling(keras.layers.MaxPooling1D),
+            AveragePooling1D: _keras_pooling(keras.layers.AveragePooling1D),
+            GlobalAveragePooling1D: _keras_global_pooling(keras.layers.GlobalAveragePooling1D),
+            GlobalMaxPooling1D: _keras_global_pooling(keras.layers.GlobalMaxPooling1D)}
 
 
 @keras.saving.register_keras_serializable(package="reference_keras")
@@ -322,6 +339,28 @@ def _from_conv2d(layer):
                                           padding=layer.padding))
 
 
+def _from_conv1d(layer):
+    """[Conv1D, activation name unless linear]."""
+    _refuse_options(layer, ("kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
+                            "bias_constraint"), "scratchnet's Conv1D")
+    _channels_last(layer)
+    if tuple(layer.dilation_rate) != (1,) or layer.groups != 1 or layer.padding == "causal":
+        raise _unsupported(layer, f"has dilation_rate={layer.dilation_rate}, groups={layer.groups} or padding="
+                                  f"{layer.padding!r}; scratchnet's Conv1D has valid and same padding only")
+    kernel, bias = layer.get_weights()
+    return _with_activation(layer, Conv1D(np.array(kernel), np.array(bias), strides=tuple(layer.strides),
+                                          padding=layer.padding))
+
+
+def _from_global_pooling(scratchnet_class):
+    def convert(layer):
+        _channels_last(layer)
+        if layer.keepdims:
+            raise _unsupported(layer, "has keepdims=True; scratchnet's global poolings output (N, C)")
+        return [scratchnet_class()]
+    return convert
+
+
 def _from_pooling(scratchnet_class):
     def convert(layer):
         _channels_last(layer)
@@ -457,7 +496,11 @@ FROM_KERAS = {keras.layers.Dense: _from_dense, keras.layers.Activation: _from_ac
               keras.layers.Dropout: _from_dropout, keras.layers.BatchNormalization: _from_batch_normalization,
               keras.layers.Embedding: _from_embedding, keras.layers.SimpleRNN: _from_recurrent(SimpleRNN),
               keras.layers.LSTM: _from_recurrent(LSTM), keras.layers.GRU: _from_recurrent(GRU),
-              keras.layers.TimeDistributed: _from_time_distributed, keras.layers.Bidirectional: _from_bidirectional}
+              keras.layers.TimeDistributed: _from_time_distributed, keras.layers.Bidirectional: _from_bidirectional,
+              keras.layers.Conv1D: _from_conv1d, keras.layers.MaxPooling1D: _from_pooling(MaxPooling1D),
+              keras.layers.AveragePooling1D: _from_pooling(AveragePooling1D),
+              keras.layers.GlobalAveragePooling1D: _from_global_pooling(GlobalAveragePooling1D),
+              keras.layers.GlobalMaxPooling1D: _from_global_pooling(GlobalMaxPooling1D)}
 
 
 def _infer_loss(keras_model):

@@ -1,6 +1,7 @@
 """Layers with the book's contract (see `base.Layer`): Affine (dense), the activations, Conv2D,
 MaxPooling2D, AveragePooling2D, Flatten, Dropout and BatchNormalization; for sequences
-Embedding, SimpleRNN, LSTM, GRU and Bidirectional.
+Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Conv1D, MaxPooling1D, AveragePooling1D,
+GlobalAveragePooling1D and GlobalMaxPooling1D.
 
 Losses live in `scratchnet.losses`.
 """
@@ -8,6 +9,7 @@ from .activations import ACTIVATIONS, Identity, ReLU, Sigmoid, Tanh
 from .base import Layer
 from .bidirectional import Bidirectional
 from .conv import Conv2D
+from .conv1d import AveragePooling1D, Conv1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D
 from .dense import Affine
 from .dropout import Dropout
 from .embedding import Embedding
@@ -18,7 +20,8 @@ from .recurrent import GRU, LSTM, SimpleRNN
 # Every layer kind by class name: what a saved model's config names, and what load_model builds.
 LAYERS = {cls.__name__: cls for cls in (Affine, ReLU, Sigmoid, Tanh, Identity, Conv2D, MaxPooling2D,
                                         AveragePooling2D, Flatten, Dropout, BatchNormalization, Embedding,
-                                        SimpleRNN, LSTM, GRU, Bidirectional)}
+                                        SimpleRNN, LSTM, GRU, Bidirectional, Conv1D, MaxPooling1D, AveragePooling1D,
+                                        GlobalAveragePooling1D, GlobalMaxPooling1D)}
 
 
 def layer_class(kind):
@@ -29,6 +32,6 @@ def layer_class(kind):
 
 
 __all__ = ["Layer", "Affine", "ReLU", "Sigmoid", "Tanh", "Identity", "Conv2D", "MaxPooling2D", "AveragePooling2D",
-           "Flatten", "Dropout", "BatchNormalization", "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "ACTIVATIONS",
-           "LAYERS",
+           "Flatten", "Dropout", "BatchNormalization", "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Conv1D",
+           "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "ACTIVATIONS", "LAYERS",
            "layer_class"]

@@ -1,4 +1,5 @@
-"""Embedding, SimpleRNN, LSTM, GRU, Bidirectional and Dense on sequences against real Keras (float64 at 1e-12):
+"""Sequence layers (Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Dense on sequences, Conv1D and the
+1-D poolings) against real Keras (float64 at 1e-12):
 a table of odd configurations built in Keras and brought over with from_keras, the same built in
 scratchnet and sent with to_keras, each checked on the forward pass, the loss, every parameter
 gradient and the input gradient (backprop through time); dropout masks drawn as Keras draws
@@ -85,6 +86,16 @@ KERAS_CASES = {
         lambda: [L.Bidirectional(L.GRU(3, return_sequences=True),
                                  backward_layer=L.GRU(3, go_backwards=True, return_sequences=True, activation="relu")),
                  L.LSTM(2), L.Dense(2)], (4, 3), None),
+    "Conv1D relu, MaxPooling1D, Flatten": (
+        lambda: [L.Conv1D(4, 3, activation="relu"), L.MaxPooling1D(2), L.Flatten(), L.Dense(2)], (9, 3), None),
+    "Conv1D strides 2 same, AveragePooling1D same, GlobalMaxPooling1D": (
+        lambda: [L.Conv1D(3, 2, strides=2, padding="same"), L.AveragePooling1D(3, strides=1, padding="same"),
+                 L.GlobalMaxPooling1D(), L.Dense(2)], (7, 2), None),
+    "Embedding, Conv1D same tanh, GlobalAveragePooling1D": (
+        lambda: [L.Embedding(9, 4), L.Conv1D(5, 3, padding="same", activation="tanh"), L.GlobalAveragePooling1D(),
+                 L.Dense(3)], (8,), "int32"),
+    "Conv1D, MaxPooling1D same, LSTM": (
+        lambda: [L.Conv1D(4, 2), L.MaxPooling1D(2, padding="same"), L.LSTM(3), L.Dense(2)], (6, 2), None),
     "SimpleRNN both dropouts, sequences": (
         lambda: [L.SimpleRNN(3, dropout=0.5, recurrent_dropout=0.3, return_sequences=True, seed=8), L.Flatten(),
                  L.Dense(2)], (4, 3), None),
@@ -350,6 +361,18 @@ def test_dropout_masks_are_drawn_on_inference_calls_too_as_keras_does():
     assert model.layers[0].counter == 16
 
 
+@pytest.mark.parametrize("layers", [lambda: [L.GlobalMaxPooling1D(), L.Dense(2)],
+                                    lambda: [L.MaxPooling1D(2, strides=1), L.Flatten(), L.Dense(2)]],
+                         ids=["GlobalMaxPooling1D shares", "MaxPooling1D picks the first"])
+def test_tied_maxima_get_kerass_gradient(layers):
+    """Ties: Keras's GlobalMaxPooling1D (reduce_max) shares a channel's gradient equally among the
+    tied steps; MaxPooling1D sends each window's to its first maximum."""
+    keras_model = keras_sequential(layers, (4, 2))
+    x = np.array([[[1.0, 2], [3, 2], [3, 0], [-1, 2]]])
+    errors = twin_errors(rk.from_keras(keras_model, loss=SoftmaxCrossEntropy()), keras_model, x, np.array([1]))
+    assert max(errors.values()) <= F64_TOL, errors
+
+
 # -- what has no equivalent -------------------------------------------------------------------------
 REFUSED = {
     "return_state": (lambda: [L.LSTM(3, return_state=True)], (4, 2), "return_state=True"),
@@ -357,6 +380,8 @@ REFUSED = {
     "mask_zero": (lambda: [L.Embedding(5, 2, mask_zero=True), L.LSTM(2)], (4,), "mask_zero"),
     "hard_sigmoid": (lambda: [L.LSTM(2, recurrent_activation="hard_sigmoid")], (3, 2), "hard_sigmoid"),
     "recurrent_regularizer": (lambda: [L.SimpleRNN(2, recurrent_regularizer="l2")], (3, 2), "recurrent_regularizer"),
+    "causal Conv1D": (lambda: [L.Conv1D(2, 2, padding="causal")], (5, 2), "causal"),
+    "GlobalAveragePooling1D keepdims": (lambda: [L.GlobalAveragePooling1D(keepdims=True)], (5, 2), "keepdims"),
     "Bidirectional merge_mode=None": (lambda: [L.Bidirectional(L.LSTM(2), merge_mode=None)], (3, 2), "merge_mode=None"),
     "TimeDistributed(Flatten)": (lambda: [L.TimeDistributed(L.Dense(2)), L.TimeDistributed(L.Flatten())], (3, 2),
                                  "wraps Flatten"),

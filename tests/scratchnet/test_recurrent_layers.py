@@ -1,4 +1,5 @@
-"""Embedding, SimpleRNN, LSTM, GRU, Bidirectional and Affine on sequences on scratchnet's side alone: backprop
+"""Sequence layers (Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Affine on sequences, Conv1D and
+the 1-D poolings) on scratchnet's side alone: backprop
 through time against central differences, the Embedding gradient, Keras's initial weights,
 config/save/load/astype round trips, integer inputs in Sequential, and clear errors."""
 import numpy as np
@@ -6,7 +7,8 @@ import pytest
 
 import scratchnet
 from scratchnet.gradcheck import relative_error
-from scratchnet.layers import GRU, LSTM, Affine, Bidirectional, Embedding, Flatten, SimpleRNN
+from scratchnet.layers import (GRU, LSTM, Affine, AveragePooling1D, Bidirectional, Conv1D, Embedding, Flatten,
+                               GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D, SimpleRNN)
 from scratchnet.losses import MeanSquaredError, SoftmaxCrossEntropy
 
 RECURRENT = {"SimpleRNN": (SimpleRNN, {}), "SimpleRNN relu sequences": (SimpleRNN, {"activation": "relu",
@@ -97,6 +99,49 @@ def test_bidirectional_round_trips_and_refuses_what_keras_refuses(tmp_path):
         Bidirectional(forward, SimpleRNN.initialize(3, 2, rng, go_backwards=True), None)
     with pytest.raises(TypeError, match="two recurrent layers of one kind"):
         Bidirectional(forward, GRU.initialize(3, 2, rng, go_backwards=True))
+
+
+ONE_D = {"Conv1D valid": lambda rng: Conv1D(rng.normal(size=(3, 2, 4)), rng.normal(size=4)),
+         "Conv1D same strides 2": lambda rng: Conv1D(rng.normal(size=(2, 2, 3)), rng.normal(size=3), 2, "same"),
+         "MaxPooling1D": lambda rng: MaxPooling1D(2),
+         "AveragePooling1D same strides 1": lambda rng: AveragePooling1D(3, 1, "same"),
+         "GlobalAveragePooling1D": lambda rng: GlobalAveragePooling1D(),
+         "GlobalMaxPooling1D": lambda rng: GlobalMaxPooling1D()}
+
+
+@pytest.mark.parametrize("case", ONE_D)
+def test_1d_layers_backprop_matches_central_differences(case):
+    rng = np.random.default_rng(6)
+    layer = ONE_D[case](rng)
+    x = rng.normal(size=(2, 7, 2))  # distinct values: no tie sits within h of another
+    weights = rng.normal(size=layer.forward(x).shape)
+    loss = lambda: float(np.sum(layer.forward(x) * weights))  # noqa: E731
+    loss()
+    dx = layer.backward(weights)
+    grads = {key: value.copy() for key, value in layer.grads.items()}
+    for key, value in layer.params.items():
+        assert relative_error(grads[key], _central_differences(loss, value)) < 1e-7, key
+    assert relative_error(dx, _central_differences(loss, x)) < 1e-7
+    assert type(layer).from_config(layer.config(), layer.params).config() == layer.config()
+
+
+def test_1d_layers_are_the_2d_layers_on_one_row():
+    rng = np.random.default_rng(7)
+    conv = Conv1D(rng.normal(size=(3, 2, 4)), np.zeros(4), padding="same", input_shape=(6, 2))
+    model = scratchnet.Sequential([conv, MaxPooling1D(2), GlobalMaxPooling1D(), Affine(np.ones((4, 2)), np.zeros(2))],
+                                  SoftmaxCrossEntropy())
+    assert model.input_shape == (6, 2) and conv.output_shape((6, 2)) == (6, 4)
+    conv.params["W"] *= 2  # in place: the convolution uses it
+    x = rng.normal(size=(1, 6, 2))
+    np.testing.assert_allclose(conv.forward(x), conv.image.forward(x[:, np.newaxis])[:, 0], rtol=1e-15)
+    with pytest.raises(ValueError, match=r"MaxPooling1D1 expects sequences \(N, T, C\)"):
+        scratchnet.Sequential([Affine(np.ones((2, 3)), np.zeros(3)), MaxPooling1D(2)])
+    with pytest.raises(ValueError, match="pool_size must be a positive integer"):
+        MaxPooling1D(0)
+    ties = np.array([[[1.0], [3.0], [3.0]]])
+    layer = GlobalMaxPooling1D()
+    layer.forward(ties)
+    np.testing.assert_array_equal(layer.backward(np.array([[1.0]])), [[[0.0], [0.5], [0.5]]])
 
 
 def test_embedding_gradient_sums_each_ids_rows_and_has_no_input_gradient():
