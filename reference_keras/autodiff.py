@@ -304,7 +304,8 @@ def layer_vjp(keras_layer, x, dout, training=False):
     x = tf.convert_to_tensor(x)
     weights = keras_layer.trainable_weights
     with tf.GradientTape() as tape:
-        tape.watch(x)
+        if x.dtype.is_floating:  # integer ids (Embedding) have no gradient
+            tape.watch(x)
         y = keras_layer(x, training=training)
     grads = tape.gradient(y, [x, *weights], output_gradients=tf.convert_to_tensor(dout))
     return np.array(y), None if grads[0] is None else np.array(grads[0]), [_dense(g) for g in grads[1:]]

@@ -67,6 +67,10 @@ class Bidirectional(Layer):
         self.forward_layer.state_frozen = self.backward_layer.state_frozen = frozen
 
     @property
+    def input_dim(self):
+        return self.forward_layer.input_dim
+
+    @property
     def units(self):
         return self.forward_layer.units + (self.backward_layer.units if self.merge_mode == "concat" else 0)
 

@@ -60,6 +60,10 @@ class Conv1D(Layer):
         return self.params["W"].shape[2]
 
     @property
+    def input_dim(self):
+        return self.params["W"].shape[1]
+
+    @property
     def strides(self):
         return self.image.strides[1]
 

@@ -11,7 +11,7 @@ import reference_keras as rk
 import scratchnet
 from reference_keras import keras
 from scratchnet.gradcheck import relative_error
-from scratchnet.layers import GRU, LSTM, Affine, Embedding, Flatten, SimpleRNN, Tanh
+from scratchnet.layers import GRU, LSTM, Affine, Bidirectional, Conv1D, Embedding, Flatten, SimpleRNN, Tanh
 from scratchnet.losses import SoftmaxCrossEntropy
 from scratchnet.optimizers import SGD, Adam, RMSprop
 
@@ -371,6 +371,26 @@ def test_tied_maxima_get_kerass_gradient(layers):
     x = np.array([[[1.0, 2], [3, 2], [3, 0], [-1, 2]]])
     errors = twin_errors(rk.from_keras(keras_model, loss=SoftmaxCrossEntropy()), keras_model, x, np.array([1]))
     assert max(errors.values()) <= F64_TOL, errors
+
+
+def test_a_lone_layer_and_its_keras_twin_give_the_same_vector_jacobian_products():
+    """keras_layer builds a lone recurrent, Embedding, Conv1D or Bidirectional layer for any number
+    of time steps; layer_vjp's products agree with backward's."""
+    rng = np.random.default_rng(8)
+    layers = [LSTM.initialize(3, 4, rng, np.float64, go_backwards=True),
+              GRU.initialize(3, 4, rng, np.float64, reset_after=False, return_sequences=True),
+              Embedding.initialize(7, 3, rng, np.float64), Conv1D(rng.normal(size=(2, 3, 4)), np.zeros(4)),
+              Bidirectional(SimpleRNN.initialize(3, 2, rng, np.float64),
+                            SimpleRNN.initialize(3, 2, rng, np.float64, go_backwards=True), "ave")]
+    for layer in layers:
+        x = rng.integers(0, 7, (2, 5)) if layer.takes_integers else rng.normal(size=(2, 5, 3))
+        dout = rng.normal(size=layer.forward(x).shape)
+        y, dx, grads = rk.layer_vjp(rk.keras_layer(layer), x, dout)
+        assert relative_error(layer.forward(x), y) <= F64_TOL
+        ours_dx = layer.backward(dout, need_dx=not layer.takes_integers)
+        assert (dx is None) if layer.takes_integers else relative_error(ours_dx, dx) <= F64_TOL
+        for ours, theirs in zip(layer.grads.values(), grads, strict=True):
+            assert relative_error(ours, theirs) <= F64_TOL, layer
 
 
 # -- what has no equivalent -------------------------------------------------------------------------
