@@ -326,30 +326,21 @@ def _channels_last(layer):
         raise _unsupported(layer, f"uses data_format={layer.data_format!r}; scratchnet is channels_last (N, H, W, C)")
 
 
-def _from_conv2d(layer):
-    """[Conv2D, activation name unless linear]."""
-    _refuse_options(layer, ("kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
-                            "bias_constraint"), "scratchnet's Conv2D")
-    _channels_last(layer)
-    if tuple(layer.dilation_rate) != (1, 1) or layer.groups != 1:
-        raise _unsupported(layer, f"has dilation_rate={layer.dilation_rate} or groups={layer.groups}; "
-                                  f"scratchnet's Conv2D has neither")
-    kernel, bias = layer.get_weights()
-    return _with_activation(layer, Conv2D(np.array(kernel), np.array(bias), strides=tuple(layer.strides),
-                                          padding=layer.padding))
-
-
-def _from_conv1d(layer):
-    """[Conv1D, activation name unless linear]."""
-    _refuse_options(layer, ("kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
-                            "bias_constraint"), "scratchnet's Conv1D")
-    _channels_last(layer)
-    if tuple(layer.dilation_rate) != (1,) or layer.groups != 1 or layer.padding == "causal":
-        raise _unsupported(layer, f"has dilation_rate={layer.dilation_rate}, groups={layer.groups} or padding="
-                                  f"{layer.padding!r}; scratchnet's Conv1D has valid and same padding only")
-    kernel, bias = layer.get_weights()
-    return _with_activation(layer, Conv1D(np.array(kernel), np.array(bias), strides=tuple(layer.strides),
-                                          padding=layer.padding))
+def _from_convolution(scratchnet_class):
+    """Conv2D or Conv1D: [the layer, activation name unless linear]."""
+    def convert(layer):
+        name = scratchnet_class.__name__
+        _refuse_options(layer, ("kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
+                                "bias_constraint"), f"scratchnet's {name}")
+        _channels_last(layer)
+        if set(layer.dilation_rate) != {1} or layer.groups != 1 or layer.padding == "causal":
+            raise _unsupported(layer, f"has dilation_rate={layer.dilation_rate}, groups={layer.groups} or padding="
+                                      f"{layer.padding!r}; scratchnet's {name} has none of these (valid and same "
+                                      f"padding only)")
+        kernel, bias = layer.get_weights()
+        return _with_activation(layer, scratchnet_class(np.array(kernel), np.array(bias), strides=tuple(layer.strides),
+                                                        padding=layer.padding))
+    return convert
 
 
 def _from_global_pooling(scratchnet_class):
@@ -490,14 +481,14 @@ def _from_relu(layer):
 
 # Keras layer class -> the function giving its scratchnet entries (layers, or activation names).
 FROM_KERAS = {keras.layers.Dense: _from_dense, keras.layers.Activation: _from_activation,
-              keras.layers.ReLU: _from_relu, keras.layers.Conv2D: _from_conv2d,
+              keras.layers.ReLU: _from_relu, keras.layers.Conv2D: _from_convolution(Conv2D),
               keras.layers.MaxPooling2D: _from_pooling(MaxPooling2D),
               keras.layers.AveragePooling2D: _from_pooling(AveragePooling2D), keras.layers.Flatten: _from_flatten,
               keras.layers.Dropout: _from_dropout, keras.layers.BatchNormalization: _from_batch_normalization,
               keras.layers.Embedding: _from_embedding, keras.layers.SimpleRNN: _from_recurrent(SimpleRNN),
               keras.layers.LSTM: _from_recurrent(LSTM), keras.layers.GRU: _from_recurrent(GRU),
               keras.layers.TimeDistributed: _from_time_distributed, keras.layers.Bidirectional: _from_bidirectional,
-              keras.layers.Conv1D: _from_conv1d, keras.layers.MaxPooling1D: _from_pooling(MaxPooling1D),
+              keras.layers.Conv1D: _from_convolution(Conv1D), keras.layers.MaxPooling1D: _from_pooling(MaxPooling1D),
               keras.layers.AveragePooling1D: _from_pooling(AveragePooling1D),
               keras.layers.GlobalAveragePooling1D: _from_global_pooling(GlobalAveragePooling1D),
               keras.layers.GlobalMaxPooling1D: _from_global_pooling(GlobalMaxPooling1D)}

@@ -36,7 +36,33 @@ def _as_image_shape(input_shape, where):
     return (1, *input_shape)
 
 
-class Conv1D(Layer):
+class _OneRow(Layer):
+    """A 2-D layer, `self.image`, run on (N, T, C) read as (N, 1, T, C)."""
+
+    image = None
+
+    @property
+    def strides(self):
+        return self.image.strides[1]
+
+    @property
+    def padding(self):
+        return self.image.padding
+
+    def output_shape(self, input_shape):
+        return self.image.output_shape(_as_image_shape(input_shape, self.name))[1:]
+
+    def forward(self, x):
+        check_array(x, f"{self.name} input (N, T, C)", ndim=3)
+        return self.image.forward(x[:, np.newaxis])[:, 0]
+
+    def _image_backward(self, dout, **options):
+        check_array(dout, f"{self.name} backward", ndim=3)
+        dx = self.image.backward(dout[:, np.newaxis], **options)
+        return None if dx is None else dx[:, 0]
+
+
+class Conv1D(_OneRow):
     param_keys = ("W", "b")
     input_gradient_optional = True
 
@@ -63,28 +89,15 @@ class Conv1D(Layer):
     def input_dim(self):
         return self.params["W"].shape[1]
 
-    @property
-    def strides(self):
-        return self.image.strides[1]
-
-    @property
-    def padding(self):
-        return self.image.padding
-
-    def output_shape(self, input_shape):
-        return self.image.output_shape(_as_image_shape(input_shape, self.name))[1:]
-
     def forward(self, x):
-        check_array(x, f"{self.name} input (N, T, C)", ndim=3)
         self.image.params["W"] = self.params["W"][np.newaxis]  # the current kernel, as a view
-        return self.image.forward(x[:, np.newaxis])[:, 0]
+        return super().forward(x)
 
     def backward(self, dout, need_dx=True):
-        check_array(dout, f"{self.name} backward", ndim=3)
-        dx = self.image.backward(dout[:, np.newaxis], need_dx=need_dx)
+        dx = self._image_backward(dout, need_dx=need_dx)
         self.grads["W"][...] = self.image.grads["W"][0]
         self.grads["b"][...] = self.image.grads["b"]
-        return dx[:, 0] if need_dx else None
+        return dx
 
     def config(self):
         return self._config(kernel=list(self.params["W"].shape), strides=self.strides, padding=self.padding)
@@ -100,7 +113,7 @@ class Conv1D(Layer):
         return f"{self.name}({k}, {c_in} -> {c_out}{strides}, padding={self.padding!r})"
 
 
-class _Pooling1D(Layer):
+class _Pooling1D(_OneRow):
     image_class = None
 
     def __init__(self, pool_size=2, strides=None, padding="valid", input_shape=None, name=None):
@@ -115,24 +128,8 @@ class _Pooling1D(Layer):
     def pool_size(self):
         return self.image.pool_size[1]
 
-    @property
-    def strides(self):
-        return self.image.strides[1]
-
-    @property
-    def padding(self):
-        return self.image.padding
-
-    def output_shape(self, input_shape):
-        return self.image.output_shape(_as_image_shape(input_shape, self.name))[1:]
-
-    def forward(self, x):
-        check_array(x, f"{self.name} input (N, T, C)", ndim=3)
-        return self.image.forward(x[:, np.newaxis])[:, 0]
-
     def backward(self, dout):
-        check_array(dout, f"{self.name} backward", ndim=3)
-        return self.image.backward(dout[:, np.newaxis])[:, 0]
+        return self._image_backward(dout)
 
     def switches(self):
         return self.image.switches()

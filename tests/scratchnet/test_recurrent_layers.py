@@ -32,16 +32,9 @@ def _central_differences(f, array, h=1e-6):
     return grad
 
 
-@pytest.mark.parametrize("case", RECURRENT)
-def test_backprop_through_time_matches_central_differences(case):
-    """dL/dWx, dL/dWh, dL/db and dL/dx of L = sum(out * weights) by backward, against float64
-    central differences (h = 1e-6: within ~1e-8 relative of the derivative)."""
-    cls, options = RECURRENT[case]
-    rng = np.random.default_rng(0)
-    layer = cls.initialize(3, 4, rng, np.float64, **options)
-    for value in layer.params.values():
-        value[...] = rng.normal(size=value.shape) * 0.6
-    x = rng.normal(size=(2, 5, 3))
+def assert_backprop_matches_central_differences(layer, x, rng):
+    """dL/d(every parameter) and dL/dx of L = sum(out * weights) by backward, against float64
+    central differences (h = 1e-6: within ~1e-8 relative of the derivative); returns the grads."""
     weights = rng.normal(size=layer.forward(x).shape)
     loss = lambda: float(np.sum(layer.forward(x) * weights))  # noqa: E731
     loss()
@@ -50,6 +43,21 @@ def test_backprop_through_time_matches_central_differences(case):
     for key, value in layer.params.items():
         assert relative_error(grads[key], _central_differences(loss, value)) < 1e-7, key
     assert relative_error(dx, _central_differences(loss, x)) < 1e-7
+    return grads
+
+
+def _redrawn(layer, rng):
+    for value in layer.params.values():
+        value[...] = rng.normal(size=value.shape) * 0.6
+    return layer
+
+
+@pytest.mark.parametrize("case", RECURRENT)
+def test_backprop_through_time_matches_central_differences(case):
+    cls, options = RECURRENT[case]
+    rng = np.random.default_rng(0)
+    layer = _redrawn(cls.initialize(3, 4, rng, np.float64, **options), rng)
+    assert_backprop_matches_central_differences(layer, rng.normal(size=(2, 5, 3)), rng)
 
 
 def _bidirectional(cls, merge_mode, return_sequences, rng, dtype=np.float64, input_shape=None, **options):
@@ -62,19 +70,9 @@ def _bidirectional(cls, merge_mode, return_sequences, rng, dtype=np.float64, inp
 @pytest.mark.parametrize("return_sequences", [False, True])
 def test_bidirectional_backprop_matches_central_differences(merge_mode, return_sequences):
     rng = np.random.default_rng(1)
-    layer = _bidirectional(GRU, merge_mode, return_sequences, rng, reset_after=False)
-    for value in layer.params.values():
-        value[...] = rng.normal(size=value.shape) * 0.6
-    x = rng.normal(size=(2, 4, 3))
-    weights = rng.normal(size=layer.forward(x).shape)
-    loss = lambda: float(np.sum(layer.forward(x) * weights))  # noqa: E731
-    loss()
-    dx = layer.backward(weights)
-    grads = {key: value.copy() for key, value in layer.grads.items()}
+    layer = _redrawn(_bidirectional(GRU, merge_mode, return_sequences, rng, reset_after=False), rng)
+    grads = assert_backprop_matches_central_differences(layer, rng.normal(size=(2, 4, 3)), rng)
     assert list(grads) == ["Wx", "Wh", "b", "Wx_back", "Wh_back", "b_back"]
-    for key, value in layer.params.items():
-        assert relative_error(grads[key], _central_differences(loss, value)) < 1e-7, key
-    assert relative_error(dx, _central_differences(loss, x)) < 1e-7
 
 
 def test_bidirectional_round_trips_and_refuses_what_keras_refuses(tmp_path):
@@ -113,15 +111,7 @@ ONE_D = {"Conv1D valid": lambda rng: Conv1D(rng.normal(size=(3, 2, 4)), rng.norm
 def test_1d_layers_backprop_matches_central_differences(case):
     rng = np.random.default_rng(6)
     layer = ONE_D[case](rng)
-    x = rng.normal(size=(2, 7, 2))  # distinct values: no tie sits within h of another
-    weights = rng.normal(size=layer.forward(x).shape)
-    loss = lambda: float(np.sum(layer.forward(x) * weights))  # noqa: E731
-    loss()
-    dx = layer.backward(weights)
-    grads = {key: value.copy() for key, value in layer.grads.items()}
-    for key, value in layer.params.items():
-        assert relative_error(grads[key], _central_differences(loss, value)) < 1e-7, key
-    assert relative_error(dx, _central_differences(loss, x)) < 1e-7
+    assert_backprop_matches_central_differences(layer, rng.normal(size=(2, 7, 2)), rng)  # no ties within h
     assert type(layer).from_config(layer.config(), layer.params).config() == layer.config()
 
 
