@@ -38,16 +38,24 @@ import numpy as np
 
 from .. import initializers, philox
 from .._checks import check_array, check_forward_done
-from ..functions import sigmoid
 from .base import Layer, declared_shape, same_dtype
 
 _SEED_MODULUS = 2**31 - 2  # Keras's TF backend: floormod(int64 state, int32 max - 1)
+
+def _sigmoid(x):
+    """1 / (1 + exp(-x)) in three passes (the gates' hot path): exp(-x) overflowing to inf for
+    x < -88 (float32) or -709 (float64) gives exactly 0, the right limit."""
+    with np.errstate(over="ignore"):
+        out = np.exp(-x)
+    out += 1.0
+    return np.reciprocal(out, out=out)
+
 
 # Keras activation name -> (function, derivative written in terms of the function's output).
 # ReLU's derivative at 0 is 0, as TensorFlow's.
 ACTIVATION_FUNCTIONS = {
     "tanh": (np.tanh, lambda y: 1.0 - y * y),
-    "sigmoid": (sigmoid, lambda y: y * (1.0 - y)),
+    "sigmoid": (_sigmoid, lambda y: y * (1.0 - y)),
     "relu": (lambda x: np.maximum(x, 0), lambda y: (y > 0).astype(y.dtype)),
     "linear": (lambda x: x, lambda y: np.ones_like(y)),
 }
@@ -217,10 +225,13 @@ class _Recurrent(Layer):
     def _project(self, inputs):
         """x Wx (+ the input bias) for every time step at once: (N, T, G*u)."""
         Wx = self.params["Wx"]
-        if len(inputs) == 1:
-            projected = inputs[0] @ Wx
+        n, steps, features = inputs[0].shape
+        rows = [part.reshape(n * steps, features) for part in inputs]  # one product, not one per sequence
+        if len(rows) == 1:
+            projected = rows[0] @ Wx
         else:
-            projected = np.concatenate([part @ block for part, block in zip(inputs, self._blocks(Wx))], axis=-1)
+            projected = np.concatenate([part @ block for part, block in zip(rows, self._blocks(Wx))], axis=-1)
+        projected = projected.reshape(n, steps, -1)
         if self.use_bias:
             projected += self._input_bias()
         return projected
@@ -238,7 +249,7 @@ class _Recurrent(Layer):
             np.matmul(inputs[0].reshape(-1, Wx.shape[0]).T, rows, out=dWx)
             if not need_dx:
                 return None
-            dx = d_projected @ Wx.T
+            dx = (rows @ Wx.T).reshape(inputs[0].shape)
             if input_masks is not None:
                 dx *= input_masks[0][:, np.newaxis, :]
         else:  # a mask per block: each block's share of dx passes its own mask
@@ -247,7 +258,7 @@ class _Recurrent(Layer):
                 d_block = d_projected[..., g * u:(g + 1) * u]
                 dWx[:, g * u:(g + 1) * u] = part.reshape(-1, Wx.shape[0]).T @ d_block.reshape(-1, u)
                 if need_dx:
-                    dx += (d_block @ Wx[:, g * u:(g + 1) * u].T) * mask[:, np.newaxis, :]
+                    dx += (d_block.reshape(-1, u) @ Wx[:, g * u:(g + 1) * u].T).reshape(dx.shape) * mask[:, np.newaxis, :]
             if not need_dx:
                 return None
         return dx[:, ::-1] if self.go_backwards else dx
