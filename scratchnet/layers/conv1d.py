@@ -219,6 +219,3 @@ class GlobalMaxPooling1D(_GlobalPooling1D):
 
     def switches(self):
         return None if self.x is None else self.x == self.out[:, np.newaxis]
-
-
-CONV1D_LAYERS = (Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D)
