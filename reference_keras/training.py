@@ -58,7 +58,8 @@ def _compiled_chunk(keras_model, optimizer, loss, x, t):
     compile_for's step."""
     signature = (tf.TensorSpec((None, None, *x.shape[1:]), x.dtype),
                  tf.TensorSpec((None, None, *t.shape[1:]), t.dtype), tf.TensorSpec((None,), tf.bool))
-    return _cached_function(keras_model, "_reference_keras_chunks", optimizer, loss, (signature, dense_gradients(keras_model)),
+    key = (signature, dense_gradients(keras_model))
+    return _cached_function(keras_model, "_reference_keras_chunks", optimizer, loss, key,
                            lambda: tf.function(functools.partial(_run_chunk, keras_model, optimizer, loss),
                                                input_signature=signature, autograph=False,
                                                jit_compile=False))  # the loop is written out: nothing to convert

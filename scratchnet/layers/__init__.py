@@ -32,6 +32,6 @@ def layer_class(kind):
 
 
 __all__ = ["Layer", "Affine", "ReLU", "Sigmoid", "Tanh", "Identity", "Conv2D", "MaxPooling2D", "AveragePooling2D",
-           "Flatten", "Dropout", "BatchNormalization", "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Conv1D",
-           "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "ACTIVATIONS", "LAYERS",
+           "Flatten", "Dropout", "BatchNormalization", "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
+           "Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "ACTIVATIONS", "LAYERS",
            "layer_class"]

@@ -134,7 +134,8 @@ class Bidirectional(Layer):
     def astype(self, dtype):
         """A copy at the same point of both sub-layers' mask streams."""
         twin = super().astype(dtype)
-        twin.forward_layer.counter, twin.backward_layer.counter = self.forward_layer.counter, self.backward_layer.counter
+        for mine, copied in ((self.forward_layer, twin.forward_layer), (self.backward_layer, twin.backward_layer)):
+            copied.counter = mine.counter
         return twin
 
     def __repr__(self):

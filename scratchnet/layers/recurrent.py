@@ -258,7 +258,8 @@ class _Recurrent(Layer):
                 d_block = d_projected[..., g * u:(g + 1) * u]
                 dWx[:, g * u:(g + 1) * u] = part.reshape(-1, Wx.shape[0]).T @ d_block.reshape(-1, u)
                 if need_dx:
-                    dx += (d_block.reshape(-1, u) @ Wx[:, g * u:(g + 1) * u].T).reshape(dx.shape) * mask[:, np.newaxis, :]
+                    share = (d_block.reshape(-1, u) @ Wx[:, g * u:(g + 1) * u].T).reshape(dx.shape)
+                    dx += share * mask[:, np.newaxis, :]
             if not need_dx:
                 return None
         return dx[:, ::-1] if self.go_backwards else dx

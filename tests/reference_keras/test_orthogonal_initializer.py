@@ -45,7 +45,8 @@ def test_orthogonal_is_orthonormal_and_drawn_like_keras(shape, gain):
 def test_orthogonal_draws_are_haar_distributed_signs_and_all():
     """Q times sign(diag R) is Haar-distributed: its entries' mean is 0 and the diagonal of a
     square draw has no bias towards positive values (without the sign fix it would)."""
-    diagonals = np.array([np.diag(initializers.Orthogonal()((6, 6), np.random.default_rng(seed))) for seed in range(400)])
+    draw = initializers.Orthogonal()
+    diagonals = np.array([np.diag(draw((6, 6), np.random.default_rng(seed))) for seed in range(400)])
     assert abs(diagonals.mean()) < Z * diagonals.std() / math.sqrt(diagonals.size)
 
 

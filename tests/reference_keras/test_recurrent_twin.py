@@ -124,8 +124,8 @@ def twin_errors(model, keras_model, x, t, dtype="float64"):
         assert ours.shape == theirs.shape and ours.dtype == theirs.dtype == np.dtype(dtype), key
         errors[f"gradient {key}"] = relative_error(ours, theirs)
     if not model.takes_integers:
-        errors["gradient of the input"] = relative_error(model.input_gradient(x, t), rk.input_gradient(keras_model, x, t,
-                                                                                                        loss))
+        theirs = rk.input_gradient(keras_model, x, t, loss)
+        errors["gradient of the input"] = relative_error(model.input_gradient(x, t), theirs)
     counters = [layer.counter for layer in model.layers if hasattr(layer, "counter") and layer.training_aware]
     counters += [sub.counter for layer in model.layers if hasattr(layer, "backward_layer") and layer.training_aware
                  for sub in (layer.forward_layer, layer.backward_layer)]
@@ -234,7 +234,8 @@ def _lockstep(model, keras_model, optimizer, x, t, steps=20, batch_size=4, compi
     if compiled_chunks:
         keras_steps = rk.train_steps(keras_model, keras_optimizer, x, t, batches, read_weights_at=range(1, steps + 1))
     else:
-        keras_steps = ((i, rk.train_step(keras_model, keras_optimizer, x[b], t[b]), None) for i, b in enumerate(batches, 1))
+        keras_steps = ((i, rk.train_step(keras_model, keras_optimizer, x[b], t[b]), None)
+                       for i, b in enumerate(batches, 1))
     loss_difference = drift = 0.0
     for b, (_, keras_value, keras_weights) in zip(batches, keras_steps):
         value = model.backprop(x[b], t[b])
@@ -412,8 +413,9 @@ REFUSED = {
 def test_from_keras_refuses_what_scratchnet_has_no_equivalent_for(case):
     layers, shape, message = REFUSED[case]
     with rk.floatx("float64"):
-        keras_model = keras.Sequential([keras.Input(shape, batch_size=2, dtype="int32" if len(shape) == 1 else "float64"),
-                                        *layers()])  # a fixed batch size, which stateful=True needs
+        dtype = "int32" if len(shape) == 1 else "float64"
+        keras_model = keras.Sequential([keras.Input(shape, batch_size=2, dtype=dtype),  # stateful=True needs it
+                                        *layers()])
     with pytest.raises(rk.UnsupportedLayerError, match=message):
         rk.from_keras(keras_model)
 
