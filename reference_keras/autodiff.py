@@ -30,6 +30,7 @@ import numpy as np
 
 from . import _steps
 from ._environment import keras, tf
+from ._ids import takes_integers
 from ._tensor import as_tensor
 from .dtype import dtype_name
 from .mapping import count_correct
@@ -53,15 +54,21 @@ def _trainable(keras_model):
     return [(name, w) for name, w in zip(weight_names(keras_model), keras_model.weights) if w.trainable]
 
 
+def _dense(gradient):
+    """A gradient as a NumPy array: an Embedding's IndexedSlices (the rows its ids touched) as
+    their dense equivalent, zero rows elsewhere."""
+    return np.array(tf.convert_to_tensor(gradient) if isinstance(gradient, tf.IndexedSlices) else gradient)
+
+
 def _labelled(named, grads):
     """Gradients by weight name; a weight the loss does not depend on gets zeros, not None."""
     return {name: _or_zeros(g, w) for (name, w), g in zip(named, grads)}
 
 
 def _or_zeros(gradient, like):
-    """The gradient as an array; zeros shaped like `like` where the loss does not depend on it
-    (None): a weight unused, or the probabilities under a loss that reads their logits."""
-    return np.zeros(like.shape, dtype=dtype_name(like.dtype)) if gradient is None else np.array(gradient)
+    """The gradient as an array (see _dense); zeros shaped like `like` where the loss does not
+    depend on it (None): a weight unused, or the probabilities under a loss that reads their logits."""
+    return np.zeros(like.shape, dtype=dtype_name(like.dtype)) if gradient is None else _dense(gradient)
 
 
 @contextlib.contextmanager
@@ -109,6 +116,8 @@ def input_gradient(keras_model, x, t, loss=None, sample_weight=None):
     """dLoss/dx for the batch `x` by tf.GradientTape, in training mode: the twin of scratchnet's
     `Sequential.input_gradient`."""
     loss = _steps.resolve_loss(keras_model, loss)
+    if takes_integers(keras_model):
+        raise TypeError("reference_keras.input_gradient: the model's input is integer ids, which have no gradient")
     x = _steps.inputs(keras_model, x)
     sample_weight = _steps.sample_weights(x, sample_weight)
     x = tf.convert_to_tensor(x)
@@ -125,7 +134,8 @@ def compile_for(keras_model, optimizer, loss=None):
     per-call checks in a hot loop (then pass inputs already in the model's dtype)."""
     loss = _steps.resolve_loss(keras_model, loss)
     _steps.check_optimizer(keras_model, optimizer)
-    return _steps.cached_function(keras_model, "_reference_keras_steps", optimizer, loss, (),
+    return _steps.cached_function(keras_model, "_reference_keras_steps", optimizer, loss,
+                                  (_steps.dense_gradients(keras_model),),
                                   lambda: tf.function(functools.partial(_steps.step, keras_model, optimizer, loss),
                                                       reduce_retracing=True, jit_compile=False))
 
@@ -203,10 +213,11 @@ def layer_vjp(keras_layer, x, dout, training=False):
     x = tf.convert_to_tensor(x)
     weights = keras_layer.trainable_weights
     with tf.GradientTape() as tape:
-        tape.watch(x)
+        if x.dtype.is_floating:  # integer ids (Embedding) have no gradient
+            tape.watch(x)
         y = keras_layer(x, training=training)
     grads = tape.gradient(y, [x, *weights], output_gradients=tf.convert_to_tensor(dout))
-    return np.array(y), np.array(grads[0]), [np.array(g) for g in grads[1:]]
+    return np.array(y), None if grads[0] is None else np.array(grads[0]), [_dense(g) for g in grads[1:]]
 
 
 def loss_vjp(keras_loss, y_pred, t):

@@ -3,13 +3,15 @@
 to_keras maps Affine -> Dense (kernel_regularizer=L2(l2) when l2 is set, use_bias=False for an
 Affine without bias), each activation to its own Activation layer (or Keras's ReLU, LeakyReLU,
 ELU layer where it has settings), and Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dropout,
-BatchNormalization, Reshape, Rescaling, Normalization and Resizing to the Keras layers of the same
-names and settings, so the Keras model's layer outputs line up 1:1 with scratchnet's
-(forward_trace). Weights are copied exactly, moving statistics included
+BatchNormalization, Reshape, Rescaling, Normalization, Resizing, Embedding, SimpleRNN, LSTM, GRU,
+Bidirectional, Conv1D and the 1-D poolings to the Keras layers of the same names and settings (a
+model starting with Embedding gets an int32 Input), so the Keras model's layer outputs line up
+1:1 with scratchnet's (forward_trace). Weights are copied exactly, moving statistics included
 (`keras_model.scratchnet_weight_names` names them W1, b1, gamma1, ..., moving_mean1, ... in
 get_weights order); a frozen layer (`trainable = False`) is frozen in Keras too; a Dropout's Keras
 twin gets the same seed and the same seed-generator counter, so both draw the same masks from then
-on (scratchnet.layers.dropout). The loss travels as a Keras loss object attached to the model
+on (scratchnet.layers.dropout), and so does a recurrent layer with dropout
+(scratchnet.layers.recurrent). The loss travels as a Keras loss object attached to the model
 (`keras_model.scratchnet_loss`, with `keras_model.scratchnet_dtype`); a model without a loss
 gets None.
 
@@ -44,9 +46,11 @@ import inspect
 import numpy as np
 
 import scratchnet
-from scratchnet.layers import (ELU, GELU, ACTIVATION_LAYERS, Affine, AveragePooling2D, BatchNormalization, Conv2D,
-                               Dropout, Flatten, Identity, LeakyReLU, MaxPooling2D, Normalization, ReLU, Rescaling,
-                               Reshape, Resizing, Softmax, activation)
+from scratchnet.layers import (ACTIVATIONS, ELU, GELU, GRU, LSTM, ACTIVATION_LAYERS, Affine, AveragePooling1D,
+                               AveragePooling2D, BatchNormalization, Bidirectional, Conv1D, Conv2D, Dropout, Embedding,
+                               Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, Identity, LeakyReLU, MaxPooling1D,
+                               MaxPooling2D, Normalization, ReLU, Rescaling, Reshape, Resizing, SimpleRNN, Softmax,
+                               activation)
 from scratchnet.losses import LOSSES, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
 
 from ._environment import keras, tf
@@ -195,12 +199,56 @@ def _keras_resizing(layer, dtype):
                                  dtype=dtype)
 
 
+def _keras_embedding(layer, dtype):
+    return keras.layers.Embedding(layer.input_dim, layer.output_dim, name=layer.name, dtype=dtype)
+
+
+def _keras_recurrent(layer, dtype):
+    """Keras's SimpleRNN/LSTM/GRU with the layer's options; a layer with dropout gets its seed and
+    its seed generator's counter, so both draw the same masks from then on."""
+    options = {key: value for key, value in layer.config().items()
+               if key not in ("kind", "units", "input_dim", "input_shape")}
+    recurrent = getattr(keras.layers, type(layer).__name__)(layer.units, **options, name=layer.name, dtype=dtype)
+    if layer.training_aware:
+        recurrent.cell.seed_generator.state.assign(np.array([layer.seed, layer.counter], dtype=np.int64))
+    return recurrent
+
+
+def _keras_bidirectional(layer, dtype):
+    """Keras's Bidirectional of the two sub-layers (Keras rebuilds the forward one from its
+    config, so its seed-generator counter is set again afterwards)."""
+    forward, backward = layer.forward_layer, layer.backward_layer
+    backward_keras = _keras_recurrent(backward, dtype)
+    wrapper = keras.layers.Bidirectional(_keras_recurrent(forward, dtype), backward_layer=backward_keras,
+                                         merge_mode=layer.merge_mode, name=layer.name, dtype=dtype)
+    if forward.training_aware:
+        wrapper.forward_layer.cell.seed_generator.state.assign(np.array([forward.seed, forward.counter], np.int64))
+    return wrapper
+
+
+def _keras_conv1d(layer, dtype):
+    return keras.layers.Conv1D(layer.filters, layer.kernel_size, strides=layer.strides, padding=layer.padding,
+                               name=layer.name, dtype=dtype)
+
+
+def _keras_global_pooling(keras_class):
+    def build(layer, dtype):
+        return keras_class(name=layer.name, dtype=dtype)
+    return build
+
+
 # scratchnet layer class -> the function building its Keras layer (weights are copied afterwards).
 TO_KERAS = {Affine: _keras_dense, **{cls: _keras_activation for cls in ACTIVATION_LAYERS},
             Conv2D: _keras_conv2d, MaxPooling2D: _keras_pooling(keras.layers.MaxPooling2D),
             AveragePooling2D: _keras_pooling(keras.layers.AveragePooling2D), Flatten: _keras_flatten,
             Dropout: _keras_dropout, BatchNormalization: _keras_batch_normalization, Reshape: _keras_reshape,
-            Rescaling: _keras_rescaling, Normalization: _keras_normalization, Resizing: _keras_resizing}
+            Rescaling: _keras_rescaling, Normalization: _keras_normalization, Resizing: _keras_resizing,
+            Embedding: _keras_embedding, SimpleRNN: _keras_recurrent, LSTM: _keras_recurrent, GRU: _keras_recurrent,
+            Bidirectional: _keras_bidirectional, Conv1D: _keras_conv1d,
+            MaxPooling1D: _keras_pooling(keras.layers.MaxPooling1D),
+            AveragePooling1D: _keras_pooling(keras.layers.AveragePooling1D),
+            GlobalAveragePooling1D: _keras_global_pooling(keras.layers.GlobalAveragePooling1D),
+            GlobalMaxPooling1D: _keras_global_pooling(keras.layers.GlobalMaxPooling1D)}
 _NEEDS_INPUT_SHAPE = (Normalization,)  # builders that take the layer's per-sample input shape too
 
 
@@ -249,9 +297,17 @@ def keras_layer(layer, dtype=None):
     with floatx(dtype):
         keras_layer_ = _build(build, layer, dtype, layer.input_shape)
         if weights:
-            keras_layer_.build((None, *layer.input_shape))
+            keras_layer_.build(_build_shape(layer))
             keras_layer_.set_weights(weights)
     return keras_layer_
+
+
+def _build_shape(layer):
+    """The batch shape to build a lone layer for: its input shape, or any number of time steps
+    (ids for an Embedding, (T, input_dim) steps for a recurrent layer)."""
+    if layer.input_shape:
+        return (None, *layer.input_shape)
+    return (None, None) if layer.takes_integers else (None, None, layer.input_dim)
 
 
 def _input_shapes(model):
@@ -263,7 +319,7 @@ def _input_shapes(model):
     return shapes
 
 
-def to_keras(model, softmax_output=False, exact_l2=False, book_dropout=False):
+def to_keras(model, softmax_output=False, exact_l2=False, book_dropout=False, dense_gradients=False):
     """The keras.Sequential computing the same function as scratchnet `model`, in its dtype,
     with identical weights and the matching Keras loss as `.scratchnet_loss`.
 
@@ -272,6 +328,10 @@ def to_keras(model, softmax_output=False, exact_l2=False, book_dropout=False):
 
     book_dropout=True maps a non-inverted Dropout (the book's, `inverted=False`) to Keras's
     Dropout followed by Rescaling(1 - rate) (`keras_book_dropout`); by default it is refused.
+
+    dense_gradients=True makes train_step/train_steps hand the optimizer an Embedding's gradient
+    dense, as scratchnet computes it, instead of Keras's IndexedSlices (see
+    _steps.dense_gradients: Adam, RMSprop and Adagrad differ when an id repeats in a batch).
 
     softmax_output=False: the model's own output and loss (a loss taking logits gets
     from_logits=True). softmax_output=True: the loss's output activation (softmax for the
@@ -293,7 +353,7 @@ def to_keras(model, softmax_output=False, exact_l2=False, book_dropout=False):
                          f"activation to append (or takes probabilities already)")
     dtype = dtype_name(model.dtype)
     with floatx(dtype):
-        layers = [keras.Input(model.input_shape, dtype=dtype)]
+        layers = [keras.Input(model.input_shape, dtype="int32" if model.takes_integers else dtype)]
         layers += [_build(build, layer, dtype, shape)
                    for build, layer, shape in zip(builders, model.layers, _input_shapes(model))]
         if softmax_output:
@@ -310,6 +370,8 @@ def to_keras(model, softmax_output=False, exact_l2=False, book_dropout=False):
                                                   dtype=dtype))
         keras_model.scratchnet_dtype = dtype
         keras_model.scratchnet_weight_names = list(model.weights)
+        if dense_gradients:
+            keras_model.scratchnet_dense_gradients = True
     return keras_model
 
 
@@ -455,22 +517,36 @@ def _channels_last(layer, reasons):
         reasons.append(f"uses data_format={layer.data_format!r}; scratchnet is channels_last (N, H, W, C)")
 
 
-def _from_conv2d(layer):
-    """[Conv2D, its activation unless linear]."""
-    reasons = _option_reasons(layer, ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
-                                      "kernel_constraint", "bias_constraint"), "scratchnet's Conv2D")
-    _channels_last(layer, reasons)
-    if tuple(layer.dilation_rate) != (1, 1) or layer.groups != 1:
-        reasons.append(f"has dilation_rate={layer.dilation_rate} or groups={layer.groups}; scratchnet's Conv2D has "
-                       f"neither")
-    if not layer.use_bias:
-        reasons.append("has use_bias=False; scratchnet's Conv2D always has a bias")
-    entry, why = _activation_entry(layer.activation, layer.compute_dtype)
-    reasons += [why] if why else []
-    _refuse(layer, reasons)
-    kernel, bias = layer.get_weights()
-    conv = Conv2D(np.array(kernel), np.array(bias), strides=tuple(layer.strides), padding=layer.padding)
-    return [conv] + ([] if isinstance(entry, Identity) else [entry])
+def _from_convolution(scratchnet_class):
+    """Conv2D or Conv1D: [the layer, its activation unless linear]."""
+    def convert(layer):
+        name = scratchnet_class.__name__
+        reasons = _option_reasons(layer, ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
+                                          "kernel_constraint", "bias_constraint"), f"scratchnet's {name}")
+        _channels_last(layer, reasons)
+        if set(layer.dilation_rate) != {1} or layer.groups != 1 or layer.padding == "causal":
+            reasons.append(f"has dilation_rate={layer.dilation_rate}, groups={layer.groups} or padding="
+                           f"{layer.padding!r}; scratchnet's {name} has none of these (valid and same padding only)")
+        if not layer.use_bias:
+            reasons.append(f"has use_bias=False; scratchnet's {name} always has a bias")
+        entry, why = _activation_entry(layer.activation, layer.compute_dtype)
+        reasons += [why] if why else []
+        _refuse(layer, reasons)
+        kernel, bias = layer.get_weights()
+        conv = scratchnet_class(np.array(kernel), np.array(bias), strides=tuple(layer.strides), padding=layer.padding)
+        return [conv] + ([] if isinstance(entry, Identity) else [entry])
+    return convert
+
+
+def _from_global_pooling(scratchnet_class):
+    def convert(layer):
+        reasons = []
+        _channels_last(layer, reasons)
+        if layer.keepdims:
+            reasons.append("has keepdims=True; scratchnet's global poolings output (N, C)")
+        _refuse(layer, reasons)
+        return [scratchnet_class()]
+    return convert
 
 
 def _from_pooling(scratchnet_class):
@@ -520,6 +596,91 @@ def _from_batch_normalization(layer):
     gamma, beta, moving_mean, moving_variance = (np.array(w) for w in layer.get_weights())
     return [BatchNormalization(gamma, beta, moving_mean, moving_variance, momentum=float(layer.momentum),
                                epsilon=float(layer.epsilon))]
+
+
+def _from_embedding(layer):
+    reasons = _option_reasons(layer, ("embeddings_regularizer", "activity_regularizer", "embeddings_constraint"))
+    if layer.mask_zero:
+        reasons.append("has mask_zero=True; scratchnet's layers take no masks (every time step counts)")
+    _refuse(layer, reasons)
+    return [Embedding(np.array(layer.get_weights()[0]))]
+
+
+def _from_time_distributed(layer):
+    """TimeDistributed(Dense) is Dense on the last axis: an Affine, which takes (N, T, n_in)."""
+    if type(layer.layer) is not keras.layers.Dense:
+        raise _unsupported(layer, f"wraps {type(layer.layer).__name__}; scratchnet has TimeDistributed(Dense) only "
+                                  f"(as an Affine on the last axis)")
+    return _from_dense(layer.layer)
+
+
+# The activations a recurrent layer computes (scratchnet.layers.recurrent), by their layer's class.
+_RECURRENT_ACTIVATIONS = {cls: name for name, cls in ACTIVATIONS.items()}
+
+
+def _recurrent_activation_name(layer, function, what, reasons):
+    """The name of the recurrent layer's `what` (a Keras or TensorFlow function), or None with a
+    reason appended to `reasons` when scratchnet's recurrent layers do not compute it."""
+    entry, _ = _activation_entry(function, layer.compute_dtype)
+    name = _RECURRENT_ACTIVATIONS.get(type(entry)) if entry is not None and not entry.settings() else None
+    if name is None:
+        reasons.append(f"has {what} {getattr(function, '__name__', function)!r}; supported: "
+                       f"{', '.join(_RECURRENT_ACTIVATIONS.values())}")
+    return name
+
+
+def _from_recurrent(scratchnet_class):
+    """SimpleRNN/LSTM/GRU with the Keras layer's weights, options, seed and seed-generator counter."""
+    def convert(layer):
+        reasons = _option_reasons(layer, ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+                                          "activity_regularizer", "kernel_constraint", "recurrent_constraint",
+                                          "bias_constraint"))
+        cell = layer.cell
+        for flag, why in (("return_state", "outputs several arrays (the output and the final states), which a "
+                                           "Sequential model cannot pass on"),
+                          ("stateful", "carries its state from one batch to the next; scratchnet's recurrent "
+                                       "layers start every sequence at zero")):
+            if getattr(layer, flag):
+                reasons.append(f"has {flag}=True: it {why}")
+        for rate in ("dropout", "recurrent_dropout"):
+            if getattr(cell, rate) >= 1.0:
+                reasons.append(f"has {rate}={getattr(cell, rate)}; scratchnet takes rates in [0, 1)")
+        options = {"activation": _recurrent_activation_name(layer, cell.activation, "activation", reasons),
+                   "return_sequences": layer.return_sequences, "go_backwards": layer.go_backwards,
+                   "dropout": float(cell.dropout), "recurrent_dropout": float(cell.recurrent_dropout)}
+        if scratchnet_class is not SimpleRNN:
+            options["recurrent_activation"] = _recurrent_activation_name(layer, cell.recurrent_activation,
+                                                                         "recurrent_activation", reasons)
+            options["implementation"] = int(cell.implementation)
+        _refuse(layer, reasons)
+        if scratchnet_class is LSTM:
+            options["unit_forget_bias"] = bool(cell.unit_forget_bias)
+        if scratchnet_class is GRU:
+            options["reset_after"] = bool(cell.reset_after)
+        counter = 0
+        if cell.dropout or cell.recurrent_dropout:
+            options["seed"], counter = (int(v) for v in cell.seed_generator.state.numpy())
+        weights = [np.array(w) for w in layer.get_weights()]
+        converted = scratchnet_class(*weights, **options)
+        converted.counter = counter
+        return [converted]
+    return convert
+
+
+_RECURRENT_OF = {keras.layers.SimpleRNN: SimpleRNN, keras.layers.LSTM: LSTM, keras.layers.GRU: GRU}
+
+
+def _from_bidirectional(layer):
+    forward, backward = layer.forward_layer, layer.backward_layer
+    reasons = []
+    if layer.merge_mode is None:
+        reasons.append("has merge_mode=None: it outputs two arrays, which a Sequential model cannot pass on")
+    if type(forward) not in _RECURRENT_OF or type(backward) is not type(forward):
+        reasons.append(f"wraps {type(forward).__name__} and {type(backward).__name__}; scratchnet's "
+                       f"Bidirectional takes two SimpleRNN, LSTM or GRU layers of one kind")
+    _refuse(layer, reasons)
+    convert = _from_recurrent(_RECURRENT_OF[type(forward)])
+    return [Bidirectional(convert(forward)[0], convert(backward)[0], layer.merge_mode)]
 
 
 def _from_activation(layer):
@@ -593,12 +754,19 @@ def _from_resizing(layer):
 # Keras layer class -> the function giving its scratchnet layers.
 FROM_KERAS = {keras.layers.Dense: _from_dense, keras.layers.Activation: _from_activation,
               keras.layers.ReLU: _from_relu, keras.layers.LeakyReLU: _from_leaky_relu, keras.layers.ELU: _from_elu,
-              keras.layers.Softmax: _from_softmax, keras.layers.Conv2D: _from_conv2d,
+              keras.layers.Softmax: _from_softmax, keras.layers.Conv2D: _from_convolution(Conv2D),
               keras.layers.MaxPooling2D: _from_pooling(MaxPooling2D),
               keras.layers.AveragePooling2D: _from_pooling(AveragePooling2D), keras.layers.Flatten: _from_flatten,
               keras.layers.Dropout: _from_dropout, keras.layers.BatchNormalization: _from_batch_normalization,
               keras.layers.Reshape: _from_reshape, keras.layers.Rescaling: _from_rescaling,
-              keras.layers.Normalization: _from_normalization, keras.layers.Resizing: _from_resizing}
+              keras.layers.Normalization: _from_normalization, keras.layers.Resizing: _from_resizing,
+              keras.layers.Embedding: _from_embedding, keras.layers.SimpleRNN: _from_recurrent(SimpleRNN),
+              keras.layers.LSTM: _from_recurrent(LSTM), keras.layers.GRU: _from_recurrent(GRU),
+              keras.layers.TimeDistributed: _from_time_distributed, keras.layers.Bidirectional: _from_bidirectional,
+              keras.layers.Conv1D: _from_convolution(Conv1D), keras.layers.MaxPooling1D: _from_pooling(MaxPooling1D),
+              keras.layers.AveragePooling1D: _from_pooling(AveragePooling1D),
+              keras.layers.GlobalAveragePooling1D: _from_global_pooling(GlobalAveragePooling1D),
+              keras.layers.GlobalMaxPooling1D: _from_global_pooling(GlobalMaxPooling1D)}
 
 
 def _infer_loss(keras_model):
@@ -710,10 +878,12 @@ def from_keras(keras_model, loss=None):
     twin's fused losses (also the cross-entropy a model made by to_keras(softmax_output=True)
     carries), is folded into the loss, so the scratchnet model ends in logits; with Keras's
     cross-entropies the activation stays a layer and the model reads its logits as Keras does (the
-    module docstring), so that predict gives Keras's probabilities. Layers and options without an
-    exact equivalent (LSTM, dilated or grouped convolutions, channels_first data, Dropout with
-    noise_shape, ...) raise UnsupportedLayerError naming every one of them. The model's input shape goes to the first
-    scratchnet layer (Conv2D, Flatten, ... take input_shape=; an Affine's comes from its kernel).
+    module docstring), so that predict gives Keras's probabilities. TimeDistributed(Dense) becomes
+    an Affine (which acts on the last axis). Layers and options without an exact equivalent
+    (dilated or grouped convolutions, channels_first data, Dropout with noise_shape, an Embedding
+    with mask_zero, a stateful RNN or one with return_state, ...) raise UnsupportedLayerError
+    naming every one of them. The model's input shape goes to the first scratchnet layer (Conv2D,
+    Flatten, recurrent layers, ... take input_shape=; an Affine's comes from its kernel).
     """
     if not isinstance(keras_model, keras.Sequential):
         raise TypeError(f"from_keras: expected a keras.Sequential, got {type(keras_model).__name__}")
@@ -767,7 +937,7 @@ def from_keras(keras_model, loss=None):
 def _give_input_shape(layer, shape):
     """Put the Keras model's per-sample input shape on scratchnet's first layer (an Affine's own
     comes from its kernel, and Sequential checks that the two agree)."""
-    if "input_shape" in inspect.signature(type(layer)).parameters:  # Conv2D, Flatten, pooling, Dropout, BN, ...
+    if "input_shape" in inspect.signature(type(layer)).parameters or isinstance(layer, (SimpleRNN, LSTM, GRU)):
         layer.input_shape = tuple(None if n is None else int(n) for n in shape)
     elif len(shape) != 1:
         raise ValueError(f"from_keras: the model's input shape is {(None, *shape)} but its first layer becomes "

@@ -272,7 +272,8 @@ def keras_initializer(sn_initializer, seed=None):
     `sn_initializer` (an instance), seeded with `seed`: Gaussian(std) -> RandomNormal(0, std),
     GlorotUniform/GlorotNormal/HeNormal/LeCunNormal -> Keras's class of the same name (the
     untruncated variant, e.g. the textbook's HeNormal(truncated=False), -> VarianceScaling with
-    distribution "untruncated_normal"), Zeros -> Zeros. The draws differ (different random
+    distribution "untruncated_normal"), Zeros -> Zeros, Orthogonal(gain) -> Orthogonal(gain),
+    Uniform(a, b) -> RandomUniform(a, b). The draws differ (different random
     generators); the distributions are what `comparisons matrix` compares."""
     kind = type(sn_initializer)
     if kind is sn_initializers.Gaussian:
@@ -281,6 +282,10 @@ def keras_initializer(sn_initializer, seed=None):
         return keras.initializers.GlorotUniform(seed=seed)
     if kind is sn_initializers.Zeros:
         return keras.initializers.Zeros()
+    if kind is sn_initializers.Orthogonal:
+        return keras.initializers.Orthogonal(gain=sn_initializer.gain, seed=seed)
+    if kind is sn_initializers.Uniform:
+        return keras.initializers.RandomUniform(sn_initializer.minval, sn_initializer.maxval, seed=seed)
     if kind in _KERAS_VARIANCE_SCALING:
         cls, scale, mode = _KERAS_VARIANCE_SCALING[kind]
         if sn_initializer.truncated:

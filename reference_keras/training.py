@@ -59,7 +59,8 @@ def _compiled_chunk(keras_model, optimizer, loss, x, t):
     compile_for's step."""
     signature = (tf.TensorSpec((None, None, *x.shape[1:]), x.dtype),
                  tf.TensorSpec((None, None, *t.shape[1:]), t.dtype), tf.TensorSpec((None,), tf.bool))
-    return _steps.cached_function(keras_model, "_reference_keras_chunks", optimizer, loss, signature,
+    key = (signature, _steps.dense_gradients(keras_model))
+    return _steps.cached_function(keras_model, "_reference_keras_chunks", optimizer, loss, key,
                                   lambda: tf.function(functools.partial(_run_chunk, keras_model, optimizer, loss),
                                                       input_signature=signature, autograph=False,
                                                       jit_compile=False))  # the loop is written out: nothing to convert
@@ -122,7 +123,7 @@ def train_steps(keras_model, optimizer, x, t, batches, loss=None, read_weights_a
         return _run_per_step(compile_for(keras_model, optimizer, loss), keras_model, x, t, batches,
                              set(read_weights_at), weights)
     row_bytes = x[:1].nbytes + t[:1].nbytes
-    copy_bytes = sum(math.prod(w.shape) for w in keras_model.weights) * x.itemsize
+    copy_bytes = sum(math.prod(w.shape) for w in keras_model.weights) * np.dtype(model_dtype(keras_model)).itemsize
     chunks = _chunks(batches, set(read_weights_at), row_bytes, copy_bytes)
     return _run(_compiled_chunk(keras_model, optimizer, loss, x, t), x, t, chunks)
 

@@ -100,6 +100,12 @@ class Sequential:
                 self._entries.append((name, layer, key, key in layer.params))
         self._holders, self._trainable_flags = holders, None
         self._partition()
+        late = [layer.name for layer in self.layers[1:] if layer.takes_integers]
+        if late:
+            raise ValueError(f"Sequential: {', '.join(late)} takes integer ids, so it can only be the first layer "
+                             f"(the model's input); it is not")
+        # Token ids in (Embedding first); the model's dtype is still its weights' float dtype.
+        self.takes_integers = bool(self.layers) and self.layers[0].takes_integers
         self.input_shape = self._model_input_shape()
         self._check_shapes()
         affines = [layer for layer in self.layers if isinstance(layer, Affine)]
@@ -170,8 +176,8 @@ class Sequential:
             if shape is not None:
                 try:
                     output = tuple(layer.output_shape(shape))
-                    if layer.input_shape and tuple(layer.input_shape) != shape:
-                        raise ValueError(f"was declared with input_shape {tuple(layer.input_shape)}")
+                    if layer.declared_input_shape and tuple(layer.declared_input_shape) != shape:
+                        raise ValueError(f"was declared with input_shape {tuple(layer.declared_input_shape)}")
                     self._sample_sizes.append(math.prod(shape) if None not in shape else 0)
                     shape = output
                 except ValueError as err:
@@ -219,7 +225,13 @@ class Sequential:
     # -- forward and backward -------------------------------------------------------------
     def _check_input(self, x):
         shape = None if self.input_shape is None else (None, *self.input_shape)
-        check_array(x, "Sequential input", ndim=shape and len(shape), shape=shape, dtype=self.dtype)
+        if not self.takes_integers:
+            check_array(x, "Sequential input", ndim=shape and len(shape), shape=shape, dtype=self.dtype)
+            return
+        check_array(x, "Sequential input (integer ids)", ndim=shape and len(shape), shape=shape)
+        if x.dtype.kind not in "iu":
+            raise TypeError(f"Sequential input: {self.layers[0].name} takes integer ids, got dtype {x.dtype} "
+                            f"(convert with .astype(np.int64))")
 
     def _forward(self, x, training, outputs=None):
         self._check_input(x)

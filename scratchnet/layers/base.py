@@ -20,6 +20,8 @@
 - `config()` is a JSON-able description (no arrays) and `from_config(config, weights)` rebuilds
   the layer from it and arrays keyed by `weight_keys`, which is what saving, loading and
   `astype` use;
+- the input is a float array, except for a layer with `takes_integers` (Embedding: integer ids),
+  which only a model's first layer can be; a layer's weights fix the model's float dtype;
 - `output_shape(input_shape)` is the per-sample output shape for a per-sample input shape
   (None entries: unknown), raising ValueError (naming what the layer expects) for an input it
   cannot take: the model checks a stack of layers with it when it is built;
@@ -48,6 +50,14 @@ class Layer(BufferOwner):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls.weight_keys = tuple(cls.param_keys) + tuple(cls.state_keys)
+
+    takes_integers = False  # the input is integer ids (Embedding): only a model's first layer
+
+    @property
+    def declared_input_shape(self):
+        """The input shape this layer was told to take (Sequential refuses any other), or None;
+        Affine derives `input_shape` from its kernel without declaring one."""
+        return self.input_shape
 
     def output_shape(self, input_shape):
         return input_shape
