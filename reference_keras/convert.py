@@ -10,10 +10,13 @@ seed-generator counter, so both draw the same masks from then on (scratchnet.lay
 The loss travels as a Keras loss object attached to the model (`keras_model.scratchnet_loss`,
 with `keras_model.scratchnet_dtype`).
 
-L2: Keras's L2 regularizer computes `cast(l2, dtype) * sum(W**2)`, and casting a Python float
-goes through float32, so Keras's penalty uses float32(l2) even in a float64 model. to_keras
-passes `Affine.l2` unchanged; for agreement beyond ~1e-9 in the penalty's share of the loss and
-gradient, give scratchnet a float32-representable factor, e.g. l2=float(np.float32(1e-4)).
+L2: Keras 3.14 on computes `cast(l2, dtype) * sum(W**2)`, and casting a Python float goes
+through float32, so its penalty uses float32(l2) even in a float64 model; older Keras applies l2
+itself (`_environment.keras_l2_rounds_through_float32` measures which). to_keras passes
+`Affine.l2` unchanged; for agreement beyond ~1e-9 in the penalty's share of the loss and gradient
+on every Keras, give scratchnet a float32-representable factor, e.g. l2=float(np.float32(1e-4)),
+or use exact_l2=True. from_keras keeps the declared factor (`regularizer.l2`), so a round trip
+gives back the same model; `keras_l2_factor(l2)` is the one the installed Keras applies.
 
 The softmax quirk (softmax_output=True): Keras's softmax and sigmoid activations tag their output
 tensor with the logits they came from (`_keras_logits`), and the cross-entropies then compute
@@ -304,7 +307,8 @@ def _from_dropout(layer):
 
 def _from_batch_normalization(layer):
     _refuse_options(layer, ("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"))
-    if not (layer.center and layer.scale) or layer.renorm or getattr(layer, "synchronized", False):
+    if (not (layer.center and layer.scale) or getattr(layer, "renorm", False)  # renorm: Keras 3.14 on
+            or getattr(layer, "synchronized", False)):
         raise _unsupported(layer, "has center=False, scale=False, renorm or synchronized set; scratchnet's "
                                   "BatchNormalization has gamma and beta and none of these")
     try:
