@@ -18,7 +18,7 @@ import math
 import sys
 
 PLOT_POINTS = 200  # at most this many points of step loss in a History plot
-_WIDTH, _HEIGHT, _MARGIN = 360, 150, 40  # the plot's size in pixels; the margin holds the axis labels
+_WIDTH, _HEIGHT, _MARGIN = 400, 160, 40  # the plot's size in pixels; the margin holds the axis labels
 
 
 def in_notebook():
@@ -165,13 +165,15 @@ def _polyline(points, x_of, y_of, colour, dash=""):
 
 
 def loss_svg(history):
-    """An SVG plot of the loss against the epoch: the step loss as at most PLOT_POINTS means of
-    equal runs of steps, and the evaluated train and test losses at the end of their epochs."""
+    """An SVG plot of the loss against the epoch: the step loss (as at most PLOT_POINTS means of
+    equal runs of steps), and the evaluated train and test losses at the end of their epochs."""
     steps = len(history.step_loss)
     epochs = history.epoch[-1] if history.epoch else 1  # every epoch has the same number of steps
     per_epoch = steps / epochs if steps else 1
     step_points = [((x + 1) / per_epoch, y) for x, y in binned_means(history.step_loss)]
-    series = [("step loss (mean of runs)", "#1f77b4", "", step_points),
+    run = steps / len(step_points) if step_points else 1
+    step_name = "step loss" if run == 1 else f"step loss (mean of {run:.3g} steps)"
+    series = [(step_name, "#1f77b4", "", step_points),
               ("train loss", "#2ca02c", "", list(zip(history.epoch, history.train_loss))),
               ("test loss", "#d62728", "4 2", list(zip(history.epoch, history.test_loss)))]
     series = [s for s in series if s[3]]
@@ -181,22 +183,25 @@ def loss_svg(history):
     low, high = min(finite), max(finite)
     span = (high - low) or 1.0
     right = max([x for *_, points in series for x, _ in points] + [1e-12])
+    top, bottom = 26, _HEIGHT - 20  # the plot area's y range; the legend sits above it
     x_of = lambda x: _MARGIN + (_WIDTH - _MARGIN - 10) * x / right  # noqa: E731
-    y_of = lambda y: 10 + (_HEIGHT - 30) * (high - y) / span  # noqa: E731
+    y_of = lambda y: top + (bottom - top) * (high - y) / span  # noqa: E731
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_WIDTH}" height="{_HEIGHT}" '
              f'viewBox="0 0 {_WIDTH} {_HEIGHT}" font-family="sans-serif" font-size="10">',
-             f'<line x1="{_MARGIN}" y1="{_HEIGHT - 20}" x2="{_WIDTH - 10}" y2="{_HEIGHT - 20}" stroke="#888"/>',
-             f'<line x1="{_MARGIN}" y1="10" x2="{_MARGIN}" y2="{_HEIGHT - 20}" stroke="#888"/>',
-             f'<text x="{_MARGIN - 3}" y="14" text-anchor="end">{high:.3g}</text>',
-             f'<text x="{_MARGIN - 3}" y="{_HEIGHT - 20}" text-anchor="end">{low:.3g}</text>',
+             f'<line x1="{_MARGIN}" y1="{bottom}" x2="{_WIDTH - 10}" y2="{bottom}" stroke="#888"/>',
+             f'<line x1="{_MARGIN}" y1="{top}" x2="{_MARGIN}" y2="{bottom}" stroke="#888"/>',
+             f'<text x="{_MARGIN - 3}" y="{top + 4}" text-anchor="end">{high:.3g}</text>',
+             f'<text x="{_MARGIN - 3}" y="{bottom}" text-anchor="end">{low:.3g}</text>',
              f'<text x="{_MARGIN}" y="{_HEIGHT - 6}">0</text>',
              f'<text x="{_WIDTH - 10}" y="{_HEIGHT - 6}" text-anchor="end">epoch {right:g}</text>']
-    for i, (name, colour, dash, points) in enumerate(series):
+    legend_x = _MARGIN
+    for name, colour, dash, points in series:
         kept = [(x, y) for x, y in points if math.isfinite(y)]
         parts.append(_polyline(kept, x_of, y_of, colour, dash) if len(kept) > 1 else
                      "".join(f'<circle cx="{x_of(x):.1f}" cy="{y_of(y):.1f}" r="2.5" fill="{colour}"/>'
                              for x, y in kept))
-        parts.append(f'<text x="{_WIDTH - 12}" y="{22 + 12 * i}" text-anchor="end" fill="{colour}">{name}</text>')
+        parts.append(f'<text x="{legend_x}" y="12" fill="{colour}">{html.escape(name)}</text>')
+        legend_x += 7 + 5.5 * len(name)  # about 5.5 px per character at font-size 10
     parts.append("</svg>")
     return "".join(parts)
 
