@@ -58,11 +58,13 @@ CELLS = [
     Cell("py3.13", "3.13", ("tensorflow==2.21.0", "keras==3.15.1", "numpy==2.5.5"),
          "the newest Python the package declares"),
 ]
-INSTALL_CHECK = Cell("colab-2.19", "3.11", ("tensorflow==2.19.1", "keras==3.10.0", "numpy==2.0.2"),
-                     "Colab's situation")
+INSTALL_CHECK = CELLS[1]  # colab-2.19: Colab's situation
 
-# --quick: the tests that touch Keras, TensorFlow or a NumPy-version-sensitive path directly.
-QUICK_TESTS = ("tests/reference_keras", "tests/test_reference_keras.py", "tests/test_reference_keras_environment.py",
+# --quick: the tests whose outcome can depend on the Keras, TensorFlow or NumPy version: the twin
+# and its feature detection, Keras's layers and optimizers against scratchnet's (golden values
+# included), the pytest plugin (it reads the TensorFlow distribution), the course pages (heaviside),
+# the import and the scratchnet display tests (NumPy, and a real Jupyter kernel).
+QUICK_TESTS = ("tests/reference_keras", "tests/scratchnet", "tests/test_reference_keras.py",
                "tests/test_layers_keras.py", "tests/test_optimizers.py", "tests/test_optimizer_options.py",
                "tests/test_pytest_plugin.py", "tests/test_course.py", "tests/test_import.py")
 
