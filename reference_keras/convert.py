@@ -21,14 +21,18 @@ uncompiled model comes over without a loss: it predicts, and training asks for o
 option or loss it cannot take is refused with UnsupportedLayerError, which lists every one of
 them, not only the first.
 
-Keras's casts. Where Keras turns a Python float into a tensor with `ops.cast` (the L2
-regularizer's factor, Rescaling's scale and offset, ReLU's max_value and threshold), the number
-goes through float32 first, so a float64 Keras model computes with float32(value); `keras_cast`
-gives the number Keras computes with, and from_keras hands that to scratchnet, so that both
-compute the same. to_keras passes such settings as arrays of the model's dtype, which Keras casts
-exactly, except the L2 factor: `Affine.l2` goes to keras.regularizers.L2 unchanged (for agreement
-beyond ~1e-9 in the penalty's share of the loss and gradient, give scratchnet a
-float32-representable factor, e.g. l2=float(np.float32(1e-4)), or use exact_l2=True).
+Keras's casts. Where Keras turns a Python float into a tensor with `ops.cast` (Rescaling's scale
+and offset, ReLU's max_value and threshold, and from Keras 3.14 on the L2 regularizer's factor),
+the number goes through float32 first, so a float64 Keras model computes with float32(value);
+`keras_cast` gives the number Keras computes with, and from_keras hands that to scratchnet, so
+that both compute the same. Keras before 3.14 applies the L2 factor itself:
+`keras_l2_rounds_through_float32()` (reference_keras._environment) measures which, once, and
+`keras_l2_factor(l2, dtype)` is `keras_cast` with that answer, the factor the installed Keras
+applies (the one place that decides it). to_keras passes such settings as arrays of the model's
+dtype, which Keras casts exactly, except the L2 factor: `Affine.l2` goes to keras.regularizers.L2
+unchanged (for agreement beyond ~1e-9 in the penalty's share of the loss and gradient on every
+Keras, give scratchnet a float32-representable factor, e.g. l2=float(np.float32(1e-4)), or use
+exact_l2=True).
 
 The softmax quirk (softmax_output=True): Keras's softmax and sigmoid activations tag their output
 tensor with the logits they came from (`_keras_logits`), and the cross-entropies then compute
@@ -53,7 +57,7 @@ from scratchnet.layers import (ACTIVATIONS, ELU, GELU, GRU, LSTM, ACTIVATION_LAY
                                activation)
 from scratchnet.losses import LOSSES, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
 
-from ._environment import keras, tf
+from ._environment import keras, keras_casts_python_floats_through_float32, keras_l2_rounds_through_float32, tf
 from .dtype import dtype_name, floatx
 from .mapping import keras_loss, loss_instance, scratchnet_loss, unsupported_loss_reason
 
@@ -63,13 +67,6 @@ class UnsupportedLayerError(ValueError):
 
 
 # -- Keras's casts of Python floats --------------------------------------------------------------
-@functools.cache
-def _keras_rounds_python_floats():
-    """Whether `keras.ops.cast` of a Python float to float64 goes through float32 (it does in the
-    Keras this project pins: TensorFlow makes a float32 constant of the float first)."""
-    return float(keras.ops.cast(0.1, "float64")) != 0.1
-
-
 def keras_cast(value, dtype, rounds_through_float32=None):
     """The number(s) Keras computes with where it casts the Python float (or list of floats)
     `value` to a `dtype` tensor: float32(value) in float32, and in float64 too when this Keras
@@ -79,11 +76,18 @@ def keras_cast(value, dtype, rounds_through_float32=None):
     if value is None:
         return None
     if rounds_through_float32 is None:
-        rounds_through_float32 = _keras_rounds_python_floats()
+        rounds_through_float32 = keras_casts_python_floats_through_float32()
     python = isinstance(value, (int, float, list, tuple)) and not isinstance(value, bool)
     through = np.float32 if python and (rounds_through_float32 or dtype_name(dtype) == "float32") else None
     array = np.asarray(np.asarray(value, dtype=through) if through else value).astype(dtype_name(dtype))
     return float(array) if array.ndim == 0 else array
+
+
+def keras_l2_factor(l2, dtype="float64"):
+    """The factor keras.regularizers.L2(l2) multiplies sum(W**2) by for weights of `dtype`:
+    float32(l2) for float32 weights, and for float64 weights where this Keras casts the factor
+    through float32 (Keras 3.14 on; `keras_l2_rounds_through_float32`, detected once), else l2."""
+    return keras_cast(float(l2), dtype, rounds_through_float32=keras_l2_rounds_through_float32())
 
 
 # -- to Keras ------------------------------------------------------------------------------------
@@ -255,8 +259,9 @@ _NEEDS_INPUT_SHAPE = (Normalization,)  # builders that take the layer's per-samp
 @keras.saving.register_keras_serializable(package="reference_keras")
 class ExactL2(keras.regularizers.Regularizer):
     """l2 * sum(W**2) with the factor converted straight to the weight's dtype. Keras's own L2
-    casts the Python float through float32 first (see the module docstring), which is Keras's
-    behaviour to mirror for a Keras user's model, but not the exact penalty a NumPy model states."""
+    casts the Python float through float32 first from Keras 3.14 on (see the module docstring),
+    which is Keras's behaviour to mirror for a Keras user's model, but not the exact penalty a
+    NumPy model states."""
 
     def __init__(self, l2):
         self.l2 = float(l2)
@@ -465,14 +470,14 @@ def _activation_layers(layer, function):
 
 
 def _l2_factor(layer, reasons):
-    """The L2 factor Keras applies to the layer's kernel (`keras_cast` of its Python float), 0.0
-    for none; a reason appended to `reasons` for any other regularizer."""
+    """The L2 factor Keras applies to the layer's kernel (`keras_l2_factor` of its Python float),
+    0.0 for none; a reason appended to `reasons` for any other regularizer."""
     regularizer = layer.kernel_regularizer
     if regularizer is None:
         return 0.0
     if type(regularizer) is keras.regularizers.L2 or (type(regularizer) is keras.regularizers.L1L2
                                                       and not regularizer.l1):
-        return keras_cast(float(regularizer.l2), layer.variable_dtype)
+        return keras_l2_factor(regularizer.l2, layer.variable_dtype)
     reasons.append(f"has kernel_regularizer {type(regularizer).__name__} (only L2 has a scratchnet equivalent)")
     return 0.0
 

@@ -28,7 +28,7 @@ import warnings
 
 import numpy as np
 
-from . import losses, metrics as metrics_module, saving
+from . import display, losses, metrics as metrics_module, saving
 from ._checks import as_float_dtype, check_array, check_count, check_nonempty
 from .layers import Affine, Sigmoid, Softmax, layer_class
 from .layers.base import shape_text
@@ -198,29 +198,16 @@ class Sequential:
         body = ", ".join(repr(layer) + ("" if layer.trainable else " (frozen)") for layer in self.layers)
         return f"Sequential([{body}], loss={self.loss_layer!r}, dtype={self.dtype})"
 
-    def summary(self, print_fn=print):
-        """Print a Keras-style table: each layer with its output shape and parameter count, then
-        the totals (trainable and not, with their bytes), the loss and the dtype."""
-        rows, shape = [("Layer (type)", "Output Shape", "Param #")], self.input_shape
-        for layer in self.layers:
-            shape = tuple(layer.output_shape(shape)) if shape is not None else None
-            count = sum(value.size for value in (*layer.params.values(), *layer.state.values()))
-            text = "(None, " + ", ".join(map(str, shape)) + ")" if shape else "?"
-            rows.append((f"{layer.name} ({type(layer).__name__})", text, f"{count:,}"))
-        widths = [max(len(row[i]) for row in rows) + 2 for i in range(3)]
-        line = lambda row: "".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()  # noqa: E731
-        rule = "-" * sum(widths)
-        sizes = {kind: (sum(v.size for v in group.values()), sum(v.nbytes for v in group.values()))
-                 for kind, group in (("total", self.weights), ("trainable", self.params), ("state", self.state))}
-        lines = ['Model: "sequential"', rule, line(rows[0]), "=" * sum(widths)]
-        lines += [line(row) for row in rows[1:]]
-        lines += [rule, f"Total params: {sizes['total'][0]:,} ({_bytes_text(sizes['total'][1])})",
-                  f"Trainable params: {sizes['trainable'][0]:,} ({_bytes_text(sizes['trainable'][1])})",
-                  f"Non-trainable params: {sizes['state'][0]:,} ({_bytes_text(sizes['state'][1])})",
-                  f"Loss: {self.loss_layer!r}" if self.loss_layer is not None else "Loss: none (predict only)",
-                  f"dtype: {self.dtype}"]
-        for text in lines:
-            print_fn(text)
+    def summary(self, print_fn=None):
+        """A Keras-style table: each layer with its output shape and parameter count, then the
+        totals (trainable and not, with their bytes), the loss and the dtype. Printed line by line
+        with `print_fn` (default print); in a notebook, without print_fn, displayed as an HTML
+        table. `scratchnet.display.ModelSummary(model)` is the table as an object."""
+        display.show(display.ModelSummary(self), print_fn)
+
+    def _repr_html_(self):
+        """A notebook cell ending in a model shows its summary table."""
+        return display.ModelSummary(self)._repr_html_()
 
     # -- forward and backward -------------------------------------------------------------
     def _check_input(self, x):
@@ -515,14 +502,6 @@ def _switched_on(owners, flag):
     finally:
         for owner, value in zip(owners, before):
             setattr(owner, flag, value)
-
-
-def _bytes_text(nbytes):
-    """Keras's summary units: B, KB, MB, ... of 1024."""
-    for unit in ("B", "KB", "MB", "GB"):
-        if nbytes < 1024 or unit == "GB":
-            return f"{nbytes:.2f} {unit}"
-        nbytes /= 1024
 
 
 def _without_dtype(config):

@@ -3,12 +3,12 @@ import contextlib
 import copy
 import math
 import signal
-import sys
 import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import display
 from ._checks import check_array, check_count, check_nonempty
 
 
@@ -72,14 +72,22 @@ def batch_indices(n_samples, batch_size, rng, sampling="shuffle", steps=None):
     raise ValueError(f"sampling must be 'shuffle' or 'replacement', got {sampling!r}")
 
 
-@dataclass
+@dataclass(repr=False)
 class History:
+    """What a Trainer recorded: every step's loss, and the metrics of each evaluated epoch. Shows
+    itself in one line (repr) or, in a notebook, as a table and a loss plot (scratchnet.display)."""
     step_loss: list = field(default_factory=list)
     epoch: list = field(default_factory=list)
     train_loss: list = field(default_factory=list)
     train_accuracy: list = field(default_factory=list)
     test_loss: list = field(default_factory=list)
     test_accuracy: list = field(default_factory=list)
+
+    def __repr__(self):
+        return display.history_text(self)
+
+    def _repr_html_(self):
+        return display.history_html(self)
 
 
 class Trainer:
@@ -88,7 +96,9 @@ class Trainer:
     The batch order comes from numpy.random.default_rng(seed), so two runs with the same seed
     see the same batches. `evaluate` is "epoch" (train/test loss and accuracy after every epoch),
     "end" (once, after the last epoch) or None. `on_step(step, loss, batch)` is called after
-    every update, which is how a second library can be driven in lockstep.
+    every update, which is how a second library can be driven in lockstep. `progress` shows a tqdm
+    bar (a widget in a notebook); by default only on a terminal or in a notebook (see
+    scratchnet.display.progress_by_default).
 
     `sample_weight` (one number per training sample) weighs each sample's loss in every step and
     in the training loss recorded, as Keras's `fit(sample_weight=...)`: a step's loss is
@@ -127,7 +137,7 @@ class Trainer:
                                                                                "Trainer: steps_per_epoch")
         self.sampling, self.evaluate, self.on_step = sampling, evaluate, on_step
         self.rng = np.random.default_rng(check_count(seed, "Trainer: seed", minimum=0))
-        self.progress = sys.stderr.isatty() if progress is None else progress
+        self.progress = display.progress_by_default() if progress is None else progress
         self.history = History()
         self.step = self.epoch = 0  # completed so far, over every call of fit
 
@@ -185,11 +195,10 @@ class Trainer:
     def _progress_bar(self):
         if not self.progress:
             return None
-        from tqdm.auto import tqdm  # imported lazily: keeps `import scratchnet` fast
         per_epoch = math.ceil(self.x_train.shape[0] / self.batch_size)
         if self.steps_per_epoch:
             per_epoch = self.steps_per_epoch if self.sampling == "replacement" else min(per_epoch, self.steps_per_epoch)
-        return tqdm(total=per_epoch * self.epochs, desc="scratchnet", unit="step")
+        return display.progress_bar(per_epoch * self.epochs, "scratchnet")
 
     def _record(self, epoch):
         h = self.history

@@ -168,7 +168,7 @@ def test_a_keras_users_model_comes_over_frozen_and_agrees_with_it():
     assert list(model.params) == ["W2", "b1"] and not model.layers[2].use_bias
     assert model.layers[1].scale == rk.keras_cast(0.5, "float64") and \
         float(model.layers[1].offset) == rk.keras_cast(0.1, "float64") != 0.1  # what Keras multiplies by
-    assert model.layers[-1].l2 == rk.keras_cast(0.01, "float64") != 0.01
+    assert model.layers[-1].l2 == rk.keras_l2_factor(0.01, "float64")  # float32(0.01) from Keras 3.14 on
     rng = _rng(7)
     x, t = rng.normal(loc=3.0, scale=2.0, size=(9, 6)), rng.integers(0, 3, 9)
     keras_loss = rk.keras_loss(SoftmaxCrossEntropy, dtype="float64")
