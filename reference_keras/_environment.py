@@ -1,4 +1,10 @@
-"""Import Keras (TensorFlow backend, CPU only) without writing into the user's home directory.
+"""Import Keras (TensorFlow backend, CPU only) without writing into the user's home directory,
+refuse clearly when no usable TensorFlow is installed, and detect the Keras features that differ
+between the supported versions.
+
+TensorFlow is not a requirement of the scratchnet distribution (an environment that already has
+one, under either distribution name, keeps it); when none imports, `MissingTensorFlowError` names
+the two extras that install one.
 
 Importing Keras 3 writes `$KERAS_HOME/keras.json` (default `~/.keras/keras.json`) and imports
 matplotlib.pyplot, which creates `$MPLCONFIGDIR` (default `~/.config/matplotlib`) and a font cache
@@ -24,9 +30,58 @@ Side effects that remain for the life of the process (documented, deliberate):
 
 If Keras was imported before this module, none of this can take effect; we only check that the
 backend is TensorFlow.
+
+Features detected instead of assumed from a version number (the supported range is
+pyproject.toml's; `make compat` tests its ends):
+  * `heaviside(x, value)`: keras.ops.heaviside where Keras has it (3.11 on), else the same
+    computation written with older ops (same dtype rules, same values).
+  * `keras_l2_rounds_through_float32()`: whether keras.regularizers.L2 casts its Python-float
+    factor through float32 (Keras 3.14 on) or applies it in the weight's dtype (before), measured
+    once on a float64 tensor; `keras_l2_factor(l2, dtype)` (convert.py, through `keras_cast`) is
+    the factor Keras actually applies.
+  * `keras_casts_python_floats_through_float32()`: whether keras.ops.cast of a Python float to
+    float64 goes through float32 (what `keras_cast` assumes for Rescaling's and ReLU's settings).
+  * BatchNormalization's `renorm` exists from Keras 3.14 on; readers use getattr(layer, "renorm", False).
 """
+import functools
+import importlib.util
 import os
 import sys
+from importlib import metadata
+
+import numpy as np
+
+TENSORFLOW_DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu")  # either provides the `tensorflow` package
+
+
+class MissingTensorFlowError(ImportError):
+    """No usable TensorFlow in this environment: none installed, or one that fails to import."""
+
+
+def installed_distributions(names=TENSORFLOW_DISTRIBUTIONS):
+    """{distribution name: version} of those of `names` that are installed."""
+    found = {}
+    for name in names:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return found
+
+
+def _missing_tensorflow(error):
+    """The error to raise when `import tensorflow` failed with `error`."""
+    install = ("pip install 'scratchnet[tensorflow]' (the full TensorFlow, as Colab has) or "
+               "pip install 'scratchnet[tensorflow-cpu]' (the smaller CPU-only build); choose one: both "
+               "install into the same `tensorflow` folder")
+    if importlib.util.find_spec("tensorflow") is None:  # also when sys.modules blocks it (None)
+        return MissingTensorFlowError(f"reference_keras needs TensorFlow (Keras's backend here) and none is "
+                                      f"installed: {install}", name="tensorflow")
+    installed = installed_distributions()
+    both = (f"; both {' and '.join(installed)} are installed and overwrite each other: uninstall both, then "
+            f"reinstall one" if len(installed) > 1 else "")
+    return MissingTensorFlowError(f"reference_keras needs TensorFlow, which is installed but fails to import "
+                                  f"({type(error).__name__}: {error}){both}", name="tensorflow")
 
 _PERMANENT_DEFAULTS = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
 
@@ -53,8 +108,11 @@ def _import_keras():
             temporary["MPLCONFIGDIR"] = str(cache / "matplotlib")
     os.environ.update(temporary)
     try:
+        try:
+            import tensorflow as tf
+        except ImportError as error:
+            raise _missing_tensorflow(error) from error
         import absl.logging
-        import tensorflow as tf
         import keras
     finally:
         for key in temporary:
@@ -72,3 +130,40 @@ def _import_keras():
 
 
 tf, keras = _import_keras()
+
+
+def heaviside_fallback(x, value):
+    """keras.ops.heaviside (Keras 3.11 on) written with older ops, with its dtype rules (integers give
+    floatx, int64 gives float64) and its values: 0 where x < 0, 1 where x > 0, `value` elsewhere
+    (x == 0, and NaN)."""
+    x, value = keras.ops.convert_to_tensor(x), keras.ops.convert_to_tensor(value)
+    dtype = keras.backend.result_type(x.dtype, value.dtype)
+    if dtype in ("int8", "int16", "int32", "uint8", "uint16", "uint32"):
+        dtype = keras.config.floatx()
+    elif dtype == "int64":
+        dtype = "float64"
+    x, value = keras.ops.cast(x, dtype), keras.ops.cast(value, dtype)
+    return keras.ops.where(keras.ops.less(x, 0), keras.ops.zeros_like(x),
+                           keras.ops.where(keras.ops.greater(x, 0), keras.ops.ones_like(x), value))
+
+
+heaviside = getattr(keras.ops, "heaviside", heaviside_fallback)
+
+
+@functools.cache
+def keras_l2_rounds_through_float32():
+    """True if keras.regularizers.L2 applies float32(l2) to float64 weights (Keras 3.14 on: it casts
+    the Python float, which goes through float32), False if it applies l2 itself."""
+    probe = 0.1  # not a float32 number: float32(0.1) - 0.1 = 1.5e-9
+    penalty = float(keras.regularizers.L2(probe)(keras.ops.ones((1,), dtype="float64")))
+    if penalty not in (probe, float(np.float32(probe))):
+        raise RuntimeError(f"reference_keras: Keras's L2({probe}) of a float64 one is {penalty!r}, neither "
+                           f"{probe} nor float32({probe}); this Keras computes L2 in a way the twin does not know")
+    return penalty != probe
+
+
+@functools.cache
+def keras_casts_python_floats_through_float32():
+    """True if `keras.ops.cast` of a Python float to float64 goes through float32 (TensorFlow makes
+    a float32 constant of the float first), as every supported Keras does."""
+    return float(keras.ops.cast(0.1, "float64")) != 0.1

@@ -7,6 +7,7 @@ neither module imports the other's private names.
 import numpy as np
 
 from ._environment import keras, tf
+from ._ids import ids, takes_integers
 from .dtype import dtype_name, model_dtype
 from .mapping import scratchnet_loss
 
@@ -21,10 +22,13 @@ def input_rank(keras_model):
 
 def inputs(keras_model, x):
     """`x` as an array of the model's dtype and input rank, non-empty; a clear error otherwise
-    (Keras would cast a float64 batch to a float32 model silently)."""
+    (Keras would cast a float64 batch to a float32 model silently). A model starting with an
+    Embedding takes integer ids instead (see _ids)."""
+    rank = input_rank(keras_model)
+    if takes_integers(keras_model):  # token ids, for a model starting with Embedding
+        return ids(keras_model, x, rank)
     dtype = model_dtype(keras_model)
     x = np.asarray(x)
-    rank = input_rank(keras_model)
     if x.ndim != rank or x.dtype != np.dtype(dtype):
         raise TypeError(f"reference_keras: expected a {rank}-D {dtype} input (the model's dtype), got "
                         f"{x.ndim}-D {x.dtype}; convert it with .astype(np.{dtype})")
@@ -66,9 +70,20 @@ def with_regularization(keras_model, value):
     return keras.ops.sum([value, *extras]) if extras else value
 
 
-def total_loss(keras_model, loss, x, t):
-    """The training-mode batch loss, regularization included."""
-    return with_regularization(keras_model, loss(t, keras_model(x, training=True)))
+def total_loss(keras_model, loss, x, t, sample_weight=None):
+    """The training-mode batch loss, regularization included; `sample_weight` as Keras's fit takes it."""
+    return with_regularization(keras_model, loss(t, keras_model(x, training=True), sample_weight=sample_weight))
+
+
+def sample_weights(x, sample_weight):
+    """`sample_weight` as one weight per row of `x` (the model's dtype), or None."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight)
+    if w.shape not in ((x.shape[0],), (x.shape[0], 1)) or w.dtype.kind not in "biuf":
+        raise ValueError(f"reference_keras: sample_weight must be one number per sample, shape ({x.shape[0]},), "
+                         f"got {w.dtype} {w.shape}")
+    return w.reshape(-1).astype(x.dtype)
 
 
 def check_optimizer(keras_model, optimizer):
@@ -86,12 +101,27 @@ def check_optimizer(keras_model, optimizer):
         optimizer.build(keras_model.trainable_variables)
 
 
-def step(keras_model, optimizer, loss, x, t):
+def dense_gradients(keras_model):
+    """Whether train_step and train_steps hand the optimizer an Embedding's gradient as a dense
+    tensor (`keras_model.scratchnet_dense_gradients`, set by to_keras(dense_gradients=True))
+    rather than as the IndexedSlices Keras's fit passes on. Keras 3's optimizers apply elementwise
+    ops to the slices one occurrence at a time: an id that occurs k times in a batch gets
+    Adam's / RMSprop's / Adagrad's squared gradient as the sum of its k squared rows, not the
+    square of their sum (and a clipnorm the norm of the rows). SGD's linear update is the same
+    either way; so is everything when no id repeats within a batch. scratchnet's gradient is the
+    dense one, so lockstep with those optimizers needs this switch."""
+    return bool(getattr(keras_model, "scratchnet_dense_gradients", False))
+
+
+def step(keras_model, optimizer, loss, x, t, sample_weight=None):
     """One update on exactly this batch; returns the loss before it (the body of train_step)."""
     with tf.GradientTape() as tape:
-        value = total_loss(keras_model, loss, x, t)
+        value = total_loss(keras_model, loss, x, t, sample_weight)
     variables = keras_model.trainable_variables
-    optimizer.apply(tape.gradient(value, variables), variables)
+    grads = tape.gradient(value, variables)
+    if dense_gradients(keras_model):
+        grads = [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in grads]
+    optimizer.apply(grads, variables)
     return value
 
 

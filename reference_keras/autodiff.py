@@ -30,6 +30,7 @@ import numpy as np
 
 from . import _steps
 from ._environment import keras, tf
+from ._ids import takes_integers
 from ._tensor import as_tensor
 from .dtype import dtype_name
 from .mapping import count_correct
@@ -53,10 +54,21 @@ def _trainable(keras_model):
     return [(name, w) for name, w in zip(weight_names(keras_model), keras_model.weights) if w.trainable]
 
 
+def _dense(gradient):
+    """A gradient as a NumPy array: an Embedding's IndexedSlices (the rows its ids touched) as
+    their dense equivalent, zero rows elsewhere."""
+    return np.array(tf.convert_to_tensor(gradient) if isinstance(gradient, tf.IndexedSlices) else gradient)
+
+
 def _labelled(named, grads):
     """Gradients by weight name; a weight the loss does not depend on gets zeros, not None."""
-    return {name: np.zeros(w.shape, dtype=dtype_name(w.dtype)) if g is None else np.array(g)
-            for (name, w), g in zip(named, grads)}
+    return {name: _or_zeros(g, w) for (name, w), g in zip(named, grads)}
+
+
+def _or_zeros(gradient, like):
+    """The gradient as an array (see _dense); zeros shaped like `like` where the loss does not
+    depend on it (None): a weight unused, or the probabilities under a loss that reads their logits."""
+    return np.zeros(like.shape, dtype=dtype_name(like.dtype)) if gradient is None else _dense(gradient)
 
 
 @contextlib.contextmanager
@@ -85,28 +97,33 @@ def forward_trace(keras_model, x, training=False):
     return outputs
 
 
-def loss_and_gradients(keras_model, loss, x, t):
+def loss_and_gradients(keras_model, loss, x, t, sample_weight=None):
     """(batch loss including regularization losses, {weight name: gradient} of the trainable
     weights in get_weights() order; see `weight_names`) by tf.GradientTape, in training mode.
     `loss` None means `keras_model.scratchnet_loss`; targets are integer labels (N,) or one-hot /
-    0-1 / real targets shaped like the output."""
+    0-1 / real targets shaped like the output; `sample_weight` (N,) as Keras's fit takes it."""
     loss = _steps.resolve_loss(keras_model, loss)
     x = _steps.inputs(keras_model, x)
     t = _steps.targets(keras_model, loss, x, t)
+    sample_weight = _steps.sample_weights(x, sample_weight)
     named = _trainable(keras_model)
     with tf.GradientTape() as tape:
-        value = _steps.total_loss(keras_model, loss, x, t)
+        value = _steps.total_loss(keras_model, loss, x, t, sample_weight)
     return float(value), _labelled(named, tape.gradient(value, [w for _, w in named]))
 
 
-def input_gradient(keras_model, x, t, loss=None):
+def input_gradient(keras_model, x, t, loss=None, sample_weight=None):
     """dLoss/dx for the batch `x` by tf.GradientTape, in training mode: the twin of scratchnet's
     `Sequential.input_gradient`."""
     loss = _steps.resolve_loss(keras_model, loss)
-    x = tf.convert_to_tensor(_steps.inputs(keras_model, x))
+    if takes_integers(keras_model):
+        raise TypeError("reference_keras.input_gradient: the model's input is integer ids, which have no gradient")
+    x = _steps.inputs(keras_model, x)
+    sample_weight = _steps.sample_weights(x, sample_weight)
+    x = tf.convert_to_tensor(x)
     with tf.GradientTape() as tape:
         tape.watch(x)
-        value = _steps.total_loss(keras_model, loss, x, t)
+        value = _steps.total_loss(keras_model, loss, x, t, sample_weight)
     return np.array(tape.gradient(value, x))
 
 
@@ -117,33 +134,38 @@ def compile_for(keras_model, optimizer, loss=None):
     per-call checks in a hot loop (then pass inputs already in the model's dtype)."""
     loss = _steps.resolve_loss(keras_model, loss)
     _steps.check_optimizer(keras_model, optimizer)
-    return _steps.cached_function(keras_model, "_reference_keras_steps", optimizer, loss, (),
+    return _steps.cached_function(keras_model, "_reference_keras_steps", optimizer, loss,
+                                  (_steps.dense_gradients(keras_model),),
                                   lambda: tf.function(functools.partial(_steps.step, keras_model, optimizer, loss),
                                                       reduce_retracing=True, jit_compile=False))
 
 
-def train_step(keras_model, optimizer, x, t, loss=None, compiled=True):
+def train_step(keras_model, optimizer, x, t, loss=None, compiled=True, sample_weight=None):
     """One optimizer step on exactly this batch (no shuffling, no running averages); returns the
     loss before the update, including regularization losses. `loss` None means
     `keras_model.scratchnet_loss`. compiled=False runs the same code eagerly (for checking the
-    compiled path; slow)."""
+    compiled path; slow). `sample_weight` (N,) weighs each sample's loss, as Keras's fit does."""
     x = _steps.inputs(keras_model, x)
     loss = _steps.resolve_loss(keras_model, loss)
     t = _steps.targets(keras_model, loss, x, t)
+    weights = _steps.sample_weights(x, sample_weight)
     if compiled:
         step = compile_for(keras_model, optimizer, loss)
-        return float(step(tf.convert_to_tensor(x), tf.convert_to_tensor(t)))
+        args = (tf.convert_to_tensor(x), tf.convert_to_tensor(t))
+        return float(step(*args) if weights is None else step(*args, tf.convert_to_tensor(weights)))
     _steps.check_optimizer(keras_model, optimizer)
-    return float(_steps.step(keras_model, optimizer, loss, x, t))
+    return float(_steps.step(keras_model, optimizer, loss, x, t, weights))
 
 
-def backward_trace(keras_model, x, t, loss=None):
+def backward_trace(keras_model, x, t, loss=None, sample_weight=None):
     """({layer name: dLoss/d(layer output)} in layer order, {weight name: gradient}) by
     tf.GradientTape: the twin of scratchnet's `Sequential.backward_trace`, for finding the layer
-    where a gradient first goes wrong."""
+    where a gradient first goes wrong. An output the loss does not depend on (a final softmax
+    whose logits the loss reads) gets zeros."""
     loss = _steps.resolve_loss(keras_model, loss)
     x = _steps.inputs(keras_model, x)
     t = _steps.targets(keras_model, loss, x, t)
+    sample_weight = _steps.sample_weights(x, sample_weight)
     h = tf.convert_to_tensor(x)
     layers = _sequential_layers(keras_model)
     outputs = []
@@ -152,26 +174,31 @@ def backward_trace(keras_model, x, t, loss=None):
             h = layer(h, training=True)
             tape.watch(h)
             outputs.append(h)
-        value = _steps.with_regularization(keras_model, loss(t, h))
+        value = _steps.with_regularization(keras_model, loss(t, h, sample_weight=sample_weight))
     named = _trainable(keras_model)
     output_grads, weight_grads = tape.gradient(value, [outputs, [w for _, w in named]])
-    return ({layer.name: np.array(g) for layer, g in zip(layers, output_grads)}, _labelled(named, weight_grads))
+    return ({layer.name: _or_zeros(g, h) for layer, g, h in zip(layers, output_grads, outputs)},
+            _labelled(named, weight_grads))
 
 
-def evaluate(keras_model, x, t, loss=None, batch_size=10_000):
+def evaluate(keras_model, x, t, loss=None, batch_size=10_000, sample_weight=None, weighted_accuracy=False):
     """(mean loss per sample including regularization, accuracy) over a whole data set, computed by Keras
     in chunks of `batch_size` rows. Accuracy is Keras's own metric (see mapping.count_correct):
     argmax against the labels (or one-hot rows); for a binary cross-entropy model, per output
-    unit, the thresholded prediction must equal the target."""
+    unit, the thresholded prediction must equal the target. With `sample_weight` (N,), Keras's
+    evaluate(sample_weight=...): the loss sum(w * loss) / N, the accuracy unweighted (a metric
+    given to compile(metrics=...)) or, with weighted_accuracy=True, weighted by w (weighted_metrics)."""
     loss = _steps.resolve_loss(keras_model, loss)
     x = _steps.inputs(keras_model, x)
     t = _steps.targets(keras_model, loss, x, t)  # also refuses targets that do not match x row for row
+    sample_weight = _steps.sample_weights(x, sample_weight)
     total, correct, units = 0.0, 0, 0
     for start in range(0, x.shape[0], batch_size):
         xb, tb = x[start:start + batch_size], t[start:start + batch_size]
+        wb = None if sample_weight is None else sample_weight[start:start + batch_size]
         out = keras_model(as_tensor(xb), training=False)
-        total += float(loss(tb, out)) * (1 if loss.reduction == "sum" else xb.shape[0])
-        batch_correct, batch_units = count_correct(loss, out, tb)
+        total += float(loss(tb, out, sample_weight=wb)) * (1 if loss.reduction == "sum" else xb.shape[0])
+        batch_correct, batch_units = count_correct(loss, out, tb, wb if weighted_accuracy else None)
         correct, units = correct + batch_correct, units + batch_units
     penalty = sum(float(keras.ops.sum(extra)) for extra in keras_model.losses)
     return total / x.shape[0] + penalty, correct / units
@@ -186,10 +213,11 @@ def layer_vjp(keras_layer, x, dout, training=False):
     x = tf.convert_to_tensor(x)
     weights = keras_layer.trainable_weights
     with tf.GradientTape() as tape:
-        tape.watch(x)
+        if x.dtype.is_floating:  # integer ids (Embedding) have no gradient
+            tape.watch(x)
         y = keras_layer(x, training=training)
     grads = tape.gradient(y, [x, *weights], output_gradients=tf.convert_to_tensor(dout))
-    return np.array(y), np.array(grads[0]), [np.array(g) for g in grads[1:]]
+    return np.array(y), None if grads[0] is None else np.array(grads[0]), [_dense(g) for g in grads[1:]]
 
 
 def loss_vjp(keras_loss, y_pred, t):

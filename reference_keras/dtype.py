@@ -17,7 +17,7 @@ from scratchnet import DTYPES
 
 from ._environment import keras
 
-# Where Keras 3 keeps the cached default dtype policy (private; keras is pinned to 3.15.x).
+# Where Keras 3 keeps the cached default dtype policy (private; present in every supported Keras, 3.8 on).
 from keras.src.backend.common import global_state  # noqa: E402  (after the environment set-up)
 
 SUPPORTED = DTYPES  # scratchnet's float types; reference_keras supports the same

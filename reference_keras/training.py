@@ -59,7 +59,8 @@ def _compiled_chunk(keras_model, optimizer, loss, x, t):
     compile_for's step."""
     signature = (tf.TensorSpec((None, None, *x.shape[1:]), x.dtype),
                  tf.TensorSpec((None, None, *t.shape[1:]), t.dtype), tf.TensorSpec((None,), tf.bool))
-    return _steps.cached_function(keras_model, "_reference_keras_chunks", optimizer, loss, signature,
+    key = (signature, _steps.dense_gradients(keras_model))
+    return _steps.cached_function(keras_model, "_reference_keras_chunks", optimizer, loss, key,
                                   lambda: tf.function(functools.partial(_run_chunk, keras_model, optimizer, loss),
                                                       input_signature=signature, autograph=False,
                                                       jit_compile=False))  # the loop is written out: nothing to convert
@@ -95,7 +96,7 @@ def _check_batches(batches, n_rows):
         raise IndexError(f"train_steps: batch {bad} holds a row index outside 0..{n_rows - 1} (x has {n_rows} rows)")
 
 
-def train_steps(keras_model, optimizer, x, t, batches, loss=None, read_weights_at=()):
+def train_steps(keras_model, optimizer, x, t, batches, loss=None, read_weights_at=(), sample_weight=None):
     """One optimizer step on `x[batch], t[batch]` for each index array in `batches`, in order, as
     `train_step` takes it (bit for bit the same); returns a generator of `(step, loss, weights)`
     for every step (1-based): the loss before that step's update (float), and for the steps in
@@ -105,7 +106,9 @@ def train_steps(keras_model, optimizer, x, t, batches, loss=None, read_weights_a
     steps, and CHUNK_BYTES of batches and weight copies), so the model may be some steps further
     on than the step just yielded, and a long run's weight copies are never all held at once.
     Consecutive batches of one size share a chunk. `loss` None means `keras_model.scratchnet_loss`.
-    Arguments are checked here, before any step.
+    `sample_weight` (one number per row of x) weighs each sample's loss as Keras's fit does; such
+    a run takes its steps one compiled call each (train_step's). Arguments are checked here,
+    before any step.
     """
     loss = _steps.resolve_loss(keras_model, loss)
     x, t = _steps.inputs(keras_model, x), np.asarray(t)
@@ -114,12 +117,13 @@ def train_steps(keras_model, optimizer, x, t, batches, loss=None, read_weights_a
     t = _steps.targets(keras_model, loss, x, t)  # refused as train_step refuses them
     batches = list(batches)
     _check_batches(batches, x.shape[0])
+    weights = _steps.sample_weights(x, sample_weight)
     _steps.check_optimizer(keras_model, optimizer)
-    if any(isinstance(layer, PER_STEP_LAYERS) for layer in keras_model.layers):
+    if weights is not None or any(isinstance(layer, PER_STEP_LAYERS) for layer in keras_model.layers):
         return _run_per_step(compile_for(keras_model, optimizer, loss), keras_model, x, t, batches,
-                             set(read_weights_at))
+                             set(read_weights_at), weights)
     row_bytes = x[:1].nbytes + t[:1].nbytes
-    copy_bytes = sum(math.prod(w.shape) for w in keras_model.weights) * x.itemsize
+    copy_bytes = sum(math.prod(w.shape) for w in keras_model.weights) * np.dtype(model_dtype(keras_model)).itemsize
     chunks = _chunks(batches, set(read_weights_at), row_bytes, copy_bytes)
     return _run(_compiled_chunk(keras_model, optimizer, loss, x, t), x, t, chunks)
 
@@ -137,7 +141,8 @@ def _run(compiled, x, t, chunks):
             yield first + offset, float(value), weights
 
 
-def _run_per_step(step, keras_model, x, t, batches, read_at):
+def _run_per_step(step, keras_model, x, t, batches, read_at, sample_weight=None):
     for i, batch in enumerate(batches, 1):
-        loss = float(step(tf.convert_to_tensor(x[batch]), tf.convert_to_tensor(t[batch])))  # as train_step
+        args = (tf.convert_to_tensor(x[batch]), tf.convert_to_tensor(t[batch]))  # as train_step
+        loss = float(step(*args) if sample_weight is None else step(*args, tf.convert_to_tensor(sample_weight[batch])))
         yield i, loss, keras_model.get_weights() if i in read_at else None

@@ -84,13 +84,26 @@ def _shape_text(shape, bare=False):
     return text if bare else f" of shape {text}"
 
 
+def label_column(t, n_classes):
+    """Integer labels kept as a column, shape (N, 1), for an output of `n_classes` > 1 units: Keras
+    reads them as labels (its sparse losses squeeze the column; "accuracy" becomes
+    sparse_categorical_accuracy when the targets' last axis is 1 and the output's is not)."""
+    return t.ndim == 2 and t.shape[1] == 1 and n_classes != 1
+
+
 def labels_to_indices(t, n_rows, n_classes, where):
     """Validate targets for a classification loss; return (one_hot_or_None, int_labels_or_None).
 
-    Targets are either integer labels of shape (N,) in [0, K) or a float array of shape (N, K).
+    Targets are either integer labels in [0, K), shaped (N,) or as a column (N, 1), or a float
+    array of shape (N, K).
     """
     if not isinstance(t, np.ndarray):
         raise TypeError(f"{where}: expected targets as a numpy array, got {type(t).__name__}")
+    if label_column(t, n_classes):
+        if not np.issubdtype(t.dtype, np.integer):
+            raise TypeError(f"{where}: targets shaped ({t.shape[0]}, 1) are read as a column of class labels, which "
+                            f"must be integers; got dtype {t.dtype}")
+        t = t[:, 0]
     if t.ndim == 1:
         if not np.issubdtype(t.dtype, np.integer):
             raise TypeError(f"{where}: 1-D targets must be integer class labels, got dtype {t.dtype}")

@@ -91,12 +91,44 @@ class LeCunNormal(_VarianceScaling):
     scale = 1.0
 
 
+class Orthogonal:
+    """Keras's Orthogonal(gain): a matrix with orthonormal columns (or rows, whichever are fewer)
+    drawn uniformly (Haar) as Q of the QR factorisation of a standard normal matrix, each column
+    of Q signed by its R diagonal entry; gain times it. A kernel of more than two axes is
+    flattened to (prod of all but the last, last). Keras's default recurrent_initializer."""
+
+    def __init__(self, gain=1.0):
+        self.gain = float(gain)
+
+    def __call__(self, shape, rng, dtype=np.float64):
+        if len(shape) < 2:
+            raise ValueError(f"Orthogonal: the shape must have at least two axes, got {shape}")
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        q, r = np.linalg.qr(rng.normal(0.0, 1.0, size=(max(rows, cols), min(rows, cols))))
+        q *= np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return (self.gain * q).reshape(shape).astype(as_float_dtype(dtype))
+
+
+class Uniform:
+    """Uniform(minval, maxval); Keras's "uniform" (RandomUniform) is U(-0.05, 0.05), the default
+    of its Embedding layer."""
+
+    def __init__(self, minval=-0.05, maxval=0.05):
+        self.minval, self.maxval = float(minval), float(maxval)
+
+    def __call__(self, shape, rng, dtype=np.float64):
+        return rng.uniform(self.minval, self.maxval, size=shape).astype(as_float_dtype(dtype))
+
+
 # Glorot and Bengio's (2010) first author's name for Glorot's scheme. The deep-learning-from-scratch
 # book's "xavier" is a different one, a plain normal with std sqrt(1 / n_in): LeCunNormal(truncated=False).
 Xavier = GlorotNormal
 
 INITIALIZERS = {"gaussian": Gaussian, "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
-                "he_normal": HeNormal, "lecun_normal": LeCunNormal, "zeros": Zeros}
+                "he_normal": HeNormal, "lecun_normal": LeCunNormal, "zeros": Zeros, "orthogonal": Orthogonal,
+                "uniform": Uniform}
 
 
 def get(name_or_init):

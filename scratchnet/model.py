@@ -3,7 +3,8 @@
 Trainable parameters are exposed in `params` (and gradients in `grads`) keyed W1, b1, W2, b2,
 gamma1, ...: each key is the layer's own key numbered in order of appearance, so an optimizer
 updating `params` in place trains the layers. Non-trainable weights (BatchNormalization's
-moving_mean1, moving_variance1, ...) are in `state`, which no optimizer sees. `weights` holds
+moving_mean1, moving_variance1, ..., and every weight of a layer set `trainable = False`, as
+Keras freezes layers) are in `state`, which no optimizer sees. `weights` holds
 both in Keras's get_weights() order (layer by layer, each layer's trainable weights first):
 `get_weights`, `set_weights`, `save` and `load` use it. Assigning `params["W1"] = new` writes
 `new` into the layer's array (see `Parameters`).
@@ -16,15 +17,20 @@ training step does. `loss(..., training=False)` and `forward_trace(..., training
 the other mode. Inside `with model.frozen_state():` training passes use the current moving
 statistics and Dropout masks and change neither, so repeated evaluations (numerical gradients,
 checks) all see the same function.
+
+`sample_weight` (loss, backprop, gradient, evaluate; the Trainer's) weighs each sample as
+Keras's fit/evaluate(sample_weight=...) do. A categorical (binary) cross-entropy after a last
+Softmax (Sigmoid) layer reads the logits under it, as Keras's losses do (`reads_logits`).
 """
 import contextlib
 import math
+import warnings
 
 import numpy as np
 
-from . import losses, saving
+from . import display, losses, metrics as metrics_module, saving
 from ._checks import as_float_dtype, check_array, check_count, check_nonempty
-from .layers import Affine, layer_class
+from .layers import Affine, Sigmoid, Softmax, layer_class
 from .layers.base import shape_text
 from .saving import ModelFileError
 
@@ -79,8 +85,8 @@ class Sequential:
         first_dtype = next(iter(holders[0].params.values())).dtype
         self.dtype = as_float_dtype(dtype if dtype is not None else first_dtype)
         self._name_layers()
-        params, self.grads, self.state, self.weights = {}, {}, {}, {}
-        self._slots = []  # (model key, layer, layer key): where each entry of params/grads lives
+        self.weights = {}
+        self._entries = []  # (model key, layer, layer key, trainable kind): every weight, Keras's order
         numbers = {}
         for layer in holders:
             for key in layer.weight_keys:
@@ -91,20 +97,63 @@ class Sequential:
                 numbers[key] = numbers.get(key, 0) + 1
                 name = f"{key}{numbers[key]}"
                 self.weights[name] = value
-                if key in layer.params:
-                    self._slots.append((name, layer, key))
-                    params[name] = value
-                    self.grads[name] = layer.grads[key]
-                else:
-                    self.state[name] = value
-        self.params = Parameters(params)
+                self._entries.append((name, layer, key, key in layer.params))
+        self._holders, self._trainable_flags = holders, None
+        self._partition()
+        late = [layer.name for layer in self.layers[1:] if layer.takes_integers]
+        if late:
+            raise ValueError(f"Sequential: {', '.join(late)} takes integer ids, so it can only be the first layer "
+                             f"(the model's input); it is not")
+        # Token ids in (Embedding first); the model's dtype is still its weights' float dtype.
+        self.takes_integers = bool(self.layers) and self.layers[0].takes_integers
         self.input_shape = self._model_input_shape()
         self._check_shapes()
         affines = [layer for layer in self.layers if isinstance(layer, Affine)]
         self.input_size = self.input_shape[0] if self.input_shape and len(self.input_shape) == 1 else None
         self.output_size = affines[-1].shape[1] if affines else None
         self._stateful = [layer for layer in self.layers if layer.training_aware]
+        self.metrics = []  # scratchnet.metrics reported by evaluate_metrics (a Keras model's compiled metrics)
+        if self.loss_layer is not None and self.reads_logits() and getattr(loss, "from_logits", None):
+            warnings.warn(f"Sequential: {type(loss).__name__} takes logits, but the last layer "
+                          f"{self.layers[-1].name} is its own output activation; as Keras does, the loss reads "
+                          f"the logits under {self.layers[-1].name} (was the activation intended?)",
+                          UserWarning, stacklevel=2)
         self._buffer_owners = [*self.layers, *([loss] if loss is not None else [])]
+
+    def _partition(self):
+        """Sort the weights into `params` (with `grads`) and `state` by the layers' `trainable`
+        flags, again whenever a flag has changed since (`layer.trainable = False` on a built
+        model freezes that layer from the next call on, as in Keras)."""
+        flags = tuple(layer.trainable for layer in self._holders)
+        if flags == self._trainable_flags:
+            return
+        params, self._grads, self._state = {}, {}, {}
+        self._slots = []  # (model key, layer, layer key): where each entry of params/grads lives
+        for name, layer, key, trainable_kind in self._entries:
+            if trainable_kind and layer.trainable:
+                self._slots.append((name, layer, key))
+                params[name] = self.weights[name]
+                self._grads[name] = layer.grads[key]
+            else:
+                self._state[name] = self.weights[name]
+        self._params, self._trainable_flags = Parameters(params), flags
+
+    @property
+    def params(self):
+        """The trainable weights by name (see the module docstring); frozen layers' are in `state`."""
+        self._partition()
+        return self._params
+
+    @property
+    def grads(self):
+        self._partition()
+        return self._grads
+
+    @property
+    def state(self):
+        """The non-trainable weights by name: moving statistics, and every weight of a frozen layer."""
+        self._partition()
+        return self._state
 
     def _model_input_shape(self):
         """The first layer's input shape, or that of the first layer fixing one after only
@@ -127,8 +176,8 @@ class Sequential:
             if shape is not None:
                 try:
                     output = tuple(layer.output_shape(shape))
-                    if layer.input_shape and tuple(layer.input_shape) != shape:
-                        raise ValueError(f"was declared with input_shape {tuple(layer.input_shape)}")
+                    if layer.declared_input_shape and tuple(layer.declared_input_shape) != shape:
+                        raise ValueError(f"was declared with input_shape {tuple(layer.declared_input_shape)}")
                     self._sample_sizes.append(math.prod(shape) if None not in shape else 0)
                     shape = output
                 except ValueError as err:
@@ -146,41 +195,35 @@ class Sequential:
             layer.name = f"{kind}{counts[kind]}"
 
     def __repr__(self):
-        body = ", ".join(map(repr, self.layers))
+        body = ", ".join(repr(layer) + ("" if layer.trainable else " (frozen)") for layer in self.layers)
         return f"Sequential([{body}], loss={self.loss_layer!r}, dtype={self.dtype})"
 
-    def summary(self, print_fn=print):
-        """Print a Keras-style table: each layer with its output shape and parameter count, then
-        the totals (trainable and not, with their bytes), the loss and the dtype."""
-        rows, shape = [("Layer (type)", "Output Shape", "Param #")], self.input_shape
-        for layer in self.layers:
-            shape = tuple(layer.output_shape(shape)) if shape is not None else None
-            count = sum(value.size for value in (*layer.params.values(), *layer.state.values()))
-            text = "(None, " + ", ".join(map(str, shape)) + ")" if shape else "?"
-            rows.append((f"{layer.name} ({type(layer).__name__})", text, f"{count:,}"))
-        widths = [max(len(row[i]) for row in rows) + 2 for i in range(3)]
-        line = lambda row: "".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()  # noqa: E731
-        rule = "-" * sum(widths)
-        sizes = {kind: (sum(v.size for v in group.values()), sum(v.nbytes for v in group.values()))
-                 for kind, group in (("total", self.weights), ("trainable", self.params), ("state", self.state))}
-        lines = ['Model: "sequential"', rule, line(rows[0]), "=" * sum(widths)]
-        lines += [line(row) for row in rows[1:]]
-        lines += [rule, f"Total params: {sizes['total'][0]:,} ({_bytes_text(sizes['total'][1])})",
-                  f"Trainable params: {sizes['trainable'][0]:,} ({_bytes_text(sizes['trainable'][1])})",
-                  f"Non-trainable params: {sizes['state'][0]:,} ({_bytes_text(sizes['state'][1])})",
-                  f"Loss: {self.loss_layer!r}" if self.loss_layer is not None else "Loss: none (predict only)",
-                  f"dtype: {self.dtype}"]
-        for text in lines:
-            print_fn(text)
+    def summary(self, print_fn=None):
+        """A Keras-style table: each layer with its output shape and parameter count, then the
+        totals (trainable and not, with their bytes), the loss and the dtype. Printed line by line
+        with `print_fn` (default print); in a notebook, without print_fn, displayed as an HTML
+        table. `scratchnet.display.ModelSummary(model)` is the table as an object."""
+        display.show(display.ModelSummary(self), print_fn)
+
+    def _repr_html_(self):
+        """A notebook cell ending in a model shows its summary table."""
+        return display.ModelSummary(self)._repr_html_()
 
     # -- forward and backward -------------------------------------------------------------
     def _check_input(self, x):
         shape = None if self.input_shape is None else (None, *self.input_shape)
-        check_array(x, "Sequential input", ndim=shape and len(shape), shape=shape, dtype=self.dtype)
+        if not self.takes_integers:
+            check_array(x, "Sequential input", ndim=shape and len(shape), shape=shape, dtype=self.dtype)
+            return
+        check_array(x, "Sequential input (integer ids)", ndim=shape and len(shape), shape=shape)
+        if x.dtype.kind not in "iu":
+            raise TypeError(f"Sequential input: {self.layers[0].name} takes integer ids, got dtype {x.dtype} "
+                            f"(convert with .astype(np.int64))")
 
     def _forward(self, x, training, outputs=None):
         self._check_input(x)
         for layer in self.layers:
+            self._last_input = x  # the logits, when the last layer is the loss's output activation
             x = layer.forward(x, training=training) if layer.training_aware else layer.forward(x)
             if outputs is not None:
                 outputs[layer.name] = x
@@ -223,22 +266,46 @@ class Sequential:
                              "e.g. Sequential(layers, SoftmaxCrossEntropy()) (predict works without)")
         return self.loss_layer
 
-    def loss(self, x, t, training=True):
+    def loss(self, x, t, training=True, *, sample_weight=None):
         """The loss (batch mean unless the loss layer sums) plus the layers' L2 penalties, as
-        Keras adds its regularization losses; a training-mode pass unless training=False."""
-        loss_layer = self._require_loss("compute a loss or be trained")
-        value = loss_layer.forward(self._forward(x, training), t)
-        return value + self._penalty()
+        Keras adds its regularization losses; a training-mode pass unless training=False.
+        `sample_weight` (N,) weighs each sample's loss, as Keras's fit(sample_weight=...)."""
+        self._require_loss("compute a loss or be trained")
+        return self._loss_of(self._forward(x, training), t, sample_weight) + self._penalty()
+
+    def reads_logits(self):
+        """Whether the loss reads the logits under the last layer rather than its output: Keras's
+        softmax quirk (scratchnet.losses), for a cross-entropy after a Softmax or Sigmoid layer
+        (Keras tags both outputs with their logits, and each cross-entropy reads whichever tag it
+        finds). Then the loss never sees the clipped probabilities, and the gradient reaching the
+        probabilities is 0, as in Keras."""
+        return getattr(self.loss_layer, "output_activation", None) is not None and bool(self.layers) and \
+            type(self.layers[-1]) in (Softmax, Sigmoid)
+
+    def _loss_of(self, y, t, sample_weight):
+        """The loss layer's value for the output `y` of the forward pass just run (its logits
+        where `reads_logits`); a loss of the book's style takes (y, t) only."""
+        loss_layer = self.loss_layer
+        if self.reads_logits():
+            return loss_layer.forward(self._last_input, t, sample_weight, logits=True)
+        return loss_layer.forward(y, t) if sample_weight is None else loss_layer.forward(y, t, sample_weight)
 
     def _penalty(self):
-        return sum(layer.penalty() for layer in self.layers if hasattr(layer, "penalty"))
+        """The L2 penalties of the trainable layers (Keras adds the regularizers of trainable
+        weights only, so a frozen layer's L2 drops out of the loss)."""
+        return sum(layer.penalty() for layer in self.layers if hasattr(layer, "penalty") and layer.trainable)
 
     def _backward(self, trace=None, need_dx=False):
         """Back-propagate from the loss (after a forward pass) through every layer, filling each
         layer's grads; with a dict `trace`, also record dL/d(output) by layer name. Returns
         dL/d(input) when need_dx, else None."""
         dout = self.loss_layer.backward(1.0)
-        for i in range(len(self.layers) - 1, -1, -1):
+        last = len(self.layers) - 1
+        if self.reads_logits():  # the loss read the last layer's input: its output gets no gradient
+            if trace is not None:
+                trace[self.layers[last].name] = np.zeros_like(dout)
+            last -= 1
+        for i in range(last, -1, -1):
             layer = self.layers[i]
             if trace is not None:
                 trace[layer.name] = dout
@@ -246,31 +313,32 @@ class Sequential:
                 dout = layer.backward(dout, need_dx=False)  # nobody needs the gradient of the input
             else:
                 dout = layer.backward(dout)
+        grads = self.grads
         for name, layer, key in self._slots:  # a layer may have rebound its grads (book style)
-            self.grads[name] = layer.grads[key]
+            grads[name] = layer.grads[key]
         return dout
 
-    def backprop(self, x, t):
+    def backprop(self, x, t, sample_weight=None):
         """Forward and backward pass; fills `self.grads` in place (no copies) and returns the loss.
         This is the training hot path; `gradient` is the copying, user-facing version."""
-        value = self.loss(x, t)
+        value = self.loss(x, t, sample_weight=sample_weight)
         self._backward()
         return value
 
-    def gradient(self, x, t):
+    def gradient(self, x, t, sample_weight=None):
         """dLoss/dparam for every parameter, keyed like `params` (fresh arrays)."""
-        self.backprop(x, t)
+        self.backprop(x, t, sample_weight)
         return {key: grad.copy() for key, grad in self.grads.items()}
 
-    def input_gradient(self, x, t):
+    def input_gradient(self, x, t, sample_weight=None):
         """dLoss/dx for the batch `x` (training mode), shaped like x; also fills `grads`."""
-        self.loss(x, t)
+        self.loss(x, t, sample_weight=sample_weight)
         return self._backward(need_dx=True)
 
-    def backward_trace(self, x, t):
+    def backward_trace(self, x, t, sample_weight=None):
         """(dL/d(output of each layer) by layer name in layer order, parameter gradients as
         `gradient` returns them): where a gradient first goes wrong, going backward."""
-        self.loss(x, t)
+        self.loss(x, t, sample_weight=sample_weight)
         trace = {}
         self._backward(trace)
         ordered = {layer.name: trace[layer.name] for layer in self.layers}
@@ -284,10 +352,13 @@ class Sequential:
         largest = max(self._sample_sizes, default=0)
         return max(1, min(_EVAL_CHUNK, _EVAL_VALUES // largest)) if largest else _EVAL_CHUNK
 
-    def evaluate(self, x, t, batch_size=None):
+    def evaluate(self, x, t, batch_size=None, sample_weight=None, weighted_accuracy=False):
         """(mean loss per sample, accuracy) over a whole data set, in chunks (of
         `evaluation_batch_size` rows by default) to bound memory. Inference mode. The loss is the
-        per-sample mean whatever the loss layer's reduction, so numbers compare."""
+        per-sample mean whatever the loss layer's reduction, so numbers compare. With
+        `sample_weight` (N,), Keras's evaluate(sample_weight=...): the loss is sum(w * loss) / N;
+        the accuracy is unweighted, as Keras reports a metric given to compile(metrics=...), or
+        with weighted_accuracy=True sum(w * correct) / sum(w), as compile(weighted_metrics=...)."""
         loss_layer = self._require_loss("evaluate a loss")
         batch_size = check_count(self.evaluation_batch_size if batch_size is None else batch_size,
                                  "Sequential.evaluate: batch_size")
@@ -296,14 +367,35 @@ class Sequential:
         check_array(t, "Sequential.evaluate targets")
         if len(t) != len(x):  # chunking would otherwise silently drop or misalign targets
             raise ValueError(f"Sequential.evaluate: {len(x)} inputs but {len(t)} targets")
+        if sample_weight is not None and len(sample_weight) != len(x):
+            raise ValueError(f"Sequential.evaluate: {len(x)} inputs but {len(sample_weight)} sample weights")
         total_loss, correct, units = 0.0, 0, 0
         for start in range(0, x.shape[0], batch_size):
             xb, tb = x[start:start + batch_size], t[start:start + batch_size]
+            wb = None if sample_weight is None else sample_weight[start:start + batch_size]
             y = self.predict(xb)
-            total_loss += loss_layer.batch_total(loss_layer.forward(y, tb), xb.shape[0])
-            batch_correct, batch_units = loss_layer.count_correct(y, tb)
+            total_loss += loss_layer.batch_total(self._loss_of(y, tb, wb), xb.shape[0])
+            batch_correct, batch_units = loss_layer.count_correct(y, tb) if wb is None or not weighted_accuracy \
+                else loss_layer.count_correct(y, tb, wb)
             correct, units = correct + batch_correct, units + batch_units
         return total_loss / x.shape[0] + self._penalty(), correct / units
+
+    def evaluate_metrics(self, x, t, sample_weight=None, batch_size=None):
+        """{metric name: value} of `self.metrics` over a whole data set (inference mode, in chunks),
+        as Keras's evaluate reports a compiled model's metrics (a weighted metric weighted by
+        `sample_weight`, the others not)."""
+        batch_size = check_count(self.evaluation_batch_size if batch_size is None else batch_size,
+                                 "Sequential.evaluate_metrics: batch_size")
+        self._check_input(x)
+        counts = {metric.name: [0.0, 0.0] for metric in self.metrics}
+        for start in range(0, x.shape[0], batch_size):
+            y, tb = self.predict(x[start:start + batch_size]), t[start:start + batch_size]
+            wb = None if sample_weight is None else sample_weight[start:start + batch_size]
+            for metric in self.metrics:
+                hits, entries = metric.count(y, tb, wb)
+                counts[metric.name][0] += hits
+                counts[metric.name][1] += entries
+        return {name: hits / entries for name, (hits, entries) in counts.items()}
 
     def accuracy(self, x, t):
         """Fraction of rows whose argmax matches the label (per unit for sigmoid outputs)."""
@@ -347,7 +439,9 @@ class Sequential:
     def config(self):
         """A JSON-able description of the architecture, stored beside the weights by `save`."""
         loss = self.loss_layer.config() if self.loss_layer is not None else {"loss": None}
-        return {"layers": [layer.config() for layer in self.layers], **loss, "dtype": str(self.dtype)}
+        layers = [{**layer.config(), **({} if layer.trainable else {"trainable": False})} for layer in self.layers]
+        metrics = {"metrics": [metric.config() for metric in self.metrics]} if self.metrics else {}
+        return {"layers": layers, **loss, **metrics, "dtype": str(self.dtype)}
 
     @classmethod
     def from_config(cls, config, weights, dtype=None):
@@ -358,18 +452,23 @@ class Sequential:
         for spec in config["layers"]:
             kind = layer_class(spec.get("kind"))
             own = {}
-            for key in kind.weight_keys:
+            for key in kind.weight_keys_of(spec):
                 numbers[key] = numbers.get(key, 0) + 1
                 own[key] = weights[f"{key}{numbers[key]}"].astype(dtype)
             layers.append(kind.from_config(spec, own))
+            layers[-1].trainable = spec.get("trainable", True)
         loss = losses.loss_from_config(config) if config.get("loss") is not None else None
-        return cls(layers, loss, dtype=dtype)
+        model = cls(layers, loss, dtype=dtype)
+        model.metrics = [metrics_module.metric_from_config(spec) for spec in config.get("metrics", [])]
+        return model
 
     def astype(self, dtype):
         """A copy of this model (same layers, weights, loss and Dropout mask streams) in float `dtype`."""
         dtype = as_float_dtype(dtype)
         loss = losses.loss_from_config(self.config()) if self.loss_layer is not None else None
-        return Sequential([layer.astype(dtype) for layer in self.layers], loss, dtype=dtype)
+        twin = Sequential([layer.astype(dtype) for layer in self.layers], loss, dtype=dtype)
+        twin.metrics = list(self.metrics)
+        return twin
 
     def save(self, path):
         """Write the weights (moving statistics included) and the architecture to `path` (".npz"
@@ -403,14 +502,6 @@ def _switched_on(owners, flag):
     finally:
         for owner, value in zip(owners, before):
             setattr(owner, flag, value)
-
-
-def _bytes_text(nbytes):
-    """Keras's summary units: B, KB, MB, ... of 1024."""
-    for unit in ("B", "KB", "MB", "GB"):
-        if nbytes < 1024 or unit == "GB":
-            return f"{nbytes:.2f} {unit}"
-        nbytes /= 1024
 
 
 def _without_dtype(config):

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import initializers, losses
 from ._checks import as_float_dtype, check_count
-from .layers import ACTIVATIONS, Affine, Conv2D, Flatten, MaxPooling2D
+from .layers import ACTIVATION_NAMES, Affine, Conv2D, Flatten, MaxPooling2D, activation as activation_layer
 from .model import Sequential
 
 def check_memory(sizes, dtype):
@@ -44,8 +44,8 @@ def mlp(sizes, activation="relu", loss="softmax_cross_entropy", weight_init="glo
         raise ValueError(f"mlp: sizes needs at least input and output sizes, got {sizes}")
     sizes = [check_count(size, f"mlp: sizes[{i}]") for i, size in enumerate(sizes)]
     check_memory(sizes, dtype)
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"mlp: unknown activation {activation!r}; known: {sorted(ACTIVATIONS)}")
+    if activation not in ACTIVATION_NAMES:
+        raise ValueError(f"mlp: unknown activation {activation!r}; known: {sorted(ACTIVATION_NAMES)}")
     loss = losses.get(loss)
     rng = np.random.default_rng(seed)
     layers = affine_stack(sizes, activation, initializers.get(weight_init), rng, dtype, l2=l2)
@@ -58,7 +58,7 @@ def affine_stack(sizes, activation, init, rng, dtype, l2=0.0):
     layers = []
     for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
         if i:
-            layers.append(ACTIVATIONS[activation]())
+            layers.append(activation_layer(activation))
         layers.append(Affine(init((n_in, n_out), rng, dtype), np.zeros(n_out, dtype=dtype), l2=l2))
     return layers
 
@@ -71,13 +71,13 @@ def simple_convnet(input_shape=(28, 28, 1), filters=30, kernel_size=5, hidden=(1
     Weights come from `weight_init` (a name or an initializer) drawn from
     numpy.random.default_rng(seed), the kernel first; biases are zero."""
     dtype = as_float_dtype(dtype)
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"simple_convnet: unknown activation {activation!r}; known: {sorted(ACTIVATIONS)}")
+    if activation not in ACTIVATION_NAMES:
+        raise ValueError(f"simple_convnet: unknown activation {activation!r}; known: {sorted(ACTIVATION_NAMES)}")
     rng = np.random.default_rng(seed)
     init = initializers.get(weight_init)
     height, width, channels = input_shape
     kernel = init((kernel_size, kernel_size, channels, filters), rng, dtype)
-    layers = [Conv2D(kernel, np.zeros(filters, dtype), input_shape=input_shape), ACTIVATIONS[activation](),
+    layers = [Conv2D(kernel, np.zeros(filters, dtype), input_shape=input_shape), activation_layer(activation),
               MaxPooling2D(2), Flatten()]
     pooled = ((height - kernel_size + 1) // 2) * ((width - kernel_size + 1) // 2) * filters
     layers += affine_stack([pooled, *hidden, n_classes], activation, init, rng, dtype)

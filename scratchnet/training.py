@@ -3,12 +3,12 @@ import contextlib
 import copy
 import math
 import signal
-import sys
 import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import display
 from ._checks import check_array, check_count, check_nonempty
 
 
@@ -72,14 +72,22 @@ def batch_indices(n_samples, batch_size, rng, sampling="shuffle", steps=None):
     raise ValueError(f"sampling must be 'shuffle' or 'replacement', got {sampling!r}")
 
 
-@dataclass
+@dataclass(repr=False)
 class History:
+    """What a Trainer recorded: every step's loss, and the metrics of each evaluated epoch. Shows
+    itself in one line (repr) or, in a notebook, as a table and a loss plot (scratchnet.display)."""
     step_loss: list = field(default_factory=list)
     epoch: list = field(default_factory=list)
     train_loss: list = field(default_factory=list)
     train_accuracy: list = field(default_factory=list)
     test_loss: list = field(default_factory=list)
     test_accuracy: list = field(default_factory=list)
+
+    def __repr__(self):
+        return display.history_text(self)
+
+    def _repr_html_(self):
+        return display.history_html(self)
 
 
 class Trainer:
@@ -88,12 +96,19 @@ class Trainer:
     The batch order comes from numpy.random.default_rng(seed), so two runs with the same seed
     see the same batches. `evaluate` is "epoch" (train/test loss and accuracy after every epoch),
     "end" (once, after the last epoch) or None. `on_step(step, loss, batch)` is called after
-    every update, which is how a second library can be driven in lockstep.
+    every update, which is how a second library can be driven in lockstep. `progress` shows a tqdm
+    bar (a widget in a notebook); by default only on a terminal or in a notebook (see
+    scratchnet.display.progress_by_default).
+
+    `sample_weight` (one number per training sample) weighs each sample's loss in every step and
+    in the training loss recorded, as Keras's `fit(sample_weight=...)`: a step's loss is
+    sum(w * loss) / batch size (the accuracy recorded is unweighted, as Keras's metrics are unless
+    given as weighted_metrics).
     """
 
     def __init__(self, model, optimizer, x_train, t_train, x_test=None, t_test=None, *, epochs=1,
                  batch_size=100, seed=0, sampling="shuffle", steps_per_epoch=None,
-                 evaluate="epoch", progress=None, on_step=None):
+                 evaluate="epoch", progress=None, on_step=None, sample_weight=None):
         if getattr(model, "loss_layer", None) is None:
             raise ValueError("Trainer: the model has no loss, so there is nothing to minimise; build it with "
                              "one, e.g. mlp(..., loss='softmax_cross_entropy') or "
@@ -102,6 +117,11 @@ class Trainer:
             check_nonempty(check_array(data, f"Trainer: {name}"), f"Trainer: {name}")
         if x_train.shape[0] != t_train.shape[0]:
             raise ValueError(f"Trainer: {x_train.shape[0]} training inputs but {t_train.shape[0]} targets")
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight)
+            if sample_weight.shape not in ((x_train.shape[0],), (x_train.shape[0], 1)):
+                raise ValueError(f"Trainer: sample_weight must have one weight per training sample, shape "
+                                 f"({x_train.shape[0]},), got {sample_weight.shape}")
         if (x_test is None) != (t_test is None):
             raise ValueError("Trainer: give both x_test and t_test, or neither")
         if evaluate not in ("epoch", "end", None):
@@ -110,13 +130,14 @@ class Trainer:
             raise ValueError(f"Trainer: sampling must be 'shuffle' or 'replacement', got {sampling!r}")
         self.model, self.optimizer = model, optimizer
         self.x_train, self.t_train, self.x_test, self.t_test = x_train, t_train, x_test, t_test
+        self.sample_weight = sample_weight
         self.epochs = check_count(epochs, "Trainer: epochs")
         self.batch_size = check_count(batch_size, "Trainer: batch_size")
         self.steps_per_epoch = None if steps_per_epoch is None else check_count(steps_per_epoch,
                                                                                "Trainer: steps_per_epoch")
         self.sampling, self.evaluate, self.on_step = sampling, evaluate, on_step
         self.rng = np.random.default_rng(check_count(seed, "Trainer: seed", minimum=0))
-        self.progress = sys.stderr.isatty() if progress is None else progress
+        self.progress = display.progress_by_default() if progress is None else progress
         self.history = History()
         self.step = self.epoch = 0  # completed so far, over every call of fit
 
@@ -158,8 +179,10 @@ class Trainer:
         """One update on the rows `batch`, recorded; raises TrainingDiverged before updating on a
         non-finite loss."""
         xb = self.x_train[batch]
+        weights = None if self.sample_weight is None else self.sample_weight[batch]
         with self.model.reusing_buffers():  # nothing of this pass outlives the step but the grads
-            loss = self.model.backprop(xb, self.t_train[batch])
+            loss = self.model.backprop(xb, self.t_train[batch]) if weights is None else \
+                self.model.backprop(xb, self.t_train[batch], weights)
         if not math.isfinite(loss):
             raise TrainingDiverged(self.step + 1, epoch, loss, _divergence_cause(xb, self.model.params))
         self.optimizer.update(self.model.params, self.model.grads)
@@ -172,16 +195,15 @@ class Trainer:
     def _progress_bar(self):
         if not self.progress:
             return None
-        from tqdm.auto import tqdm  # imported lazily: keeps `import scratchnet` fast
         per_epoch = math.ceil(self.x_train.shape[0] / self.batch_size)
         if self.steps_per_epoch:
             per_epoch = self.steps_per_epoch if self.sampling == "replacement" else min(per_epoch, self.steps_per_epoch)
-        return tqdm(total=per_epoch * self.epochs, desc="scratchnet", unit="step")
+        return display.progress_bar(per_epoch * self.epochs, "scratchnet")
 
     def _record(self, epoch):
         h = self.history
         h.epoch.append(epoch)
-        loss, acc = self.model.evaluate(self.x_train, self.t_train)
+        loss, acc = self.model.evaluate(self.x_train, self.t_train, sample_weight=self.sample_weight)
         h.train_loss.append(loss)
         h.train_accuracy.append(acc)
         if self.x_test is not None:

@@ -18,13 +18,14 @@ INPUTS = [(1, 1), (1, 0), (0, 1), (0, 0)]  # the order text 001 prints its truth
 def keras_perceptron(w1, w2, theta):
     """A perceptron as Keras computes it: a Dense(1) unit with kernel [w1, w2] and bias -theta,
     then a strict step (heaviside(0) = 0, so it fires only when w1*x1 + w2*x2 > theta). Keras has
-    no step activation (its gradient is zero everywhere), so the step is keras.ops.heaviside."""
+    no step activation (its gradient is zero everywhere), so the step is keras.ops.heaviside
+    (rk.heaviside: the same numbers on a Keras older than 3.11)."""
     with rk.floatx("float64"):
         unit = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     unit.set_weights([np.array([[w1], [w2]]), np.array([-theta])])
 
     def gate(x1, x2):
-        return int(keras.ops.heaviside(unit(np.array([[x1, x2]], dtype=np.float64)), 0.0)[0, 0])
+        return int(rk.heaviside(unit(np.array([[x1, x2]], dtype=np.float64)), 0.0)[0, 0])
     return gate
 
 

@@ -47,7 +47,7 @@ def gates_truth_tables(page):
 def activations(page):
     x = np.arange(-5.0, 5.0, 0.1)  # the text's plotting range
     pairs = {
-        "step": (functions.step_function(x), np.array(keras.ops.heaviside(x, 0.0)).astype(np.int64)),
+        "step": (functions.step_function(x), np.array(rk.heaviside(x, 0.0)).astype(np.int64)),
         "sigmoid": (functions.sigmoid(x), np.array(keras.activations.sigmoid(x))),
         "ReLU": (functions.relu(x), np.array(keras.activations.relu(x))),
     }

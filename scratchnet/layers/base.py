@@ -9,10 +9,19 @@
   optimizer, so an in-place update of `params` trains the layer;
 - `state` holds the non-trainable weights (BatchNormalization's moving_mean, moving_variance):
   saved, loaded and listed by get_weights after the trainable ones, as Keras lists them, but
-  never given to the optimizer. `weight_keys` = `param_keys + state_keys` is Keras's order;
+  never given to the optimizer. `weight_keys` = `param_keys + state_keys` is Keras's order
+  (an instance may have fewer: Affine without a bias has W only; `weight_keys_of(config)` says
+  which from a config);
+- `trainable` (True unless set to False, as Keras's `layer.trainable = False`) freezes the
+  layer: the model then keeps its params with the non-trainable weights, takes no gradient for
+  them and gives them to no optimizer, and adds no L2 penalty for them (Keras regularizes
+  trainable weights only); a frozen BatchNormalization normalises with its moving statistics
+  in training too and leaves them alone, as Keras's;
 - `config()` is a JSON-able description (no arrays) and `from_config(config, weights)` rebuilds
   the layer from it and arrays keyed by `weight_keys`, which is what saving, loading and
   `astype` use;
+- the input is a float array, except for a layer with `takes_integers` (Embedding: integer ids),
+  which only a model's first layer can be; a layer's weights fix the model's float dtype;
 - `output_shape(input_shape)` is the per-sample output shape for a per-sample input shape
   (None entries: unknown), raising ValueError (naming what the layer expects) for an input it
   cannot take: the model checks a stack of layers with it when it is built;
@@ -36,10 +45,19 @@ class Layer(BufferOwner):
     shape_preserving = False  # output shape == input shape (elementwise layers, Dropout, BN)
     input_gradient_optional = False  # backward takes need_dx=False (the model's first layer)
     state_frozen = False  # set by Sequential.frozen_state(): training passes leave `state` alone
+    trainable = True  # False freezes the layer (set it on the instance, as Keras's layer.trainable)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls.weight_keys = tuple(cls.param_keys) + tuple(cls.state_keys)
+
+    takes_integers = False  # the input is integer ids (Embedding): only a model's first layer
+
+    @property
+    def declared_input_shape(self):
+        """The input shape this layer was told to take (Sequential refuses any other), or None;
+        Affine derives `input_shape` from its kernel without declaring one."""
+        return self.input_shape
 
     def output_shape(self, input_shape):
         return input_shape
@@ -72,6 +90,12 @@ class Layer(BufferOwner):
         return config
 
     @classmethod
+    def weight_keys_of(cls, config):
+        """The weight keys of the layer `config` describes (the class's, unless an option drops one)."""
+        del config
+        return cls.weight_keys
+
+    @classmethod
     def from_config(cls, config, weights):
         """A fresh layer from `config()` and arrays keyed like `weight_keys`."""
         del config, weights  # a parameterless layer has no settings to restore
@@ -81,7 +105,9 @@ class Layer(BufferOwner):
         """A fresh layer of the same kind whose weights are copies in float `dtype`."""
         dtype = as_float_dtype(dtype)
         weights = {**self.params, **self.state}
-        return type(self).from_config(self.config(), {key: value.astype(dtype) for key, value in weights.items()})
+        twin = type(self).from_config(self.config(), {key: value.astype(dtype) for key, value in weights.items()})
+        twin.trainable = self.trainable
+        return twin
 
     def __repr__(self):
         shapes = ", ".join(f"{key}{tuple(value.shape)}" for key, value in {**self.params, **self.state}.items())

@@ -5,7 +5,10 @@ Training (the statistics of this batch; every axis but the last is reduced):
     moving_mean     <- moving_mean * momentum + mean * (1 - momentum)
     moving_variance <- moving_variance * momentum + var * (1 - momentum)
     inv = gamma / sqrt(var + epsilon);  y = x * inv + (beta - mean * inv)
-Inference: the same last line with moving_mean and moving_variance.
+Inference: the same last line with moving_mean and moving_variance. A frozen layer
+(`trainable = False`) runs inference in training too, and its moving statistics stay as they
+are: Keras's rule (its BatchNormalization uses the batch statistics only when
+`training and self.trainable`), which is what fine-tuning a frozen base model relies on.
 
 These are Keras 3's equations in its operation order (tf.nn.moments, then tf.nn.batch_normalization;
 Keras does not use a fused kernel here). momentum and epsilon enter exactly, as Python floats (no
@@ -76,6 +79,7 @@ class BatchNormalization(Layer):
             raise (TypeError if x.ndim >= 2 and x.shape[-1] == self.features else ValueError)(
                 f"{self.name}: expected a {gamma.dtype} input of shape (N, ..., {self.features}) "
                 f"(normalised over the last axis), got {x.dtype} {x.shape}")
+        training = training and self.trainable
         if training:
             axes = tuple(range(x.ndim - 1))
             mean = x.mean(axis=axes)

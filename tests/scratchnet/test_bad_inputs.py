@@ -54,7 +54,7 @@ CASES = {
     "mlp string size": (lambda: scratchnet.mlp(["4", 3]), TypeError, "sizes[0] must be an integer"),
     "mlp one size": (lambda: scratchnet.mlp([4]), ValueError, "needs at least input and output sizes"),
     "mlp absurd size": (lambda: scratchnet.mlp([784, 10**9, 10]), MemoryError, "GiB for the weights"),
-    "mlp unknown activation": (lambda: scratchnet.mlp([2, 2], activation="elu"), ValueError, "unknown activation 'elu'"),
+    "mlp unknown activation": (lambda: scratchnet.mlp([2, 2], activation="mish"), ValueError, "unknown activation 'mish'"),
     "mlp unknown loss": (lambda: scratchnet.mlp([2, 2], loss="hinge"), ValueError, "unknown loss 'hinge'"),
     "mlp unknown init": (lambda: scratchnet.mlp([2, 2], weight_init="ones"), ValueError, "unknown initializer 'ones'"),
     "mlp float16": (lambda: scratchnet.mlp([2, 2], dtype=np.float16), TypeError, "float32 or float64, got float16"),

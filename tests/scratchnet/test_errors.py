@@ -79,8 +79,11 @@ def test_one_hot_with_the_wrong_shape():
     message = "expected targets of shape (3,) as labels or (3, 2) one-hot, got (3, 3)"
     with pytest.raises(ValueError, match=re.escape(message)):
         _model().loss(np.ones((3, 3)), np.eye(3))
-    with pytest.raises(ValueError, match=re.escape("got (3, 1)")):
-        _model().loss(np.ones((3, 3)), np.zeros((3, 1), dtype=np.int64))
+    # an integer column (3, 1) is read as labels, as Keras reads it; a float one is refused
+    assert _model().loss(np.ones((3, 3)), np.zeros((3, 1), dtype=np.int64)) == \
+        _model().loss(np.ones((3, 3)), np.zeros(3, dtype=np.int64))
+    with pytest.raises(TypeError, match=re.escape("targets shaped (3, 1) are read as a column of class labels")):
+        _model().loss(np.ones((3, 3)), np.zeros((3, 1)))
 
 
 def test_float_one_dimensional_labels():
@@ -95,9 +98,12 @@ def test_cross_entropy_error_checks_labels_too():
 
 @pytest.mark.parametrize("cls", [MeanSquaredError, SigmoidBinaryCrossEntropy])
 def test_elementwise_loss_targets_must_match_exactly(cls):
-    # (N, 1) against (N,) would broadcast to (N, N) in NumPy: it must raise instead.
-    with pytest.raises(ValueError, match=re.escape(f"{cls.__name__} targets: expected shape (4, 1), got (4,)")):
-        cls().forward(np.zeros((4, 1)), np.zeros(4))
+    # (N, 1) against (N,) would broadcast to (N, N) in NumPy; Keras reads (N,) as the column (N, 1)
+    # for a one-unit output, and so does scratchnet. (1, N) is refused.
+    y, t = np.linspace(-1, 1, 4).reshape(4, 1), np.array([0.0, 1.0, 1.0, 0.0])
+    assert cls().forward(y, t) == cls().forward(y, t.reshape(4, 1))
+    with pytest.raises(ValueError, match=re.escape(f"{cls.__name__} targets: expected shape (4, 1), got (4, 2)")):
+        cls().forward(np.zeros((4, 1)), np.zeros((4, 2)))
     with pytest.raises(ValueError, match=re.escape("expected shape (4, 1), got (1, 4)")):
         cls().forward(np.zeros((4, 1)), np.zeros((1, 4)))
 
@@ -221,8 +227,8 @@ def test_load_of_a_different_architecture(tmp_path):
 # -- names, dtypes and arguments -----------------------------------------------------------------
 
 def test_unknown_names():
-    with pytest.raises(ValueError, match="unknown activation 'softmax'"):
-        scratchnet.mlp([2, 3, 2], activation="softmax", weight_init="he_normal", dtype=np.float64)
+    with pytest.raises(ValueError, match="unknown activation 'mish'"):
+        scratchnet.mlp([2, 3, 2], activation="mish", weight_init="he_normal", dtype=np.float64)
     with pytest.raises(ValueError, match="unknown loss 'hinge'"):
         scratchnet.mlp([2, 3, 2], loss="hinge", weight_init="he_normal", dtype=np.float64)
     with pytest.raises(ValueError, match="unknown initializer 'xavier_typo'"):
