@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install data test report speed mutation clean
+.PHONY: install data test report speed mutation results results-check clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,16 @@ MUTANTS ?= 100
 mutation: data
 	$(PY) -m pip install --quiet -e '.[test,mutation]'
 	$(PY) -m comparisons.mutation --sample $(MUTANTS)
+
+# The numbers the docs quote: runs the commands, writes docs/results.{json,md} and fills the docs'
+# result markers (tools/results.py; docs/development.md). SLOW=1 adds mnist-cnn, textbook-mnist and
+# speed; RUNS="course check" runs only those, keeping the other runs' numbers.
+results: data
+	$(PY) tools/results.py run $(RUNS) $(if $(SLOW),--slow)
+
+# Re-runs the fast runs and fails where a deterministic number no longer matches docs/results.json.
+results-check: data
+	$(PY) tools/results.py check $(RUNS)
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache *.egg-info
