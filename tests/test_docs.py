@@ -128,9 +128,10 @@ def test_read_report_gives_one_shape_for_json_and_markdown(tmp_path):
         "checks": [{"name": "loss", "value": 1e-16, "tolerance": 1e-12, "passed": True, "diagnosis": ""}],
         "sections": [{"title": "T", "headers": ["a", "b"], "rows": [["x", "1"]]}]}))
     (tmp_path / "p.md").write_text(
-        "# Page\n\nsummary line: 3 of 3.\n\n## Relu (layer): PASSED\n\n| check | value | tolerance | result | diagnosis |\n"
-        "|---|---|---|---|---|\n| forward | 2.5e-16 | 1e-12 | pass | |\n\n- note: a \\| b\n\n## T\n\n| a | b |\n|---|---|\n"
-        "| x \\| y | 1 |\n")
+        "# Page\n\nsummary line: 3 of 3.\n\n## Relu (layer): PASSED\n\n"
+        "| check | value | tolerance | result | diagnosis |\n|---|---|---|---|---|\n"
+        "| forward | 2.5e-16 | 1e-12 | pass | |\n"
+        "\n- note: a \\| b\n\n## T\n\n| a | b |\n|---|---|\n| x \\| y | 1 |\n")
     from_json, from_md = results.read_report(tmp_path / "s.json"), results.read_report(tmp_path / "p.md")
     for report in (from_json, from_md):
         assert {"title", "summary", "passed", "checks", "sections", "notes", "data"} <= report.keys()

@@ -324,7 +324,12 @@ class Result:
     value: object
     text: str
     what: str
-    deterministic: bool = True  # False for timings and load-dependent numbers: kept, never compared
+    deterministic: bool = True  # False for timings and chaotic runs: recorded, never compared by `check`
+
+
+def measured(key, value, fmt, what, deterministic=True):
+    """A Result whose text is `fmt(value)`."""
+    return Result(key, value, fmt(value), what, deterministic)
 
 
 def rel(x):
@@ -349,11 +354,19 @@ def count(n):
     return f"{int(n):,}"
 
 
+def fraction(pair):
+    return f"{pair[0]}/{pair[1]}"
+
+
 def table(headers, rows):
     """A Markdown table as a block marker's text (it starts and ends with a newline)."""
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows]
     return "\n" + "\n".join(lines) + "\n"
+
+
+def block(key, headers, rows, what, deterministic=True):
+    return Result(key, rows, table(headers, rows), what, deterministic)
 
 
 def _summary_counts(text, pattern):
@@ -363,124 +376,116 @@ def _summary_counts(text, pattern):
     return [int(g.replace(",", "")) for g in match.groups()]
 
 
-def scenario_results(prefix, report, what):
-    """The numbers every scenario report has: check counts, the worst relative error of each kind
-    of check, the final numbers of both sides, and each side's seconds."""
-    checks, sides = report["checks"], report["data"]["sides"]
-    out = [
-        Result(f"{prefix}.checks", len(checks), count(len(checks)), f"{what}: checks"),
-        Result(f"{prefix}.passed", sum(c["passed"] for c in checks), count(sum(c["passed"] for c in checks)),
-               f"{what}: checks passed"),
-        Result(f"{prefix}.forward", worst(checks, "forward"), rel(worst(checks, "forward")),
-               f"{what}: worst relative error of a layer's output"),
-        Result(f"{prefix}.loss", worst(checks, "loss", exclude=("trajectory", "final")),
-               rel(worst(checks, "loss", exclude=("trajectory", "final"))), f"{what}: relative error of the loss"),
-        Result(f"{prefix}.gradient", worst(checks, "gradient", "Keras autodiff"),
-               rel(worst(checks, "gradient", "Keras autodiff")),
-               f"{what}: worst relative error of a gradient (Keras autodiff)"),
-        Result(f"{prefix}.numerical", worst(checks, "gradient", "numerical"), rel(worst(checks, "gradient", "numerical")),
-               f"{what}: worst relative error of backprop against central differences"),
-        Result(f"{prefix}.trajectory_loss", worst(checks, "trajectory loss"), rel(worst(checks, "trajectory loss")),
-               f"{what}: worst per-step loss difference over the lockstep"),
-        Result(f"{prefix}.drift", worst(checks, "trajectory weights"), rel(worst(checks, "trajectory weights")),
-               f"{what}: worst weight drift over the lockstep"),
-    ]
+KINDS = (  # key, words every check name of the kind contains, words it must not contain, what
+    ("forward", ("forward",), (), "worst relative error of a layer's output"),
+    ("loss", ("loss",), ("trajectory", "final"), "relative error of the loss"),
+    ("gradient", ("gradient", "Keras autodiff"), (), "worst relative error of a gradient (Keras autodiff)"),
+    ("numerical", ("gradient", "numerical"), (), "worst relative error of backprop against central differences"),
+    ("trajectory_loss", ("trajectory loss",), (), "worst per-step loss difference over the lockstep"),
+    ("drift", ("trajectory weights",), (), "worst weight drift over the lockstep"),
+)
+
+
+def check_results(prefix, checks, what):
+    """Check counts and the worst relative error of each kind of check."""
+    out = [measured(f"{prefix}.checks", len(checks), count, f"{what}: checks"),
+           measured(f"{prefix}.passed", sum(c["passed"] for c in checks), count, f"{what}: checks passed")]
+    for key, words, exclude, label in KINDS:
+        if any(all(w in c["name"] for w in words) for c in checks):
+            out.append(measured(f"{prefix}.{key}", worst(checks, *words, exclude=exclude), rel, f"{what}: {label}"))
+    return out
+
+
+def side_results(prefix, sides, what, deterministic=True):
+    """Each side's final test accuracy and loss (and seconds, never compared)."""
+    out = []
     for side in ("scratchnet", "keras"):
         numbers = sides[side]
-        out += [Result(f"{prefix}.{side}.test_accuracy", numbers["test_accuracy"], accuracy(numbers["test_accuracy"]),
-                       f"{what}: {side}'s test accuracy"),
-                Result(f"{prefix}.{side}.test_loss", numbers["test_loss"], f"{numbers['test_loss']:.4f}",
-                       f"{what}: {side}'s test loss"),
-                Result(f"{prefix}.{side}.seconds", numbers["seconds"], seconds(numbers["seconds"]),
-                       f"{what}: {side}'s training and evaluation time", deterministic=False)]
+        out += [measured(f"{prefix}.{side}.test_accuracy", numbers["test_accuracy"], accuracy,
+                         f"{what}: {side}'s test accuracy", deterministic),
+                measured(f"{prefix}.{side}.test_loss", numbers["test_loss"], "{:.4f}".format,
+                         f"{what}: {side}'s test loss", deterministic),
+                measured(f"{prefix}.{side}.seconds", numbers["seconds"], seconds,
+                         f"{what}: {side}'s training and evaluation time", deterministic=False)]
     if sides["scratchnet"]["test_accuracy"] == sides["keras"]["test_accuracy"]:
-        out.append(Result(f"{prefix}.test_accuracy", sides["keras"]["test_accuracy"],
-                          accuracy(sides["keras"]["test_accuracy"]), f"{what}: test accuracy, both sides"))
+        out.append(measured(f"{prefix}.test_accuracy", sides["keras"]["test_accuracy"], accuracy,
+                            f"{what}: test accuracy, both sides", deterministic))
     return out
+
+
+def scenario_results(prefix, report, what):
+    return [*check_results(prefix, report["checks"], what), *side_results(prefix, report["data"]["sides"], what)]
 
 
 def all_results(out):
     """`python -m comparisons all`: xor, mnist, fashion-mnist, then the coverage matrix."""
     results = []
-    names = {"xor": "xor", "mnist": "mnist", "fashion-mnist": "fashion_mnist"}
-    for scenario, key in names.items():
+    for scenario in ("xor", "mnist", "fashion-mnist"):
+        key = scenario.replace("-", "_")
         results += scenario_results(f"all.{key}", read_report(out / f"{scenario}.json"), scenario)
     matrix = read_report(out / "matrix.json")
     checks, rows = matrix["checks"], section(matrix, "rows")
     options = section(matrix, "Optimizer options")
-    cases = [row for row in options["rows"] if "defaults" not in row[0]]
-    defaults = [row for row in options["rows"] if "defaults" in row[0]]
-
-    def row_worst(header):
-        values = [_number(cell) for cell in column(rows, header)]
-        return max(v for v in values if v is not None)
-
     total = sum(r.value for r in results if r.key.endswith(".checks")) + len(checks)
+
+    def cells(header):
+        return [v for v in (_number(cell) for cell in column(rows, header)) if v is not None]
+
     results += [
-        Result("all.checks", total, count(total), "all: checks, the three scenarios and the matrix"),
-        Result("all.matrix.checks", len(checks), count(len(checks)), "matrix: checks"),
-        Result("all.matrix.passed", sum(c["passed"] for c in checks), count(sum(c["passed"] for c in checks)),
-               "matrix: checks passed"),
-        Result("all.matrix.rows", len(rows["rows"]), count(len(rows["rows"])), "matrix: combination rows"),
-        Result("all.matrix.option_cases", len(cases), count(len(cases)),
-               "matrix: optimizer option values refused or accepted beside Keras's verdict"),
-        Result("all.matrix.defaults", len(defaults), count(len(defaults)),
-               "matrix: optimizers whose defaults are checked against Keras's"),
-        Result("all.matrix.functions", len(section(matrix, "scratchnet.functions")["rows"]),
-               count(len(section(matrix, "scratchnet.functions")["rows"])), "matrix: function cases"),
-        Result("all.matrix.initializers", len(section(matrix, "Initializers")["rows"]),
-               count(len(section(matrix, "Initializers")["rows"])), "matrix: initializers"),
-        Result("all.matrix.roundtrips", len(section(matrix, "Round trips")["rows"]),
-               count(len(section(matrix, "Round trips")["rows"])), "matrix: round-trip models"),
-        Result("all.matrix.numerical", worst(checks, "numerical"), rel(worst(checks, "numerical")),
-               "matrix: worst relative error of backprop against central differences"),
-        Result("all.matrix.seconds", matrix["data"]["seconds"], seconds(matrix["data"]["seconds"]),
-               "matrix: time inside `all`", deterministic=False),
+        measured("all.checks", total, count, "all: checks, the three scenarios and the matrix"),
+        *check_results("all.matrix", checks, "matrix")[:2],
+        *check_results("all.matrix", [c for c in checks if "float32" not in c["name"]], "matrix, float64")[2:],
+        measured("all.matrix.rows", len(rows["rows"]), count, "matrix: combination rows"),
+        measured("all.matrix.option_cases", sum("defaults" not in row[0] for row in options["rows"]), count,
+                 "matrix: optimizer option values refused or accepted beside Keras's verdict"),
+        measured("all.matrix.defaults", sum("defaults" in row[0] for row in options["rows"]), count,
+                 "matrix: optimizers whose defaults are checked against Keras's"),
+        measured("all.matrix.functions", len(section(matrix, "scratchnet.functions")["rows"]), count,
+                 "matrix: function cases"),
+        measured("all.matrix.initializers", len(section(matrix, "Initializers")["rows"]), count,
+                 "matrix: initializers"),
+        measured("all.matrix.roundtrips", len(section(matrix, "Round trips")["rows"]), count,
+                 "matrix: round-trip models"),
+        measured("all.matrix.seconds", matrix["data"]["seconds"], seconds, "matrix: time inside `all`",
+                 deterministic=False),
+        measured("all.matrix.min_option_effect", min(cells("min option effect")), "{:.1e}".format,
+                 "matrix: the smallest effect of any option on its row's final weights"),
+        measured("all.matrix.final", max(cells("final")), rel,
+                 "matrix: worst relative error of a row's final loss and accuracy"),
     ]
-    for header, key in (("forward", "forward"), ("gradient", "gradient"), ("trajectory", "trajectory"),
-                        ("final", "final")):
-        results.append(Result(f"all.matrix.{key}", row_worst(header), rel(row_worst(header)),
-                              f"matrix: worst {header} relative error over the rows"))
-    effects = [v for v in (_number(c) for c in column(rows, "min option effect")) if v is not None]
-    results.append(Result("all.matrix.min_option_effect", min(effects), f"{min(effects):.1e}",
-                          "matrix: the smallest effect of any option on its row's final weights"))
     init = section(matrix, "Initializers")
-    results.append(Result("all.matrix.initializers_table", init["rows"],
-                          table(["initializer", "std, scratchnet / Keras", "max \\|value\\|", "KS D", "result"],
-                                [[r[0], r[2], r[3], r[4], r[5]] for r in init["rows"]]),
-                          "matrix: each initializer's draw against Keras's"))
+    results.append(block("all.matrix.initializers_table",
+                         ["initializer", "std, scratchnet / Keras", "max \\|value\\|", "KS D", "result"],
+                         [[r[0], r[2], r[3], r[4], r[5]] for r in init["rows"]],
+                         "matrix: each initializer's draw against Keras's"))
     return results
 
 
 def regularized_results(out):
     """`python -m comparisons fashion-mnist-regularized`, with the book's conventions table."""
     report = read_report(out / "fashion-mnist-regularized.json")
-    prefix = "regularized"
-    results = scenario_results(prefix, report, "fashion-mnist-regularized")
+    results = scenario_results("regularized", report, "fashion-mnist-regularized")
     book = section(report, "The book's BatchNormalization and Dropout")
-    keys = {"Keras's conventions": "book.keras_conventions", "the book's BatchNormalization": "book.bn",
-            "the book's non-inverted Dropout": "book.dropout", "both of the book's": "book.both"}
+    keys = {"Keras's conventions": "keras_conventions", "the book's BatchNormalization": "bn",
+            "the book's non-inverted Dropout": "dropout", "both of the book's": "both"}
     for start, key in keys.items():
-        row = row_where(book, start)
-        results += [
-            Result(f"{prefix}.{key}.test_accuracy", _number(row[1]), row[1], f"{row[0]}: test accuracy"),
-            Result(f"{prefix}.{key}.points", _number(row[2]), row[2], f"{row[0]}: points above Keras's conventions"),
-        ]
-        if key in ("book.keras_conventions", "book.bn"):
-            twin, drift = row[4].split(" (weight drift ")
-            results += [
-                Result(f"{prefix}.{key}.twin_drift", _number(drift), drift.rstrip(")"),
-                       f"{row[0]}: weight drift of the Keras twin in lockstep"),
-                Result(f"{prefix}.{key}.self_drift", _number(row[5]), row[5],
-                       f"{row[0]}: scratchnet against itself started one ulp apart, weight drift")]
-    results.append(Result(f"{prefix}.conventions_table", book["rows"], table(book["headers"], book["rows"]),
-                          "the book's BatchNormalization and Dropout against Keras's"))
+        row, prefix = row_where(book, start), f"regularized.book.{key}"
+        results += [Result(f"{prefix}.test_accuracy", _number(row[1]), row[1], f"{row[0]}: test accuracy"),
+                    Result(f"{prefix}.points", _number(row[2]), row[2], f"{row[0]}: points above Keras's conventions")]
+        if key in ("keras_conventions", "bn"):
+            drift = row[4].split(" (weight drift ")[1].rstrip(")")
+            results += [Result(f"{prefix}.twin_drift", _number(drift), rel(_number(drift)),
+                               f"{row[0]}: weight drift of the Keras twin in lockstep"),
+                        Result(f"{prefix}.self_drift", _number(row[5]), rel(_number(row[5])),
+                               f"{row[0]}: scratchnet against itself started one ulp apart, weight drift")]
+    results.append(block("regularized.conventions_table", book["headers"], book["rows"],
+                         "the book's BatchNormalization and Dropout against Keras's"))
     book_bn = [c for c in report["checks"] if c["name"].startswith("book BatchNormalization as Keras's")]
-    results.append(Result(f"{prefix}.book_bn_as_keras.checks", len(book_bn), count(len(book_bn)),
-                          "the book's BatchNormalization as Keras's with its settings: checks"))
-    exact = [c["value"] for c in book_bn if c["tolerance"] == 1e-12]
-    results.append(Result(f"{prefix}.book_bn_as_keras.worst", max(exact), rel(max(exact)),
-                          "the book's BatchNormalization as Keras's with its settings: worst relative error"))
+    exact = max(c["value"] for c in book_bn if c["tolerance"] == 1e-12)
+    results += [measured("regularized.book_bn_as_keras.checks", len(book_bn), count,
+                         "the book's BatchNormalization as Keras's with its settings: checks"),
+                measured("regularized.book_bn_as_keras.worst", exact, rel,
+                         "the book's BatchNormalization as Keras's with its settings: worst relative error")]
     return results
 
 
@@ -504,37 +509,35 @@ COURSE_TEXTS = ("000", "001", "002", "003", "004")
 
 def course_results(out):
     """`python -m comparisons course all`: the five course texts' pages."""
+    pages_ = {text: read_report(out / f"course-{text}.md") for text in COURSE_TEXTS}
     results, total = [], [0, 0]
-    pages = {text: read_report(out / f"course-{text}.md") for text in COURSE_TEXTS}
-    for text, page in pages.items():
+    for text, page in pages_.items():
         agreeing, rows = _summary_counts(page["summary"], r"(\d+)/(\d+) rows agree")
         total = [total[0] + agreeing, total[1] + rows]
-        results.append(Result(f"course.{text}.rows", [agreeing, rows], f"{agreeing}/{rows}",
-                              f"course {text}: rows that agree / rows"))
-    results.append(Result("course.rows", total, f"{total[0]}/{total[1]}", "course all: rows that agree / rows"))
-    p000, p001, p003, p004 = pages["000"], pages["001"], pages["003"], pages["004"]
+        results.append(measured(f"course.{text}.rows", [agreeing, rows], fraction, f"course {text}: rows that agree"))
+    p000, p001, p003, p004 = (pages_[text] for text in ("000", "001", "003", "004"))
+    untrained = _cell(p003, "untrained accuracy over seeds")
     results += [
+        measured("course.rows", total, fraction, "course all: rows that agree / rows"),
         Result("course.000.test_accuracy", _number(_cell(p000, "test accuracy, batches of 100")),
                _cell(p000, "test accuracy, batches of 100"),
                "course 000: the 784-50-100-10 sigmoid network's test accuracy (both sides, every way of batching)"),
-        Result("course.001.test_accuracy", _number(_cell(p001, "4-2 Test Acc %")),
-               f"{_cell(p001, '4-2 Test Acc %')} %", "course 001: test accuracy after the default 600 steps"),
-        Result("course.003.test_accuracy", _number(_cell(p003, "test accuracy after training")),
-               percent(_number(_cell(p003, "test accuracy after training"))),
-               "course 003: the trained TwoLayerNet's test accuracy"),
-        Result("course.003.untrained_range", _cell(p003, "untrained accuracy over seeds"),
-               _cell(p003, "untrained accuracy over seeds"), "course 003: untrained accuracy over 20 seeds: min, mean, max"),
-        Result("course.004.accuracy", _number(_cell(p004, "accuracy on the four inputs")),
-               percent(_number(_cell(p004, "accuracy on the four inputs")), 0), "course 004: accuracy on XOR's four inputs"),
+        measured("course.001.test_accuracy", _number(_cell(p001, "4-2 Test Acc %")), "{:.2f} %".format,
+                 "course 001: test accuracy after the default 600 steps"),
+        measured("course.003.test_accuracy", _number(_cell(p003, "test accuracy after training")), percent,
+                 "course 003: the trained TwoLayerNet's test accuracy"),
+        Result("course.003.untrained_range", untrained, untrained,
+               "course 003: untrained accuracy, 20 seeds: min, mean, max"),
+        measured("course.004.accuracy", _number(_cell(p004, "accuracy on the four inputs")),
+                 lambda x: percent(x, 0), "course 004: accuracy on XOR's four inputs"),
     ]
     convention = section(p001, "Course convention")
     for start, key in (("Keras, default mean loss, equivalent lr", "equivalent_lr_drift"),
                        ("Keras, default mean loss, the course's lr unchanged", "same_lr_drift")):
-        value = _number(row_where(convention, start)[2])
-        results.append(Result(f"course.001.{key}", value, rel(value), f"course 001: {start}: weight drift after 600 steps"))
-    results.append(Result("course.001.convention_table", convention["rows"],
-                          table(convention["headers"], convention["rows"]),
-                          "course 001: sum loss vs mean loss, 600 steps from the same weights and batches"))
+        results.append(measured(f"course.001.{key}", _number(row_where(convention, start)[2]), rel,
+                                f"course 001: {start}: weight drift after 600 steps"))
+    results.append(block("course.001.convention_table", convention["headers"], convention["rows"],
+                         "course 001: sum loss vs mean loss, 600 steps from the same weights and batches"))
     return results
 
 
@@ -542,52 +545,47 @@ CHECK_FILES = ("common/layers.py", "common/optimizer.py", "ch05/two_layer_net.py
                "common/multi_layer_net_extend.py")
 
 
-def check_results(out):
+def check_file_results(out):
     """`python -m comparisons check` on the book-style transcriptions in tests/book_style/."""
     results = []
     for file in CHECK_FILES:
         name = Path(file).stem
         page = read_report(out / f"{name}.md")
-        matched, checked, skipped = _summary_counts(
+        matched, checked, _ = _summary_counts(
             page["title"] + " " + page["summary"], r"(\d+) of (\d+) checked classes match Keras.*?(\d+) not checked")
-        results.append(Result(f"check.{name}.classes", [matched, checked, skipped], f"{matched} of {checked}",
-                              f"check {file}: classes that match Keras / classes checked"))
         exact = [c["value"] for c in page["checks"] if c["tolerance"] == 1e-12 and c["value"] is not None]
-        results.append(Result(f"check.{name}.worst", max(exact), rel(max(exact)),
-                              f"check {file}: worst relative error among the checks held to 1e-12"))
+        results += [measured(f"check.{name}.classes", [matched, checked], lambda p: f"{p[0]} of {p[1]}",
+                             f"check {file}: classes that match Keras / classes checked"),
+                    measured(f"check.{name}.worst", max(exact), rel,
+                             f"check {file}: worst relative error among the checks held to 1e-12")]
     layers, optimizer = read_report(out / "layers.md"), read_report(out / "optimizer.md")
-
-    def noted(key, page, pattern, subject, fmt, what):
-        value = _note(page, pattern, subject)
-        return Result(key, value, fmt(value), what)
-
     three = "{:.3g}".format
-    results += [
-        noted("check.layers.book_log_loss", layers, r"is (\S+) relative from Keras's exact log-softmax", "", rel,
-              "the book's log(y + 1e-7) against Keras's exact loss (SoftmaxWithLoss, moderate logits)"),
-        noted("check.layers.relu_branch_error", layers, r"comes out (\S+) \(relative\)", "Relu", three,
-              "the book's Relu writing into dout: dL/dx of a branch y = Relu(x) + x, relative error"),
-        noted("check.layers.bn_keras_defaults", layers, r"moves by (\S+) relative", "BatchNormalization",
-              "{:.2g}".format, "the book's BatchNormalization with Keras's default epsilon: change of the normalised output"),
-        noted("check.optimizer.adagrad_keras_gap", optimizer, r"Keras Adagrad \(accumulator from 0.1.*?by up to (\S+) ",
-              "AdaGrad", three, "Keras's default Adagrad against the book's AdaGrad: relative displacement over 5 steps"),
-        noted("check.optimizer.adagrad_zero_gap", optimizer, r"initial_accumulator_value=0\).*?by up to (\S+) ",
-              "AdaGrad", rel, "Keras's Adagrad(initial_accumulator_value=0) against the book's AdaGrad, over 5 steps"),
-        noted("check.optimizer.rmsprop_gap", optimizer, r"by up to (\S+) ", "RMSprop", rel,
-              "Keras's RMSprop against the book's, over 5 steps"),
-    ]
+    for key, page, pattern, subject, fmt, what in (
+            ("layers.book_log_loss", layers, r"is (\S+) relative from Keras's exact log-softmax", "", rel,
+             "the book's log(y + 1e-7) against Keras's exact loss (SoftmaxWithLoss, moderate logits)"),
+            ("layers.relu_branch_error", layers, r"comes out (\S+) \(relative\)", "Relu", three,
+             "the book's Relu writing into dout: dL/dx of a branch y = Relu(x) + x, relative error"),
+            ("layers.bn_keras_defaults", layers, r"moves by (\S+) relative", "BatchNormalization", "{:.2g}".format,
+             "the book's BatchNormalization with Keras's default epsilon: change of the normalised output"),
+            ("optimizer.adagrad_keras_gap", optimizer, r"Keras Adagrad \(accumulator from 0.1.*?by up to (\S+) ",
+             "AdaGrad", three, "Keras's default Adagrad against the book's AdaGrad, over 5 steps"),
+            ("optimizer.adagrad_zero_gap", optimizer, r"initial_accumulator_value=0\).*?by up to (\S+) ",
+             "AdaGrad", rel, "Keras's Adagrad(initial_accumulator_value=0) against the book's AdaGrad, over 5 steps"),
+            ("optimizer.rmsprop_gap", optimizer, r"by up to (\S+) ", "RMSprop", rel,
+             "Keras's RMSprop against the book's, over 5 steps")):
+        results.append(measured(f"check.{key}", _note(page, pattern, subject), fmt, what))
     return results
 
 
 def bugzoo_results(out):
     """`python -m comparisons bugzoo`: the catalogue of classic mistakes."""
     page = read_report(out / "bugzoo.md")
-    flagged, entries = _summary_counts(page["summary"], r"(\d+) of (\d+) mistakes flagged")
+    flagged = _summary_counts(page["summary"], r"(\d+) of (\d+) mistakes flagged")
     zoo = page["sections"][0]
-    return [Result("bugzoo.flagged", [flagged, entries], f"{flagged} of {entries}",
-                   "bug zoo: mistakes flagged with their cause named / entries"),
-            Result("bugzoo.table", zoo["rows"], table(zoo["headers"][:4], [row[:4] for row in zoo["rows"]]),
-                   "bug zoo: each mistake and how it is flagged")]
+    return [measured("bugzoo.flagged", flagged, lambda p: f"{p[0]} of {p[1]}",
+                     "bug zoo: mistakes flagged with their cause named / entries"),
+            block("bugzoo.table", zoo["headers"][:4], [row[:4] for row in zoo["rows"]],
+                  "bug zoo: each mistake and how it is flagged")]
 
 
 BOOK_OPTIMIZERS = {"SGD": "sgd", "Momentum": "momentum", "Nesterov": "nesterov", "AdaGrad": "adagrad",
@@ -596,48 +594,22 @@ BOOK_OPTIMIZERS = {"SGD": "sgd", "Momentum": "momentum", "Nesterov": "nesterov",
 
 def book_optimizer_results(out):
     """`python -m comparisons book-optimizers`: the book's optimizers beside the closest settings."""
-    page = read_report(out / "book-optimizers.md")
-    rows = page["sections"][0]
+    rows = read_report(out / "book-optimizers.md")["sections"][0]
     headers = rows["headers"]
-    gap_headers = [h for h in headers if h.startswith("weight gap after")]
-    results = [Result("book_optimizers.table", rows["rows"], table(headers, rows["rows"]),
-                      "the book's optimizers beside scratchnet's closest settings (Keras's equations)")]
+    gaps = [h for h in headers if h.startswith("weight gap after")]
+    results = [block("book_optimizers.table", headers, rows["rows"],
+                     "the book's optimizers beside scratchnet's closest settings (Keras's equations)"),
+               measured("book_optimizers.steps", _number(gaps[-1]), count, "book-optimizers: training steps")]
     for name, key in BOOK_OPTIMIZERS.items():
         row = row_where(rows, name)
-        for header, when in ((gap_headers[0], "first"), (gap_headers[-1], "last")):
-            value = _number(row[headers.index(header)])
-            results.append(Result(f"book_optimizers.{key}.gap_{when}", value, rel(value),
-                                  f"book-optimizers: {name}, {header}"))
+        for header, when in ((gaps[0], "first"), (gaps[-1], "last")):
+            results.append(measured(f"book_optimizers.{key}.gap_{when}", _number(row[headers.index(header)]), rel,
+                                    f"book-optimizers: {name}, {header}"))
         for side in ("book", "closest"):
             value = row[headers.index(f"test accuracy ({side})")]
             results.append(Result(f"book_optimizers.{key}.accuracy_{side}", _number(value), value,
                                   f"book-optimizers: {name}, test accuracy ({side})"))
-    steps = _number(gap_headers[-1])
-    results.append(Result("book_optimizers.steps", steps, count(steps), "book-optimizers: training steps"))
     return results
-
-
-
-def _split_tiers(checks, prefix="float64 tier: "):
-    exact = [dict(c, name=c["name"][len(prefix):]) for c in checks if c["name"].startswith(prefix)]
-    return exact, [c for c in checks if not c["name"].startswith(prefix)]
-
-
-def _tier_results(prefix, checks, what):
-    out = []
-    for key, words, exclude, label in (
-            ("forward", ("forward",), (), "worst relative error of a layer's output"),
-            ("loss", ("loss",), ("trajectory", "final"), "relative error of the loss"),
-            ("gradient", ("gradient", "Keras autodiff"), (), "worst relative error of a gradient (Keras autodiff)"),
-            ("numerical", ("gradient", "numerical"), (), "worst relative error against central differences"),
-            ("trajectory_loss", ("trajectory loss",), (), "worst per-step loss difference"),
-            ("drift", ("trajectory weights",), (), "worst weight drift")):
-        try:
-            value = worst(checks, *words, exclude=exclude)
-        except KeyError:
-            continue
-        out.append(Result(f"{prefix}.{key}", value, rel(value), f"{what}: {label}"))
-    return out
 
 
 def _trajectory_gaps(trajectory):
@@ -646,116 +618,106 @@ def _trajectory_gaps(trajectory):
     return max(losses), max(trajectory["weight_drift"])
 
 
+def _loss_gap(sides):
+    return abs(sides["scratchnet"]["test_loss"] - sides["keras"]["test_loss"]) / sides["keras"]["test_loss"]
+
+
 def float32_results(out):
     """One epoch of fashion-mnist in float32 with RMSprop: the run behind the float32 tier's
-    trajectory tolerances (a ReLU that switches on one side only parts the two runs for good)."""
+    trajectory tolerances. float32 lockstep runs are chaotic once they part (a ReLU that switches on
+    one side only), so their numbers are recorded, not compared by `check`."""
     report = read_report(out / "fashion-mnist.json")
     sides, trajectory = report["data"]["sides"], report["data"]["trajectory"]
     step_loss, drift = _trajectory_gaps(trajectory)
     parted = next((step for step, value in zip(trajectory["drift_steps"], trajectory["weight_drift"]) if value > 1e-4),
                   None)
     what = "fashion-mnist, float32, RMSprop 0.001, one epoch"
-    # float32 lockstep runs are chaotic once they part: recorded, not compared by `check`.
+    accuracy_gap = abs(sides["scratchnet"]["test_accuracy"] - sides["keras"]["test_accuracy"])
     return [
-        Result("float32.passed", sum(c["passed"] for c in report["checks"]), count(sum(c["passed"] for c in report["checks"])),
-               f"{what}: checks passed", deterministic=False),
-        Result("float32.checks", len(report["checks"]), count(len(report["checks"])), f"{what}: checks"),
-        Result("float32.step_loss", step_loss, percent(step_loss, 1), f"{what}: largest per-step loss difference, relative",
-               deterministic=False),
-        Result("float32.drift", drift, rel(drift), f"{what}: largest weight drift over the epoch", deterministic=False),
-        Result("float32.parted_at", parted, "none" if parted is None else count(parted),
-               f"{what}: first step with a weight drift above 1e-4", deterministic=False),
-        Result("float32.test_loss_gap", abs(sides["scratchnet"]["test_loss"] - sides["keras"]["test_loss"])
-               / sides["keras"]["test_loss"],
-               rel(abs(sides["scratchnet"]["test_loss"] - sides["keras"]["test_loss"]) / sides["keras"]["test_loss"]),
-               f"{what}: final test losses, relative difference", deterministic=False),
-        Result("float32.accuracy_gap", abs(sides["scratchnet"]["test_accuracy"] - sides["keras"]["test_accuracy"]),
-               f"{abs(sides['scratchnet']['test_accuracy'] - sides['keras']['test_accuracy']):.4f}",
-               f"{what}: final test accuracies, absolute difference", deterministic=False),
+        measured("float32.checks", len(report["checks"]), count, f"{what}: checks"),
+        measured("float32.step_loss", step_loss, rel, f"{what}: largest per-step loss difference, relative", False),
+        measured("float32.drift", drift, rel, f"{what}: largest weight drift over the epoch", False),
+        measured("float32.parted_at", parted, lambda s: "none" if s is None else count(s),
+                 f"{what}: first step with a weight drift above 1e-4", False),
+        measured("float32.test_loss_gap", _loss_gap(sides), rel, f"{what}: final test losses, relative difference",
+                 False),
+        measured("float32.accuracy_gap", accuracy_gap, accuracy, f"{what}: final test accuracies, difference", False),
     ]
 
 
+def _split_tiers(checks, prefix="float64 tier: "):
+    exact = [dict(c, name=c["name"][len(prefix):]) for c in checks if c["name"].startswith(prefix)]
+    return exact, [c for c in checks if not c["name"].startswith(prefix)]
+
+
 def cnn_results(out):
-    """`python -m comparisons mnist-cnn`: the float64 tier's checks and the float32 training run."""
+    """`python -m comparisons mnist-cnn`: the float64 tier's checks and the float32 training run
+    (chaotic after a few hundred steps: its final numbers are recorded, not compared by `check`)."""
     report = read_report(out / "mnist-cnn.json")
     exact, fast = _split_tiers(report["checks"])
     sides, trajectory = report["data"]["sides"], report["data"]["trajectory"]
-    results = [Result("cnn.checks", len(report["checks"]), count(len(report["checks"])), "mnist-cnn: checks"),
-               Result("cnn.passed", sum(c["passed"] for c in report["checks"]),
-                      count(sum(c["passed"] for c in report["checks"])), "mnist-cnn: checks passed"),
-               *_tier_results("cnn.float64", exact, "mnist-cnn, float64 tier"),
-               *_tier_results("cnn.float32", fast, "mnist-cnn, float32 run")]
-    # The float32 run is chaotic after a few hundred steps (its two sides part for good), so its
-    # final numbers are recorded but, like timings, not compared by `check`.
-    for side in ("scratchnet", "keras"):
-        for number in ("test_accuracy", "train_accuracy"):
-            results.append(Result(f"cnn.{side}.{number}", sides[side][number], accuracy(sides[side][number]),
-                                  f"mnist-cnn: {side}'s {number.replace('_', ' ')} (float32)", deterministic=False))
-        results += [Result(f"cnn.{side}.test_loss", sides[side]["test_loss"], f"{sides[side]['test_loss']:.4f}",
-                           f"mnist-cnn: {side}'s test loss (float32)", deterministic=False),
-                    Result(f"cnn.{side}.seconds", sides[side]["seconds"], seconds(sides[side]["seconds"]),
-                           f"mnist-cnn: {side}'s training and evaluation time", deterministic=False)]
+    step_loss, _ = _trajectory_gaps(trajectory)
+    results = [*check_results("cnn", report["checks"], "mnist-cnn"),
+               *check_results("cnn.float64", exact, "mnist-cnn, float64 tier")[2:],
+               *check_results("cnn.float32", fast, "mnist-cnn, float32 run")[2:],
+               *side_results("cnn", sides, "mnist-cnn (float32)", deterministic=False),
+               measured("cnn.steps", trajectory["steps"], count, "mnist-cnn: float32 steps"),
+               measured("cnn.float32.step_loss", step_loss, rel,
+                        "mnist-cnn: largest per-step loss difference over the float32 run, relative", False),
+               measured("cnn.float32.test_loss_gap", _loss_gap(sides), rel,
+                        "mnist-cnn: final float32 test losses, relative difference", False)]
+    results = [r for r in results if r.key not in ("cnn.forward", "cnn.loss", "cnn.gradient", "cnn.numerical",
+                                                   "cnn.trajectory_loss", "cnn.drift")]  # both tiers mixed
     steps = trajectory["drift_steps"]
     for target in (100, 200, 400, steps[-1]):
         step = next(s for s in steps if s >= target)
-        value = trajectory["weight_drift"][steps.index(step)]
-        key = "last" if target == steps[-1] else str(target)
-        results.append(Result(f"cnn.float32.drift_at.{key}", value, rel(value),
-                              f"mnist-cnn: float32 weight drift at step {step}", deterministic=False))
-    step_loss, _ = _trajectory_gaps(trajectory)
-    loss_gap = abs(sides["scratchnet"]["test_loss"] - sides["keras"]["test_loss"]) / sides["keras"]["test_loss"]
-    results += [Result("cnn.steps", trajectory["steps"], count(trajectory["steps"]), "mnist-cnn: float32 steps"),
-                Result("cnn.float32.step_loss", step_loss, percent(step_loss, 0),
-                       "mnist-cnn: largest per-step loss difference over the float32 run, relative", deterministic=False),
-                Result("cnn.float32.test_loss_gap", loss_gap, percent(loss_gap, 1),
-                       "mnist-cnn: final float32 test losses, relative difference", deterministic=False)]
+        results.append(measured(f"cnn.float32.drift_at.{'last' if target == steps[-1] else target}",
+                                trajectory["weight_drift"][steps.index(step)], rel,
+                                f"mnist-cnn: float32 weight drift at step {step}", False))
     return results
 
 
 def textbook_results(out):
     """`python -m comparisons textbook-mnist`: course text 001's full recipe on both sides."""
     report = read_report(out / "textbook-mnist.json")
-    results = scenario_results("textbook", report, "textbook-mnist")
-    accuracy_ = report["data"]["sides"]["keras"]["test_accuracy"]
-    results.append(Result("textbook.test_accuracy_percent", accuracy_, percent(accuracy_),
-                          "textbook-mnist: test accuracy, both sides, in percent"))
-    results.append(Result("textbook.steps", report["data"]["trajectory"]["steps"],
-                          count(report["data"]["trajectory"]["steps"]), "textbook-mnist: lockstep steps"))
     convention = section(report, "Course convention")
-    results.append(Result("textbook.convention_table", convention["rows"],
-                          table(convention["headers"], convention["rows"]),
-                          "textbook-mnist: sum loss vs mean loss from the same weights and batches"))
-    return results
+    return [*scenario_results("textbook", report, "textbook-mnist"),
+            measured("textbook.test_accuracy_percent", report["data"]["sides"]["keras"]["test_accuracy"], percent,
+                     "textbook-mnist: Keras's test accuracy, in percent"),
+            measured("textbook.steps", report["data"]["trajectory"]["steps"], count, "textbook-mnist: lockstep steps"),
+            block("textbook.convention_table", convention["headers"], convention["rows"],
+                  "textbook-mnist: sum loss vs mean loss from the same weights and batches")]
 
 
 def speed_results(out):
     """`python -m comparisons speed`: medians and ratios of one benchmark run (all timings)."""
     record = read_report(out / "speed.json")["data"]
-    results = [Result("speed.blas", record["machine"].get("blas"), str(record["machine"].get("blas")),
-                      "speed: the BLAS the benchmark ran with (its kernel and threads)", deterministic=False),
-               Result("speed.peak_rss", record["scratchnet_peak_rss_mib"], f"{record['scratchnet_peak_rss_mib']:.0f} MiB",
-                      "speed: scratchnet's peak resident memory before TensorFlow loads", deterministic=False)]
-    rows = []
-    for dtype, contenders in record["results"].items():
-        rows += [[dtype, name, f"{v['median_ms']:.3f}", f"{v['min_ms']:.3f}", f"{v['max_ms']:.3f}"]
-                 for name, v in contenders.items() if isinstance(v, dict) and "median_ms" in v]
-    results.append(Result("speed.table", rows, table(["dtype", "contender", "median ms/step", "min", "max"], rows),
-                          "speed: the MLP step, per contender", deterministic=False))
+    rows = [[dtype, name, *(f"{v[k]:.3f}" for k in ("median_ms", "min_ms", "max_ms"))]
+            for dtype, contenders in record["results"].items()
+            for name, v in contenders.items() if isinstance(v, dict) and "median_ms" in v]
+    results = [
+        measured("speed.blas", record["machine"].get("blas"), str,
+                 "speed: the BLAS the benchmark ran with (its kernel and threads)", False),
+        measured("speed.peak_rss", record["scratchnet_peak_rss_mib"], "{:.0f} MiB".format,
+                 "speed: scratchnet's peak resident memory before TensorFlow loads", False),
+        block("speed.table", ["dtype", "contender", "median ms/step", "min", "max"], rows,
+              "speed: the MLP step, per contender", False)]
     for group, ratios in record["ratios"].items():
-        for key, value in ratios.items():
-            results.append(Result(f"speed.{group}.{key}", value, f"{value:.2f}", f"speed: {group} {key.replace('_', ' ')}",
-                                  deterministic=False))
+        results += [measured(f"speed.{group}.{key}", value, "{:.2f}".format,
+                             f"speed: {group} {key.replace('_', ' ')}", False) for key, value in ratios.items()]
     cnn = record.get("cnn")
     if cnn:
-        cnn_rows = [[name, f"{cnn[name]['median_ms']:.2f}", f"{cnn[name]['min_ms']:.2f}", f"{cnn[name]['max_ms']:.2f}"]
-                    for name in ("scratchnet", "floor", "keras_fit", "keras_tf_function") if name in cnn]
-        results.append(Result("speed.cnn.table", cnn_rows, table(["contender", "median ms/step", "min", "max"], cnn_rows),
-                              "speed: the SimpleConvNet step (float32), per contender", deterministic=False))
-        parts, total = cnn["breakdown_ms"], sum(cnn["breakdown_ms"].values())
-        breakdown = [[name, f"{ms:.2f}", f"{ms / total:.0%}"] for name, ms in sorted(parts.items(), key=lambda kv: -kv[1])]
-        results.append(Result("speed.cnn.breakdown_table", breakdown, table(["part", "ms/step", "share"], breakdown),
-                              "speed: where scratchnet's CNN step goes", deterministic=False))
+        rows = [[name, *(f"{cnn[name][k]:.2f}" for k in ("median_ms", "min_ms", "max_ms"))]
+                for name in ("scratchnet", "floor", "keras_fit", "keras_tf_function") if name in cnn]
+        parts = sorted(cnn["breakdown_ms"].items(), key=lambda kv: -kv[1])
+        total = sum(ms for _, ms in parts)
+        results += [block("speed.cnn.table", ["contender", "median ms/step", "min", "max"], rows,
+                          "speed: the SimpleConvNet step (float32), per contender", False),
+                    block("speed.cnn.breakdown_table", ["part", "ms/step", "share"],
+                          [[name, f"{ms:.2f}", f"{ms / total:.0%}"] for name, ms in parts],
+                          "speed: where scratchnet's CNN step goes", False)]
     return results
+
 
 # -- the runs ------------------------------------------------------------------------------------
 @dataclasses.dataclass
@@ -768,7 +730,8 @@ class Run:
 
     def command_lines(self):
         unset = "".join(f"-u {name} " for name in self.env_unset)
-        return [("env " + unset if unset else "") + "python -m comparisons " + " ".join(args) for args in self.commands]
+        return [("env " + unset if unset else "") + "python -m comparisons " + " ".join(args).replace("{out}", "DIR")
+                for args in self.commands]
 
 
 RUNS = {run.name: run for run in [
@@ -777,7 +740,8 @@ RUNS = {run.name: run for run in [
     Run("float32", [["fashion-mnist", "--dtype", "float32", "--optimizer", "rmsprop", "--learning-rate", "0.001",
                      "--out", "{out}", "--no-progress"]], float32_results),
     Run("course", [["course", "all", "--out", "{out}", "--no-progress"]], course_results),
-    Run("check", [["check", f"tests/book_style/{file}", "--out", "{out}"] for file in CHECK_FILES], check_results),
+    Run("check", [["check", f"tests/book_style/{file}", "--out", "{out}"] for file in CHECK_FILES],
+        check_file_results),
     Run("bugzoo", [["bugzoo", "--out", "{out}"]], bugzoo_results),
     Run("book-optimizers", [["book-optimizers", "--out", "{out}"]], book_optimizer_results),
     Run("mnist-cnn", [["mnist-cnn", "--out", "{out}", "--no-progress"]], cnn_results, slow=True),
@@ -870,7 +834,8 @@ def results_markdown(data):
     for name, provenance in data["runs"].items():
         entries = {k: v for k, v in data["results"].items() if v["run"] == name}
         v, m = provenance["versions"], provenance["machine"]
-        lines += [f"## {name}", "", "```sh", *provenance["commands"], "```", "",
+        commands = [command.replace("{out}", "DIR") for command in provenance["commands"]]
+        lines += [f"## {name}", "", "```sh", *commands, "```", "",
                   f"- date: {provenance['date']}; wall clock {provenance['wall_s']} s, CPU {provenance['cpu_s']} s "
                   f"(all commands); load average {provenance['load_before']} before, {provenance['load_after']} after",
                   f"- machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['system']}"
