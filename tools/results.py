@@ -359,10 +359,11 @@ def fraction(pair):
 
 
 def table(headers, rows):
-    """A Markdown table as a block marker's text (it starts and ends with a newline)."""
+    """A Markdown table as a block marker's text: blank lines around it, so that the table stands
+    apart from the two comments in every Markdown renderer."""
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows]
-    return "\n" + "\n".join(lines) + "\n"
+    return "\n\n" + "\n".join(lines) + "\n\n"
 
 
 def block(key, headers, rows, what, deterministic=True):
@@ -378,7 +379,7 @@ def _summary_counts(text, pattern):
 
 KINDS = (  # key, words every check name of the kind contains, words it must not contain, what
     ("forward", ("forward",), (), "worst relative error of a layer's output"),
-    ("loss", ("loss",), ("trajectory", "final"), "relative error of the loss"),
+    ("loss", ("loss",), ("trajectory", "final", "convention"), "relative error of the loss"),
     ("gradient", ("gradient", "Keras autodiff"), (), "worst relative error of a gradient (Keras autodiff)"),
     ("numerical", ("gradient", "numerical"), (), "worst relative error of backprop against central differences"),
     ("trajectory_loss", ("trajectory loss",), (), "worst per-step loss difference over the lockstep"),
@@ -399,14 +400,14 @@ def check_results(prefix, checks, what):
 def side_results(prefix, sides, what, deterministic=True):
     """Each side's final test accuracy and loss (and seconds, never compared)."""
     out = []
-    for side in ("scratchnet", "keras"):
+    for side, name in (("scratchnet", "scratchnet"), ("keras", "Keras")):
         numbers = sides[side]
         out += [measured(f"{prefix}.{side}.test_accuracy", numbers["test_accuracy"], accuracy,
-                         f"{what}: {side}'s test accuracy", deterministic),
+                         f"{what}: {name}'s test accuracy", deterministic),
                 measured(f"{prefix}.{side}.test_loss", numbers["test_loss"], "{:.4f}".format,
-                         f"{what}: {side}'s test loss", deterministic),
+                         f"{what}: {name}'s test loss", deterministic),
                 measured(f"{prefix}.{side}.seconds", numbers["seconds"], seconds,
-                         f"{what}: {side}'s training and evaluation time", deterministic=False)]
+                         f"{what}: {name}'s training and evaluation time", deterministic=False)]
     if sides["scratchnet"]["test_accuracy"] == sides["keras"]["test_accuracy"]:
         out.append(measured(f"{prefix}.test_accuracy", sides["keras"]["test_accuracy"], accuracy,
                             f"{what}: test accuracy, both sides", deterministic))
