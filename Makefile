@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install data test report speed mutation install-check package compat clean
+.PHONY: install data test test-slow report speed mutation install-check package compat results results-check clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ data: $(STAMP)
 test: data
 	$(PY) -m ruff check .
 	$(PY) -m pytest
+
+# The tests marked `slow` (whole corpora, packaging, full training runs): not part of `make test`.
+test-slow: data
+	$(PY) -m pytest -m slow
 
 report: data
 	$(PY) -m comparisons all
@@ -60,6 +64,16 @@ package: $(RELEASE_STAMP) data
 COMPAT_ARGS ?=
 compat: $(RELEASE_STAMP) data
 	$(PY) tools/compat.py $(COMPAT_ARGS)
+
+# The numbers the docs quote: runs the commands, writes docs/results.{json,md} and fills the docs'
+# result markers (tools/results.py; docs/development.md). SLOW=1 adds mnist-cnn, textbook-mnist and
+# speed; RUNS="course check" runs only those, keeping the other runs' numbers.
+results: data
+	$(PY) tools/results.py run $(RUNS) $(if $(SLOW),--slow)
+
+# Re-runs the fast runs and fails where a deterministic number no longer matches docs/results.json.
+results-check: data
+	$(PY) tools/results.py check $(RUNS)
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache *.egg-info dist
