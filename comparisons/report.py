@@ -197,7 +197,10 @@ def write(result, out_dir):
 # -- the speed benchmark ------------------------------------------------------------------------
 _CONTENDERS = ("scratchnet", "plain_numpy", "floor", "keras_fit", "keras_tf_function")
 _CNN_CONTENDERS = ("scratchnet", "floor", "keras_fit", "keras_tf_function")
-_CNN_LABEL = "float32 CNN"
+
+
+def _cnn_label(dtype):
+    return f"{dtype} CNN"
 
 
 # speed.json's "ratios": key, label in the tables, numerator and denominator contender (medians).
@@ -217,24 +220,24 @@ def _ratios(results, names):
 def speed_ratios(record):
     """The ratios of median ms/step, as speed.json records them under "ratios": by dtype, e.g.
     ratios["float32"]["scratchnet_over_floor"]; ratios["both"][_BOTH key] when both dtypes ran;
-    ratios["cnn"] (the float32 CNN row's) when it ran."""
+    ratios["cnn_float32"], ratios["cnn_float64"] (the CNN rows') for the CNN dtypes that ran."""
     results = record["results"]
     ratios = {dt: _ratios(res, _CONTENDERS) for dt, res in results.items()}
     if {"float32", "float64"} <= results.keys():
         ratios["both"] = {_BOTH[0]: results["float64"]["scratchnet"]["median_ms"]
                           / results["float32"]["scratchnet"]["median_ms"]}
-    if record.get("cnn"):
-        ratios["cnn"] = _ratios(record["cnn"], _CNN_CONTENDERS)
+    for dt, cnn in record.get("cnn", {}).items():
+        ratios[f"cnn_{dt}"] = _ratios(cnn, _CNN_CONTENDERS)
     return ratios
 
 
 def speed_tables(record):
     """(per-contender rows, ratio rows) of a speed record."""
     rows = [row for dt, res in record["results"].items() for row in _contender_rows(dt, res, _CONTENDERS)]
-    if record.get("cnn"):
-        rows += _contender_rows(_CNN_LABEL, record["cnn"], _CNN_CONTENDERS)
+    for dt, cnn in record.get("cnn", {}).items():
+        rows += _contender_rows(_cnn_label(dt), cnn, _CNN_CONTENDERS)
     labels = {key: label for key, label, *_ in (*_RATIOS, _BOTH)}
-    ratios = [[_CNN_LABEL if dt == "cnn" else dt, labels[key], f"{value:.2f}"]
+    ratios = [[_cnn_label(dt[4:]) if dt.startswith("cnn_") else dt, labels[key], f"{value:.2f}"]
               for dt, by_key in speed_ratios(record).items() for key, value in by_key.items()]
     return rows, ratios
 
@@ -245,15 +248,16 @@ def _contender_rows(label, results, names):
 
 
 def cnn_breakdown_table(record):
-    """Where scratchnet's CNN step spends its time, largest first, or '' without a CNN row."""
-    cnn = record.get("cnn")
-    if not cnn:
-        return ""
-    parts = cnn["breakdown_ms"]
-    total = sum(parts.values())
-    rows = [[name, f"{ms:.2f}", f"{ms / total:.0%}"] for name, ms in sorted(parts.items(), key=lambda kv: -kv[1])]
-    rows.append(["total (timed call by call)", f"{total:.2f}", "100%"])
-    return tabulate(rows, ["scratchnet CNN step: part", "ms/step", "share"], tablefmt="github")
+    """Where scratchnet's CNN step spends its time, largest first (per CNN dtype), or '' without
+    a CNN row."""
+    tables = []
+    for dt, cnn in record.get("cnn", {}).items():
+        parts = cnn["breakdown_ms"]
+        total = sum(parts.values())
+        rows = [[name, f"{ms:.2f}", f"{ms / total:.0%}"] for name, ms in sorted(parts.items(), key=lambda kv: -kv[1])]
+        rows.append(["total (timed call by call)", f"{total:.2f}", "100%"])
+        tables.append(tabulate(rows, [f"scratchnet {dt} CNN step: part", "ms/step", "share"], tablefmt="github"))
+    return "\n\n".join(tables)
 
 
 def _speed_texts(record):
@@ -277,8 +281,8 @@ def speed_markdown(record, command):
              f"{c['rounds']} rounds; medians of the per-round ms/step."]
     cnn = record.get("cnn")
     if cnn:
-        k = cnn["configuration"]
-        lines += ["", f"CNN: {k['network']}, {k['dtype']}, batch {k['batch']}, {k['optimizer']}, "
+        k = next(iter(cnn.values()))["configuration"]
+        lines += ["", f"CNN: {k['network']}, {' and '.join(cnn)}, batch {k['batch']}, {k['optimizer']}, "
                       f"{k['steps_per_round']} steps a round."]
     lines += ["", f"Machine: {json.dumps(record['machine'])}", "", text, "", ratio_text, ""]
     if cnn:

@@ -2,9 +2,9 @@
 multiplies (the floor), and of Keras (`model.fit` and a compiled `tf.function` step), in one
 run on the same real MNIST batches. A benchmark, not a test: it prints medians and ratios.
 
-Two networks: the MLP (in each --dtype, SGD) and the book's SimpleConvNet (float32, Adam, as
-the mnist-cnn scenario trains it; --cnn-steps 0 skips it). For the CNN the report also breaks
-scratchnet's step down by layer (forward and backward) and optimizer: where the time goes.
+Two networks: the MLP (in each --dtype, SGD) and the book's SimpleConvNet (in each --cnn-dtype,
+Adam, as the mnist-cnn scenario trains it; --cnn-steps 0 skips it). For the CNN the report also
+breaks scratchnet's step down by layer (forward and backward) and optimizer: where the time goes.
 
 Timing method: every contender runs `--steps` steps per round after a warm-up round, for
 `--rounds` rounds; a round's time divided by its steps is one sample, and the table shows
@@ -220,12 +220,12 @@ def cnn_breakdown(model, optimizer, x, t, steps):
     return parts
 
 
-def measure_cnn(steps, rounds, data):
-    """scratchnet's SimpleConvNet step (float32, batch 100, Adam) and its floor, with a breakdown."""
+def measure_cnn(steps, rounds, data, dtype="float32"):
+    """scratchnet's SimpleConvNet step (batch 100, Adam) in `dtype` and its floor, with a breakdown."""
     (x, t), _ = data
-    x = x[:CNN_BATCH * steps].reshape(-1, 28, 28, 1).astype(np.float32)
+    x = x[:CNN_BATCH * steps].reshape(-1, 28, 28, 1).astype(dtype)
     t = t[:CNN_BATCH * steps].astype(np.int64)
-    model = scratchnet.simple_convnet(weight_init="glorot_uniform", seed=0, dtype=np.float32)
+    model = scratchnet.simple_convnet(weight_init="glorot_uniform", seed=0, dtype=dtype)
     assert isinstance(model.layers[0], Conv2D)
     initial = model.get_weights()
     optimizer = optimizers.Adam(learning_rate=0.001, float32_hyperparams=True)
@@ -262,7 +262,9 @@ def add_arguments(p):
     p.add_argument("--steps", type=count(1), default=200, help="steps per round")
     p.add_argument("--rounds", type=count(1), default=7)
     p.add_argument("--cnn-steps", type=count(0), default=50,
-                   help="SimpleConvNet steps per round (float32, batch 100, Adam); 0 skips the CNN row")
+                   help="SimpleConvNet steps per round (batch 100, Adam); 0 skips the CNN rows")
+    p.add_argument("--cnn-dtype", nargs="+", choices=["float32", "float64"], default=["float32", "float64"],
+                   help="the dtypes of the CNN rows")
 
 
 def run(args, data):
@@ -272,7 +274,7 @@ def run(args, data):
     if CNN_BATCH * args.cnn_steps > data[0][0].shape[0] or args.cnn_steps < 0:
         raise ValueError(f"--cnn-steps must be between 0 and {data[0][0].shape[0] // CNN_BATCH}, got {args.cnn_steps}")
     runs = {dt: measure(dt, args.hidden, args.batch, args.steps, args.rounds, data) for dt in args.dtype}
-    cnn = measure_cnn(args.cnn_steps, args.rounds, data) if args.cnn_steps else None
+    cnns = {dt: measure_cnn(args.cnn_steps, args.rounds, data, dt) for dt in args.cnn_dtype} if args.cnn_steps else {}
     peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before TensorFlow loads
     record = {"configuration": {"hidden": args.hidden, "batch": args.batch, "steps_per_round": args.steps,
                                 "rounds": args.rounds, "optimizer": "SGD(0.01)"},
@@ -284,15 +286,15 @@ def run(args, data):
             "plain_numpy": summarize(run_["plain_numpy"]),
             "keras_fit": summarize(fit), "keras_tf_function": summarize(function),
             "scratchnet_traced_peak_mib": run_["traced_peak_mib"]}
-    if cnn is not None:
-        adam = lambda: optimizers.Adam(learning_rate=0.001, float32_hyperparams=True)  # noqa: E731
-        fit, function = measure_keras("float32", CNN_BATCH, args.cnn_steps, args.rounds, cnn, make_optimizer=adam)
-        record["cnn"] = {"configuration": {"network": repr(cnn["model"]), "dtype": "float32", "batch": CNN_BATCH,
-                                           "steps_per_round": args.cnn_steps, "rounds": args.rounds,
-                                           "optimizer": "Adam(0.001)"},
-                         "scratchnet": summarize(cnn["scratchnet"]), "floor": summarize(cnn["floor"]),
-                         "keras_fit": summarize(fit), "keras_tf_function": summarize(function),
-                         "breakdown_ms": cnn["breakdown_ms"]}
+    adam = lambda: optimizers.Adam(learning_rate=0.001, float32_hyperparams=True)  # noqa: E731
+    for dt, cnn in cnns.items():  # record["cnn"][dtype]: one CNN row per dtype
+        fit, function = measure_keras(dt, CNN_BATCH, args.cnn_steps, args.rounds, cnn, make_optimizer=adam)
+        record.setdefault("cnn", {})[dt] = {
+            "configuration": {"network": repr(cnn["model"]), "dtype": dt, "batch": CNN_BATCH,
+                              "steps_per_round": args.cnn_steps, "rounds": args.rounds, "optimizer": "Adam(0.001)"},
+            "scratchnet": summarize(cnn["scratchnet"]), "floor": summarize(cnn["floor"]),
+            "keras_fit": summarize(fit), "keras_tf_function": summarize(function),
+            "breakdown_ms": cnn["breakdown_ms"]}
     return record
 
 
