@@ -127,13 +127,35 @@ class Geometry:
         return self.strides[0] < (kh - 1) * dh + 1 or self.strides[1] < (kw - 1) * dw + 1
 
     @property
+    def blocked(self):
+        """Whether the windows lie side by side: strides equal to the window and no padding (a
+        few rows or columns at the bottom/right may lie in no window). Then every window is a
+        block of one view of the input (`blocks`)."""
+        return self.dilation == (1, 1) and self.strides == self.window and not self.padded
+
+    @property
     def tiling(self):
-        """Whether the windows cover every input pixel exactly once (strides equal to the
-        window, no padding, no pixel left over): then a backward pass can assign each cell's
-        gradient instead of adding it into zeros."""
-        (kh, kw), (sh, sw) = self.window, self.strides
-        return (self.dilation == (1, 1) and (sh, sw) == (kh, kw) and not self.padded
-                and self.out_h * sh == self.height and self.out_w * sw == self.width)
+        """Whether the windows cover every input pixel exactly once (blocked, no pixel left
+        over): then a backward pass can assign each cell's gradient instead of adding it into
+        zeros."""
+        kh, kw = self.window
+        return self.blocked and self.out_h * kh == self.height and self.out_w * kw == self.width
+
+    def blocks(self, x):
+        """For a blocked geometry, the view (N, out_h, kh, out_w, kw, C) of the pixels of x
+        that lie in a window: [n, a, i, b, j, c] is cell (i, j) of window (a, b). Writable
+        when x is."""
+        n, _, _, c = x.shape
+        s_n, s_h, s_w, s_c = x.strides
+        kh, kw = self.window
+        return as_strided(x, (n, self.out_h, kh, self.out_w, kw, c), (s_n, s_h * kh, s_h, s_w * kw, s_w, s_c),
+                          writeable=x.flags.writeable)
+
+    def zero_outside_blocks(self, dx):
+        """Zero the rows and columns of dx (N, H, W, C) that lie in no window (blocked only)."""
+        kh, kw = self.window
+        dx[:, self.out_h * kh:] = 0
+        dx[:, :, self.out_w * kw:] = 0
 
     def windows(self, x):
         """A read-only view (N, out_h, out_w, kh, kw, C) of every window of the unpadded `x`

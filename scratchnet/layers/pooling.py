@@ -48,11 +48,12 @@ class _Pooling2D(Layer):
         g = self.geometry
         check_array(dout, f"{self.name} backward", shape=(self.n, g.out_h, g.out_w, self.channels), dtype=self.dtype)
 
-    def _spread(self, g, values, dx_name="dx"):
-        """dx (N, H, W, C) with values(cell) (N, oh, ow, C) added onto the pixels of cell (i, j)
-        of every window, for each cell; cells in the padding are dropped. When the windows tile
-        the image each pixel is assigned once; else dx starts from zeros."""
-        dx = self._buffer(dx_name, (self.n, g.height, g.width, self.channels), self.dtype)
+    def _spread(self, g, values):
+        """dx (N, H, W, C) with values(cell, target) writing (add=False) or adding (add=True)
+        each window cell's gradient onto the pixels of that cell of every window; cells in the
+        padding are dropped. When the windows tile the image each pixel is assigned once; else
+        dx starts from zeros."""
+        dx = self._buffer("dx", (self.n, g.height, g.width, self.channels), self.dtype)
         if g.tiling:
             for cell in g.cells:
                 values(cell, dx[:, cell.image[0], cell.image[1]])
@@ -61,6 +62,15 @@ class _Pooling2D(Layer):
         for cell in g.cells:
             if not cell.empty:
                 values(cell, dx[:, cell.image[0], cell.image[1]], add=True)
+        return dx
+
+    def _spread_blocks(self, g, values):
+        """dx for windows side by side: every pixel in a window written by one call,
+        values(blocks of dx), the pixels in no window zeroed."""
+        dx = self._buffer("dx", (self.n, g.height, g.width, self.channels), self.dtype)
+        if not g.tiling:
+            g.zero_outside_blocks(dx)
+        values(g.blocks(dx))
         return dx
 
     def config(self):
@@ -87,12 +97,48 @@ class MaxPooling2D(_Pooling2D):
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", input_shape=None, name="MaxPooling2D"):
         super().__init__(pool_size, strides, padding, input_shape, name)
-        self.chosen = None  # per window cell (row-major), where that cell is the window's chosen maximum
+        # True at each window's chosen cell: laid out like the blocks (N, oh, kh, ow, kw, C) when
+        # the windows lie side by side (g.blocked), else (kh*kw, N, oh, ow, C), cell by cell
+        self.chosen = None
 
     def forward(self, x):
         g = self._geometry(x)
         n, c = x.shape[0], x.shape[3]
         best = self._buffer("out", (n, g.out_h, g.out_w, c), x.dtype)
+        chosen = self._forward_blocks(x, g, best) if g.blocked else self._forward_cells(x, g, best)
+        self.geometry, self.chosen, self.dtype = g, chosen, x.dtype
+        self.n, self.channels = n, c
+        return best
+
+    def _forward_blocks(self, x, g, best):
+        """Windows side by side: the maximum over each block's rows (runs of whole image rows),
+        then over its columns; every cell equal to its window's maximum is marked in one pass,
+        and only where some window has equal maxima are the later ones unmarked."""
+        blocks = g.blocks(x)
+        (kh, kw), (n, oh, _, ow, _, c) = g.window, blocks.shape
+        rows = blocks[:, :, 0]
+        if kh > 1:
+            rows = np.maximum(rows, blocks[:, :, 1], out=self._buffer("row_max", (n, oh, ow, kw, c), x.dtype))
+            for i in range(2, kh):
+                np.maximum(rows, blocks[:, :, i], out=rows)
+        if kw > 1:
+            np.maximum(rows[..., 0, :], rows[..., 1, :], out=best)
+            for j in range(2, kw):
+                np.maximum(best, rows[..., j, :], out=best)
+        else:
+            best[...] = rows[..., 0, :]
+        chosen = np.equal(blocks, best[:, :, None, :, None, :], out=self._buffer("chosen", blocks.shape, np.bool_))
+        if np.count_nonzero(chosen) != best.size:  # equal maxima in some window: keep the first
+            claimed = self._buffer("claimed", best.shape, np.bool_)
+            cells = [chosen[:, :, i, :, j] for i, j in g.offsets()]
+            np.copyto(claimed, cells[0])
+            for cell in cells[1:]:
+                np.greater(cell, claimed, out=cell)  # marked, and no earlier cell of the window was
+                np.logical_or(claimed, cell, out=claimed)
+        return chosen
+
+    def _forward_cells(self, x, g, best):
+        """Any geometry: a running maximum over the window cells, then a mask per cell."""
         cells = g.cells
         start = next((cell for cell in cells if cell.full), None)  # a window cell on the image for every window
         if start is None:
@@ -107,10 +153,10 @@ class MaxPooling2D(_Pooling2D):
         # a window's maximum is claimed, no later cell of it is chosen; the last cell is chosen
         # exactly where no earlier one was (some cell holds the maximum). A cell in the padding
         # is never chosen.
-        unclaimed = self._buffer(("chosen", len(cells) - 1), best.shape, np.bool_)
-        chosen = []
+        chosen = self._buffer("chosen", (len(cells), *best.shape), np.bool_)
+        unclaimed = chosen[-1]
         for k, cell in enumerate(cells[:-1]):
-            first = self._buffer(("chosen", k), best.shape, np.bool_)
+            first = chosen[k]
             if not cell.full:
                 fill_outside(_grid_last(first), cell.out, False)
             if not cell.empty:
@@ -121,17 +167,16 @@ class MaxPooling2D(_Pooling2D):
             else:
                 first &= unclaimed
                 unclaimed ^= first
-            chosen.append(first)
         if len(cells) == 1:
             unclaimed.fill(True)
-        chosen.append(unclaimed)
-        self.geometry, self.chosen, self.dtype = g, chosen, x.dtype
-        self.n, self.channels = n, c
-        return best
+        return chosen
 
     def backward(self, dout):
         self._check_backward(dout, self.chosen)
         g = self.geometry
+        if g.blocked:  # every pixel in a window in one call: its window's gradient where chosen, else 0
+            return self._spread_blocks(g, lambda blocks: np.multiply(dout[:, :, None, :, None, :], self.chosen,
+                                                                     out=blocks))
         product = self._buffer("product", dout.shape, self.dtype) if g.overlapping else None
 
         def values(cell, target, add=False):
@@ -145,7 +190,11 @@ class MaxPooling2D(_Pooling2D):
         return self._spread(g, values)
 
     def switches(self):
-        return None if self.chosen is None else np.stack(self.chosen)
+        """(kh*kw, N, oh, ow, C): per window cell (row-major), where it is the chosen maximum."""
+        if self.chosen is None or self.chosen.ndim == 5:
+            return self.chosen
+        n, oh, kh, ow, kw, c = self.chosen.shape
+        return self.chosen.transpose(2, 4, 0, 1, 3, 5).reshape(kh * kw, n, oh, ow, c)
 
 
 class AveragePooling2D(_Pooling2D):
@@ -189,6 +238,8 @@ class AveragePooling2D(_Pooling2D):
         self._check_backward(dout, self.count)
         g = self.geometry
         share = np.divide(dout, self.count, out=self._buffer("share", dout.shape, self.dtype))
+        if g.blocked:  # each pixel in a window: its window's share
+            return self._spread_blocks(g, lambda blocks: np.copyto(blocks, share[:, :, None, :, None, :]))
 
         def values(cell, target, add=False):
             part = share[:, cell.out[0], cell.out[1]]
