@@ -28,7 +28,7 @@ import numpy as np
 
 from . import initializers, losses
 from ._checks import as_float_dtype, check_array, check_count, check_nonempty
-from .layers import ACTIVATIONS, Affine, layer_class
+from .layers import ACTIVATIONS, Affine, MaxPooling2D, ReLU, layer_class
 from .layers.base import shape_text
 
 _EVAL_CHUNK = 10_000  # rows per forward pass when evaluating a whole data set: bounds memory
@@ -73,6 +73,8 @@ class Parameters(dict):
 
 
 class Sequential:
+    _reusing = False  # True inside reusing_buffers(): the Trainer's steps
+
     def __init__(self, layers, loss=None, dtype=None):
         self.layers = list(layers)
         self.loss_layer = loss
@@ -108,6 +110,9 @@ class Sequential:
         self.output_size = affines[-1].shape[1] if affines else None
         self._stateful = [layer for layer in self.layers if layer.training_aware]
         self._buffer_owners = [*self.layers, *([loss] if loss is not None else [])]
+        self._plain_order = tuple(range(len(self.layers)))
+        self._pooling_first_order = _pooling_first(self.layers)
+        self._order = self._plain_order  # the order the last forward pass applied the layers in
 
     def _model_input_shape(self):
         """The first layer's input shape, or that of the first layer fixing one after only
@@ -181,9 +186,14 @@ class Sequential:
         shape = None if self.input_shape is None else (None, *self.input_shape)
         check_array(x, "Sequential input", ndim=shape and len(shape), shape=shape, dtype=self.dtype)
 
-    def _forward(self, x, training, outputs=None):
+    def _forward(self, x, training, outputs=None, pooling_first=False):
+        """The layers applied to x in order; with pooling_first, each ReLU directly followed by
+        MaxPooling2D is applied after it instead (see `_pooling_first`): the same output, with
+        the ReLU on the pooled values."""
         self._check_input(x)
-        for layer in self.layers:
+        self._order = self._pooling_first_order if pooling_first else self._plain_order
+        for i in self._order:
+            layer = self.layers[i]
             x = layer.forward(x, training=training) if layer.training_aware else layer.forward(x)
             if outputs is not None:
                 outputs[layer.name] = x
@@ -217,7 +227,7 @@ class Sequential:
         call returns inside the block is valid only until the next call: the block is for a loop
         that uses each result at once (the Trainer's steps). Outside it every call returns fresh
         arrays, which stay the caller's."""
-        with _switched_on(self._buffer_owners, "reuse_buffers"):
+        with _switched_on(self._buffer_owners, "reuse_buffers"), _switched_on([self], "_reusing"):
             yield self
 
     def _require_loss(self, what):
@@ -229,8 +239,11 @@ class Sequential:
     def loss(self, x, t, training=True):
         """The loss (batch mean unless the loss layer sums) plus the layers' L2 penalties, as
         Keras adds its regularization losses; a training-mode pass unless training=False."""
+        return self._loss(x, t, training)
+
+    def _loss(self, x, t, training, pooling_first=False):
         loss_layer = self._require_loss("compute a loss or be trained")
-        value = loss_layer.forward(self._forward(x, training), t)
+        value = loss_layer.forward(self._forward(x, training, pooling_first=pooling_first), t)
         return value + self._penalty()
 
     def _penalty(self):
@@ -241,11 +254,11 @@ class Sequential:
         layer's grads; with a dict `trace`, also record dL/d(output) by layer name. Returns
         dL/d(input) when need_dx, else None."""
         dout = self.loss_layer.backward(1.0)
-        for i in range(len(self.layers) - 1, -1, -1):
-            layer = self.layers[i]
+        for position in range(len(self._order) - 1, -1, -1):  # the forward pass's order, reversed
+            layer = self.layers[self._order[position]]
             if trace is not None:
                 trace[layer.name] = dout
-            if i == 0 and layer.input_gradient_optional and not need_dx:
+            if position == 0 and layer.input_gradient_optional and not need_dx:
                 dout = layer.backward(dout, need_dx=False)  # nobody needs the gradient of the input
             else:
                 dout = layer.backward(dout)
@@ -255,8 +268,10 @@ class Sequential:
 
     def backprop(self, x, t):
         """Forward and backward pass; fills `self.grads` in place (no copies) and returns the loss.
-        This is the training hot path; `gradient` is the copying, user-facing version."""
-        value = self.loss(x, t)
+        This is the training hot path; `gradient` is the copying, user-facing version. Inside
+        `reusing_buffers` (the Trainer's steps) a ReLU directly followed by MaxPooling2D runs
+        after the pooling, on a quarter of the values for 2x2 pools (see `_pooling_first`)."""
+        value = self._loss(x, t, True, pooling_first=self._reusing)
         self._backward()
         return value
 
@@ -398,6 +413,24 @@ class Sequential:
         if missing:
             raise ModelFileError(f"{_npz_path(path)}: lacks the arrays {', '.join(missing)}")
         self.set_weights([weights[key] for key in self.weights])
+
+
+def _pooling_first(layers):
+    """The layer order with each ReLU that is directly followed by MaxPooling2D moved after it.
+
+    Max pooling commutes with ReLU: max(relu(a), relu(b)) == relu(max(a, b)) exactly. The
+    gradient is the same too. Where a window's maximum m is positive, the cell pooling chooses
+    (the first cell equal to m, row-major) is the same on x as on relu(x), because ReLU leaves
+    the positive values as they are and maps no other value to m, and ReLU passes its gradient
+    through there. Where m <= 0, both orders send the window no gradient (ReLU's is 0 for
+    x <= 0; the pooled-first order zeroes it before the pooling spreads it). So for finite
+    inputs the order changes no value (up to the sign of a zero), and the ReLU then runs on the pooled feature
+    maps, kh*kw times fewer values than the convolution's."""
+    order = list(range(len(layers)))
+    for i in range(len(layers) - 1):
+        if type(layers[i]) is ReLU and type(layers[i + 1]) is MaxPooling2D and order[i] == i:
+            order[i], order[i + 1] = i + 1, i
+    return tuple(order)
 
 
 @contextlib.contextmanager
