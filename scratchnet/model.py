@@ -186,6 +186,13 @@ class Sequential:
         shape = None if self.input_shape is None else (None, *self.input_shape)
         check_array(x, "Sequential input", ndim=shape and len(shape), shape=shape, dtype=self.dtype)
 
+    @property
+    def training_step_order(self):
+        """The layer indices in the order the Trainer's steps apply them: the layers' own order,
+        but for each ReLU directly followed by MaxPooling2D, which runs after it (see
+        `_pooling_first`)."""
+        return self._pooling_first_order
+
     def _forward(self, x, training, outputs=None, pooling_first=False):
         """The layers applied to x in order; with pooling_first, each ReLU directly followed by
         MaxPooling2D is applied after it instead (see `_pooling_first`): the same output, with
