@@ -191,32 +191,36 @@ def cnn_floor_step(model, batches):
 
 def cnn_breakdown(model, optimizer, x, t, steps):
     """Milliseconds per step spent in each layer's forward and backward, the loss, and the
-    optimizer, over `steps` training steps (the model's own code, timed call by call)."""
+    optimizer, over `steps` training steps (the model's own code, timed call by call, in the
+    order and with the kept buffers of the Trainer's steps)."""
     clock = time.perf_counter
     parts = {}
+    order = model.training_step_order
 
     def add(name, seconds):
         parts[name] = parts.get(name, 0.0) + seconds * 1e3 / steps
 
-    for i in range(steps):
-        xb, tb = x[i * CNN_BATCH:(i + 1) * CNN_BATCH], t[i * CNN_BATCH:(i + 1) * CNN_BATCH]
-        h = xb
-        for layer in model.layers:
+    with model.reusing_buffers():
+        for i in range(steps):
+            xb, tb = x[i * CNN_BATCH:(i + 1) * CNN_BATCH], t[i * CNN_BATCH:(i + 1) * CNN_BATCH]
+            h = xb
+            for j in order:
+                layer = model.layers[j]
+                start = clock()
+                h = layer.forward(h)
+                add(f"{layer.name} forward", clock() - start)
             start = clock()
-            h = layer.forward(h)
-            add(f"{layer.name} forward", clock() - start)
-        start = clock()
-        model.loss_layer.forward(h, tb)
-        dout = model.loss_layer.backward(1.0)
-        add("loss forward + backward", clock() - start)
-        for j in range(len(model.layers) - 1, -1, -1):
-            layer = model.layers[j]
+            model.loss_layer.forward(h, tb)
+            dout = model.loss_layer.backward(1.0)
+            add("loss forward + backward", clock() - start)
+            for position in range(len(order) - 1, -1, -1):
+                layer = model.layers[order[position]]
+                start = clock()
+                dout = layer.backward(dout, need_dx=False) if position == 0 else layer.backward(dout)
+                add(f"{layer.name} backward", clock() - start)
             start = clock()
-            dout = layer.backward(dout, need_dx=False) if j == 0 else layer.backward(dout)
-            add(f"{layer.name} backward", clock() - start)
-        start = clock()
-        optimizer.update(model.params, model.grads)
-        add(f"{type(optimizer).__name__} update", clock() - start)
+            optimizer.update(model.params, model.grads)
+            add(f"{type(optimizer).__name__} update", clock() - start)
     return parts
 
 
