@@ -196,7 +196,7 @@ def write(result, out_dir):
 
 # -- the speed benchmark ------------------------------------------------------------------------
 _CONTENDERS = ("scratchnet", "plain_numpy", "floor", "keras_fit", "keras_tf_function")
-_CNN_CONTENDERS = ("scratchnet", "floor", "keras_fit", "keras_tf_function")
+_CNN_CONTENDERS = ("scratchnet", "floor", "keras_fit", "keras_tf_function", "book_simple_convnet")
 
 
 def _cnn_label(dtype):
@@ -208,13 +208,15 @@ _RATIOS = (("scratchnet_over_floor", "scratchnet / floor", "scratchnet", "floor"
            ("plain_numpy_over_floor", "plain NumPy loop / floor", "plain_numpy", "floor"),
            ("scratchnet_over_plain_numpy", "scratchnet / plain NumPy loop", "scratchnet", "plain_numpy"),
            ("keras_fit_over_scratchnet", "Keras fit / scratchnet", "keras_fit", "scratchnet"),
-           ("keras_tf_function_over_scratchnet", "tf.function / scratchnet", "keras_tf_function", "scratchnet"))
+           ("keras_tf_function_over_scratchnet", "tf.function / scratchnet", "keras_tf_function", "scratchnet"),
+           ("book_simple_convnet_over_scratchnet", "the book's SimpleConvNet / scratchnet", "book_simple_convnet",
+            "scratchnet"))
 _BOTH = ("scratchnet_float64_over_float32", "scratchnet float64 / float32")
 
 
 def _ratios(results, names):
     return {key: results[top]["median_ms"] / results[bottom]["median_ms"]
-            for key, _, top, bottom in _RATIOS if {top, bottom} <= set(names)}
+            for key, _, top, bottom in _RATIOS if {top, bottom} <= set(names) & set(results)}
 
 
 def speed_ratios(record):
@@ -244,7 +246,7 @@ def speed_tables(record):
 
 def _contender_rows(label, results, names):
     return [[label, name, f"{results[name]['median_ms']:.3f}", f"{results[name]['min_ms']:.3f}",
-             f"{results[name]['max_ms']:.3f}"] for name in names]
+             f"{results[name]['max_ms']:.3f}"] for name in names if name in results]
 
 
 def cnn_breakdown_table(record):

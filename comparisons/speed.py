@@ -4,7 +4,9 @@ run on the same real MNIST batches. A benchmark, not a test: it prints medians a
 
 Two networks: the MLP (in each --dtype, SGD) and the book's SimpleConvNet (in each --cnn-dtype,
 Adam, as the mnist-cnn scenario trains it; --cnn-steps 0 skips it). For the CNN the report also
-breaks scratchnet's step down by layer (forward and backward) and optimizer: where the time goes.
+breaks scratchnet's step down by layer (forward and backward) and optimizer: where the time goes;
+the float64 CNN row also times the book's own SimpleConvNet code (the project's transcription
+under tests/book_style, float64 as the book's) with the book's Adam on the same batches.
 
 Timing method: every contender runs `--steps` steps per round after a warm-up round, for
 `--rounds` rounds; a round's time divided by its steps is one sample, and the table shows
@@ -13,6 +15,7 @@ that a machine-wide slowdown hits both alike. scratchnet runs before TensorFlow 
 so the peak RSS read then is scratchnet's (Python, NumPy, the data set and the training run).
 """
 import platform
+from pathlib import Path
 import resource
 import statistics
 import time
@@ -224,8 +227,42 @@ def cnn_breakdown(model, optimizer, x, t, steps):
     return parts
 
 
-def measure_cnn(steps, rounds, data, dtype="float32"):
-    """scratchnet's SimpleConvNet step (batch 100, Adam) in `dtype` and its floor, with a breakdown."""
+BOOK_STYLE = Path(__file__).resolve().parent.parent / "tests" / "book_style"  # the project's transcription of the book
+BOOK_STEPS = 5  # the book's SimpleConvNet's steps a round (at most --cnn-steps)
+
+
+def book_convnet_step(model):
+    """A training step of the book's own SimpleConvNet and Adam (ch07/simple_convnet.py and
+    common/optimizer.py as the project transcribes them under tests/book_style: the code a learner
+    types, NCHW and float64 as the book's) from `model`'s current weights, as step(x_nchw, t);
+    None where the transcription is not at hand (an installed copy without the tests)."""
+    from . import book_layout, learner_file
+    files = BOOK_STYLE / "ch07" / "simple_convnet.py", BOOK_STYLE / "common" / "optimizer.py"
+    if not all(path.is_file() for path in files):
+        return None
+    (convnet,), (adam,) = ([cls for cls in learner_file.load_classes(path) if cls.__name__ == name]
+                           for path, name in zip(files, ("SimpleConvNet", "Adam")))
+    conv, hidden, output = (layer for layer in model.layers if layer.params)
+    (kh, _, c, filters), pooled = conv.params["W"].shape, model.layers[2].output_shape(conv.output_shape((28, 28, 1)))
+    state = np.random.get_state()  # the book draws its initial weights from NumPy's global generator
+    net = convnet(input_dim=(c, 28, 28), conv_param={"filter_num": filters, "filter_size": kh, "pad": 0, "stride": 1},
+                  hidden_size=hidden.params["W"].shape[1], output_size=output.params["W"].shape[1])
+    np.random.set_state(state)
+    weights = {"W1": book_layout.kernel_from_keras(conv.params["W"]), "b1": conv.params["b"],
+               "W2": book_layout.affine_rows_from_keras(hidden.params["W"], (pooled[2], pooled[0], pooled[1])),
+               "b2": hidden.params["b"], "W3": output.params["W"], "b3": output.params["b"]}
+    for key, value in weights.items():
+        net.params[key][...] = value  # in place: the book's layers hold these arrays
+    optimizer = adam(lr=0.001)
+
+    def step(x_nchw, t):
+        optimizer.update(net.params, net.gradient(x_nchw, t))
+    return step
+
+
+def measure_cnn(steps, rounds, data, dtype="float32", book=False):
+    """scratchnet's SimpleConvNet step (batch 100, Adam) in `dtype` and its floor, with a breakdown;
+    with `book`, also the book's own SimpleConvNet on the same batches (`book_convnet_step`)."""
     (x, t), _ = data
     x = x[:CNN_BATCH * steps].reshape(-1, 28, 28, 1).astype(dtype)
     t = t[:CNN_BATCH * steps].astype(np.int64)
@@ -243,15 +280,24 @@ def measure_cnn(steps, rounds, data, dtype="float32"):
         for _ in range(steps):
             floor()
 
-    scratchnet_round()
-    floor_round()
-    sn, fl = [], []
-    for _ in range(rounds):
-        sn += _per_step_ms(scratchnet_round, steps, 1)[:1]
-        fl += _per_step_ms(floor_round, steps, 1)[:1]
+    rounds_by_name = {"scratchnet": (scratchnet_round, steps), "floor": (floor_round, steps)}
+    book_step = book_convnet_step(model) if book else None
+    if book_step is not None:  # some 20 times slower: fewer steps a round
+        book_steps = min(steps, BOOK_STEPS)
+        x_nchw = np.ascontiguousarray(x[:book_steps * CNN_BATCH].transpose(0, 3, 1, 2))
+
+        def book_round():
+            for i in range(0, x_nchw.shape[0], CNN_BATCH):
+                book_step(x_nchw[i:i + CNN_BATCH], t[i:i + CNN_BATCH])
+        rounds_by_name["book_simple_convnet"] = (book_round, book_steps)
+    for run_round, _ in rounds_by_name.values():
+        run_round()  # warm-up
+    samples = {name: [] for name in rounds_by_name}
+    for _ in range(rounds):  # alternate, one round each
+        for name, (run_round, n_steps) in rounds_by_name.items():
+            samples[name] += _per_step_ms(run_round, n_steps, 1)[:1]
     breakdown = cnn_breakdown(model, optimizer, x, t, steps)
-    return {"model": model, "initial": initial, "x": x, "t": t, "scratchnet": sn, "floor": fl,
-            "breakdown_ms": breakdown}
+    return {"model": model, "initial": initial, "x": x, "t": t, **samples, "breakdown_ms": breakdown}
 
 
 def summarize(samples):
@@ -278,7 +324,8 @@ def run(args, data):
     if CNN_BATCH * args.cnn_steps > data[0][0].shape[0] or args.cnn_steps < 0:
         raise ValueError(f"--cnn-steps must be between 0 and {data[0][0].shape[0] // CNN_BATCH}, got {args.cnn_steps}")
     runs = {dt: measure(dt, args.hidden, args.batch, args.steps, args.rounds, data) for dt in args.dtype}
-    cnns = {dt: measure_cnn(args.cnn_steps, args.rounds, data, dt) for dt in args.cnn_dtype} if args.cnn_steps else {}
+    cnns = {dt: measure_cnn(args.cnn_steps, args.rounds, data, dt, book=dt == "float64")
+            for dt in args.cnn_dtype} if args.cnn_steps else {}
     peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before TensorFlow loads
     record = {"configuration": {"hidden": args.hidden, "batch": args.batch, "steps_per_round": args.steps,
                                 "rounds": args.rounds, "optimizer": "SGD(0.01)"},
@@ -298,6 +345,7 @@ def run(args, data):
                               "steps_per_round": args.cnn_steps, "rounds": args.rounds, "optimizer": "Adam(0.001)"},
             "scratchnet": summarize(cnn["scratchnet"]), "floor": summarize(cnn["floor"]),
             "keras_fit": summarize(fit), "keras_tf_function": summarize(function),
+            **({"book_simple_convnet": summarize(cnn["book_simple_convnet"])} if "book_simple_convnet" in cnn else {}),
             "breakdown_ms": cnn["breakdown_ms"]}
     return record
 

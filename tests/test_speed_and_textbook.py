@@ -41,9 +41,14 @@ def test_speed_runs_on_a_tiny_configuration(tmp_path, capsys):
                                                                  / results["float32"]["scratchnet"]["median_ms"])
     for dtype, cnn in record["cnn"].items():
         assert ratios[f"cnn_{dtype}"]["scratchnet_over_floor"] == cnn["scratchnet"]["median_ms"] / cnn["floor"]["median_ms"]
+    book = record["cnn"]["float64"]["book_simple_convnet"]  # the book's own code, in its float64
+    assert len(book["samples_ms"]) == 2 and "book_simple_convnet" not in record["cnn"]["float32"]
+    assert ratios["cnn_float64"]["book_simple_convnet_over_scratchnet"] == (
+        book["median_ms"] / record["cnn"]["float64"]["scratchnet"]["median_ms"])
     printed = capsys.readouterr().out
     for ratio in ("scratchnet / floor", "scratchnet / plain NumPy loop", "Keras fit / scratchnet", "tf.function / scratchnet",
-                  "scratchnet float64 / float32", "float32 CNN", "float64 CNN", "scratchnet float64 CNN step: part"):
+                  "scratchnet float64 / float32", "float32 CNN", "float64 CNN", "scratchnet float64 CNN step: part",
+                  "book_simple_convnet", "the book's SimpleConvNet / scratchnet"):
         assert ratio in printed
     markdown = (tmp_path / "speed.md").read_text()
     assert "scratchnet / floor" in markdown and "`python -m comparisons speed --dtype float32 float64" in markdown
