@@ -171,13 +171,14 @@ class Geometry:
         return self.out_h, self.out_w, channels
 
 
-def cached_geometry(owner, height, width, window, strides, padding, what="kernel"):
+def cached_geometry(owner, height, width, window, strides, padding, what="kernel", dilation=(1, 1)):
     """The Geometry of `owner`'s windows on an (height, width) input, kept on the owner and
     rebuilt only when the input size or the settings change (a training step reuses it)."""
-    key = (height, width, window, strides, padding)
+    key = (height, width, window, strides, padding, dilation)
     cached = owner.__dict__.get("_geometry_cache")
     if cached is None or cached[0] != key:
-        cached = owner._geometry_cache = (key, Geometry(height, width, window, strides, padding, owner.name, what))
+        geometry = Geometry(height, width, window, strides, padding, owner.name, what, dilation)
+        cached = owner._geometry_cache = (key, geometry)
     return cached[1]
 
 

@@ -12,9 +12,11 @@ im2col lays every window out as one row of a (N*oh*ow, kh*kw*C_in) matrix, in th
 is one product `cols @ [W2; b]` and one product `cols.T @ dout2` gives the kernel gradient and,
 in its last row, the bias gradient (the column sums of dout2). The input gradient
 `dout2 @ W2.T` is a gradient per window cell; col2im adds every window's cells back onto the
-(padded) image, overlapping windows adding up, and crops the padding. Padding and
-output sizes are TensorFlow's (see _windows.py): "same" puts the odd padding row/column at the
-bottom/right.
+image, overlapping windows adding up. Padding and output sizes are TensorFlow's (see
+_windows.py): "same" puts the odd padding row/column at the bottom/right. The padding is never
+built: im2col writes 0 for a window cell in it, col2im drops that cell's gradient. Inside the
+training loop (`reusing_buffers`) the im2col matrix, the output and the gradients are arrays the
+layer keeps, so a step allocates none of them.
 """
 import numpy as np
 

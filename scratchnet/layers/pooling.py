@@ -3,14 +3,16 @@
 Window geometry is TensorFlow's (see _windows.py); strides default to the pool size, as in Keras
 (the book's Pooling defaults to stride 1). Each loop runs over the cells of a window (4 for
 2x2), vectorised over every window, sample and channel at once; no padded copy of the input is
-made (a cell hanging over the border covers only the windows where it lies on the image).
+made (a cell hanging over the border covers only the windows where it lies on the image). When
+the windows lie side by side (strides equal to the pool size, no padding: the usual 2x2 pooling)
+they are the blocks of one view of the input, and the backward pass writes every pixel in one
+operation.
 
 Max pooling, equal maxima: TensorFlow's CPU kernel, which Keras runs, sends each window's
 gradient to ONE cell, the first maximum in row-major window order (top row first, left to right),
 and a cell that is the chosen maximum of several overlapping windows receives the sum of their
-gradients. MaxPooling2D does exactly that: the running maximum is replaced only by a strictly
-greater value, so the earliest cell wins a tie. "same" padding counts as -inf, so a padded cell
-is never the maximum.
+gradients. MaxPooling2D does exactly that: of the cells equal to their window's maximum it keeps
+the earliest. "same" padding counts as -inf, so a padded cell is never the maximum.
 
 Average pooling with "same" padding divides each window's sum by the number of its cells that
 lie on the image, not by the window size (a 2x2 window hanging over the corner of a 3x3 image
@@ -48,20 +50,14 @@ class _Pooling2D(Layer):
         g = self.geometry
         check_array(dout, f"{self.name} backward", shape=(self.n, g.out_h, g.out_w, self.channels), dtype=self.dtype)
 
-    def _spread(self, g, values):
-        """dx (N, H, W, C) with values(cell, target) writing (add=False) or adding (add=True)
-        each window cell's gradient onto the pixels of that cell of every window; cells in the
-        padding are dropped. When the windows tile the image each pixel is assigned once; else
-        dx starts from zeros."""
+    def _spread(self, g, add):
+        """dx (N, H, W, C) from zeros, add(cell, target) adding each window cell's gradient onto
+        `target`, the pixels of that cell of every window; cells in the padding are dropped."""
         dx = self._buffer("dx", (self.n, g.height, g.width, self.channels), self.dtype)
-        if g.tiling:
-            for cell in g.cells:
-                values(cell, dx[:, cell.image[0], cell.image[1]])
-            return dx
         dx.fill(0)
         for cell in g.cells:
             if not cell.empty:
-                values(cell, dx[:, cell.image[0], cell.image[1]], add=True)
+                add(cell, dx[:, cell.image[0], cell.image[1]])
         return dx
 
     def _spread_blocks(self, g, values):
@@ -179,15 +175,15 @@ class MaxPooling2D(_Pooling2D):
                                                                      out=blocks))
         product = self._buffer("product", dout.shape, self.dtype) if g.overlapping else None
 
-        def values(cell, target, add=False):
+        def add(cell, target):
             chosen = self.chosen[cell.i * g.window[1] + cell.j]
-            if not add or not g.overlapping:  # disjoint windows: each pixel gets one window's gradient
+            if not g.overlapping:  # disjoint windows: each pixel gets at most one window's gradient
                 np.multiply(dout[:, cell.out[0], cell.out[1]], chosen[:, cell.out[0], cell.out[1]], out=target)
             else:  # a pixel chosen by several windows receives the sum of their gradients
                 part = product[:, cell.out[0], cell.out[1]]
                 np.multiply(dout[:, cell.out[0], cell.out[1]], chosen[:, cell.out[0], cell.out[1]], out=part)
                 target += part
-        return self._spread(g, values)
+        return self._spread(g, add)
 
     def switches(self):
         """(kh*kw, N, oh, ow, C): per window cell (row-major), where it is the chosen maximum."""
@@ -241,13 +237,9 @@ class AveragePooling2D(_Pooling2D):
         if g.blocked:  # each pixel in a window: its window's share
             return self._spread_blocks(g, lambda blocks: np.copyto(blocks, share[:, :, None, :, None, :]))
 
-        def values(cell, target, add=False):
-            part = share[:, cell.out[0], cell.out[1]]
-            if add:
-                target += part
-            else:
-                target[...] = part
-        return self._spread(g, values)
+        def add(cell, target):
+            target += share[:, cell.out[0], cell.out[1]]
+        return self._spread(g, add)
 
 
 class Flatten(Layer):
