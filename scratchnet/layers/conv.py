@@ -143,7 +143,8 @@ def im2col(x, geometry, buffer):
     if not geometry.padded:
         windows[...] = geometry.windows(x)
     else:  # (N, C, oh, ow) views of each cell, so that the grid axes come last
-        _copy_cells(x.transpose(0, 3, 1, 2), geometry, lambda cell: windows[:, :, :, cell.i, cell.j].transpose(0, 3, 1, 2))
+        _copy_cells(x.transpose(0, 3, 1, 2), geometry,
+                    lambda cell: windows[:, :, :, cell.i, cell.j].transpose(0, 3, 1, 2))
     return buffer
 
 

@@ -40,7 +40,8 @@ def _data(name, dtype, integers=False):
 
 def _head(shape, dtype, rng):
     n_in = int(np.prod(shape))
-    return [Flatten(), Affine((rng.normal(size=(n_in, 3)) / np.sqrt(n_in)).astype(dtype), rng.normal(size=3).astype(dtype))]
+    W = (rng.normal(size=(n_in, 3)) / np.sqrt(n_in)).astype(dtype)
+    return [Flatten(), Affine(W, rng.normal(size=3).astype(dtype))]
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
