@@ -30,7 +30,7 @@ import numpy as np
 
 from . import display, losses, metrics as metrics_module, saving
 from ._checks import as_float_dtype, check_array, check_count, check_nonempty
-from .layers import Affine, Sigmoid, Softmax, layer_class
+from .layers import Affine, MaxPooling2D, ReLU, Sigmoid, Softmax, layer_class
 from .layers.base import shape_text
 from .saving import ModelFileError
 
@@ -76,6 +76,8 @@ class Parameters(dict):
 
 
 class Sequential:
+    _reusing = False  # True inside reusing_buffers(): the Trainer's steps
+
     def __init__(self, layers, loss=None, dtype=None):
         self.layers = list(layers)
         self.loss_layer = loss
@@ -119,6 +121,9 @@ class Sequential:
                           f"the logits under {self.layers[-1].name} (was the activation intended?)",
                           UserWarning, stacklevel=2)
         self._buffer_owners = [*self.layers, *([loss] if loss is not None else [])]
+        self._plain_order = tuple(range(len(self.layers)))
+        self._pooling_first_order = _pooling_first(self.layers)
+        self._order = self._plain_order  # the order the last forward pass applied the layers in
 
     def _partition(self):
         """Sort the weights into `params` (with `grads`) and `state` by the layers' `trainable`
@@ -220,9 +225,21 @@ class Sequential:
             raise TypeError(f"Sequential input: {self.layers[0].name} takes integer ids, got dtype {x.dtype} "
                             f"(convert with .astype(np.int64))")
 
-    def _forward(self, x, training, outputs=None):
+    @property
+    def training_step_order(self):
+        """The layer indices in the order the Trainer's steps apply them: the layers' own order,
+        but for each ReLU directly followed by MaxPooling2D, which runs after it (see
+        `_pooling_first`)."""
+        return self._pooling_first_order
+
+    def _forward(self, x, training, outputs=None, pooling_first=False):
+        """The layers applied to x in order; with pooling_first, each ReLU directly followed by
+        MaxPooling2D is applied after it instead (see `_pooling_first`): the same output, with
+        the ReLU on the pooled values."""
         self._check_input(x)
-        for layer in self.layers:
+        self._order = self._pooling_first_order if pooling_first else self._plain_order
+        for i in self._order:
+            layer = self.layers[i]
             self._last_input = x  # the logits, when the last layer is the loss's output activation
             x = layer.forward(x, training=training) if layer.training_aware else layer.forward(x)
             if outputs is not None:
@@ -257,7 +274,7 @@ class Sequential:
         call returns inside the block is valid only until the next call: the block is for a loop
         that uses each result at once (the Trainer's steps). Outside it every call returns fresh
         arrays, which stay the caller's."""
-        with _switched_on(self._buffer_owners, "reuse_buffers"):
+        with _switched_on(self._buffer_owners, "reuse_buffers"), _switched_on([self], "_reusing"):
             yield self
 
     def _require_loss(self, what):
@@ -270,8 +287,12 @@ class Sequential:
         """The loss (batch mean unless the loss layer sums) plus the layers' L2 penalties, as
         Keras adds its regularization losses; a training-mode pass unless training=False.
         `sample_weight` (N,) weighs each sample's loss, as Keras's fit(sample_weight=...)."""
+        return self._loss(x, t, training, sample_weight)
+
+    def _loss(self, x, t, training, sample_weight=None, pooling_first=False):
         self._require_loss("compute a loss or be trained")
-        return self._loss_of(self._forward(x, training), t, sample_weight) + self._penalty()
+        y = self._forward(x, training, pooling_first=pooling_first)
+        return self._loss_of(y, t, sample_weight) + self._penalty()
 
     def reads_logits(self):
         """Whether the loss reads the logits under the last layer rather than its output: Keras's
@@ -300,16 +321,16 @@ class Sequential:
         layer's grads; with a dict `trace`, also record dL/d(output) by layer name. Returns
         dL/d(input) when need_dx, else None."""
         dout = self.loss_layer.backward(1.0)
-        last = len(self.layers) - 1
+        last = len(self._order) - 1
         if self.reads_logits():  # the loss read the last layer's input: its output gets no gradient
             if trace is not None:
-                trace[self.layers[last].name] = np.zeros_like(dout)
+                trace[self.layers[self._order[last]].name] = np.zeros_like(dout)
             last -= 1
-        for i in range(last, -1, -1):
-            layer = self.layers[i]
+        for position in range(last, -1, -1):  # the forward pass's order, reversed
+            layer = self.layers[self._order[position]]
             if trace is not None:
                 trace[layer.name] = dout
-            if i == 0 and layer.input_gradient_optional and not need_dx:
+            if position == 0 and layer.input_gradient_optional and not need_dx:
                 dout = layer.backward(dout, need_dx=False)  # nobody needs the gradient of the input
             else:
                 dout = layer.backward(dout)
@@ -320,8 +341,10 @@ class Sequential:
 
     def backprop(self, x, t, sample_weight=None):
         """Forward and backward pass; fills `self.grads` in place (no copies) and returns the loss.
-        This is the training hot path; `gradient` is the copying, user-facing version."""
-        value = self.loss(x, t, sample_weight=sample_weight)
+        This is the training hot path; `gradient` is the copying, user-facing version. Inside
+        `reusing_buffers` (the Trainer's steps) a ReLU directly followed by MaxPooling2D runs
+        after the pooling, on a quarter of the values for 2x2 pools (see `_pooling_first`)."""
+        value = self._loss(x, t, True, sample_weight, pooling_first=self._reusing)
         self._backward()
         return value
 
@@ -488,6 +511,24 @@ class Sequential:
         if missing:
             raise ModelFileError(f"{saving.npz_path(path)}: lacks the arrays {', '.join(missing)}")
         self.set_weights([weights[key] for key in self.weights])
+
+
+def _pooling_first(layers):
+    """The layer order with each ReLU that is directly followed by MaxPooling2D moved after it.
+
+    Max pooling commutes with ReLU: max(relu(a), relu(b)) == relu(max(a, b)) exactly. The
+    gradient is the same too. Where a window's maximum m is positive, the cell pooling chooses
+    (the first cell equal to m, row-major) is the same on x as on relu(x), because ReLU leaves
+    the positive values as they are and maps no other value to m, and ReLU passes its gradient
+    through there. Where m <= 0, both orders send the window no gradient (ReLU's is 0 for
+    x <= 0; the pooled-first order zeroes it before the pooling spreads it). So for finite
+    inputs the order changes no value (up to the sign of a zero), and the ReLU then runs on the pooled feature
+    maps, kh*kw times fewer values than the convolution's."""
+    order = list(range(len(layers)))
+    for i in range(len(layers) - 1):
+        if type(layers[i]) is ReLU and type(layers[i + 1]) is MaxPooling2D and order[i] == i:
+            order[i], order[i + 1] = i + 1, i
+    return tuple(order)
 
 
 @contextlib.contextmanager

@@ -2,9 +2,11 @@
 multiplies (the floor), and of Keras (`model.fit` and a compiled `tf.function` step), in one
 run on the same real MNIST batches. A benchmark, not a test: it prints medians and ratios.
 
-Two networks: the MLP (in each --dtype, SGD) and the book's SimpleConvNet (float32, Adam, as
-the mnist-cnn scenario trains it; --cnn-steps 0 skips it). For the CNN the report also breaks
-scratchnet's step down by layer (forward and backward) and optimizer: where the time goes.
+Two networks: the MLP (in each --dtype, SGD) and the book's SimpleConvNet (in each --cnn-dtype,
+Adam, as the mnist-cnn scenario trains it; --cnn-steps 0 skips it). For the CNN the report also
+breaks scratchnet's step down by layer (forward and backward) and optimizer: where the time goes;
+the float64 CNN row also times the book's own SimpleConvNet code (the project's transcription
+under tests/book_style, float64 as the book's) with the book's Adam on the same batches.
 
 Timing method: every contender runs `--steps` steps per round after a warm-up round, for
 `--rounds` rounds; a round's time divided by its steps is one sample, and the table shows
@@ -14,6 +16,7 @@ so the peak RSS read then is scratchnet's (Python, NumPy, the data set and the t
 """
 import json
 import platform
+from pathlib import Path
 import resource
 import statistics
 import time
@@ -193,41 +196,79 @@ def cnn_floor_step(model, batches):
 
 def cnn_breakdown(model, optimizer, x, t, steps):
     """Milliseconds per step spent in each layer's forward and backward, the loss, and the
-    optimizer, over `steps` training steps (the model's own code, timed call by call)."""
+    optimizer, over `steps` training steps (the model's own code, timed call by call, in the
+    order and with the kept buffers of the Trainer's steps)."""
     clock = time.perf_counter
     parts = {}
+    order = model.training_step_order
 
     def add(name, seconds):
         parts[name] = parts.get(name, 0.0) + seconds * 1e3 / steps
 
-    for i in range(steps):
-        xb, tb = x[i * CNN_BATCH:(i + 1) * CNN_BATCH], t[i * CNN_BATCH:(i + 1) * CNN_BATCH]
-        h = xb
-        for layer in model.layers:
+    with model.reusing_buffers():
+        for i in range(steps):
+            xb, tb = x[i * CNN_BATCH:(i + 1) * CNN_BATCH], t[i * CNN_BATCH:(i + 1) * CNN_BATCH]
+            h = xb
+            for j in order:
+                layer = model.layers[j]
+                start = clock()
+                h = layer.forward(h)
+                add(f"{layer.name} forward", clock() - start)
             start = clock()
-            h = layer.forward(h)
-            add(f"{layer.name} forward", clock() - start)
-        start = clock()
-        model.loss_layer.forward(h, tb)
-        dout = model.loss_layer.backward(1.0)
-        add("loss forward + backward", clock() - start)
-        for j in range(len(model.layers) - 1, -1, -1):
-            layer = model.layers[j]
+            model.loss_layer.forward(h, tb)
+            dout = model.loss_layer.backward(1.0)
+            add("loss forward + backward", clock() - start)
+            for position in range(len(order) - 1, -1, -1):
+                layer = model.layers[order[position]]
+                start = clock()
+                dout = layer.backward(dout, need_dx=False) if position == 0 else layer.backward(dout)
+                add(f"{layer.name} backward", clock() - start)
             start = clock()
-            dout = layer.backward(dout, need_dx=False) if j == 0 else layer.backward(dout)
-            add(f"{layer.name} backward", clock() - start)
-        start = clock()
-        optimizer.update(model.params, model.grads)
-        add(f"{type(optimizer).__name__} update", clock() - start)
+            optimizer.update(model.params, model.grads)
+            add(f"{type(optimizer).__name__} update", clock() - start)
     return parts
 
 
-def measure_cnn(steps, rounds, data):
-    """scratchnet's SimpleConvNet step (float32, batch 100, Adam) and its floor, with a breakdown."""
+BOOK_STYLE = Path(__file__).resolve().parents[2] / "tests" / "book_style"  # the project's transcription of the book
+BOOK_STEPS = 5  # the book's SimpleConvNet's steps a round (at most --cnn-steps)
+
+
+def book_convnet_step(model):
+    """A training step of the book's own SimpleConvNet and Adam (ch07/simple_convnet.py and
+    common/optimizer.py as the project transcribes them under tests/book_style: the code a learner
+    types, NCHW and float64 as the book's) from `model`'s current weights, as step(x_nchw, t);
+    None where the transcription is not at hand (an installed copy without the tests)."""
+    from ..harness import book_layout, learner_file
+    files = BOOK_STYLE / "ch07" / "simple_convnet.py", BOOK_STYLE / "common" / "optimizer.py"
+    if not all(path.is_file() for path in files):
+        return None
+    (convnet,), (adam,) = ([cls for cls in learner_file.load_classes(path) if cls.__name__ == name]
+                           for path, name in zip(files, ("SimpleConvNet", "Adam")))
+    conv, hidden, output = (layer for layer in model.layers if layer.params)
+    (kh, _, c, filters), pooled = conv.params["W"].shape, model.layers[2].output_shape(conv.output_shape((28, 28, 1)))
+    state = np.random.get_state()  # the book draws its initial weights from NumPy's global generator
+    net = convnet(input_dim=(c, 28, 28), conv_param={"filter_num": filters, "filter_size": kh, "pad": 0, "stride": 1},
+                  hidden_size=hidden.params["W"].shape[1], output_size=output.params["W"].shape[1])
+    np.random.set_state(state)
+    weights = {"W1": book_layout.kernel_from_keras(conv.params["W"]), "b1": conv.params["b"],
+               "W2": book_layout.affine_rows_from_keras(hidden.params["W"], (pooled[2], pooled[0], pooled[1])),
+               "b2": hidden.params["b"], "W3": output.params["W"], "b3": output.params["b"]}
+    for key, value in weights.items():
+        net.params[key][...] = value  # in place: the book's layers hold these arrays
+    optimizer = adam(lr=0.001)
+
+    def step(x_nchw, t):
+        optimizer.update(net.params, net.gradient(x_nchw, t))
+    return step
+
+
+def measure_cnn(steps, rounds, data, dtype="float32", book=False):
+    """scratchnet's SimpleConvNet step (batch 100, Adam) in `dtype` and its floor, with a breakdown;
+    with `book`, also the book's own SimpleConvNet on the same batches (`book_convnet_step`)."""
     (x, t), _ = data
-    x = x[:CNN_BATCH * steps].reshape(-1, 28, 28, 1).astype(np.float32)
+    x = x[:CNN_BATCH * steps].reshape(-1, 28, 28, 1).astype(dtype)
     t = t[:CNN_BATCH * steps].astype(np.int64)
-    model = scratchnet.simple_convnet(weight_init="glorot_uniform", seed=0, dtype=np.float32)
+    model = scratchnet.simple_convnet(weight_init="glorot_uniform", seed=0, dtype=dtype)
     assert isinstance(model.layers[0], Conv2D)
     initial = model.get_weights()
     optimizer = optimizers.Adam(learning_rate=0.001, float32_hyperparams=True)
@@ -241,15 +282,24 @@ def measure_cnn(steps, rounds, data):
         for _ in range(steps):
             floor()
 
-    scratchnet_round()
-    floor_round()
-    sn, fl = [], []
-    for _ in range(rounds):
-        sn += _per_step_ms(scratchnet_round, steps, 1)[:1]
-        fl += _per_step_ms(floor_round, steps, 1)[:1]
+    rounds_by_name = {"scratchnet": (scratchnet_round, steps), "floor": (floor_round, steps)}
+    book_step = book_convnet_step(model) if book else None
+    if book_step is not None:  # some 20 times slower: fewer steps a round
+        book_steps = min(steps, BOOK_STEPS)
+        x_nchw = np.ascontiguousarray(x[:book_steps * CNN_BATCH].transpose(0, 3, 1, 2))
+
+        def book_round():
+            for i in range(0, x_nchw.shape[0], CNN_BATCH):
+                book_step(x_nchw[i:i + CNN_BATCH], t[i:i + CNN_BATCH])
+        rounds_by_name["book_simple_convnet"] = (book_round, book_steps)
+    for run_round, _ in rounds_by_name.values():
+        run_round()  # warm-up
+    samples = {name: [] for name in rounds_by_name}
+    for _ in range(rounds):  # alternate, one round each
+        for name, (run_round, n_steps) in rounds_by_name.items():
+            samples[name] += _per_step_ms(run_round, n_steps, 1)[:1]
     breakdown = cnn_breakdown(model, optimizer, x, t, steps)
-    return {"model": model, "initial": initial, "x": x, "t": t, "scratchnet": sn, "floor": fl,
-            "breakdown_ms": breakdown}
+    return {"model": model, "initial": initial, "x": x, "t": t, **samples, "breakdown_ms": breakdown}
 
 
 def summarize(samples):
@@ -264,7 +314,9 @@ def add_arguments(p):
     p.add_argument("--steps", type=count(1), default=200, help="steps per round")
     p.add_argument("--rounds", type=count(1), default=7)
     p.add_argument("--cnn-steps", type=count(0), default=50,
-                   help="SimpleConvNet steps per round (float32, batch 100, Adam); 0 skips the CNN row")
+                   help="SimpleConvNet steps per round (batch 100, Adam); 0 skips the CNN rows")
+    p.add_argument("--cnn-dtype", nargs="+", choices=["float32", "float64"], default=["float32", "float64"],
+                   help="the dtypes of the CNN rows")
 
 
 def measure_all(args, data):
@@ -275,7 +327,8 @@ def measure_all(args, data):
     if CNN_BATCH * args.cnn_steps > data[0][0].shape[0] or args.cnn_steps < 0:
         raise ValueError(f"--cnn-steps must be between 0 and {data[0][0].shape[0] // CNN_BATCH}, got {args.cnn_steps}")
     runs = {dt: measure(dt, args.hidden, args.batch, args.steps, args.rounds, data) for dt in args.dtype}
-    cnn = measure_cnn(args.cnn_steps, args.rounds, data) if args.cnn_steps else None
+    cnns = {dt: measure_cnn(args.cnn_steps, args.rounds, data, dt, book=dt == "float64")
+            for dt in args.cnn_dtype} if args.cnn_steps else {}
     peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before TensorFlow loads
     record = {"configuration": {"hidden": args.hidden, "batch": args.batch, "steps_per_round": args.steps,
                                 "rounds": args.rounds, "optimizer": "SGD(0.01)"},
@@ -287,15 +340,16 @@ def measure_all(args, data):
             "plain_numpy": summarize(run_["plain_numpy"]),
             "keras_fit": summarize(fit), "keras_tf_function": summarize(function),
             "scratchnet_traced_peak_mib": run_["traced_peak_mib"]}
-    if cnn is not None:
-        adam = lambda: optimizers.Adam(learning_rate=0.001, float32_hyperparams=True)  # noqa: E731
-        fit, function = measure_keras("float32", CNN_BATCH, args.cnn_steps, args.rounds, cnn, make_optimizer=adam)
-        record["cnn"] = {"configuration": {"network": repr(cnn["model"]), "dtype": "float32", "batch": CNN_BATCH,
-                                           "steps_per_round": args.cnn_steps, "rounds": args.rounds,
-                                           "optimizer": "Adam(0.001)"},
-                         "scratchnet": summarize(cnn["scratchnet"]), "floor": summarize(cnn["floor"]),
-                         "keras_fit": summarize(fit), "keras_tf_function": summarize(function),
-                         "breakdown_ms": cnn["breakdown_ms"]}
+    adam = lambda: optimizers.Adam(learning_rate=0.001, float32_hyperparams=True)  # noqa: E731
+    for dt, cnn in cnns.items():  # record["cnn"][dtype]: one CNN row per dtype
+        fit, function = measure_keras(dt, CNN_BATCH, args.cnn_steps, args.rounds, cnn, make_optimizer=adam)
+        record.setdefault("cnn", {})[dt] = {
+            "configuration": {"network": repr(cnn["model"]), "dtype": dt, "batch": CNN_BATCH,
+                              "steps_per_round": args.cnn_steps, "rounds": args.rounds, "optimizer": "Adam(0.001)"},
+            "scratchnet": summarize(cnn["scratchnet"]), "floor": summarize(cnn["floor"]),
+            "keras_fit": summarize(fit), "keras_tf_function": summarize(function),
+            **({"book_simple_convnet": summarize(cnn["book_simple_convnet"])} if "book_simple_convnet" in cnn else {}),
+            "breakdown_ms": cnn["breakdown_ms"]}
     return record
 
 
@@ -326,8 +380,11 @@ def _cpu_model():
 
 # -- the report ------------------------------------------------------------------------------------
 _CONTENDERS = ("scratchnet", "plain_numpy", "floor", "keras_fit", "keras_tf_function")
-_CNN_CONTENDERS = ("scratchnet", "floor", "keras_fit", "keras_tf_function")
-_CNN_LABEL = "float32 CNN"
+_CNN_CONTENDERS = ("scratchnet", "floor", "keras_fit", "keras_tf_function", "book_simple_convnet")
+
+
+def _cnn_label(dtype):
+    return f"{dtype} CNN"
 
 
 # speed.json's "ratios": key, label in the tables, numerator and denominator contender (medians).
@@ -335,53 +392,50 @@ _RATIOS = (("scratchnet_over_floor", "scratchnet / floor", "scratchnet", "floor"
            ("plain_numpy_over_floor", "plain NumPy loop / floor", "plain_numpy", "floor"),
            ("scratchnet_over_plain_numpy", "scratchnet / plain NumPy loop", "scratchnet", "plain_numpy"),
            ("keras_fit_over_scratchnet", "Keras fit / scratchnet", "keras_fit", "scratchnet"),
-           ("keras_tf_function_over_scratchnet", "tf.function / scratchnet", "keras_tf_function", "scratchnet"))
+           ("keras_tf_function_over_scratchnet", "tf.function / scratchnet", "keras_tf_function", "scratchnet"),
+           ("book_simple_convnet_over_scratchnet", "the book's SimpleConvNet / scratchnet", "book_simple_convnet",
+            "scratchnet"))
 _BOTH = ("scratchnet_float64_over_float32", "scratchnet float64 / float32")
 
 
 def _ratios(results, names):
     return {key: results[top]["median_ms"] / results[bottom]["median_ms"]
-            for key, _, top, bottom in _RATIOS if {top, bottom} <= set(names)}
+            for key, _, top, bottom in _RATIOS if {top, bottom} <= set(names) & set(results)}
 
 
 def speed_ratios(record):
     """The ratios of median ms/step, as speed.json records them under "ratios": by dtype, e.g.
     ratios["float32"]["scratchnet_over_floor"]; ratios["both"][_BOTH key] when both dtypes ran;
-    ratios["cnn"] (the float32 CNN row's) when it ran."""
+    ratios["cnn_float32"], ratios["cnn_float64"] (the CNN rows') for the CNN dtypes that ran."""
     results = record["results"]
     ratios = {dt: _ratios(res, _CONTENDERS) for dt, res in results.items()}
     if set(DTYPES) <= results.keys():
         ratios["both"] = {_BOTH[0]: results["float64"]["scratchnet"]["median_ms"]
                           / results["float32"]["scratchnet"]["median_ms"]}
-    if record.get("cnn"):
-        ratios["cnn"] = _ratios(record["cnn"], _CNN_CONTENDERS)
+    for dt, cnn in record.get("cnn", {}).items():
+        ratios[f"cnn_{dt}"] = _ratios(cnn, _CNN_CONTENDERS)
     return ratios
 
 
 def speed_tables(record):
     """(per-contender rows, ratio rows) of a speed record."""
     rows = [row for dt, res in record["results"].items() for row in _contender_rows(dt, res, _CONTENDERS)]
-    if record.get("cnn"):
-        rows += _contender_rows(_CNN_LABEL, record["cnn"], _CNN_CONTENDERS)
+    for dt, cnn in record.get("cnn", {}).items():
+        rows += _contender_rows(_cnn_label(dt), cnn, _CNN_CONTENDERS)
     labels = {key: label for key, label, *_ in (*_RATIOS, _BOTH)}
-    ratios = [[_CNN_LABEL if dt == "cnn" else dt, labels[key], f"{value:.2f}"]
+    ratios = [[_cnn_label(dt[4:]) if dt.startswith("cnn_") else dt, labels[key], f"{value:.2f}"]
               for dt, by_key in speed_ratios(record).items() for key, value in by_key.items()]
     return rows, ratios
 
 
 def _contender_rows(label, results, names):
     return [[label, name, f"{results[name]['median_ms']:.3f}", f"{results[name]['min_ms']:.3f}",
-             f"{results[name]['max_ms']:.3f}"] for name in names]
+             f"{results[name]['max_ms']:.3f}"] for name in names if name in results]
 
 
-
-
-def cnn_breakdown_rows(record):
-    """Where scratchnet's CNN step spends its time, largest first ([] without a CNN row)."""
-    cnn = record.get("cnn")
-    if not cnn:
-        return []
-    parts = cnn["breakdown_ms"]
+def cnn_breakdown_rows(record, dtype):
+    """Where scratchnet's `dtype` CNN step spends its time, largest first."""
+    parts = record["cnn"][dtype]["breakdown_ms"]
     total = sum(parts.values())
     rows = [[name, f"{ms:.2f}", f"{ms / total:.0%}"] for name, ms in sorted(parts.items(), key=lambda kv: -kv[1])]
     return rows + [["total (timed call by call)", f"{total:.2f}", "100%"]]
@@ -395,9 +449,10 @@ def run(args, data, command):
     c = record["configuration"]
     rss = f"scratchnet peak RSS (before TensorFlow is imported): {record['scratchnet_peak_rss_mib']:.0f} MiB"
     intro = []
-    if record.get("cnn"):
-        k = record["cnn"]["configuration"]
-        intro.append(f"CNN: {k['network']}, {k['dtype']}, batch {k['batch']}, {k['optimizer']}, "
+    cnn = record.get("cnn")
+    if cnn:
+        k = next(iter(cnn.values()))["configuration"]
+        intro.append(f"CNN: {k['network']}, {' and '.join(cnn)}, batch {k['batch']}, {k['optimizer']}, "
                      f"{k['steps_per_round']} steps a round.")
     intro.append(f"Machine: {json.dumps(record['machine'])}")
     report = Report("speed", headline="Speed: scratchnet vs the matrix-multiply floor vs Keras",
@@ -407,8 +462,8 @@ def run(args, data, command):
     rows, ratios = speed_tables(record)
     report.sections += [Section("", ["dtype", "contender", "median ms/step", "min", "max"], rows, in_json=False),
                         Section("", ["dtype", "ratio", "value"], ratios, in_json=False)]
-    if record.get("cnn"):
-        report.sections.append(Section("", ["scratchnet CNN step: part", "ms/step", "share"],
-                                       cnn_breakdown_rows(record), in_json=False))
+    for dt in record.get("cnn", {}):
+        report.sections.append(Section("", [f"scratchnet {dt} CNN step: part", "ms/step", "share"],
+                                       cnn_breakdown_rows(record, dt), in_json=False))
     report.sections.append(Section("", text=rss, terminal=False, in_json=False))
     return report

@@ -12,14 +12,16 @@ im2col lays every window out as one row of a (N*oh*ow, kh*kw*C_in) matrix, in th
 is one product `cols @ [W2; b]` and one product `cols.T @ dout2` gives the kernel gradient and,
 in its last row, the bias gradient (the column sums of dout2). The input gradient
 `dout2 @ W2.T` is a gradient per window cell; col2im adds every window's cells back onto the
-(padded) image, overlapping windows adding up, and crops the padding. Padding and
-output sizes are TensorFlow's (see _windows.py): "same" puts the odd padding row/column at the
-bottom/right.
+image, overlapping windows adding up. Padding and output sizes are TensorFlow's (see
+_windows.py): "same" puts the odd padding row/column at the bottom/right. The padding is never
+built: im2col writes 0 for a window cell in it, col2im drops that cell's gradient. Inside the
+training loop (`reusing_buffers`) the im2col matrix, the output and the gradients are arrays the
+layer keeps, so a step allocates none of them.
 """
 import numpy as np
 
 from .._checks import check_array, check_forward_done
-from ._windows import Geometry, check_image_shape, check_images, pair, padding_name
+from ._windows import Geometry, cached_geometry, check_image_shape, check_images, fill_outside, pair, padding_name
 from .base import Layer, same_dtype
 
 
@@ -39,7 +41,7 @@ class Conv2D(Layer):
         self.params = {"W": W, "b": b}
         self._declare_input_shape(input_shape)
         self.grads = {"W": np.zeros(W.shape, W.dtype), "b": np.zeros(b.shape, b.dtype)}
-        self.cols = self.geometry = None
+        self.cols = self.geometry = self.n = None
 
     @property
     def kernel_size(self):
@@ -59,31 +61,39 @@ class Conv2D(Layer):
         W = self.params["W"]
         kh, kw, c_in, c_out = W.shape
         check_images(x, self.name, c_in, W.dtype)
-        geometry = Geometry(x.shape[1], x.shape[2], (kh, kw), self.strides, self.padding, self.name)
-        cols = im2col(geometry.pad(x), geometry)
-        out = cols @ np.concatenate([W.reshape(-1, c_out), self.params["b"][np.newaxis]])
-        self.cols, self.geometry = cols, geometry
-        return out.reshape(x.shape[0], geometry.out_h, geometry.out_w, c_out)
+        g = cached_geometry(self, x.shape[1], x.shape[2], (kh, kw), self.strides, self.padding)
+        n, size = x.shape[0], kh * kw * c_in
+        rows = n * g.out_h * g.out_w
+        cols = im2col(x, g, self._buffer("cols", _cols_shape(rows, size + 1, c_in), W.dtype))
+        kernel = self._buffer("kernel", (size + 1, c_out), W.dtype)  # [W2; b]: the ones column adds b
+        kernel[:size] = W.reshape(size, c_out)
+        kernel[size] = self.params["b"]
+        out = np.matmul(cols, kernel, out=self._buffer("out", (rows, c_out), W.dtype))
+        self.cols, self.geometry, self.n = cols, g, n
+        return out.reshape(n, g.out_h, g.out_w, c_out)
 
     def backward(self, dout, need_dx=True):
         """Fill self.grads and return dL/dx (skipped with need_dx=False: the model's first layer)."""
         W = self.params["W"]
         kh, kw, c_in, c_out = W.shape
         check_forward_done(self.name, self.cols)
-        g = self.geometry
-        n = self.cols.shape[0] // (g.out_h * g.out_w)
+        g, n, size = self.geometry, self.n, kh * kw * c_in
         check_array(dout, f"{self.name} backward", shape=(n, g.out_h, g.out_w, c_out), dtype=W.dtype)
         dout2 = dout.reshape(-1, c_out)
-        kernel_and_bias = self.cols.T @ dout2  # the ones column sums dout2: the bias gradient
-        self.grads["W"][...] = kernel_and_bias[:-1].reshape(W.shape)
-        self.grads["b"][...] = kernel_and_bias[-1]
+        # one product: the kernel gradient, and in its last row (the ones column) the bias gradient
+        kernel_and_bias = np.matmul(self.cols.T, dout2, out=self._buffer("kernel_grad", (size + 1, c_out), W.dtype))
+        self.grads["W"][...] = kernel_and_bias[:size].reshape(W.shape)
+        self.grads["b"][...] = kernel_and_bias[size]
         if not need_dx:
             return None
-        dcols = (dout2 @ W.reshape(-1, c_out).T).reshape(n, g.out_h, g.out_w, kh, kw, c_in)
-        dxp = g.padded_zeros(n, c_in, W.dtype)
-        for i, j in g.offsets():  # col2im: each window cell back where it came from; overlaps add
-            g.cell(dxp, i, j)[...] += dcols[:, :, :, i, j, :]
-        return g.crop(dxp)
+        dx = self._buffer("dx", (n, g.height, g.width, c_in), W.dtype)
+        W2 = W.reshape(size, c_out)
+        if _channels_first(c_in):  # the gradient per window cell as (kh*kw*C_in, rows): cell-major, like cols
+            dcols = np.matmul(W2, dout2.T, out=self._buffer("dcols", (size, n * g.out_h * g.out_w), W.dtype))
+            return col2im(dcols.reshape(kh, kw, c_in, n, g.out_h, g.out_w), g, dx)
+        dcols = np.matmul(dout2, W2.T, out=self._buffer("dcols", (n * g.out_h * g.out_w, size), W.dtype))
+        cells = dcols.reshape(n, g.out_h, g.out_w, kh, kw, c_in).transpose(3, 4, 5, 0, 1, 2)
+        return col2im(cells, g, dx)
 
     def config(self):
         return self._config(kernel=list(self.params["W"].shape), strides=list(self.strides), padding=self.padding)
@@ -99,26 +109,67 @@ class Conv2D(Layer):
         return f"{self.name}({kh}x{kw}, {c_in} -> {c_out}{strides}, {self.padding})"
 
 
-def im2col(xp, geometry):
-    """The (N*oh*ow, kh*kw*C + 1) matrix of every window of the padded images `xp`, one window per
-    row in (p, q, c) order, then a 1 (for the bias). With few channels it is filled one window
-    cell at a time into a (kh*kw*C + 1, N*oh*ow) buffer and returned transposed (a view: matrix
-    products read it as is), which copies long contiguous runs; with many channels all windows
-    are copied at once (each window cell is then a contiguous run of C values)."""
-    n, _, _, c = xp.shape
+def _channels_first(channels):
+    """Whether im2col builds its matrix cell by cell, transposed: with few channels a window
+    cell is a run of so few values that copying one cell of every window at a time (a long
+    strided run per cell) is several times faster than copying window by window."""
+    return channels <= 4
+
+
+def _cols_shape(rows, width, channels):
+    """The shape of the array im2col fills: (width, rows) when it works cell by cell (the
+    matrix is then its transpose, a view), else (rows, width)."""
+    return (width, rows) if _channels_first(channels) else (rows, width)
+
+
+def im2col(x, geometry, buffer):
+    """The (N*oh*ow, kh*kw*C + 1) matrix of every window of the images `x` (N, H, W, C), one
+    window per row in (p, q, c) order, then a 1 (for the bias), written into `buffer` (shape
+    `_cols_shape`). Cells in the padding are 0; no padded copy of x is made. With few channels
+    it is filled one window cell at a time into a (kh*kw*C + 1, N*oh*ow) buffer and returned
+    transposed (a view: matrix products read it as is); with many channels every window is
+    copied at once (each window row is then a contiguous run of kw*C values) when there is no
+    padding, cell by cell otherwise."""
+    n, _, _, c = x.shape
     kh, kw = geometry.window
-    size = kh * kw * c
-    rows_out = n * geometry.out_h * geometry.out_w
-    if c > 4:
-        cols = np.empty((rows_out, size + 1), dtype=xp.dtype)
-        cols[:, :size].reshape(n, geometry.out_h, geometry.out_w, kh, kw, c)[...] = geometry.windows(xp)
-        cols[:, size] = 1
-        return cols
-    buffer = np.empty((size + 1, rows_out), dtype=xp.dtype)
-    cells = buffer[:size].reshape(kh, kw, c, n, geometry.out_h, geometry.out_w)
-    channels_first = xp.transpose(3, 0, 1, 2)
-    for i, j in geometry.offsets():
-        rows, columns = geometry.slices(i, j)
-        cells[i, j] = channels_first[:, :, rows, columns]
-    buffer[size] = 1
-    return buffer.T
+    oh, ow = geometry.out_h, geometry.out_w
+    if _channels_first(c):
+        buffer[-1] = 1
+        cells = buffer[:-1].reshape(kh, kw, c, n, oh, ow)
+        _copy_cells(x.transpose(3, 0, 1, 2), geometry, lambda cell: cells[cell.i, cell.j])
+        return buffer.T
+    buffer[:, -1] = 1
+    windows = buffer[:, :-1].reshape(n, oh, ow, kh, kw, c)
+    if not geometry.padded:
+        windows[...] = geometry.windows(x)
+    else:  # (N, C, oh, ow) views of each cell, so that the grid axes come last
+        _copy_cells(x.transpose(0, 3, 1, 2), geometry,
+                    lambda cell: windows[:, :, :, cell.i, cell.j].transpose(0, 3, 1, 2))
+    return buffer
+
+
+def _copy_cells(images, geometry, destination):
+    """Copy cell (i, j) of every window of `images` (..., H, W) into destination(cell) (...,
+    oh, ow), with 0 where the cell lies in the padding."""
+    for cell in geometry.cells:
+        dest = destination(cell)
+        if not cell.full:
+            fill_outside(dest, cell.out, 0)
+        if not cell.empty:
+            dest[..., cell.out[0], cell.out[1]] = images[..., cell.image[0], cell.image[1]]
+
+
+def col2im(cells, geometry, dx):
+    """The adjoint of im2col: every window cell's gradient `cells` (kh, kw, C, N, oh, ow) added
+    back onto the pixel it came from in `dx` (N, H, W, C), overlapping windows adding up; cells
+    in the padding are dropped. Returns dx."""
+    image = dx.transpose(3, 0, 1, 2)
+    if geometry.tiling:  # every pixel is one cell of one window: assign, nothing to add to
+        for cell in geometry.cells:
+            image[..., cell.image[0], cell.image[1]] = cells[cell.i, cell.j]
+        return dx
+    dx.fill(0)
+    for cell in geometry.cells:
+        if not cell.empty:
+            image[..., cell.image[0], cell.image[1]] += cells[cell.i, cell.j][..., cell.out[0], cell.out[1]]
+    return dx

@@ -149,17 +149,8 @@ def test_reusing_buffers_is_switched_off_again_after_an_error():
     assert not any(layer.reuse_buffers for layer in model.layers) and not model.loss_layer.reuse_buffers
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
-def test_a_training_step_allocates_no_layer_sized_array(dtype):
-    """After a first step, backprop + SGD inside reusing_buffers allocate less than one (batch,
-    hidden) array in all: every activation, gradient and update lives in a kept array. (The
-    largest allocation left is NumPy's casting buffer, at most 8192 values, for multiplying by
-    ReLU's boolean mask.)"""
-    rng = np.random.default_rng(0)
-    model = scratchnet.mlp([64, 256, 10], loss="softmax_cross_entropy", weight_init="glorot_uniform",
-                           seed=0, dtype=dtype)
-    x, t = rng.normal(size=(64, 64)).astype(dtype), rng.integers(0, 10, size=64)
-    optimizer = optimizers.SGD(learning_rate=0.1)
+def _step_allocation(model, x, t, optimizer):
+    """Bytes a second backprop + update inside reusing_buffers allocates at its peak."""
     with model.reusing_buffers():
         model.backprop(x, t)
         optimizer.update(model.params, model.grads)
@@ -171,4 +162,27 @@ def test_a_training_step_allocates_no_layer_sized_array(dtype):
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
-    assert peak - start < 64 * 256 * np.dtype(dtype).itemsize
+    return peak - start
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_a_training_step_allocates_no_layer_sized_array(dtype):
+    """After a first step, backprop + SGD inside reusing_buffers allocate less than one (batch,
+    hidden) array in all: every activation, gradient and update lives in a kept array. (The
+    largest allocation left is NumPy's casting buffer, at most 8192 values, for multiplying by
+    ReLU's boolean mask.)"""
+    rng = np.random.default_rng(0)
+    model = scratchnet.mlp([64, 256, 10], loss="softmax_cross_entropy", weight_init="glorot_uniform",
+                           seed=0, dtype=dtype)
+    x, t = rng.normal(size=(64, 64)).astype(dtype), rng.integers(0, 10, size=64)
+    assert _step_allocation(model, x, t, optimizers.SGD(learning_rate=0.1)) < 64 * 256 * np.dtype(dtype).itemsize
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_a_cnn_training_step_allocates_no_feature_map(dtype):
+    """The same for a SimpleConvNet step with Adam (im2col matrix, convolution, ReLU, pooling
+    masks, gradients, optimizer slots): less than one feature map of the batch in all."""
+    rng = np.random.default_rng(0)
+    model = scratchnet.simple_convnet(filters=8, hidden=(16,), dtype=dtype)
+    x, t = rng.normal(size=(16, 28, 28, 1)).astype(dtype), rng.integers(0, 10, size=16)
+    assert _step_allocation(model, x, t, optimizers.Adam()) < 16 * 24 * 24 * 8 * np.dtype(dtype).itemsize

@@ -12,7 +12,7 @@ from scratchnet import Trainer, optimizers
 
 def test_speed_runs_on_a_tiny_configuration(tmp_path, capsys):
     status = cli.main(["speed", "--dtype", "float32", "float64", "--hidden", "8", "--steps", "3", "--rounds", "2",
-                       "--cnn-steps", "2", "--out", str(tmp_path)])
+                       "--cnn-steps", "2", "--cnn-dtype", "float32", "float64", "--out", str(tmp_path)])
     assert status == 0
     record = json.loads((tmp_path / "speed.json").read_text())
     assert record["configuration"] == {"hidden": [8], "batch": 100, "steps_per_round": 3, "rounds": 2,
@@ -23,14 +23,16 @@ def test_speed_runs_on_a_tiny_configuration(tmp_path, capsys):
             assert len(result["samples_ms"]) == 2
             assert 0 < result["min_ms"] <= result["median_ms"] <= result["max_ms"]
     assert record["scratchnet_peak_rss_mib"] > 0
-    cnn = record["cnn"]
-    assert cnn["configuration"]["steps_per_round"] == 2 and cnn["configuration"]["optimizer"] == "Adam(0.001)"
-    for name in ("scratchnet", "floor", "keras_fit", "keras_tf_function"):
-        assert len(cnn[name]["samples_ms"]) == 2 and cnn[name]["median_ms"] > 0
-    parts = {"Conv2D1 forward", "Conv2D1 backward", "MaxPooling2D1 backward", "Adam update"}
-    assert parts <= cnn["breakdown_ms"].keys()
+    assert set(record["cnn"]) == {"float32", "float64"}
+    for dtype, cnn in record["cnn"].items():
+        assert cnn["configuration"]["steps_per_round"] == 2 and cnn["configuration"]["optimizer"] == "Adam(0.001)"
+        assert cnn["configuration"]["dtype"] == dtype
+        for name in ("scratchnet", "floor", "keras_fit", "keras_tf_function"):
+            assert len(cnn[name]["samples_ms"]) == 2 and cnn[name]["median_ms"] > 0
+        parts = {"Conv2D1 forward", "Conv2D1 backward", "MaxPooling2D1 backward", "Adam update"}
+        assert parts <= cnn["breakdown_ms"].keys()
     ratios, results = record["ratios"], record["results"]  # for tools: no recomputing
-    assert set(ratios) == {"float32", "float64", "both", "cnn"}
+    assert set(ratios) == {"float32", "float64", "both", "cnn_float32", "cnn_float64"}
     for dtype in ("float32", "float64"):
         sn = results[dtype]["scratchnet"]["median_ms"]
         assert ratios[dtype]["scratchnet_over_floor"] == sn / results[dtype]["floor"]["median_ms"]
@@ -38,11 +40,18 @@ def test_speed_runs_on_a_tiny_configuration(tmp_path, capsys):
         assert len(ratios[dtype]) == 5
     assert ratios["both"]["scratchnet_float64_over_float32"] == (results["float64"]["scratchnet"]["median_ms"]
                                                                  / results["float32"]["scratchnet"]["median_ms"])
-    assert ratios["cnn"]["scratchnet_over_floor"] == cnn["scratchnet"]["median_ms"] / cnn["floor"]["median_ms"]
+    for dtype, cnn in record["cnn"].items():
+        sn = cnn["scratchnet"]["median_ms"]
+        assert ratios[f"cnn_{dtype}"]["scratchnet_over_floor"] == sn / cnn["floor"]["median_ms"]
+    book = record["cnn"]["float64"]["book_simple_convnet"]  # the book's own code, in its float64
+    assert len(book["samples_ms"]) == 2 and "book_simple_convnet" not in record["cnn"]["float32"]
+    assert ratios["cnn_float64"]["book_simple_convnet_over_scratchnet"] == (
+        book["median_ms"] / record["cnn"]["float64"]["scratchnet"]["median_ms"])
     printed = capsys.readouterr().out
     for ratio in ("scratchnet / floor", "scratchnet / plain NumPy loop", "Keras fit / scratchnet",
                   "tf.function / scratchnet",
-                  "scratchnet float64 / float32", "float32 CNN", "scratchnet CNN step: part"):
+                  "scratchnet float64 / float32", "float32 CNN", "float64 CNN", "scratchnet float64 CNN step: part",
+                  "book_simple_convnet", "the book's SimpleConvNet / scratchnet"):
         assert ratio in printed
     markdown = (tmp_path / "speed.md").read_text()
     assert "scratchnet / floor" in markdown and "`python -m comparisons speed --dtype float32 float64" in markdown
