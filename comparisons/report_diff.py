@@ -201,7 +201,8 @@ def compare(old, new, name, old_label="old", new_label="new"):
     why = []
     env_rows = _environment_rows(old.get("environment"), new.get("environment"))
     if env_rows:
-        diff.sections.append(Section("environment", ["environment", "old", "new"], env_rows, numparse=False))
+        diff.sections.append(Section("the environment that changed", ["part", "old", "new"], env_rows,
+                                     numparse=False))
     why += _l2_why(old, new)
 
     # checks
@@ -211,7 +212,7 @@ def compare(old, new, name, old_label="old", new_label="new"):
         after = new_checks.get(check_name)
         if after is None:
             continue
-        what = f"{after.get('kind', '')}: {after.get('subject', '')}" if after.get("kind") else ""
+        what = ": ".join(part for part in (after.get("kind"), after.get("subject")) if part)
         limit = max(before.get("tolerance") or 0.0, after.get("tolerance") or 0.0)
         moved = change(float(before["value"]), float(after["value"]), relative=False)
         if before.get("tolerance") != after.get("tolerance"):
@@ -325,6 +326,13 @@ def _report_json(report):
     return json.loads(json_text(report))
 
 
+def _single(source):
+    """Whether `source` is one report (a Report, its JSON object, a file) rather than several."""
+    if isinstance(source, (Report, dict)):
+        return True
+    return not isinstance(source, (list, tuple)) and not Path(source).is_dir()
+
+
 def _documents(source):
     """(label, {key: report JSON}, single) of a path (a JSON file, a folder of them), a Report, a
     report's JSON object, or a list of Reports."""
@@ -364,11 +372,10 @@ def run(old, new):
     """The Diff between `old` and `new`: each a report JSON file, a folder of them, a Report or a
     list of Reports. Two single reports are compared whatever their names; otherwise reports are
     matched by relative path (or name), and one only OLD has is a change."""
-    old_label, old_docs, old_single = _documents(old)
-    new_label, new_docs, new_single = _documents(new)
-    if old_single != new_single:
+    if _single(old) != _single(new):
         raise DiffUsageError("give two reports, or two folders (or lists) of reports, not one of each")
-    if old_single:
+    (old_label, old_docs, single), (new_label, new_docs, _) = _documents(old), _documents(new)
+    if single:
         old_doc, (new_key, new_doc) = next(iter(old_docs.values())), next(iter(new_docs.items()))
         return compare(old_doc, new_doc, new_doc.get("scenario") or Path(new_key).stem, old_label, new_label)
     top = Diff("reports", old_label, new_label)
