@@ -11,6 +11,7 @@ form the renderers print.
 """
 import functools
 import platform
+import re
 import sys
 from importlib import metadata
 
@@ -32,13 +33,9 @@ def _version(module, distribution):
 def _tensorflow_distributions():
     """The installed distributions that provide the `tensorflow` package (tensorflow,
     tensorflow-cpu, ...; more than one means they overwrite each other)."""
-    names = set()
-    for name in metadata.packages_distributions().get("tensorflow", []):
-        try:
-            names.add(metadata.metadata(name)["Name"])
-        except metadata.PackageNotFoundError:
-            names.add(name)
-    return sorted(names)
+    # as pip names them (PEP 503: tensorflow_cpu's metadata is the distribution tensorflow-cpu)
+    return sorted({re.sub(r"[-_.]+", "-", name).lower()
+                   for name in metadata.packages_distributions().get("tensorflow", [])})
 
 
 @functools.cache

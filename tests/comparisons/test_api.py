@@ -101,8 +101,7 @@ def test_check_file_and_check_files_return_reports_of_the_learners_classes():
 
 
 def test_course_pages_and_the_matrix_are_callable_from_the_package():
-    page = comparisons.course.run("002", quick=True, progress=False)
-    assert page.passed and repr(page).startswith("<Page course 002: PASSED")
+    """(A page's run and display: tests/comparisons/render/test_report_html.py.)"""
     with pytest.raises(ValueError, match="full and quick exclude each other"):
         comparisons.course.run("001", quick=True, full=True)
     with pytest.raises(TypeError, match="fast is not an option"):
