@@ -358,6 +358,16 @@ def _documents(source):
     return path.name, {path.name: _read(path)}, True
 
 
+def _labels(old, new, old_label, new_label):
+    """Names for the two sides: two paths as their parts after the folders they share
+    ("old/xor.json", "new/xor.json"), anything else as _documents named it."""
+    if not all(isinstance(x, (str, Path)) for x in (old, new)):
+        return old_label, new_label
+    a, b = Path(old).resolve().parts, Path(new).resolve().parts
+    shared = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)) - 1)
+    return str(Path(*a[shared:])), str(Path(*b[shared:]))
+
+
 def _read(path):
     try:
         report = json.loads(Path(path).read_text())
@@ -375,6 +385,7 @@ def run(old, new):
     if _single(old) != _single(new):
         raise DiffUsageError("give two reports, or two folders (or lists) of reports, not one of each")
     (old_label, old_docs, single), (new_label, new_docs, _) = _documents(old), _documents(new)
+    old_label, new_label = _labels(old, new, old_label, new_label)
     if single:
         old_doc, (new_key, new_doc) = next(iter(old_docs.values())), next(iter(new_docs.items()))
         return compare(old_doc, new_doc, new_doc.get("scenario") or Path(new_key).stem, old_label, new_label)
