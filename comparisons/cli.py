@@ -2,11 +2,14 @@
 
 One subcommand per scenario (scenarios.PRESETS), `all` (scenarios.ALL, then the matrix),
 `matrix`, `course NNN`, `check FILE.py` (a learner's own classes against Keras), `bugzoo`,
-`speed` and `book-optimizers`. Each command's handler runs its pipeline, which returns Reports;
-this module prints them and has comparisons.render write them (it writes no file itself).
+`speed`, `book-optimizers` and `diff OLD NEW` (what changed between two runs). Each command's
+handler calls its Python entry point (comparisons.api, the same functions a notebook calls),
+which returns Reports; this module prints them and has comparisons.render write them (it writes
+no file itself). The first report's output starts with the environment line (the versions).
 
-Exit status: 0 every check passed, 1 a check failed, 2 bad usage, missing data, or (check) a
-file that does not import.
+Exit status: 0 every check passed (diff: nothing changed beyond tolerance), 1 a check failed
+(diff: something changed), 2 bad usage, missing data, no usable TensorFlow (one line naming the
+two extras that install one), or (check) a file that does not import.
 """
 import sys
 import time
@@ -20,12 +23,9 @@ from scratchnet.networks import check_memory
 from scratchnet.optimizers import OPTIMIZERS
 from scratchnet.training import SAMPLINGS
 
-from . import render, scenarios
+from . import api, render, scenarios
+from .api import UsageError  # bad usage found after parsing (a value out of range, ...): exit 2
 from .scenarios import ALL, OPTIMIZER_OPTIONS, PRESETS
-
-
-class UsageError(Exception):
-    """Bad usage found after parsing (a value out of range, a file that does not import): exit 2."""
 
 
 def _scenario_options(p):
@@ -121,6 +121,15 @@ def parser():
                        description="Run every entry of the bug zoo (comparisons/harness/bugzoo.py) through check "
                                    "and show that it is flagged and what the diagnosis says.")
     s.add_argument("--out", help="also write bugzoo.md into this folder")
+    s = sub.add_parser("diff", help="what changed between two runs: verdicts, numbers beyond tolerance, versions",
+                       description="Compare two runs of the same reports (e.g. before and after upgrading Keras): "
+                                   "which checks changed verdict, which numbers moved by more than their tolerance "
+                                   "(and how many within it), which checks were added or removed, and what changed "
+                                   "in the environment (versions, the twin's equations) and the settings. Exit 0 when "
+                                   "nothing changed beyond tolerance, 1 when something did.")
+    s.add_argument("old", metavar="OLD", help="a report's JSON file (NAME.json), or a folder of them")
+    s.add_argument("new", metavar="NEW", help="the same for the other run")
+    s.add_argument("--out", help="also write diff-NAME.json and diff-NAME.md into this folder")
     return p
 
 
@@ -130,8 +139,7 @@ def settings_from(args, name):
         "activation", "weight_init", "init_std", "optimizer", "learning_rate", "loss_reduction", "epochs",
         "batch_size", "steps_per_epoch", "sampling", "dtype", "seed", *OPTIMIZER_OPTIONS)}
     options["hidden"] = tuple(args.hidden) if args.hidden else None
-    settings = PRESETS[name].with_options(**options)
-    scenarios.build_optimizer(settings)  # refuses an option the optimizer lacks, or a value out of range
+    settings = api.scenario_settings(name, **options)  # refuses an option the optimizer lacks, or a bad value
     try:
         check_memory([scenarios.input_size(settings), *settings.hidden, 10], settings.dtype)
     except MemoryError as err:
@@ -143,7 +151,11 @@ def _progress(args):
     return False if getattr(args, "no_progress", False) else None
 
 
-# -- the commands: each yields its Reports, one at a time ------------------------------------------
+# -- the commands: each yields its Reports, one at a time (from comparisons.api) -----------------------
+def _announce(text):
+    print(text, flush=True)
+
+
 def _scenarios(args):
     """A scenario, or `all`: ALL's scenarios and the matrix (the matrix first with --fail-fast)."""
     names = ALL if args.command == "all" else (args.command,)
@@ -151,113 +163,50 @@ def _scenarios(args):
         settings = [settings_from(args, name) for name in names]
     except ValueError as err:
         raise UsageError(err) from None
-
-    def run_scenario(s):
-        print(f"== {s.scenario} ({s.dtype}) ==", flush=True)
-        return scenarios.run(s, progress=_progress(args))
-
-    runs = [lambda s=s: run_scenario(s) for s in settings]
-    if args.command == "all":
-        # fail-fast puts the matrix first: its small checks are the quickest to fail
-        runs = [lambda: _run_matrix(0, args.fail_fast), *runs] if args.fail_fast else [*runs, lambda: _run_matrix(0)]
-    for run in runs:
-        report = run()
-        yield report
-        if getattr(args, "fail_fast", False) and not report.passed:
-            return
-
-
-def _run_matrix(seed, fail_fast=False):
-    from . import matrix
-    print("== matrix (float64) ==", flush=True)
-    return matrix.run(seed, fail_fast=fail_fast)
+    yield from api.scenario_reports(settings, _progress(args), with_matrix=args.command == "all",
+                                    fail_fast=getattr(args, "fail_fast", False), announce=_announce)
 
 
 def _matrix(args):
-    yield _run_matrix(args.seed, args.fail_fast)
+    _announce("== matrix (float64) ==")
+    yield api.matrix(args.seed, args.fail_fast)
 
 
 def _course(args):
     from . import course
     if args.full and args.quick:
         raise UsageError("--full and --quick exclude each other")
-    ctx = course.Context(progress=_progress(args), full=args.full, quick=args.quick)
     for text in course.TEXTS if args.text == "all" else (args.text,):
-        yield course.run(text, ctx)
+        yield course.run(text, progress=_progress(args), full=args.full, quick=args.quick)
 
 
 def _check(args):
-    import importlib
-    import threading
-
-    from .harness import learner_file, sandbox
-    time_limit = learner_file.TIME_LIMIT if args.time_limit is None else args.time_limit
-    try:
-        files = learner_file.files_to_check(args.files)
-    except FileNotFoundError as err:
-        raise UsageError(err) from None
-    if not files:
-        raise UsageError(f"no Python files in {' '.join(args.files)}")
-    first = sandbox.LearnerProcess(files[0], time_limit)
-    first.begin_import()
-    # Keras loads meanwhile (the checks import it once a file has imported; a file that does not import is
-    # still told at once, and a run whose files all fail to import never waits for it)
-    loading = threading.Thread(target=importlib.import_module, args=("comparisons.harness.core",), daemon=True,
-                               name="import Keras")
-    loading.start()
-    try:
-        found = first.import_file()
-        if not found and len(files) == 1:
-            raise UsageError(f"{files[0]} defines no classes to check")
-    except sandbox.FileDoesNotImport as err:
-        if len(files) == 1:
-            first.close()
-            raise UsageError(f"{files[0]} does not import: {err}") from None
-    except sandbox.LearnerIncident:
-        pass  # the file's report says what happened
-    except BaseException:
-        first.close()
-        raise
-    yield from learner_file.check_files(files, dtype=args.dtype, time_limit=time_limit, opened=first)
+    yield from api.file_reports(args.files, dtype=args.dtype, time_limit=args.time_limit)
 
 
 def _bugzoo(args):
-    from .harness import bugzoo
-    yield bugzoo.run()
+    yield api.bugzoo()
 
 
 def _speed(args):
-    import numpy as np
-
-    from scratchnet import datasets
-
-    from .studies import speed
+    command = " ".join(["python -m comparisons", *args.argv])
     if args.check is not None:
-        from .studies import check_latency
-        try:
-            yield check_latency.run(args.check, rounds=args.rounds, cli=not args.no_cli,
-                                    command=" ".join(["python -m comparisons", *args.argv]))
-        except (ValueError, FileNotFoundError) as err:
-            raise UsageError(err) from None
-        return
-    data = datasets.load("mnist", dtype=np.float32)
-    try:
-        yield speed.run(args, data, " ".join(["python -m comparisons", *args.argv]))
-    except ValueError as err:
-        raise UsageError(err) from None
+        yield api.speed(check=args.check, rounds=args.rounds, cli=not args.no_cli, command=command)
+    else:
+        yield api.speed(command=command, **{key: getattr(args, key) for key in vars(api.speed_options())})
 
 
 def _book_optimizers(args):
-    import numpy as np
+    yield api.book_optimizers(steps=args.steps)
 
-    from scratchnet import datasets
 
-    from .studies import book_optimizers
-    yield book_optimizers.run(datasets.load("mnist", dtype=np.float64), steps=args.steps)
+def _diff(args):
+    yield api.diff(args.old, args.new)
 
 
 COMMANDS = {**{name: _scenarios for name in (*PRESETS, "all")}, "matrix": _matrix, "course": _course,
-            "check": _check, "bugzoo": _bugzoo, "speed": _speed, "book-optimizers": _book_optimizers}
+            "check": _check, "bugzoo": _bugzoo, "speed": _speed, "book-optimizers": _book_optimizers,
+            "diff": _diff}
 
 
 def _usage_error(err):
@@ -279,7 +228,7 @@ def main(argv=None):
     try:
         begun = time.perf_counter()
         for report in COMMANDS[args.command](args):
-            render.print_report(report)
+            render.print_report(report, environment=not reports)  # the versions, once
             reports.append(report)
             if args.out is not None:
                 files = render.write(report, args.out)
@@ -290,6 +239,10 @@ def main(argv=None):
     except DatasetError as err:  # its message says how to provision the data
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except ImportError as err:
+        if err.name != "tensorflow":
+            raise
+        return _usage_error(err)  # reference_keras's MissingTensorFlowError: it names both extras
     passed = all(report.passed for report in reports)
     if len(reports) > 1:
         for report in reports:

@@ -11,12 +11,13 @@ package in the project that imports Keras.
 Importing it keeps Keras and matplotlib from writing into the home directory (see _environment).
 """
 from ._environment import keras, tf  # noqa: F401  (first: sets up the environment for the import)
-from ._environment import MissingTensorFlowError, heaviside, keras_l2_rounds_through_float32  # features
+from ._environment import (MissingTensorFlowError, heaviside, keras_l2_rounds_through_float32,  # features
+                           twin_equations, twin_l2_equation)
 from .autodiff import (backward_trace, compile_for, evaluate, forward_trace, input_gradient, layer_vjp,
                        loss_and_gradients, loss_vjp, optimizer_steps, softmax, state_preserved, train_step,
                        weight_names)
 from .convert import (ExactL2, UnsupportedLayerError, from_keras, gelu_tanh, keras_book_dropout, keras_cast,
-                      keras_l2_factor, keras_layer, to_keras)
+                      keras_l2_factor, keras_layer, to_keras, twin_l2_factors)
 from .dtype import floatx, model_dtype
 from .mapping import (SoftmaxCrossEntropyLoss, count_correct, keras_initializer, keras_loss, keras_optimizer,
                       scratchnet_loss)
@@ -27,4 +28,5 @@ __all__ = ["to_keras", "from_keras", "keras_layer", "keras_book_dropout", "keras
            "SoftmaxCrossEntropyLoss", "scratchnet_loss", "forward_trace", "backward_trace", "evaluate",
            "loss_and_gradients", "train_step", "train_steps", "compile_for", "model_dtype", "weight_names", "floatx",
            "layer_vjp", "loss_vjp", "optimizer_steps", "softmax", "state_preserved", "input_gradient", "heaviside",
-           "keras_l2_factor", "keras_l2_rounds_through_float32", "MissingTensorFlowError"]
+           "keras_l2_factor", "keras_l2_rounds_through_float32", "twin_l2_equation", "twin_equations",
+           "twin_l2_factors", "MissingTensorFlowError"]

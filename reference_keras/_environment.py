@@ -38,11 +38,13 @@ pyproject.toml's; `make compat` tests its ends):
   * `keras_l2_rounds_through_float32()`: whether keras.regularizers.L2 casts its Python-float
     factor through float32 (Keras 3.14 on) or applies it in the weight's dtype (before), measured
     once on a float64 tensor; `keras_l2_factor(l2, dtype)` (convert.py, through `keras_cast`) is
-    the factor Keras actually applies.
+    the factor Keras actually applies. `twin_l2_equation(True | False)` makes the twin follow
+    either equation within a block (to compare them), and `twin_equations()` says which it follows.
   * `keras_casts_python_floats_through_float32()`: whether keras.ops.cast of a Python float to
     float64 goes through float32 (what `keras_cast` assumes for Rescaling's and ReLU's settings).
   * BatchNormalization's `renorm` exists from Keras 3.14 on; readers use getattr(layer, "renorm", False).
 """
+import contextlib
 import functools
 import importlib.util
 import os
@@ -150,10 +152,56 @@ def heaviside_fallback(x, value):
 heaviside = getattr(keras.ops, "heaviside", heaviside_fallback)
 
 
-@functools.cache
+# The two equations of keras.regularizers.L2 on float64 weights, by whether the factor goes through float32.
+L2_EQUATIONS = {False: "l2 * sum(W**2), l2 in the weights' dtype (Keras < 3.14)",
+                True: "float32(l2) * sum(W**2) (Keras >= 3.14)"}
+_l2_equation_override = None  # twin_l2_equation's choice while it is in force; None: this Keras's own
+
+
 def keras_l2_rounds_through_float32():
     """True if keras.regularizers.L2 applies float32(l2) to float64 weights (Keras 3.14 on: it casts
-    the Python float, which goes through float32), False if it applies l2 itself."""
+    the Python float, which goes through float32), False if it applies l2 itself: this Keras's
+    behaviour (measured once), or the equation `twin_l2_equation` imposes while it is in force."""
+    if _l2_equation_override is not None:
+        return _l2_equation_override
+    return installed_keras_l2_rounds_through_float32()
+
+
+def twin_l2_equation_overridden():
+    """True while `twin_l2_equation` makes the twin follow the other Keras's L2 equation."""
+    return _l2_equation_override is not None and (
+        _l2_equation_override != installed_keras_l2_rounds_through_float32())
+
+
+@contextlib.contextmanager
+def twin_l2_equation(rounds_through_float32):
+    """Within the block the twin follows the L2 equation of Keras >= 3.14 (`rounds_through_float32`
+    True: float32(l2)) or of Keras < 3.14 (False: l2 itself), whichever Keras is installed:
+    `keras_l2_factor` answers for that equation, and where it is not the installed Keras's,
+    to_keras gives each Dense the penalty `ExactL2(that factor)` instead of keras.regularizers.L2
+    (the same operations). For exactly one purpose: to compare the two equations, e.g. two
+    reports of one scenario with `comparisons diff`, without installing two Kerases."""
+    global _l2_equation_override
+    if not isinstance(rounds_through_float32, bool):
+        raise TypeError(f"twin_l2_equation: rounds_through_float32 must be True or False, got "
+                        f"{rounds_through_float32!r}")
+    before, _l2_equation_override = _l2_equation_override, rounds_through_float32
+    try:
+        yield
+    finally:
+        _l2_equation_override = before
+
+
+def twin_equations():
+    """The equations the twin follows where Keras versions differ, in words (for reports):
+    {"l2": the L2 equation, "l2_emulated": whether it is not this Keras's own}."""
+    return {"l2": L2_EQUATIONS[keras_l2_rounds_through_float32()], "l2_emulated": twin_l2_equation_overridden()}
+
+
+@functools.cache
+def installed_keras_l2_rounds_through_float32():
+    """keras_l2_rounds_through_float32 as the installed Keras behaves, measured once on a float64
+    tensor (whatever twin_l2_equation says)."""
     probe = 0.1  # not a float32 number: float32(0.1) - 0.1 = 1.5e-9
     penalty = float(keras.regularizers.L2(probe)(keras.ops.ones((1,), dtype="float64")))
     if penalty not in (probe, float(np.float32(probe))):

@@ -32,7 +32,9 @@ applies (the one place that decides it). to_keras passes such settings as arrays
 dtype, which Keras casts exactly, except the L2 factor: `Affine.l2` goes to keras.regularizers.L2
 unchanged (for agreement beyond ~1e-9 in the penalty's share of the loss and gradient on every
 Keras, give scratchnet a float32-representable factor, e.g. l2=float(np.float32(1e-4)), or use
-exact_l2=True).
+exact_l2=True). Within `twin_l2_equation(...)` the twin follows the L2 equation chosen there
+instead: keras_l2_factor answers for it, and where it is not the installed Keras's, each Dense
+gets ExactL2 of that factor.
 
 The softmax quirk (softmax_output=True): Keras's softmax and sigmoid activations tag their output
 tensor with the logits they came from (`_keras_logits`), and the cross-entropies then compute
@@ -59,7 +61,8 @@ from scratchnet.layers import (ACTIVATIONS, ELU, GELU, GRU, LSTM, ACTIVATION_LAY
                                activation)
 from scratchnet.losses import LOSSES, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
 
-from ._environment import keras, keras_casts_python_floats_through_float32, keras_l2_rounds_through_float32, tf
+from ._environment import (keras, keras_casts_python_floats_through_float32, keras_l2_rounds_through_float32, tf,
+                           twin_l2_equation_overridden)
 from .dtype import dtype_name, floatx
 from .mapping import keras_loss, loss_instance, scratchnet_loss, unsupported_loss_reason
 
@@ -92,9 +95,19 @@ def keras_l2_factor(l2, dtype="float64"):
     return keras_cast(float(l2), dtype, rounds_through_float32=keras_l2_rounds_through_float32())
 
 
+def twin_l2_factors(model):
+    """{layer name: [its l2, the factor the twin applies (keras_l2_factor)]} for each layer of the
+    scratchnet `model` with an L2 penalty; the two differ where float32 does not hold l2 exactly
+    and the twin follows Keras 3.14's equation (float32(l2), which a report records)."""
+    return {layer.name: [float(layer.l2), keras_l2_factor(layer.l2, model.dtype)] for layer in model.layers
+            if getattr(layer, "l2", 0.0)}
+
+
 # -- to Keras ------------------------------------------------------------------------------------
 def _keras_dense(layer, dtype):
     regularizer = keras.regularizers.L2(layer.l2) if layer.l2 else None
+    if layer.l2 and twin_l2_equation_overridden():  # the other Keras's equation, by twin_l2_equation's order
+        regularizer = ExactL2(keras_l2_factor(layer.l2, dtype))
     return keras.layers.Dense(layer.shape[1], use_bias=layer.use_bias, kernel_regularizer=regularizer,
                               name=layer.name, dtype=dtype)
 

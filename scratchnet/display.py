@@ -11,6 +11,10 @@
   missing. `progress_by_default()`: whether training shows one when not told (a terminal on stderr,
   or a notebook kernel).
 
+* `html_table(...)`: the table markup every HTML display here and in comparisons' reports uses
+  (a caption, header cells, body rows, footer rows; every cell escaped unless it is `Markup`), so
+  a History, a model summary and a comparison report look alike in a notebook.
+
 Nothing here imports IPython, matplotlib or ipywidgets unless a notebook is running.
 """
 import html
@@ -71,6 +75,39 @@ def show(obj, print_fn=None):
         (print_fn or print)(line)
 
 
+# -- HTML tables --------------------------------------------------------------------------------
+class Markup(str):
+    """Text that is HTML already: html_table puts it in a cell as it is (every other cell is escaped)."""
+
+
+def _cell_html(cell):
+    return cell if isinstance(cell, Markup) else html.escape(str(cell))
+
+
+def html_table(headers, rows, caption=None, cls=None, row_headers=False, foot=(), column_styles=None):
+    """An HTML table: `caption` (one line), `headers`, `rows` (the first cell of each a header
+    cell when `row_headers`), `foot` rows of (name, value) spanning the table, and inline
+    `column_styles` {column index: CSS} for body cells (inline, as notebooks keep no style sheet
+    of ours)."""
+    column_styles = column_styles or {}
+    head = "".join(f"<th>{_cell_html(cell)}</th>" for cell in headers)
+    body = []
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            tag = "th" if row_headers and i == 0 else "td"
+            style = f' style="{column_styles[i]}"' if i in column_styles and tag == "td" else ""
+            cells.append(f"<{tag}{style}>{_cell_html(cell)}</{tag}>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    span = max(len(headers) - 1, 1)
+    footer = "".join(f'<tr><th>{_cell_html(name)}</th><td colspan="{span}">{_cell_html(value)}</td></tr>'
+                     for name, value in foot)
+    return (f'<table{f" class={chr(34)}{cls}{chr(34)}" if cls else ""}>'
+            + (f"<caption>{_cell_html(caption)}</caption>" if caption is not None else "")
+            + (f"<thead><tr>{head}</tr></thead>" if headers else "") + f"<tbody>{''.join(body)}</tbody>"
+            + (f"<tfoot>{footer}</tfoot>" if foot else "") + "</table>")
+
+
 # -- Sequential.summary() ----------------------------------------------------------------------
 def bytes_text(nbytes):
     """Keras's summary units: B, KB, MB, ... of 1024."""
@@ -115,13 +152,7 @@ class ModelSummary:
         return f"<ModelSummary: {len(self.rows)} layers, {self.totals[0][1]} params>"
 
     def _repr_html_(self):
-        head = "".join(f"<th>{html.escape(cell)}</th>" for cell in self.HEADERS)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
-                       for row in self.rows)
-        totals = "".join(f"<tr><th>{html.escape(name)}</th><td colspan=\"2\">{html.escape(value)}</td></tr>"
-                         for name, value in self.totals)
-        return (f'<table class="scratchnet-summary"><caption>Model: sequential</caption>'
-                f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody><tfoot>{totals}</tfoot></table>")
+        return html_table(self.HEADERS, self.rows, "Model: sequential", "scratchnet-summary", foot=self.totals)
 
 
 # -- History -----------------------------------------------------------------------------------
@@ -210,20 +241,15 @@ def loss_svg(history):
 def history_html(history):
     """A table of the first and last evaluated epochs (or the step count and last step loss),
     beside the loss plot."""
-    caption = html.escape(history_text(history))
     rows = []
     if history.epoch:
         shown = sorted({0, len(history.epoch) - 1})
-        head = "<th>metric</th>" + "".join(f"<th>epoch {history.epoch[i]}</th>" for i in shown)
-        for name, key, fmt in _METRICS:
-            values = getattr(history, key)
-            if values:
-                rows.append(f"<tr><th>{name}</th>" + "".join(f"<td>{fmt.format(values[i])}</td>" for i in shown)
-                            + "</tr>")
+        headers = ["metric"] + [f"epoch {history.epoch[i]}" for i in shown]
+        rows = [[name] + [fmt.format(getattr(history, key)[i]) for i in shown] for name, key, fmt in _METRICS
+                if getattr(history, key)]
     else:
-        head = "<th>steps</th><th>last step loss</th>"
+        headers = ["steps", "last step loss"]
         if history.step_loss:
-            rows.append(f"<tr><td>{len(history.step_loss):,}</td><td>{history.step_loss[-1]:.4f}</td></tr>")
-    table = (f'<table class="scratchnet-history"><caption>{caption}</caption><thead><tr>{head}</tr></thead>'
-             f"<tbody>{''.join(rows)}</tbody></table>")
+            rows.append([f"{len(history.step_loss):,}", f"{history.step_loss[-1]:.4f}"])
+    table = html_table(headers, rows, history_text(history), "scratchnet-history", row_headers=bool(history.epoch))
     return f'<div style="display:flex;gap:1em;align-items:flex-start">{table}{loss_svg(history)}</div>'

@@ -1,7 +1,7 @@
 """The project's layering, read from the source with `ast` (nothing is imported):
 
-    cli -> pipelines (matrix, course, studies -> scenarios -> harness) -> render -> core
-        -> reference_keras -> scratchnet
+    cli, api -> pipelines (matrix, course, studies, report_diff -> scenarios -> harness) -> render
+        -> core -> reference_keras -> scratchnet
 
 A module imports only from its own layer or the layers below it (course, matrix and studies may
 use scenarios; harness never uses scenarios; render and core import no pipeline), nothing imports
@@ -22,8 +22,8 @@ LAYERS = [
     ("comparisons.render",),
     ("comparisons.harness",),
     ("comparisons.scenarios",),
-    ("comparisons.matrix", "comparisons.course", "comparisons.studies"),
-    ("comparisons.cli", "comparisons.__main__", "comparisons"),
+    ("comparisons.matrix", "comparisons.course", "comparisons.studies", "comparisons.report_diff"),
+    ("comparisons.cli", "comparisons.__main__", "comparisons", "comparisons.api"),
 ]
 KERAS = {"tensorflow", "keras", "tf_keras"}
 

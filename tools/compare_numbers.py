@@ -16,69 +16,23 @@ module path). Logs (*.log): the multiset of words, after dropping "wrote ..." li
 because terminal tables may wrap their cells differently; words of BASELINE cut off with "..."
 are not required in NEW.
 
-Exit status 0 when nothing differs, 1 otherwise. The seed of `python -m comparisons diff`.
+Exit status 0 when nothing differs, 1 otherwise. It reads report JSON as `python -m comparisons
+diff` does (comparisons.report_diff: flatten, check_fields, same, the wall-clock times), which is
+the user-facing comparison, with tolerances; this tool asks for identity.
 """
 import argparse
 import json
-import math
 import re
 import sys
 from collections import Counter
 from pathlib import Path
 
-TIME_KEYS = ("seconds",)
-TIME_PATTERNS = [re.compile(r"\bin \d+(\.\d+)? s\b"), re.compile(r", \d+(\.\d+)? s\.$")]
+from comparisons.report_diff import check_fields, flatten, mask_times, same
+
+TIME_KEYS = ("seconds",)  # a Markdown table column of wall-clock times
 
 
-# -- JSON -----------------------------------------------------------------------------------------
-def _same(a, b):
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
-    return type(a) is type(b) and a == b or (isinstance(a, (int, float)) and isinstance(b, (int, float))
-                                             and not isinstance(a, bool) and not isinstance(b, bool) and a == b)
-
-
-def check_fields(report):
-    """{(check name): {field: value}} of a report's checks."""
-    return {check["name"]: check for check in report.get("checks", [])}
-
-
-def flatten(value, path=""):
-    """{path: leaf} for every number, string, bool and None in `value`, skipping wall-clock times.
-    Lists of sections are keyed by title, and a table column named "seconds" is skipped."""
-    out = {}
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key in TIME_KEYS:
-                continue
-            if key == "checks" and isinstance(item, list):
-                continue  # compared by name, below
-            if key == "sections" and isinstance(item, list):
-                for section in item:
-                    out.update(_flatten_section(section, f"{path}sections[{section.get('title', '')!r}]"))
-                continue
-            out.update(flatten(item, f"{path}{key}."))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            out.update(flatten(item, f"{path[:-1] if path.endswith('.') else path}[{i}]."))
-    else:
-        out[path.rstrip(".")] = value
-    return out
-
-
-def _flatten_section(section, path):
-    headers = section.get("headers", [])
-    timed = {i for i, header in enumerate(headers) if header in TIME_KEYS}
-    out = {f"{path}.title": section.get("title"), f"{path}.headers": json.dumps(headers)}
-    for r, row in enumerate(section.get("rows", [])):
-        for c, cell in enumerate(row):
-            if c not in timed:
-                out[f"{path}.rows[{r}][{c}]"] = cell
-    if section.get("text"):
-        out[f"{path}.text"] = section["text"]
-    return out
-
-
+# -- JSON (read as `comparisons diff` reads it: comparisons.report_diff) -------------------------------
 def compare_json(old, new):
     """(compared, differences, missing, added) between two report objects."""
     differences, missing, added, compared = [], [], [], 0
@@ -93,7 +47,7 @@ def compare_json(old, new):
             compared += 1
             if field not in other:
                 missing.append(f"{label}.{field}")
-            elif not _same(value, other[field]):
+            elif not same(value, other[field]):
                 differences.append(f"{label}.{field}: {value!r} -> {other[field]!r}")
         added += [f"{label}.{field}" for field in other if field not in check]
     added += [f"check {name!r}" for name in new_checks if name not in old_checks]
@@ -102,19 +56,13 @@ def compare_json(old, new):
         compared += 1
         if path not in new_leaves:
             missing.append(path)
-        elif not _same(value, new_leaves[path]):
+        elif not same(value, new_leaves[path]):
             differences.append(f"{path}: {value!r} -> {new_leaves[path]!r}")
     added += [path for path in new_leaves if path not in old_leaves]
     return compared, differences, missing, added
 
 
 # -- Markdown and logs ----------------------------------------------------------------------------
-def _mask_times(line):
-    for pattern in TIME_PATTERNS:
-        line = pattern.sub("<time>", line)
-    return line
-
-
 def _cells(line):
     return [cell.strip() for cell in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
 
@@ -138,7 +86,7 @@ def normalized_markdown(text, replacements):
                 line = "| " + " | ".join("<time>" if i in timed else cell for i, cell in enumerate(cells)) + " |"
         else:
             header, timed = None, set()
-        lines.append(_mask_times(line))
+        lines.append(mask_times(line))
     return lines
 
 
@@ -151,7 +99,7 @@ def words_of_log(text, replacements):
             line = line.replace(old, new)
         if line.startswith("wrote ") or set(line.strip()) <= set("- ") or re.fullmatch(r"rc=\d+", line.strip()):
             continue  # the files written, a table's rule, the exit status a harness appended
-        tokens = _mask_times(line).split()
+        tokens = mask_times(line).split()
         if tokens and tokens[0] in ("scratchnet", "keras") and len(tokens) == 6:  # a side row: its seconds
             tokens = tokens[:-1]
         words.update(tokens)

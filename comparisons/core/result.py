@@ -4,18 +4,34 @@ A Report holds what a run found (its checks, and what they mean in words: diagno
 notes), what it shows besides (typed tables: Sections; figures: Plots; reports of its parts:
 children; reports written to files of their own beside it: attachments) and the data its JSON
 carries (`data`: settings, both sides' numbers, the trajectory, ...; values with an `as_dict`
-are written through it). comparisons.render turns any Report into terminal text, Markdown, JSON
-and PNG files; the presentation fields here (headline, lead, heading, check_table, ...) say what
-to show, never how.
+are written through it), and the environment it was made in (core.environment: the versions of
+Python, NumPy and its BLAS, Keras and TensorFlow, and the twin's equations). comparisons.render
+turns any Report into terminal text, Markdown, JSON, HTML and PNG files; the presentation fields
+here (headline, lead, heading, check_table, ...) say what to show, never how.
 
 The verdict is the checks': a report passes when every check passes and nothing was left
 unchecked. Reports of parts combine with `merge`, which prefixes the merged checks' names (the
 float64 tier's "float64 tier: ...", a matrix row's "#3 ...") without touching the originals.
+`Reports` is a list of the reports of one command (`all`, every course text, several files).
+
+A Report shows itself: `repr` is one line (its summary), `str` its terminal text, and in a
+notebook `_repr_html_` its HTML (the verdict first, tables, plots inline). The text and the HTML
+come from comparisons.render, which hands its functions to `show_with` when it is imported (this
+module sits below it and cannot import it); until then `str` is the summary and there is no HTML.
 """
 import dataclasses
 from dataclasses import dataclass, field
 
+from .environment import environment
+
 VERDICTS = ("PASSED", "FAILED", "NOT CHECKED")
+_SHOW = {}  # "text", "html", "reports_html": how reports show themselves (comparisons.render's functions)
+
+
+def show_with(**renderers):
+    """Register how Reports show themselves: text(report) -> str, html(report) -> str,
+    reports_html(reports) -> str (comparisons.render calls this when it is imported)."""
+    _SHOW.update(renderers)
 
 
 @dataclass
@@ -55,7 +71,8 @@ class Report:
     shown after the diagnosis and notes (Markdown); diagnosis, warnings, notes: lines of words;
     plots: Plots; children: reports of parts, shown one heading level down; attachments: reports
     written to their own files beside this one; data: more JSON fields; not_checked: why nothing
-    could be checked.
+    could be checked; environment: what it was computed with (core.environment, recorded when
+    the report is made).
 
     Presentation: headline (Markdown title; default "NAME: passed|FAILED"), lead (the paragraph
     under it; default the summary line), intro (paragraphs after the lead), heading (a terminal
@@ -78,9 +95,18 @@ class Report:
         self.diagnosis, self.warnings, self.notes = [], [], []
         self.plots, self.children, self.attachments = [], [], []
         self.not_checked = None
+        self.environment = environment()
 
     def __repr__(self):
-        return f"<Report {self.name}: {self.verdict}, {len(self.checks)} checks>"
+        return f"<{type(self).__name__} {self.summary()}>"
+
+    def __str__(self):
+        text = _SHOW.get("text")
+        return text(self) if text else self.summary()
+
+    def _repr_html_(self):
+        html = _SHOW.get("html")
+        return html(self) if html else None
 
     # -- the verdict ------------------------------------------------------------------------------
     @property
@@ -133,3 +159,30 @@ class Report:
         self.children += other.children
         self.attachments += other.attachments
         return self
+
+
+class Reports(list):
+    """The reports of one command, in order (a scenario run of `all`, every course text, a folder
+    of learner files): it passes when each of them does, and shows them one after the other."""
+
+    @property
+    def passed(self):
+        return all(report.passed for report in self)
+
+    @property
+    def verdict(self):
+        return VERDICTS[0] if self.passed else VERDICTS[1]
+
+    def summary(self):
+        failed = [report.name for report in self if not report.passed]
+        return f"{len(self)} reports: {self.verdict}" + (f" ({', '.join(failed)} failed)" if failed else "")
+
+    def __repr__(self):
+        return f"<Reports {self.summary()}: {', '.join(report.name for report in self)}>"
+
+    def __str__(self):
+        return "\n\n".join(map(str, self)) + f"\n{self.summary()}"
+
+    def _repr_html_(self):
+        html = _SHOW.get("reports_html")
+        return html(self) if html else None

@@ -1,4 +1,5 @@
-"""The five course texts, runnable: `python -m comparisons course 000|001|002|003|004|all`.
+"""The five course texts, runnable: `python -m comparisons course 000|001|002|003|004|all`, or in
+Python `comparisons.course.run("001")`.
 
 One module per text (text_000 ... text_004); each has `TITLE` and `run(ctx) -> Page` (a Report),
 and each exercise in it is a short function with the scratchnet side and the Keras side next to
@@ -35,8 +36,25 @@ def command(text, ctx):
                      *(["--quick"] if ctx.quick else [])])
 
 
-def run(text, ctx):
-    """Run every exercise of course text `text`; returns its Page (not yet printed or written)."""
+def run(text, ctx=None, **options):
+    """Run every exercise of course text `text` ("000" ... "004"); returns its Page (a Report; not
+    yet printed or written), or for "all" the five pages (Reports). The options are Context's
+    (progress, full, quick), or `ctx` one.
+
+        comparisons.course.run("001", quick=True)   # in a notebook, the page shows itself
+    """
+    if ctx is None:
+        unknown = [key for key in options if key not in Context.__dataclass_fields__]
+        if unknown:
+            raise TypeError(f"course.run: {', '.join(unknown)} is not an option (progress, full, quick)")
+        if options.get("full") and options.get("quick"):
+            raise ValueError("course.run: full and quick exclude each other")
+        ctx = Context(**options)
+    elif options:
+        raise TypeError("course.run: give a Context or its options, not both")
+    if text == "all":
+        from ..core.result import Reports
+        return Reports(run(each, ctx) for each in TEXTS)
     page = module(text).run(ctx)
     page.command = command(text, ctx)
     return page

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from ..core.environment import environment_line
+
 CHECK_HEADERS = ["check", "value", "tolerance", "result", "diagnosis"]
 FAILURE_HEADERS = ["check", "value", "tolerance", "diagnosis"]
 MIN_WIDTH, MAX_WIDTH = 80, 120  # terminal tables: at least this narrow a terminal, at most this wide
@@ -77,9 +79,12 @@ def markdown_table(rows, headers, numparse=True):
 
 
 # -- the terminal ---------------------------------------------------------------------------------
-def terminal_lines(report, width=None):
-    """The report as terminal lines (a table is one multi-line string)."""
+def terminal_lines(report, width=None, environment=False):
+    """The report as terminal lines (a table is one multi-line string); `environment`: its
+    environment line (versions, the twin's equations) first."""
     lines = []
+    if environment and report.environment:
+        lines.append(f"environment: {environment_line(report.environment)}")
     heading = report.terminal_heading()
     if heading:
         lines.append(f"== {heading} ==")
@@ -109,12 +114,12 @@ def terminal_lines(report, width=None):
     return lines
 
 
-def terminal_text(report, width=None):
-    return "\n".join(terminal_lines(report, width))
+def terminal_text(report, width=None, environment=False):
+    return "\n".join(terminal_lines(report, width, environment))
 
 
-def print_report(report, out=print):
-    for line in terminal_lines(report):
+def print_report(report, out=print, environment=False):
+    for line in terminal_lines(report, environment=environment):
         out(line)
 
 
@@ -137,6 +142,8 @@ def _markdown_lines(report, level):
     lead = report.lead_text()
     if lead:
         lines += [lead, ""]
+    if level == 1 and report.environment:
+        lines += [f"Environment: {environment_line(report.environment)}.", ""]
     for paragraph in report.intro:
         lines += [paragraph, ""]
     if report.check_table == "all" and report.checks:
@@ -177,10 +184,12 @@ def _jsonable(value):
 
 def as_json(report):
     """The report's JSON object: its name (as "scenario"), dtype, verdict, checks (each with name,
-    value, tolerance, passed, diagnosis, kind, subject), diagnosis, its data tables, and `data`."""
+    value, tolerance, passed, diagnosis, kind, subject), diagnosis, its data tables, its
+    environment (core.environment), and `data`."""
     return {"scenario": report.name, "dtype": report.dtype, "passed": report.passed,
             "checks": [check.as_dict() for check in report.checks], "diagnosis": report.diagnosis,
-            "sections": [section.as_dict() for section in report.sections if section.in_json], **report.data}
+            "sections": [section.as_dict() for section in report.sections if section.in_json],
+            "environment": report.environment, **report.data}
 
 
 def json_text(report):

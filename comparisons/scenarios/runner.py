@@ -4,7 +4,8 @@ trajectory) and here (the final numbers); a scenario's `extras` (EXTRAS) add the
 the conventions it stands for.
 
 The report's data: "settings" (Settings), "sides" (each side's final train/test loss and
-accuracy and its seconds) and "trajectory" (the lockstep Trajectory, None when training stopped).
+accuracy and its seconds), "trajectory" (the lockstep Trajectory, None when training stopped) and,
+for a model with L2 penalties, "l2_factors" (each layer's l2 and the factor the twin applies).
 """
 import time
 from dataclasses import dataclass, field, replace
@@ -95,6 +96,9 @@ def run(settings, progress=None, data=None):
     keras_model = reference_keras.to_keras(model)
     initial_weights = model.get_weights()
     report = Report(settings.scenario, dtype=settings.dtype, data={"settings": settings})
+    l2_factors = reference_keras.twin_l2_factors(model)
+    if l2_factors:  # what the twin's L2 equation (in the report's environment) made of them
+        report.data["l2_factors"] = l2_factors
 
     xb, tb = x_train[:settings.check_batch], t_train[:settings.check_batch]
     checks, diagnosis = twin_checks(model, keras_model, xb, tb, numerical_samples=settings.numerical_samples,

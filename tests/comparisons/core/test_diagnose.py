@@ -18,6 +18,9 @@ def test_diagnosis_engine_names_its_patterns():
     W = np.array([[0.5, 1.0], [-1.0, 2.0]])
     assert "the L2 gradient has the wrong factor" in diagnose(theirs - 0.05 * W, theirs, weights=W, weight_decay=0.1)
     assert "an L2 weight-decay term" in diagnose(theirs + 0.3 * W, theirs, weights=W)
+    # Keras >= 3.14's float32(l2) against l2 = 0.01: 2 * (0.01 - float32(0.01)) x W, no factor of 1
+    assert diagnose(theirs + 4.47e-10 * W, theirs, weights=W).startswith("differs from Keras by exactly 4.47e-10 x")
+    assert diagnose(theirs * (1 + 3e-9), theirs).startswith("within 1e-6 of Keras's in every entry")
     assert diagnose(theirs + 1, theirs, candidates={"the known mistake": theirs + 1}) == "the known mistake"
     shaped = compare("db", theirs.sum(axis=0, keepdims=True), theirs.sum(axis=0), 1e-12)
     assert "the right values in the wrong shape" in shaped.diagnosis and not shaped.passed

@@ -38,7 +38,8 @@ def test_a_table_that_fits_is_left_as_it_is():
 
 def test_markdown_escapes_pipes_and_lists_the_findings():
     page = render.markdown(_report())
-    assert page.startswith("# demo: FAILED\n\ndemo: FAILED 1/2 checks (float64).\n\n## Checks\n")
+    assert page.startswith("# demo: FAILED\n\ndemo: FAILED 1/2 checks (float64).\n\nEnvironment: Python ")
+    assert ".\n\n## Checks\n" in page
     assert "| x\\|y " in page and "| a\\|b " in page
     assert "## Diagnosis\n\n- first differing parameter gradient: W1\n" in page
 
@@ -95,7 +96,8 @@ def test_a_part_is_rendered_one_level_down_with_its_findings_as_a_list():
     child.warnings.append("WARNING: wrote into x")
     parent.children.append(child)
     page = render.markdown(parent)
-    assert page.startswith("# file.py against Keras\n\n1 of 1 match\n\n## Affine: PASSED\n\n| check ")
+    assert page.startswith("# file.py against Keras\n\n1 of 1 match\n\nEnvironment: ")
+    assert "\n\n## Affine: PASSED\n\n| check " in page and page.count("Environment: ") == 1  # the top's only
     assert "\n- WARNING: wrote into x\n" in page
     terminal = render.terminal_text(parent)
     assert "Affine: WARNING: wrote into x" in terminal and terminal.endswith("file: PASSED 0/0 checks")
