@@ -43,6 +43,10 @@ pyproject.toml's; `make compat` tests its ends):
   * `keras_casts_python_floats_through_float32()`: whether keras.ops.cast of a Python float to
     float64 goes through float32 (what `keras_cast` assumes for Rescaling's and ReLU's settings).
   * BatchNormalization's `renorm` exists from Keras 3.14 on; readers use getattr(layer, "renorm", False).
+  * `tensorflow_gelu_form()`: "erfc" where tf.nn.gelu computes 0.5 * x * erfc(-x / sqrt(2)) (TensorFlow
+    2.19 on; scratchnet's GELU is this equation), "erf" where it computes 0.5 * x * (1 + erf(x / sqrt(2)))
+    (before), which cancels for negative x: the two part by more than round-off there, so the twin's
+    float64 agreement for the exact gelu holds only where the form is "erfc".
 """
 import contextlib
 import functools
@@ -215,3 +219,12 @@ def keras_casts_python_floats_through_float32():
     """True if `keras.ops.cast` of a Python float to float64 goes through float32 (TensorFlow makes
     a float32 constant of the float first), as every supported Keras does."""
     return float(keras.ops.cast(0.1, "float64")) != 0.1
+
+
+@functools.cache
+def tensorflow_gelu_form():
+    """"erfc" or "erf": the equation of the installed TensorFlow's exact tf.nn.gelu, told apart at
+    x = -10 in float64, where the erf form's 1 + erf(-7.07) cancels to exactly 0 and the erfc form
+    keeps 7.6e-23."""
+    value = float(tf.nn.gelu(tf.constant(-10.0, dtype="float64"), approximate=False))
+    return "erf" if value == 0.0 else "erfc"

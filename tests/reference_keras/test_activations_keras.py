@@ -6,6 +6,7 @@ cap and the threshold, hard_sigmoid at -3 and 3), +-1000, overflow to inf and th
 float. TensorFlow flushes subnormal results to 0 and NumPy keeps them, so values below the
 dtype's smallest normal number count as 0 on both sides."""
 import functools
+import math
 
 import numpy as np
 import pytest
@@ -22,6 +23,17 @@ from scratchnet.losses import MeanSquaredError
 BIG = np.finfo(np.float64).max
 AROUND = [-2.5, -1.0, -0.3, -0.0, 0.0, 0.4, 1.0, 3.0]
 HUGE = [-1000.0, -40.0, 40.0, 1000.0]
+
+
+# scratchnet's GELU is tf.nn.gelu's erfc form (TensorFlow 2.19 on); older TensorFlow's erf form parts
+# from it by more than round-off for negative inputs (reference_keras.tensorflow_gelu_form).
+GELU_ERFC = pytest.mark.skipif(rk.tensorflow_gelu_form() != "erfc", reason=(
+    f"this TensorFlow's exact gelu is the {rk.tensorflow_gelu_form()} form, not the erfc form scratchnet's GELU "
+    f"computes (TensorFlow >= 2.19)"))
+
+
+def _case_id(case):
+    return (case.values if hasattr(case, "values") else case)[0]  # a pytest.param or a plain tuple
 
 
 def act(name):
@@ -55,7 +67,7 @@ CASES = [
     ("ELU alpha 0.7: gradient alpha at 0", lambda: ELU(0.7), layer(keras.layers.ELU, alpha=0.7),
      [*AROUND, -1e-8, *HUGE]),
     ("selu", SELU, act("selu"), [*AROUND, -1e-8, *HUGE]),
-    ("gelu (erfc form)", GELU, act("gelu"), [*AROUND, -10.0, 10.0, *HUGE]),
+    pytest.param("gelu (erfc form)", GELU, act("gelu"), [*AROUND, -10.0, 10.0, *HUGE], marks=GELU_ERFC),
     ("gelu tanh form", lambda: GELU(approximate=True), lambda dtype: keras.layers.Activation(rk.gelu_tanh, dtype=dtype),
      [*AROUND, -10.0, 10.0, *HUGE]),
     ("silu", SiLU, act("silu"), [*AROUND, *HUGE]),
@@ -107,12 +119,13 @@ def helper_test_activation(make_ours, make_keras, inputs, dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("case,ours,theirs,inputs", CASES, ids=[case[0] for case in CASES])
+@pytest.mark.parametrize("case,ours,theirs,inputs", CASES, ids=[_case_id(case) for case in CASES])
 def test_activation_matches_keras(case, ours, theirs, inputs, dtype):
     helper_test_activation(ours, theirs, inputs, dtype)
 
 
-@pytest.mark.parametrize("name", ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "softplus",
+@pytest.mark.parametrize("name", ["relu", "relu6", "leaky_relu", "elu", "selu", pytest.param("gelu", marks=GELU_ERFC),
+                                  "silu", "swish", "softplus",
                                   "softsign", "hard_sigmoid", "exponential", "sigmoid", "tanh", "softmax", "linear"])
 def test_dense_activation_by_name_and_its_twin_agree_with_keras(name, assert_twin):
     """Dense(activation=name) from Keras: from_keras splits it into Affine and the activation,
@@ -146,7 +159,8 @@ FUNCTIONS = [  # (case, the function a Keras user passes, the scratchnet layer i
     ("tf.nn.relu6", tf.nn.relu6, lambda: ReLU(max_value=6.0)),
     ("tf.nn.leaky_relu (alpha 0.2)", tf.nn.leaky_relu, lambda: LeakyReLU(0.2)),
     ("partial(tf.nn.leaky_relu, alpha=0.1)", functools.partial(tf.nn.leaky_relu, alpha=0.1), lambda: LeakyReLU(0.1)),
-    ("tf.nn.elu", tf.nn.elu, ELU), ("tf.nn.selu", tf.nn.selu, SELU), ("tf.nn.gelu (erfc form)", tf.nn.gelu, GELU),
+    ("tf.nn.elu", tf.nn.elu, ELU), ("tf.nn.selu", tf.nn.selu, SELU),
+    pytest.param("tf.nn.gelu (erfc form)", tf.nn.gelu, GELU, marks=GELU_ERFC),
     ("partial(keras gelu, approximate=True)", functools.partial(keras.activations.gelu, approximate=True),
      lambda: GELU(approximate=True)),
     ("keras.ops.gelu (tanh form by default)", keras.ops.gelu, lambda: GELU(approximate=True)),
@@ -159,7 +173,7 @@ FUNCTIONS = [  # (case, the function a Keras user passes, the scratchnet layer i
 ]
 
 
-@pytest.mark.parametrize("case,function,expected", FUNCTIONS, ids=[f[0] for f in FUNCTIONS])
+@pytest.mark.parametrize("case,function,expected", FUNCTIONS, ids=[_case_id(f) for f in FUNCTIONS])
 def test_activations_given_as_functions_come_over(case, function, expected):
     rng = np.random.default_rng(0)
     with rk.floatx("float64"):
@@ -203,3 +217,17 @@ def test_keras_rounds_relu_settings_and_leaky_slopes_through_float32():
                                             keras.layers.ReLU(negative_slope=0.5, threshold=0.1, name="odd")])
     with pytest.raises(rk.UnsupportedLayerError, match="'odd'.*float32\\(0.1\\)"):
         rk.from_keras(slope_and_threshold)
+
+
+def test_the_gelu_form_is_detected_from_tensorflow_itself():
+    """tensorflow_gelu_form names the equation tf.nn.gelu computes: at x = -4 (float64) the erfc form
+    equals scratchnet's GELU to round-off, the erf form parts from it by its cancellation."""
+    x = np.array([-4.0, -1.0, 0.5])
+    theirs = tf.nn.gelu(tf.constant(x), approximate=False).numpy()
+    ours = GELU().forward(x)
+    erf_form = 0.5 * x * (1 + np.array([math.erf(v / np.sqrt(2)) for v in x]))
+    if rk.tensorflow_gelu_form() == "erfc":
+        np.testing.assert_allclose(theirs, ours, rtol=1e-15, atol=0)
+    else:
+        np.testing.assert_allclose(theirs, erf_form, rtol=1e-12, atol=0)
+    assert rk.tensorflow_gelu_form() in ("erfc", "erf")
