@@ -720,6 +720,21 @@ def speed_results(out):
     return results
 
 
+def compat_results(out):
+    """`python tools/compat.py --quick --json`: one row per environment of the version matrix (its
+    packages, whether installing scratchnet kept them, the Keras-facing tests' counts)."""
+    outcomes = json.loads((out / "compat.json").read_text())
+
+    def tests(counts):
+        return ", ".join(f"{n} {word}" for word, n in counts.items()) if counts else "not run"
+
+    rows = [[o["environment"], o["install"], tests(o["counts"])] for o in outcomes]
+    failing = sum(o["counts"].get("failed", 0) + o["counts"].get("errors", 0) for o in outcomes)
+    return [block("compat.table", ["environment", "install outcome", "Keras-facing tests"], rows,
+                  "compat: the version matrix (tools/compat.py --quick)", False),
+            measured("compat.failing", failing, count, "compat: failed tests over every environment", False)]
+
+
 # -- the runs ------------------------------------------------------------------------------------
 @dataclasses.dataclass
 class Run:
@@ -728,10 +743,12 @@ class Run:
     extract: object  # out folder -> [Result]
     slow: bool = False
     env_unset: tuple = ()  # environment variables the command runs without (as the Makefile's target)
+    program: tuple = ("-m", "comparisons")  # what `python` runs: the CLI, or a tool of tools/
+    by_name_only: bool = False  # not in `--slow`: run only when named (`make results RUNS=compat`)
 
     def command_lines(self):
         unset = "".join(f"-u {name} " for name in self.env_unset)
-        return [("env " + unset if unset else "") + "python -m comparisons " + " ".join(args).replace("{out}", "DIR")
+        return [("env " + unset if unset else "") + "python " + " ".join((*self.program, *args)).replace("{out}", "DIR")
                 for args in self.commands]
 
 
@@ -749,6 +766,9 @@ RUNS = {run.name: run for run in [
     Run("textbook-mnist", [["textbook-mnist", "--out", "{out}", "--no-progress"]], textbook_results, slow=True),
     Run("speed", [["speed", "--out", "{out}"]], speed_results, slow=True,
         env_unset=("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")),
+    # Tens of minutes: six fresh venvs from the package registries (docs/development.md).
+    Run("compat", [["--quick", "--workdir", "{out}/envs", "--json", "{out}/compat.json"]], compat_results, slow=True,
+        program=("tools/compat.py",), by_name_only=True),
 ]}
 
 
@@ -763,7 +783,7 @@ def execute(run, out):
     wall = time.perf_counter()
     with open(out / "output.log", "w") as log:
         for args in run.commands:
-            argv = [PYTHON, "-m", "comparisons", *(arg.replace("{out}", str(out)) for arg in args)]
+            argv = [PYTHON, *run.program, *(arg.replace("{out}", str(out)) for arg in args)]
             print("  $ python", " ".join(argv[1:]), flush=True)
             log.write(f"$ {' '.join(argv[1:])}\n")
             log.flush()
@@ -936,7 +956,8 @@ def main(argv=None):
         problems = lint(load_results())
         print("\n".join(problems) or "results: docs are consistent with docs/results.json")
         return 1 if problems else 0
-    names = args.runs or [name for name, r in RUNS.items() if not r.slow or getattr(args, "slow", False)]
+    names = args.runs or [name for name, r in RUNS.items()
+                          if not r.by_name_only and (not r.slow or getattr(args, "slow", False))]
     unknown = [name for name in names if name not in RUNS]
     if unknown:
         parser.error(f"unknown run {', '.join(unknown)}; runs: {', '.join(RUNS)}")
