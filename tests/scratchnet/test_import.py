@@ -1,5 +1,8 @@
-"""`import scratchnet` stays light: no TensorFlow or Keras, and fast. Measured in a fresh
-interpreter so that whatever this test session already imported does not count."""
+"""`import scratchnet` stays light: no TensorFlow or Keras, and nothing heavy beyond NumPy (the
+top-level packages a fresh interpreter holds after the import, against those NumPy alone brings).
+Checked in a fresh interpreter so that whatever this test session already imported does not count.
+What the import costs in seconds is the benchmark's to say, not a timed test's (a loaded machine
+would fail it)."""
 import json
 import subprocess
 import sys
@@ -7,12 +10,13 @@ import sys
 import scratchnet
 
 PROBE = """
-import json, sys, time
-start = time.perf_counter()
+import json, sys
+import numpy
+with_numpy = {name.split('.')[0] for name in sys.modules}
 import scratchnet
-elapsed = time.perf_counter() - start
+added = sorted({name.split('.')[0] for name in sys.modules} - with_numpy)
 heavy = sorted({name.split('.')[0] for name in sys.modules} & {'tensorflow', 'keras', 'tf_keras'})
-print(json.dumps({"seconds": elapsed, "heavy": heavy, "file": scratchnet.__file__}))
+print(json.dumps({"added": added, "heavy": heavy, "file": scratchnet.__file__}))
 """
 
 
@@ -21,16 +25,15 @@ def _probe():
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_import_does_not_load_tensorflow_or_keras_and_is_fast():
+HEAVY = {"tensorflow", "keras", "tf_keras", "matplotlib", "scipy", "pandas", "torch", "jax", "IPython", "tqdm"}
+
+
+def test_import_does_not_load_tensorflow_or_keras_nor_anything_heavy():
     report = _probe()
     assert report["file"] == scratchnet.__file__  # the subprocess imported this checkout
     assert report["heavy"] == []
-    # NumPy dominates (~0.1 s); a cold disk cache can slow the first run, so take the best of
-    # up to three before failing the 0.5 s budget.
-    seconds = [report["seconds"]]
-    while min(seconds) >= 0.5 and len(seconds) < 3:
-        seconds.append(_probe()["seconds"])
-    assert min(seconds) < 0.5, seconds
+    assert "scratchnet" in report["added"]
+    assert not set(report["added"]) & HEAVY, report["added"]
 
 
 def test_public_names():
