@@ -299,15 +299,19 @@ def callable_only(loss):
 
 # -- agreement of a converted model ------------------------------------------------------------------
 def _expansion(layer):
-    """How many scratchnet layers today's from_keras makes of a Keras layer (an activation other
-    than linear is a layer of its own)."""
+    """How many scratchnet layers from_keras makes of a Keras layer (a Dense's or a
+    convolution's activation other than linear is a layer of its own)."""
     if isinstance(layer, keras.Sequential):
         return sum(_expansion(sub) for sub in layer.layers if not isinstance(sub, keras.layers.InputLayer))
-    activation = getattr(layer, "activation", None)
-    if activation is not None and not isinstance(layer, keras.layers.Activation) \
-            and activation is not keras.activations.linear:
-        return 2
-    return 1
+    if isinstance(layer, keras.layers.TimeDistributed):
+        layer = layer.layer
+    if not isinstance(layer, _SPLIT_ACTIVATION):  # a recurrent layer's activation is inside it
+        return 1
+    return 1 if getattr(layer, "activation", None) in (None, keras.activations.linear) else 2
+
+
+# The layers whose activation from_keras makes a layer of its own.
+_SPLIT_ACTIVATION = (keras.layers.Dense, keras.layers.Conv1D, keras.layers.Conv2D)
 
 
 def _output_activation(sn_model, logits):
