@@ -828,10 +828,6 @@ def _loss_name(loss):
         loss, "get_config") else getattr(loss, "__name__", repr(loss))
 
 
-_METRIC_CLASSES = {"BinaryAccuracy": "binary_accuracy", "CategoricalAccuracy": "categorical_accuracy",
-                   "SparseCategoricalAccuracy": "sparse_categorical_accuracy"}
-
-
 def _compiled_metrics(keras_model, reasons):
     """The scratchnet metrics of a compiled model's metrics and weighted_metrics, named as Keras's
     evaluate names them; a reason appended to `reasons` for each one scratchnet lacks."""
@@ -865,21 +861,24 @@ def _spec_name(spec):
 def _metric(spec, weighted):
     """A scratchnet metric from one entry of Keras's compile config (a name, a function's or a
     metric object's serialization), or None."""
-    settings = {}
-    if isinstance(spec, dict):
-        inner = spec.get("config")
-        if spec.get("class_name") == "function":
-            name = inner
-        else:
-            name = _METRIC_CLASSES.get(spec.get("class_name"))
-            inner = inner if isinstance(inner, dict) else {}
-            if name == "binary_accuracy":
-                settings["threshold"] = inner.get("threshold", 0.5)
-            settings["name"] = inner.get("name")
-    else:
-        name = spec if isinstance(spec, str) else getattr(spec, "__name__", None)
-    cls = scratchnet.metrics.METRICS.get(name)
-    return None if cls is None else cls(**settings, weighted=weighted)
+    if isinstance(spec, dict) and spec.get("class_name") != "function":
+        cls = scratchnet.metrics.KERAS_CLASSES.get(spec.get("class_name"))
+        inner = spec.get("config") if isinstance(spec.get("config"), dict) else {}
+        unknown = {key for key, value in inner.items() if value is not None} - {"name", "dtype", *getattr(
+            cls, "options", ())}
+        if cls is None or unknown:  # top_k, class_id, ...: a setting scratchnet's metric has not
+            return None
+        settings = {key: inner[key] for key in cls.options if key in inner}
+        try:
+            return cls(**settings, name=inner.get("name"), weighted=weighted)
+        except ValueError:  # e.g. several thresholds
+            return None
+    name = spec.get("config") if isinstance(spec, dict) else spec if isinstance(spec, str) else getattr(
+        spec, "__name__", None)
+    cls = scratchnet.metrics.METRICS.get(name) or scratchnet.metrics.KERAS_CLASSES.get(name)
+    if cls is None:
+        return None
+    return cls(name=name, weighted=weighted)  # Keras reports a metric given by name by that name ("mae")
 
 
 def _given_loss(loss):

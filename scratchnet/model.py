@@ -425,7 +425,7 @@ class Sequential:
                 hits, entries = metric.count(y, tb, wb)
                 counts[metric.name][0] += hits
                 counts[metric.name][1] += entries
-        return {name: hits / entries for name, (hits, entries) in counts.items()}
+        return {metric.name: metric.result(*counts[metric.name]) for metric in self.metrics}
 
     def accuracy(self, x, t):
         """Fraction of rows whose argmax matches the label (per unit for sigmoid outputs)."""
