@@ -2,7 +2,8 @@
 
 to_keras maps Affine -> Dense (kernel_regularizer=L2(l2) when l2 is set, use_bias=False for an
 Affine without bias), each activation to its own Activation layer (or Keras's ReLU, LeakyReLU,
-ELU layer where it has settings), and Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dropout,
+ELU layer where it has settings), and Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
+GlobalMaxPooling2D, Flatten, Dropout,
 BatchNormalization, Reshape, Rescaling, Normalization, Resizing, Embedding, SimpleRNN, LSTM, GRU,
 Bidirectional, Conv1D and the 1-D poolings to the Keras layers of the same names and settings (a
 model starting with Embedding gets an int32 Input), so the Keras model's layer outputs line up
@@ -56,7 +57,8 @@ import numpy as np
 import scratchnet
 from scratchnet.layers import (ACTIVATIONS, ELU, GELU, GRU, LSTM, ACTIVATION_LAYERS, Affine, AveragePooling1D,
                                AveragePooling2D, BatchNormalization, Bidirectional, Conv1D, Conv2D, Dropout, Embedding,
-                               Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, Identity, LeakyReLU, MaxPooling1D,
+                               Flatten, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
+                               GlobalMaxPooling2D, Identity, LeakyReLU, MaxPooling1D,
                                MaxPooling2D, Normalization, ReLU, Rescaling, Reshape, Resizing, SimpleRNN, Softmax,
                                activation)
 from scratchnet.losses import LOSSES, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
@@ -104,11 +106,16 @@ def twin_l2_factors(model):
 
 
 # -- to Keras ------------------------------------------------------------------------------------
-def _keras_dense(layer, dtype):
+def _keras_l2(layer, dtype):
+    """The kernel regularizer of a layer with an L2 factor (Dense, Conv2D), or None."""
     regularizer = keras.regularizers.L2(layer.l2) if layer.l2 else None
     if layer.l2 and twin_l2_equation_overridden():  # the other Keras's equation, by twin_l2_equation's order
         regularizer = ExactL2(keras_l2_factor(layer.l2, dtype))
-    return keras.layers.Dense(layer.shape[1], use_bias=layer.use_bias, kernel_regularizer=regularizer,
+    return regularizer
+
+
+def _keras_dense(layer, dtype):
+    return keras.layers.Dense(layer.shape[1], use_bias=layer.use_bias, kernel_regularizer=_keras_l2(layer, dtype),
                               name=layer.name, dtype=dtype)
 
 
@@ -145,7 +152,8 @@ for _name, _cls in scratchnet.layers.ACTIVATION_NAMES.items():
 
 def _keras_conv2d(layer, dtype):
     return keras.layers.Conv2D(layer.filters, layer.kernel_size, strides=layer.strides, padding=layer.padding,
-                               name=layer.name, dtype=dtype)
+                               dilation_rate=layer.dilation_rate, use_bias=layer.use_bias,
+                               kernel_regularizer=_keras_l2(layer, dtype), name=layer.name, dtype=dtype)
 
 
 def _keras_pooling(keras_class):
@@ -267,7 +275,9 @@ TO_KERAS = {Affine: _keras_dense, **{cls: _keras_activation for cls in ACTIVATIO
             MaxPooling1D: _keras_pooling(keras.layers.MaxPooling1D),
             AveragePooling1D: _keras_pooling(keras.layers.AveragePooling1D),
             GlobalAveragePooling1D: _keras_global_pooling(keras.layers.GlobalAveragePooling1D),
-            GlobalMaxPooling1D: _keras_global_pooling(keras.layers.GlobalMaxPooling1D)}
+            GlobalMaxPooling1D: _keras_global_pooling(keras.layers.GlobalMaxPooling1D),
+            GlobalAveragePooling2D: _keras_global_pooling(keras.layers.GlobalAveragePooling2D),
+            GlobalMaxPooling2D: _keras_global_pooling(keras.layers.GlobalMaxPooling2D)}
 _NEEDS_INPUT_SHAPE = (Normalization,)  # builders that take the layer's per-sample input shape too
 
 
@@ -563,19 +573,27 @@ def _from_convolution(scratchnet_class):
     """Conv2D or Conv1D: [the layer, its activation unless linear]."""
     def convert(layer):
         name = scratchnet_class.__name__
-        reasons = _option_reasons(layer, ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
-                                          "kernel_constraint", "bias_constraint"), f"scratchnet's {name}")
+        full = scratchnet_class is Conv2D  # dilation, no bias and an L2 kernel regularizer: Conv2D only
+        reasons = _option_reasons(layer, ("bias_regularizer", "activity_regularizer", "kernel_constraint",
+                                          "bias_constraint") + (() if full else ("kernel_regularizer",)),
+                                  f"scratchnet's {name}")
+        l2 = _l2_factor(layer, reasons) if full and layer.built else 0.0
         _channels_last(layer, reasons)
-        if set(layer.dilation_rate) != {1} or layer.groups != 1 or layer.padding == "causal":
+        dilated = set(layer.dilation_rate) != {1}
+        if (dilated and not full) or layer.groups != 1 or layer.padding == "causal":
             reasons.append(f"has dilation_rate={layer.dilation_rate}, groups={layer.groups} or padding="
-                           f"{layer.padding!r}; scratchnet's {name} has none of these (valid and same padding only)")
-        if not layer.use_bias:
+                           f"{layer.padding!r}; scratchnet's {name} has "
+                           + ("no groups (valid and same padding only)" if full else
+                              "none of these (valid and same padding only)"))
+        if not layer.use_bias and not full:
             reasons.append(f"has use_bias=False; scratchnet's {name} always has a bias")
         entry, why = _activation_entry(layer.activation, layer.compute_dtype)
         reasons += [why] if why else []
         _refuse(layer, reasons)
-        kernel, bias = layer.get_weights()
-        conv = scratchnet_class(np.array(kernel), np.array(bias), strides=tuple(layer.strides), padding=layer.padding)
+        weights = [np.array(w) for w in layer.get_weights()]
+        bias = weights[1] if layer.use_bias else None
+        options = {"dilation_rate": tuple(layer.dilation_rate), "l2": l2} if full else {}
+        conv = scratchnet_class(weights[0], bias, strides=tuple(layer.strides), padding=layer.padding, **options)
         return [conv] + ([] if isinstance(entry, Identity) else [entry])
     return convert
 
@@ -808,7 +826,9 @@ FROM_KERAS = {keras.layers.Dense: _from_dense, keras.layers.Activation: _from_ac
               keras.layers.Conv1D: _from_convolution(Conv1D), keras.layers.MaxPooling1D: _from_pooling(MaxPooling1D),
               keras.layers.AveragePooling1D: _from_pooling(AveragePooling1D),
               keras.layers.GlobalAveragePooling1D: _from_global_pooling(GlobalAveragePooling1D),
-              keras.layers.GlobalMaxPooling1D: _from_global_pooling(GlobalMaxPooling1D)}
+              keras.layers.GlobalMaxPooling1D: _from_global_pooling(GlobalMaxPooling1D),
+              keras.layers.GlobalAveragePooling2D: _from_global_pooling(GlobalAveragePooling2D),
+              keras.layers.GlobalMaxPooling2D: _from_global_pooling(GlobalMaxPooling2D)}
 
 
 def _infer_loss(keras_model):
