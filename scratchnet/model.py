@@ -311,7 +311,8 @@ class Sequential:
         y = self._last_input if logits else y
         self._loss_shape = y.shape if y.ndim > 2 else None
         if self._loss_shape is not None:  # (N, T, ..., K): every position a sample of its own, as Keras's losses
-            y, t, sample_weight = _positions_as_rows(y, t, sample_weight)
+            t, sample_weight = losses.positions_as_rows(y.shape, t, sample_weight)
+            y = y.reshape(t.shape[0], y.shape[-1])
         if logits:
             return loss_layer.forward(y, t, sample_weight, logits=True)
         return loss_layer.forward(y, t) if sample_weight is None else loss_layer.forward(y, t, sample_weight)
@@ -574,27 +575,4 @@ def __getattr__(name):
         from . import networks
         return getattr(networks, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _positions_as_rows(y, t, sample_weight):
-    """An output (N, T, ..., K) as rows (N*T*..., K), with its targets (shaped like it, labels
-    (N, T, ...) or a label column (N, T, ..., 1)) and sample weights (N,) repeated per position:
-    Keras's losses reduce every axis but the last as positions, each sample's weight applying to
-    each of its positions, and "sum_over_batch_size" divides by their number."""
-    rows, k = int(np.prod(y.shape[:-1])), y.shape[-1]
-    t = np.asarray(t)
-    if t.shape == y.shape:
-        t = t.reshape(rows, k)
-    elif t.shape == y.shape[:-1] or (t.shape == (*y.shape[:-1], 1) and k != 1):
-        t = t.reshape(rows)
-    else:
-        raise ValueError(f"Sequential loss: the output has shape {y.shape}; expected targets of that shape or labels "
-                         f"of shape {y.shape[:-1]}, got {t.shape}")
-    if sample_weight is not None:
-        w = np.asarray(sample_weight)
-        if w.shape not in ((y.shape[0],), (y.shape[0], 1)):
-            raise ValueError(f"Sequential loss: sample_weight must have one weight per sample, shape ({y.shape[0]},), "
-                             f"got {w.shape}")
-        sample_weight = np.repeat(w.reshape(-1), rows // y.shape[0])
-    return y.reshape(rows, k), t, sample_weight
 
