@@ -478,6 +478,15 @@ def _activation_entry(function, dtype):
     """The scratchnet layer computing the activation `function` (a Keras or TensorFlow function,
     or a functools.partial of one setting its options), or the reason there is none. A ReLU's
     max_value and threshold come over as Keras computes with them (`keras_cast`)."""
+    if isinstance(function, keras.layers.Layer):  # activation=keras.layers.LeakyReLU(0.2): the layer itself
+        convert = FROM_KERAS.get(type(function)) if type(function) in _ACTIVATION_LAYER_CLASSES else None
+        if convert is None:
+            return None, (f"uses a {type(function).__name__} layer as its activation; scratchnet takes the activation "
+                          f"layers {', '.join(cls.__name__ for cls in _ACTIVATION_LAYER_CLASSES)} there")
+        try:
+            return convert(function)[0], None
+        except UnsupportedLayerError as err:
+            return None, f"has an activation layer scratchnet refuses: {err}"
     options = {}
     if isinstance(function, functools.partial) and not function.args:
         function, options = function.func, dict(function.keywords)
@@ -829,6 +838,11 @@ FROM_KERAS = {keras.layers.Dense: _from_dense, keras.layers.Activation: _from_ac
               keras.layers.GlobalMaxPooling1D: _from_global_pooling(GlobalMaxPooling1D),
               keras.layers.GlobalAveragePooling2D: _from_global_pooling(GlobalAveragePooling2D),
               keras.layers.GlobalMaxPooling2D: _from_global_pooling(GlobalMaxPooling2D)}
+
+
+# Keras's activation layers, which Keras also takes as a Dense's or a convolution's activation.
+_ACTIVATION_LAYER_CLASSES = (keras.layers.Activation, keras.layers.ReLU, keras.layers.LeakyReLU, keras.layers.ELU,
+                             keras.layers.Softmax)
 
 
 def _infer_loss(keras_model):

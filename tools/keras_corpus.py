@@ -401,7 +401,7 @@ def _lockstep_checks(km, sn_model, keras_loss, x, t):
     trajectory = run_lockstep(sn_model, km, sn_opt, keras_opt, x, t, plan, progress=False)
     if len(trajectory.scratchnet_loss) != LOCKSTEP_STEPS:
         raise RuntimeError(f"lockstep took {len(trajectory.scratchnet_loss)} steps, not {LOCKSTEP_STEPS}")
-    return trajectory_checks(trajectory, DTYPE), note
+    return trajectory_checks(trajectory, DTYPE, sn_opt), note
 
 
 def _l2_factors(km):
