@@ -211,7 +211,7 @@ def layer_blockers(layer, probe_loss="mean_squared_error"):
     """[(family, layer name)] of everything in `layer` that from_keras refuses."""
     if isinstance(layer, keras.Sequential):
         inner = [sub for sub in layer.layers if not isinstance(sub, keras.layers.InputLayer)]
-        found = [("nested Sequential", layer.name)]
+        found = []  # from_keras flattens a nested Sequential: only its layers can block
         for i, sub in enumerate(inner):
             found += layer_blockers(sub, probe_loss if i == len(inner) - 1 else "mean_squared_error")
         return found
@@ -274,9 +274,16 @@ def _classify(cls, message, activation):
     return f"{cls}: {message.split(';')[0][:100]}", None
 
 
-def model_blockers(km):
-    """[(family, where)] of every blocker of the model: its loss, then each layer's."""
-    found = []
+def metric_blockers(refusal):
+    """[(family, "compile")] of the compiled metrics a from_keras refusal message names."""
+    return [(f"metric {name}", "compile") for name in re.findall(r"the compiled (?:weighted )?metric '([^']+)'",
+                                                                   refusal)]
+
+
+def model_blockers(km, refusal=""):
+    """[(family, where)] of every blocker of the model: its loss, its metrics (from from_keras's
+    refusal message), then each layer's."""
+    found = metric_blockers(refusal)
     kind, options = loss_kind(getattr(km, "loss", None))
     loss = getattr(km, "loss", None)
     mapped = rk.scratchnet_loss(loss) if loss is not None and not callable_only(loss) else None
@@ -460,7 +467,7 @@ def corpus_row(entry):
     except Exception as error:  # every refusal, whatever its type, is what the row records
         row["status"] = "refused"
         row["first_refusal"] = f"{type(error).__name__}: {error}"
-        blockers = model_blockers(km)
+        blockers = model_blockers(km, str(error))
         row["blockers"] = [{"family": family, "where": where} for family, where in blockers]
         if not blockers:
             row["blockers"] = [{"family": f"whole model: {str(error)[:100]}", "where": "from_keras"}]
