@@ -275,8 +275,9 @@ METRICS = {cls.keras_name: cls for cls in (Accuracy, BinaryAccuracy, Categorical
                                            BinaryCrossentropy, TopKCategoricalAccuracy, TruePositives,
                                            FalsePositives, TrueNegatives, FalseNegatives, Precision, Recall)}
 METRICS.update(acc=Accuracy, mae=MeanAbsoluteError, mse=MeanSquaredError)
-# Keras's metric class names -> the metric computing the same.
-KERAS_CLASSES = {cls.__name__: cls for cls in set(METRICS.values())}
+# Keras's metric class names -> the metric computing the same (keras.metrics.Accuracy, exact
+# equality of prediction and target, is not the "accuracy" a compile string resolves by shapes).
+KERAS_CLASSES = {cls.__name__: cls for cls in set(METRICS.values()) if cls is not Accuracy}
 
 
 def get(metric):
