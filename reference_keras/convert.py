@@ -60,7 +60,7 @@ from scratchnet.layers import (ACTIVATIONS, ELU, GELU, GRU, LSTM, ACTIVATION_LAY
                                Flatten, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
                                GlobalMaxPooling2D, Identity, LeakyReLU, MaxPooling1D,
                                MaxPooling2D, Normalization, ReLU, Rescaling, Reshape, Resizing, SimpleRNN, Softmax,
-                               activation)
+                               ZeroPadding2D, activation)
 from scratchnet.losses import LOSSES, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
 
 from ._environment import (keras, keras_casts_python_floats_through_float32, keras_l2_rounds_through_float32, tf,
@@ -277,7 +277,8 @@ TO_KERAS = {Affine: _keras_dense, **{cls: _keras_activation for cls in ACTIVATIO
             GlobalAveragePooling1D: _keras_global_pooling(keras.layers.GlobalAveragePooling1D),
             GlobalMaxPooling1D: _keras_global_pooling(keras.layers.GlobalMaxPooling1D),
             GlobalAveragePooling2D: _keras_global_pooling(keras.layers.GlobalAveragePooling2D),
-            GlobalMaxPooling2D: _keras_global_pooling(keras.layers.GlobalMaxPooling2D)}
+            GlobalMaxPooling2D: _keras_global_pooling(keras.layers.GlobalMaxPooling2D),
+            ZeroPadding2D: lambda layer, dtype: keras.layers.ZeroPadding2D(layer.padding, name=layer.name, dtype=dtype)}
 _NEEDS_INPUT_SHAPE = (Normalization,)  # builders that take the layer's per-sample input shape too
 
 
@@ -820,6 +821,13 @@ def _from_resizing(layer):
     return [Resizing(int(layer.height), int(layer.width), "nearest")]
 
 
+def _from_zero_padding(layer):
+    reasons = []
+    _channels_last(layer, reasons)
+    _refuse(layer, reasons)
+    return [ZeroPadding2D(tuple(tuple(int(v) for v in pair) for pair in layer.padding))]
+
+
 # Keras layer class -> the function giving its scratchnet layers.
 FROM_KERAS = {keras.layers.Dense: _from_dense, keras.layers.Activation: _from_activation,
               keras.layers.ReLU: _from_relu, keras.layers.LeakyReLU: _from_leaky_relu, keras.layers.ELU: _from_elu,
@@ -837,7 +845,8 @@ FROM_KERAS = {keras.layers.Dense: _from_dense, keras.layers.Activation: _from_ac
               keras.layers.GlobalAveragePooling1D: _from_global_pooling(GlobalAveragePooling1D),
               keras.layers.GlobalMaxPooling1D: _from_global_pooling(GlobalMaxPooling1D),
               keras.layers.GlobalAveragePooling2D: _from_global_pooling(GlobalAveragePooling2D),
-              keras.layers.GlobalMaxPooling2D: _from_global_pooling(GlobalMaxPooling2D)}
+              keras.layers.GlobalMaxPooling2D: _from_global_pooling(GlobalMaxPooling2D),
+              keras.layers.ZeroPadding2D: _from_zero_padding}
 
 
 # Keras's activation layers, which Keras also takes as a Dense's or a convolution's activation.

@@ -98,7 +98,7 @@ def _load_tool():
 _TOOL = _load_tool()
 ALL_CASES = [case for _, case in _TOOL.load_cases()]
 # What scratchnet does not offer, by the start of NotOffered's message: features, not cases.
-NOT_OFFERED = ("layer ZeroPadding2D", "BatchNormalization(axis=1)", "reduction=None", "reduction='mean_with_sample",
+NOT_OFFERED = ("BatchNormalization(axis=1)", "reduction=None", "reduction='mean_with_sample",
                "loss on 3-D outputs outside a model", "masks", "sample_weight of shape", "metric Accuracy",
                "Rescaling with a scale per channel under channels_first")
 NOT_OFFERED_OPTIONS = ("uses data_format='channels_first'", "has keepdims=True", "normalises axis 1")

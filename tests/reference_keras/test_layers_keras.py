@@ -12,7 +12,8 @@ from comparisons.core.lockstep import LockstepPlan, run_lockstep, trajectory_che
 from reference_keras import keras, tf
 from scratchnet import philox
 from scratchnet.layers import (Affine, AveragePooling2D, BatchNormalization, Conv2D, Dropout, Flatten,
-                               GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, ReLU, Tanh)
+                               GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, ReLU, Tanh,
+                               ZeroPadding2D)
 from scratchnet.losses import MeanSquaredError, SoftmaxCrossEntropy
 from scratchnet.optimizers import SGD, Adam
 
@@ -125,6 +126,11 @@ EDGE_CASES = {
         Conv2D(np.random.default_rng(8).normal(size=(2, 3, 1, 2)), None, dilation_rate=2, l2=0.25,
                input_shape=(5, 8, 1)), ReLU(), Flatten(), Affine(np.ones((3 * 4 * 2, 2)) / 9, np.zeros(2))],
         MeanSquaredError()), np.random.default_rng(8).normal(size=(3, 5, 8, 1))),
+    "zero padding ((1, 2), (0, 3)) before a conv, 3x4 images": lambda: (scratchnet.Sequential([
+        ZeroPadding2D(((1, 2), (0, 3)), input_shape=(3, 4, 2)),
+        Conv2D(np.random.default_rng(9).normal(size=(2, 2, 2, 2)), np.ones(2), strides=2), Flatten(),
+        Affine(np.ones((3 * 3 * 2, 2)) / 7, np.zeros(2))], MeanSquaredError()),
+        np.random.default_rng(9).normal(size=(2, 3, 4, 2))),
     "dropout rate 0 and rate 0.9": lambda: (scratchnet.Sequential([
         Affine(np.random.default_rng(5).normal(size=(3, 8)), np.zeros(8)), Dropout(0.0, seed=1),
         Dropout(0.9, seed=2), Affine(np.ones((8, 2)), np.zeros(2))], MeanSquaredError()),
