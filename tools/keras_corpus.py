@@ -521,8 +521,34 @@ def corpus_row(entry):
     row["worst"] = dict(worst)
     if not row["agrees"]:
         row["cause"] = disagreement_cause(km, sn_model, keras_loss, checks, row.get("lockstep_optimizer", ""))
+        if _sparse_gradient_suspect(km, checks, row.get("lockstep_optimizer", "")):
+            row["cause"] = _sparse_gradient_cause(entry, None if loss is not None else chosen, keras_loss, x, t)
     row["seconds"] = round(time.perf_counter() - start, 2)
     return row
+
+
+_ADAPTIVE = ("Adam", "Nadam", "RMSprop", "Adagrad")
+
+
+def _sparse_gradient_suspect(km, checks, optimizer_note):
+    """Only the trajectory fails, the model starts with Embedding and trains with an adaptive optimizer."""
+    failed = {c.name.split()[0] for c in checks if not c.passed}
+    return failed == {"trajectory"} and isinstance(next(_leaf_layers(km.layers)), keras.layers.Embedding) and any(
+        name in optimizer_note for name in _ADAPTIVE)
+
+
+def _sparse_gradient_cause(entry, given_loss, keras_loss, x, t):
+    """The lockstep run again on fresh models, with Keras handing the optimizer the Embedding's
+    gradient dense (reference_keras._steps.dense_gradients): the cause, measured."""
+    km = build(entry)
+    sn_model = rk.from_keras(km, loss=given_loss)  # the loss the first run used (given where uncompiled)
+    km.scratchnet_dense_gradients = True
+    checks, note = _lockstep_checks(km, sn_model, keras_loss, x, t)
+    verdict = "agree" if all(c.passed for c in checks) else "still differ"
+    return (f"Keras's sparse Embedding gradient: Keras hands {note.split(':')[0]} the Embedding's gradient as IndexedSlices, "
+            f"and an id repeated within a batch then adds its squared rows one by one to the optimizer's second "
+            f"moment (scratchnet squares their sum); forward, loss and gradients agree, and with the gradient "
+            f"handed over dense the 20 steps {verdict} (worst {max(c.value for c in checks):.1e})")
 
 
 def _output_activation_name(km):
