@@ -545,7 +545,8 @@ def _sparse_gradient_cause(entry, given_loss, keras_loss, x, t):
     km.scratchnet_dense_gradients = True
     checks, note = _lockstep_checks(km, sn_model, keras_loss, x, t)
     verdict = "agree" if all(c.passed for c in checks) else "still differ"
-    return (f"Keras's sparse Embedding gradient: Keras hands {note.split(':')[0]} the Embedding's gradient as IndexedSlices, "
+    return (f"Keras's sparse Embedding gradient: Keras hands {note.split(':')[0]} the Embedding's gradient as "
+            f"IndexedSlices, "
             f"and an id repeated within a batch then adds its squared rows one by one to the optimizer's second "
             f"moment (scratchnet squares their sum); forward, loss and gradients agree, and with the gradient "
             f"handed over dense the 20 steps {verdict} (worst {max(c.value for c in checks):.1e})")
