@@ -160,6 +160,8 @@ _REPAIRS = {  # family pattern -> (family name, config change that removes the b
     r"has kernel_regularizer (\w+)": ("kernel_regularizer {0}", {"kernel_regularizer": None}),
     r"dilation_rate=": ("{cls} dilation_rate/groups", {"dilation_rate": 1, "groups": 1}),
     r"noise_shape=": ("Dropout noise_shape", {"noise_shape": None}),
+    r"has mask_zero=True": ("Embedding mask_zero (masks)", {"mask_zero": False}),
+    r"has keepdims=True": ("{cls} keepdims", {"keepdims": False}),
     r"center=False, scale=False, renorm": ("BatchNormalization center/scale/renorm",
                                            {"center": True, "scale": True, "renorm": False}),
     r"max_value, negative_slope or threshold": ("ReLU(max_value/negative_slope/threshold)",
