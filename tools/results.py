@@ -756,9 +756,9 @@ def keras_corpus_results(out):
     for r in rows:
         for blocker in r.get("blockers", []):
             families[blocker["family"]].add(r["name"])
-    refusals = [[family.replace("|", "/"), count(len(names)), ", ".join(sorted(names))]
+    refusals = [[family.splitlines()[0].replace("|", "/"), count(len(names)), ", ".join(sorted(names))]
                 for family, names in sorted(families.items(), key=lambda item: (-len(item[1]), item[0]))]
-    disagree = [[r["name"], r["split"], r.get("cause", "").split(":")[0].replace("|", "/")] for r in rows
+    disagree = [[r["name"], r["split"], " ".join(r.get("cause", "").split()).replace("|", "/")] for r in rows
                 if r["status"] == "converted" and not r.get("agrees")]
     non_sequence_dev = [r for r in rows if r["split"] == "development" and not r["sequence"]]
     return [block("keras-corpus.table", ["split", "models", "count", "convert", "converted and agree at 1e-12"],
