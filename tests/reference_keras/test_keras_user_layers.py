@@ -215,7 +215,8 @@ def test_every_refusal_is_named_at_once_and_the_loss_does_not_hide_the_layers():
         rk.from_keras(keras_model)
     text = str(error.value)
     for fragment in ("Poisson", "'grouped' (Conv2D)", "groups=2", "kernel_constraint",
-                     "'gap' (GlobalAveragePooling2D)", "channels_first", "'head' (Dense)", "bias_constraint", "L1", "'mish'"):
+                     "'gap' (GlobalAveragePooling2D)", "channels_first", "'head' (Dense)", "bias_constraint", "L1",
+                     "'mish'"):
         assert fragment in text, fragment
     assert text.startswith("from_keras: 4 thing(s)")
 
