@@ -124,8 +124,8 @@ CASES = [
     ("GlobalMaxPooling2D", lambda r, dt: GlobalMaxPooling2D(), lambda r, dt: _normal(r, (3, 4, 5, 2), dt), (False,)),
     ("ZeroPadding2D ((1, 0), (2, 3))", lambda r, dt: ZeroPadding2D(((1, 0), (2, 3))),
      lambda r, dt: _normal(r, (2, 3, 4, 2), dt), (False,)),
-    ("Conv2D dilated, no bias, L2", lambda r, dt: Conv2D(_normal(r, (2, 3, 2, 3), dt, 0.3), None, padding="same",
-                                                         dilation_rate=(2, 1), l2=0.25, input_shape=(5, 6, 2)),
+    ("Conv2D dilated, no bias", lambda r, dt: Conv2D(_normal(r, (2, 3, 2, 3), dt, 0.3), None, padding="same",
+                                                     dilation_rate=(2, 1), input_shape=(5, 6, 2)),
      lambda r, dt: _normal(r, (2, 5, 6, 2), dt), (False,)),
 ]
 
