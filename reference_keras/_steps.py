@@ -6,9 +6,12 @@ neither module imports the other's private names.
 """
 import numpy as np
 
+from scratchnet.losses import positions_as_rows
+
 from ._environment import keras, tf
 from ._ids import ids, takes_integers
 from .dtype import dtype_name, model_dtype
+
 from .mapping import scratchnet_loss
 
 
@@ -43,7 +46,12 @@ def targets(keras_model, loss, x, t):
     t = np.asarray(t)
     sn_loss = scratchnet_loss(loss)
     if sn_loss is not None:
-        sn_loss.check_targets(t, (x.shape[0], keras_model.output_shape[-1]))
+        shape = (x.shape[0], *keras_model.output_shape[1:])
+        if len(shape) > 2:  # (N, T, ..., K): each position a sample, as scratchnet's losses read it
+            rows = positions_as_rows(shape, t)[0]
+            sn_loss.check_targets(rows, (rows.shape[0], shape[-1]))
+        else:
+            sn_loss.check_targets(t, shape)
     return t
 
 

@@ -48,6 +48,24 @@ def weight_names(keras_model):
     return getattr(keras_model, "scratchnet_weight_names", None) or [w.path for w in keras_model.weights]
 
 
+def twin_weights(keras_model):
+    """The model's variables that its scratchnet twin holds as weights, in get_weights() order:
+    all of them but an adapted Normalization's statistics (mean, variance, count), which
+    from_keras makes constants of scratchnet's Normalization (training never changes them; Keras
+    keeps them as variables only because `adapt` writes them)."""
+    constant = {id(w) for layer in _leaves(keras_model) if isinstance(layer, keras.layers.Normalization)
+                for w in layer.weights}
+    return [w for w in keras_model.weights if id(w) not in constant]
+
+
+def _leaves(keras_model):
+    for layer in keras_model.layers:
+        if isinstance(layer, keras.Sequential):
+            yield from _leaves(layer)
+        else:
+            yield layer
+
+
 def _trainable(keras_model):
     """[(name, variable)] of the trainable weights, in get_weights() order (moving statistics,
     which no gradient reaches, are left out, as scratchnet's `params` leaves them out)."""

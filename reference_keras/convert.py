@@ -2,7 +2,8 @@
 
 to_keras maps Affine -> Dense (kernel_regularizer=L2(l2) when l2 is set, use_bias=False for an
 Affine without bias), each activation to its own Activation layer (or Keras's ReLU, LeakyReLU,
-ELU layer where it has settings), and Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dropout,
+ELU layer where it has settings), and Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
+GlobalMaxPooling2D, Flatten, Dropout,
 BatchNormalization, Reshape, Rescaling, Normalization, Resizing, Embedding, SimpleRNN, LSTM, GRU,
 Bidirectional, Conv1D and the 1-D poolings to the Keras layers of the same names and settings (a
 model starting with Embedding gets an int32 Input), so the Keras model's layer outputs line up
@@ -56,9 +57,10 @@ import numpy as np
 import scratchnet
 from scratchnet.layers import (ACTIVATIONS, ELU, GELU, GRU, LSTM, ACTIVATION_LAYERS, Affine, AveragePooling1D,
                                AveragePooling2D, BatchNormalization, Bidirectional, Conv1D, Conv2D, Dropout, Embedding,
-                               Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, Identity, LeakyReLU, MaxPooling1D,
+                               Flatten, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
+                               GlobalMaxPooling2D, Identity, LeakyReLU, MaxPooling1D,
                                MaxPooling2D, Normalization, ReLU, Rescaling, Reshape, Resizing, SimpleRNN, Softmax,
-                               activation)
+                               ZeroPadding2D, activation)
 from scratchnet.losses import LOSSES, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
 
 from ._environment import (keras, keras_casts_python_floats_through_float32, keras_l2_rounds_through_float32, tf,
@@ -104,11 +106,16 @@ def twin_l2_factors(model):
 
 
 # -- to Keras ------------------------------------------------------------------------------------
-def _keras_dense(layer, dtype):
+def _keras_l2(layer, dtype):
+    """The kernel regularizer of a layer with an L2 factor (Dense, Conv2D), or None."""
     regularizer = keras.regularizers.L2(layer.l2) if layer.l2 else None
     if layer.l2 and twin_l2_equation_overridden():  # the other Keras's equation, by twin_l2_equation's order
         regularizer = ExactL2(keras_l2_factor(layer.l2, dtype))
-    return keras.layers.Dense(layer.shape[1], use_bias=layer.use_bias, kernel_regularizer=regularizer,
+    return regularizer
+
+
+def _keras_dense(layer, dtype):
+    return keras.layers.Dense(layer.shape[1], use_bias=layer.use_bias, kernel_regularizer=_keras_l2(layer, dtype),
                               name=layer.name, dtype=dtype)
 
 
@@ -145,7 +152,8 @@ for _name, _cls in scratchnet.layers.ACTIVATION_NAMES.items():
 
 def _keras_conv2d(layer, dtype):
     return keras.layers.Conv2D(layer.filters, layer.kernel_size, strides=layer.strides, padding=layer.padding,
-                               name=layer.name, dtype=dtype)
+                               dilation_rate=layer.dilation_rate, use_bias=layer.use_bias,
+                               kernel_regularizer=_keras_l2(layer, dtype), name=layer.name, dtype=dtype)
 
 
 def _keras_pooling(keras_class):
@@ -267,7 +275,10 @@ TO_KERAS = {Affine: _keras_dense, **{cls: _keras_activation for cls in ACTIVATIO
             MaxPooling1D: _keras_pooling(keras.layers.MaxPooling1D),
             AveragePooling1D: _keras_pooling(keras.layers.AveragePooling1D),
             GlobalAveragePooling1D: _keras_global_pooling(keras.layers.GlobalAveragePooling1D),
-            GlobalMaxPooling1D: _keras_global_pooling(keras.layers.GlobalMaxPooling1D)}
+            GlobalMaxPooling1D: _keras_global_pooling(keras.layers.GlobalMaxPooling1D),
+            GlobalAveragePooling2D: _keras_global_pooling(keras.layers.GlobalAveragePooling2D),
+            GlobalMaxPooling2D: _keras_global_pooling(keras.layers.GlobalMaxPooling2D),
+            ZeroPadding2D: lambda layer, dtype: keras.layers.ZeroPadding2D(layer.padding, name=layer.name, dtype=dtype)}
 _NEEDS_INPUT_SHAPE = (Normalization,)  # builders that take the layer's per-sample input shape too
 
 
@@ -468,6 +479,15 @@ def _activation_entry(function, dtype):
     """The scratchnet layer computing the activation `function` (a Keras or TensorFlow function,
     or a functools.partial of one setting its options), or the reason there is none. A ReLU's
     max_value and threshold come over as Keras computes with them (`keras_cast`)."""
+    if isinstance(function, keras.layers.Layer):  # activation=keras.layers.LeakyReLU(0.2): the layer itself
+        convert = FROM_KERAS.get(type(function)) if type(function) in _ACTIVATION_LAYER_CLASSES else None
+        if convert is None:
+            return None, (f"uses a {type(function).__name__} layer as its activation; scratchnet takes the activation "
+                          f"layers {', '.join(cls.__name__ for cls in _ACTIVATION_LAYER_CLASSES)} there")
+        try:
+            return convert(function)[0], None
+        except UnsupportedLayerError as err:
+            return None, f"has an activation layer scratchnet refuses: {err}"
     options = {}
     if isinstance(function, functools.partial) and not function.args:
         function, options = function.func, dict(function.keywords)
@@ -563,19 +583,27 @@ def _from_convolution(scratchnet_class):
     """Conv2D or Conv1D: [the layer, its activation unless linear]."""
     def convert(layer):
         name = scratchnet_class.__name__
-        reasons = _option_reasons(layer, ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
-                                          "kernel_constraint", "bias_constraint"), f"scratchnet's {name}")
+        full = scratchnet_class is Conv2D  # dilation, no bias and an L2 kernel regularizer: Conv2D only
+        reasons = _option_reasons(layer, ("bias_regularizer", "activity_regularizer", "kernel_constraint",
+                                          "bias_constraint") + (() if full else ("kernel_regularizer",)),
+                                  f"scratchnet's {name}")
+        l2 = _l2_factor(layer, reasons) if full and layer.built else 0.0
         _channels_last(layer, reasons)
-        if set(layer.dilation_rate) != {1} or layer.groups != 1 or layer.padding == "causal":
+        dilated = set(layer.dilation_rate) != {1}
+        if (dilated and not full) or layer.groups != 1 or layer.padding == "causal":
             reasons.append(f"has dilation_rate={layer.dilation_rate}, groups={layer.groups} or padding="
-                           f"{layer.padding!r}; scratchnet's {name} has none of these (valid and same padding only)")
-        if not layer.use_bias:
+                           f"{layer.padding!r}; scratchnet's {name} has "
+                           + ("no groups (valid and same padding only)" if full else
+                              "none of these (valid and same padding only)"))
+        if not layer.use_bias and not full:
             reasons.append(f"has use_bias=False; scratchnet's {name} always has a bias")
         entry, why = _activation_entry(layer.activation, layer.compute_dtype)
         reasons += [why] if why else []
         _refuse(layer, reasons)
-        kernel, bias = layer.get_weights()
-        conv = scratchnet_class(np.array(kernel), np.array(bias), strides=tuple(layer.strides), padding=layer.padding)
+        weights = [np.array(w) for w in layer.get_weights()]
+        bias = weights[1] if layer.use_bias else None
+        options = {"dilation_rate": tuple(layer.dilation_rate), "l2": l2} if full else {}
+        conv = scratchnet_class(weights[0], bias, strides=tuple(layer.strides), padding=layer.padding, **options)
         return [conv] + ([] if isinstance(entry, Identity) else [entry])
     return convert
 
@@ -793,6 +821,13 @@ def _from_resizing(layer):
     return [Resizing(int(layer.height), int(layer.width), "nearest")]
 
 
+def _from_zero_padding(layer):
+    reasons = []
+    _channels_last(layer, reasons)
+    _refuse(layer, reasons)
+    return [ZeroPadding2D(tuple(tuple(int(v) for v in pair) for pair in layer.padding))]
+
+
 # Keras layer class -> the function giving its scratchnet layers.
 FROM_KERAS = {keras.layers.Dense: _from_dense, keras.layers.Activation: _from_activation,
               keras.layers.ReLU: _from_relu, keras.layers.LeakyReLU: _from_leaky_relu, keras.layers.ELU: _from_elu,
@@ -808,7 +843,15 @@ FROM_KERAS = {keras.layers.Dense: _from_dense, keras.layers.Activation: _from_ac
               keras.layers.Conv1D: _from_convolution(Conv1D), keras.layers.MaxPooling1D: _from_pooling(MaxPooling1D),
               keras.layers.AveragePooling1D: _from_pooling(AveragePooling1D),
               keras.layers.GlobalAveragePooling1D: _from_global_pooling(GlobalAveragePooling1D),
-              keras.layers.GlobalMaxPooling1D: _from_global_pooling(GlobalMaxPooling1D)}
+              keras.layers.GlobalMaxPooling1D: _from_global_pooling(GlobalMaxPooling1D),
+              keras.layers.GlobalAveragePooling2D: _from_global_pooling(GlobalAveragePooling2D),
+              keras.layers.GlobalMaxPooling2D: _from_global_pooling(GlobalMaxPooling2D),
+              keras.layers.ZeroPadding2D: _from_zero_padding}
+
+
+# Keras's activation layers, which Keras also takes as a Dense's or a convolution's activation.
+_ACTIVATION_LAYER_CLASSES = (keras.layers.Activation, keras.layers.ReLU, keras.layers.LeakyReLU, keras.layers.ELU,
+                             keras.layers.Softmax)
 
 
 def _infer_loss(keras_model):
@@ -826,10 +869,6 @@ def _infer_loss(keras_model):
 def _loss_name(loss):
     return repr(loss) if isinstance(loss, str) else type(loss).__name__ if not callable(loss) or hasattr(
         loss, "get_config") else getattr(loss, "__name__", repr(loss))
-
-
-_METRIC_CLASSES = {"BinaryAccuracy": "binary_accuracy", "CategoricalAccuracy": "categorical_accuracy",
-                   "SparseCategoricalAccuracy": "sparse_categorical_accuracy"}
 
 
 def _compiled_metrics(keras_model, reasons):
@@ -865,21 +904,24 @@ def _spec_name(spec):
 def _metric(spec, weighted):
     """A scratchnet metric from one entry of Keras's compile config (a name, a function's or a
     metric object's serialization), or None."""
-    settings = {}
-    if isinstance(spec, dict):
-        inner = spec.get("config")
-        if spec.get("class_name") == "function":
-            name = inner
-        else:
-            name = _METRIC_CLASSES.get(spec.get("class_name"))
-            inner = inner if isinstance(inner, dict) else {}
-            if name == "binary_accuracy":
-                settings["threshold"] = inner.get("threshold", 0.5)
-            settings["name"] = inner.get("name")
-    else:
-        name = spec if isinstance(spec, str) else getattr(spec, "__name__", None)
-    cls = scratchnet.metrics.METRICS.get(name)
-    return None if cls is None else cls(**settings, weighted=weighted)
+    if isinstance(spec, dict) and spec.get("class_name") != "function":
+        cls = scratchnet.metrics.KERAS_CLASSES.get(spec.get("class_name"))
+        inner = spec.get("config") if isinstance(spec.get("config"), dict) else {}
+        unknown = {key for key, value in inner.items() if value is not None} - {"name", "dtype", *getattr(
+            cls, "options", ())}
+        if cls is None or unknown:  # top_k, class_id, ...: a setting scratchnet's metric has not
+            return None
+        settings = {key: inner[key] for key in cls.options if key in inner}
+        try:
+            return cls(**settings, name=inner.get("name"), weighted=weighted)
+        except ValueError:  # e.g. several thresholds
+            return None
+    name = spec.get("config") if isinstance(spec, dict) else spec if isinstance(spec, str) else getattr(
+        spec, "__name__", None)
+    cls = scratchnet.metrics.METRICS.get(name) or scratchnet.metrics.KERAS_CLASSES.get(name)
+    if cls is None:
+        return None
+    return cls(name=name, weighted=weighted)  # Keras reports a metric given by name by that name ("mae")
 
 
 def _given_loss(loss):

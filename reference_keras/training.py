@@ -24,7 +24,7 @@ import numpy as np
 from . import _steps
 from ._environment import keras, tf
 from ._tensor import as_tensor
-from .autodiff import compile_for
+from .autodiff import compile_for, twin_weights
 from .dtype import model_dtype
 
 CHUNK_STEPS = 1000  # steps per compiled call at most
@@ -35,7 +35,7 @@ PER_STEP_LAYERS = (keras.layers.BatchNormalization,)  # rounded otherwise inside
 def _run_chunk(keras_model, optimizer, loss, xs, ts, read_after):
     """The compiled body: one step on each batch `xs[i], ts[i]`; returns (the losses, for each
     weight its copies after the steps where `read_after` is true, stacked)."""
-    weights = keras_model.weights  # get_weights() order
+    weights = twin_weights(keras_model)  # get_weights() order, the twin's weights only
     n = tf.shape(xs)[0]
     losses = tf.TensorArray(model_dtype(keras_model), size=n)
     copies = [tf.TensorArray(w.dtype, size=0, dynamic_size=True, element_shape=w.shape) for w in weights]
@@ -100,7 +100,7 @@ def train_steps(keras_model, optimizer, x, t, batches, loss=None, read_weights_a
     """One optimizer step on `x[batch], t[batch]` for each index array in `batches`, in order, as
     `train_step` takes it (bit for bit the same); returns a generator of `(step, loss, weights)`
     for every step (1-based): the loss before that step's update (float), and for the steps in
-    `read_weights_at` the weights after it (a list in get_weights() order), else None.
+    `read_weights_at` the weights after it (a list in get_weights() order: `twin_weights`), else None.
 
     The steps run when the generator is iterated, ahead of it in chunks (at most CHUNK_STEPS
     steps, and CHUNK_BYTES of batches and weight copies), so the model may be some steps further
@@ -123,7 +123,8 @@ def train_steps(keras_model, optimizer, x, t, batches, loss=None, read_weights_a
         return _run_per_step(compile_for(keras_model, optimizer, loss), keras_model, x, t, batches,
                              set(read_weights_at), weights)
     row_bytes = x[:1].nbytes + t[:1].nbytes
-    copy_bytes = sum(math.prod(w.shape) for w in keras_model.weights) * np.dtype(model_dtype(keras_model)).itemsize
+    itemsize = np.dtype(model_dtype(keras_model)).itemsize
+    copy_bytes = sum(math.prod(w.shape) for w in twin_weights(keras_model)) * itemsize
     chunks = _chunks(batches, set(read_weights_at), row_bytes, copy_bytes)
     return _run(_compiled_chunk(keras_model, optimizer, loss, x, t), x, t, chunks)
 
@@ -145,4 +146,4 @@ def _run_per_step(step, keras_model, x, t, batches, read_at, sample_weight=None)
     for i, batch in enumerate(batches, 1):
         args = (tf.convert_to_tensor(x[batch]), tf.convert_to_tensor(t[batch]))  # as train_step
         loss = float(step(*args) if sample_weight is None else step(*args, tf.convert_to_tensor(sample_weight[batch])))
-        yield i, loss, keras_model.get_weights() if i in read_at else None
+        yield i, loss, [np.array(w) for w in twin_weights(keras_model)] if i in read_at else None

@@ -600,3 +600,29 @@ def get(loss):
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; known: {sorted(LOSSES)}")
     return LOSSES[loss]()
+
+
+def positions_as_rows(shape, t, sample_weight=None):
+    """(targets, sample weights) for an output of `shape` (N, T, ..., K) read as rows
+    (N*T*..., K): the targets (shaped like it, labels (N, T, ...) or a label column
+    (N, T, ..., 1)) and the sample weights (N,) repeated per position:
+    Keras's losses reduce every axis but the last as positions, each sample's weight applying to
+    each of its positions, and "sum_over_batch_size" divides by their number. Targets shaped
+    like the output come back (rows, K), labels (rows,)."""
+    shape = tuple(shape)
+    rows, k = int(np.prod(shape[:-1])), shape[-1]
+    t = np.asarray(t)
+    if t.shape == shape:
+        t = t.reshape(rows, k)
+    elif t.shape == shape[:-1] or (t.shape == (*shape[:-1], 1) and k != 1):
+        t = t.reshape(rows)
+    else:
+        raise ValueError(f"loss: the output has shape {shape}; expected targets of that shape or labels "
+                         f"of shape {shape[:-1]}, got {t.shape}")
+    if sample_weight is not None:
+        w = np.asarray(sample_weight)
+        if w.shape not in ((shape[0],), (shape[0], 1)):
+            raise ValueError(f"loss: sample_weight must have one weight per sample, shape ({shape[0]},), "
+                             f"got {w.shape}")
+        sample_weight = np.repeat(w.reshape(-1), rows // shape[0])
+    return t, sample_weight

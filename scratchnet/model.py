@@ -307,8 +307,14 @@ class Sequential:
         """The loss layer's value for the output `y` of the forward pass just run (its logits
         where `reads_logits`); a loss of the book's style takes (y, t) only."""
         loss_layer = self.loss_layer
-        if self.reads_logits():
-            return loss_layer.forward(self._last_input, t, sample_weight, logits=True)
+        logits = self.reads_logits()
+        y = self._last_input if logits else y
+        self._loss_shape = y.shape if y.ndim > 2 else None
+        if self._loss_shape is not None:  # (N, T, ..., K): every position a sample of its own, as Keras's losses
+            t, sample_weight = losses.positions_as_rows(y.shape, t, sample_weight)
+            y = y.reshape(t.shape[0], y.shape[-1])
+        if logits:
+            return loss_layer.forward(y, t, sample_weight, logits=True)
         return loss_layer.forward(y, t) if sample_weight is None else loss_layer.forward(y, t, sample_weight)
 
     def _penalty(self):
@@ -321,6 +327,8 @@ class Sequential:
         layer's grads; with a dict `trace`, also record dL/d(output) by layer name. Returns
         dL/d(input) when need_dx, else None."""
         dout = self.loss_layer.backward(1.0)
+        if getattr(self, "_loss_shape", None) is not None:
+            dout = dout.reshape(self._loss_shape)
         last = len(self._order) - 1
         if self.reads_logits():  # the loss read the last layer's input: its output gets no gradient
             if trace is not None:
@@ -418,7 +426,7 @@ class Sequential:
                 hits, entries = metric.count(y, tb, wb)
                 counts[metric.name][0] += hits
                 counts[metric.name][1] += entries
-        return {name: hits / entries for name, (hits, entries) in counts.items()}
+        return {metric.name: metric.result(*counts[metric.name]) for metric in self.metrics}
 
     def accuracy(self, x, t):
         """Fraction of rows whose argmax matches the label (per unit for sigmoid outputs)."""
@@ -567,3 +575,4 @@ def __getattr__(name):
         from . import networks
         return getattr(networks, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+

@@ -160,6 +160,8 @@ _REPAIRS = {  # family pattern -> (family name, config change that removes the b
     r"has kernel_regularizer (\w+)": ("kernel_regularizer {0}", {"kernel_regularizer": None}),
     r"dilation_rate=": ("{cls} dilation_rate/groups", {"dilation_rate": 1, "groups": 1}),
     r"noise_shape=": ("Dropout noise_shape", {"noise_shape": None}),
+    r"has mask_zero=True": ("Embedding mask_zero (masks)", {"mask_zero": False}),
+    r"has keepdims=True": ("{cls} keepdims", {"keepdims": False}),
     r"center=False, scale=False, renorm": ("BatchNormalization center/scale/renorm",
                                            {"center": True, "scale": True, "renorm": False}),
     r"max_value, negative_slope or threshold": ("ReLU(max_value/negative_slope/threshold)",
@@ -211,7 +213,7 @@ def layer_blockers(layer, probe_loss="mean_squared_error"):
     """[(family, layer name)] of everything in `layer` that from_keras refuses."""
     if isinstance(layer, keras.Sequential):
         inner = [sub for sub in layer.layers if not isinstance(sub, keras.layers.InputLayer)]
-        found = [("nested Sequential", layer.name)]
+        found = []  # from_keras flattens a nested Sequential: only its layers can block
         for i, sub in enumerate(inner):
             found += layer_blockers(sub, probe_loss if i == len(inner) - 1 else "mean_squared_error")
         return found
@@ -274,9 +276,16 @@ def _classify(cls, message, activation):
     return f"{cls}: {message.split(';')[0][:100]}", None
 
 
-def model_blockers(km):
-    """[(family, where)] of every blocker of the model: its loss, then each layer's."""
-    found = []
+def metric_blockers(refusal):
+    """[(family, "compile")] of the compiled metrics a from_keras refusal message names."""
+    return [(f"metric {name}", "compile") for name in re.findall(r"the compiled (?:weighted )?metric '([^']+)'",
+                                                                   refusal)]
+
+
+def model_blockers(km, refusal=""):
+    """[(family, where)] of every blocker of the model: its loss, its metrics (from from_keras's
+    refusal message), then each layer's."""
+    found = metric_blockers(refusal)
     kind, options = loss_kind(getattr(km, "loss", None))
     loss = getattr(km, "loss", None)
     mapped = rk.scratchnet_loss(loss) if loss is not None and not callable_only(loss) else None
@@ -299,15 +308,19 @@ def callable_only(loss):
 
 # -- agreement of a converted model ------------------------------------------------------------------
 def _expansion(layer):
-    """How many scratchnet layers today's from_keras makes of a Keras layer (an activation other
-    than linear is a layer of its own)."""
+    """How many scratchnet layers from_keras makes of a Keras layer (a Dense's or a
+    convolution's activation other than linear is a layer of its own)."""
     if isinstance(layer, keras.Sequential):
         return sum(_expansion(sub) for sub in layer.layers if not isinstance(sub, keras.layers.InputLayer))
-    activation = getattr(layer, "activation", None)
-    if activation is not None and not isinstance(layer, keras.layers.Activation) \
-            and activation is not keras.activations.linear:
-        return 2
-    return 1
+    if isinstance(layer, keras.layers.TimeDistributed):
+        layer = layer.layer
+    if not isinstance(layer, _SPLIT_ACTIVATION):  # a recurrent layer's activation is inside it
+        return 1
+    return 1 if getattr(layer, "activation", None) in (None, keras.activations.linear) else 2
+
+
+# The layers whose activation from_keras makes a layer of its own.
+_SPLIT_ACTIVATION = (keras.layers.Dense, keras.layers.Conv1D, keras.layers.Conv2D)
 
 
 def _output_activation(sn_model, logits):
@@ -397,7 +410,7 @@ def _lockstep_checks(km, sn_model, keras_loss, x, t):
     trajectory = run_lockstep(sn_model, km, sn_opt, keras_opt, x, t, plan, progress=False)
     if len(trajectory.scratchnet_loss) != LOCKSTEP_STEPS:
         raise RuntimeError(f"lockstep took {len(trajectory.scratchnet_loss)} steps, not {LOCKSTEP_STEPS}")
-    return trajectory_checks(trajectory, DTYPE), note
+    return trajectory_checks(trajectory, DTYPE, sn_opt), note
 
 
 def _l2_factors(km):
@@ -456,7 +469,7 @@ def corpus_row(entry):
     except Exception as error:  # every refusal, whatever its type, is what the row records
         row["status"] = "refused"
         row["first_refusal"] = f"{type(error).__name__}: {error}"
-        blockers = model_blockers(km)
+        blockers = model_blockers(km, str(error))
         row["blockers"] = [{"family": family, "where": where} for family, where in blockers]
         if not blockers:
             row["blockers"] = [{"family": f"whole model: {str(error)[:100]}", "where": "from_keras"}]
@@ -510,8 +523,35 @@ def corpus_row(entry):
     row["worst"] = dict(worst)
     if not row["agrees"]:
         row["cause"] = disagreement_cause(km, sn_model, keras_loss, checks, row.get("lockstep_optimizer", ""))
+        if _sparse_gradient_suspect(km, checks, row.get("lockstep_optimizer", "")):
+            row["cause"] = _sparse_gradient_cause(entry, None if loss is not None else chosen, keras_loss, x, t)
     row["seconds"] = round(time.perf_counter() - start, 2)
     return row
+
+
+_ADAPTIVE = ("Adam", "Nadam", "RMSprop", "Adagrad")
+
+
+def _sparse_gradient_suspect(km, checks, optimizer_note):
+    """Only the trajectory fails, the model starts with Embedding and trains with an adaptive optimizer."""
+    failed = {c.name.split()[0] for c in checks if not c.passed}
+    return failed == {"trajectory"} and isinstance(next(_leaf_layers(km.layers)), keras.layers.Embedding) and any(
+        name in optimizer_note for name in _ADAPTIVE)
+
+
+def _sparse_gradient_cause(entry, given_loss, keras_loss, x, t):
+    """The lockstep run again on fresh models, with Keras handing the optimizer the Embedding's
+    gradient dense (reference_keras._steps.dense_gradients): the cause, measured."""
+    km = build(entry)
+    sn_model = rk.from_keras(km, loss=given_loss)  # the loss the first run used (given where uncompiled)
+    km.scratchnet_dense_gradients = True
+    checks, note = _lockstep_checks(km, sn_model, keras_loss, x, t)
+    verdict = "agree" if all(c.passed for c in checks) else "still differ"
+    return (f"Keras's sparse Embedding gradient: Keras hands {note.split(':')[0]} the Embedding's gradient as "
+            f"IndexedSlices, "
+            f"and an id repeated within a batch then adds its squared rows one by one to the optimizer's second "
+            f"moment (scratchnet squares their sum); forward, loss and gradients agree, and with the gradient "
+            f"handed over dense the 20 steps {verdict} (worst {max(c.value for c in checks):.1e})")
 
 
 def _output_activation_name(km):

@@ -19,6 +19,7 @@ assertion (assertAlmostEqual's decimals, assertAllClose's atol/rtol). This tool
 """
 import argparse
 import collections
+import functools
 import json
 import sys
 from pathlib import Path
@@ -27,9 +28,7 @@ import numpy as np
 
 import reference_keras as rk
 from reference_keras import keras
-from scratchnet import functions as sn_functions
 from scratchnet import layers as sn_layers
-from scratchnet import losses as sn_losses
 
 GOLDENS = Path(__file__).resolve().parent.parent / "tests" / "corpus" / "keras_goldens"
 FAMILIES = ("losses", "activations", "layers", "metrics")
@@ -219,68 +218,80 @@ class NotOffered(Exception):
     """scratchnet has no equivalent of this case's loss, activation, layer, metric or option."""
 
 
-_SN_LOSSES = {"CategoricalCrossentropy": sn_losses.SoftmaxCrossEntropy,
-              "SparseCategoricalCrossentropy": sn_losses.SoftmaxCrossEntropy,
-              "BinaryCrossentropy": sn_losses.SigmoidBinaryCrossEntropy,
-              "MeanSquaredError": sn_losses.MeanSquaredError}
-_SN_REDUCTIONS = {None: "mean", "sum_over_batch_size": "mean", "sum": "sum"}
-_SN_ACTIVATIONS = {"relu": sn_functions.relu, "sigmoid": sn_functions.sigmoid, "tanh": sn_functions.tanh,
-                   "softmax": sn_functions.softmax, "linear": sn_functions.identity}
-
-
 def scratchnet_value(case):
-    """The case computed by scratchnet today (float64), or NotOffered naming what it lacks."""
+    """The case computed by scratchnet (float64) through the twin's own mapping (the scratchnet
+    loss, activation, layer or metric that reference_keras maps the Keras one to, options
+    included), or NotOffered naming what scratchnet lacks."""
     target = case["target"]
-    kind, name, options = target["kind"], target["name"], dict(target["options"])
+    kind, name, options = target["kind"], target["name"], _options(target)
     if kind == "loss":
         return _sn_loss(case, name, options)
     if kind == "activation":
-        if name not in _SN_ACTIVATIONS:
-            raise NotOffered(f"activation {name}")
-        if options and not (name == "softmax" and options == {"axis": -1}):
-            raise NotOffered(f"{name}({', '.join(f'{k}={v!r}' for k, v in options.items())})")
-        return _SN_ACTIVATIONS[name](_input(case, "x", np.float64))
+        return _sn_activation(case, name, options)
     if kind == "metric":
         return _sn_metric(case, name, options)
     return _sn_layer(case, name, options)
 
 
+def _sample_weight(case, n):
+    """The case's sample_weight as one weight per sample (a scalar repeated), or None;
+    NotOffered for weights per entry."""
+    if case["inputs"].get("sample_weight") is None:
+        return None
+    w = np.asarray(_input(case, "sample_weight", np.float64), dtype=np.float64)
+    if w.ndim == 0:
+        return np.full(n, float(w))
+    if w.shape in ((n,), (n, 1)):
+        return w.reshape(n)
+    raise NotOffered(f"sample_weight of shape {w.shape} (one weight per entry)")
+
+
 def _sn_loss(case, name, options):
-    if name not in _SN_LOSSES:
-        raise NotOffered(f"loss {name}")
-    if case["inputs"].get("sample_weight") is not None:
-        raise NotOffered("sample_weight")
-    reduction = options.pop("reduction", "sum_over_batch_size")
-    if reduction not in ("sum_over_batch_size", "sum"):
-        raise NotOffered(f"reduction={reduction!r}")
-    if name != "MeanSquaredError" and not options.pop("from_logits", False):
-        raise NotOffered(f"{name} on probabilities (from_logits=False)")
-    if options:
-        raise NotOffered(", ".join(f"{k}={v!r}" for k, v in options.items()))
-    loss = _SN_LOSSES[name](_SN_REDUCTIONS[reduction])
-    y_pred = _input(case, "y_pred", np.float64)
+    if options.get("reduction", "sum_over_batch_size") not in rk.mapping.REDUCTION_OF:
+        raise NotOffered(f"reduction={options['reduction']!r}")
+    with rk.floatx("float64"):
+        keras_loss = getattr(keras.losses, name)(**options)
+    loss = rk.scratchnet_loss(keras_loss)
+    if loss is None:
+        raise NotOffered(f"loss {name}: {rk.mapping.unsupported_loss_reason(keras_loss)}")
+    y_pred = np.asarray(_input(case, "y_pred"), dtype=np.float64)  # Keras casts y_pred to its dtype
     y_true = np.asarray(case["inputs"]["y_true"], dtype=case["input_dtypes"]["y_true"])
-    if name == "SparseCategoricalCrossentropy":
-        y_true = y_true.astype(np.int64)
-    elif name != "MeanSquaredError" or y_true.dtype.kind != "f":
-        y_true = y_true.astype(np.float64)
-    return np.asarray(loss.forward(y_pred, y_true))
+    y_true = y_true.astype(np.int64 if name == "SparseCategoricalCrossentropy" else np.float64)
+    if y_pred.ndim == 1:  # Keras reads a vector as one sample's outputs... of one unit each
+        y_pred, y_true = y_pred.reshape(-1, 1), y_true.reshape(-1, 1)
+    if y_pred.ndim > 2:
+        raise NotOffered(f"loss on {y_pred.ndim}-D outputs outside a model")
+    w = _sample_weight(case, y_pred.shape[0])
+    return np.asarray(loss.forward(y_pred, y_true) if w is None else loss.forward(y_pred, y_true, w))
+
+
+def _sn_activation(case, name, options):
+    function = getattr(keras.activations, name, None)
+    if function is None:
+        raise NotOffered(f"activation {name}")
+    if name == "softmax" and options.get("axis", -1) != -1:
+        raise NotOffered(f"softmax(axis={options['axis']})")
+    options.pop("axis", None) if name == "softmax" else None
+    entry, why = rk.convert._activation_entry(functools.partial(function, **options) if options else function,
+                                              "float64")
+    if entry is None:
+        raise NotOffered(f"activation {name}" + (f"({options})" if options else "") + f": {why}")
+    x = _input(case, "x", np.float64)
+    if x.ndim == 0:
+        return entry.forward(x.reshape(1))[0]
+    return entry.forward(x)
 
 
 def _sn_metric(case, name, options):
-    if case["inputs"].get("sample_weight") is not None:
-        raise NotOffered("sample_weight")
+    with rk.floatx("float64"):
+        spec = keras.metrics.serialize(getattr(keras.metrics, name)(**options))
+    metric = rk.convert._metric(spec, weighted=True)
+    if metric is None:
+        raise NotOffered(f"metric {name}" + (f"({options})" if options else ""))
     y_true = np.asarray(case["inputs"]["y_true"], dtype=case["input_dtypes"]["y_true"])
-    y_pred = _input(case, "y_pred", np.float64)
-    if name in ("SparseCategoricalAccuracy", "CategoricalAccuracy") and not options:
-        correct, count = sn_losses.SoftmaxCrossEntropy().count_correct(y_pred, y_true)
-        return np.asarray(correct / count)
-    if name == "BinaryAccuracy" and options.get("threshold", 0.5) == 0.5:
-        with np.errstate(divide="ignore"):
-            logits = np.log(y_pred) - np.log1p(-y_pred)  # p > 0.5 exactly where the logit > 0
-        correct, count = sn_losses.SigmoidBinaryCrossEntropy().count_correct(logits, y_true.astype(np.float64))
-        return np.asarray(correct / count)
-    raise NotOffered(f"metric {name}" + (f"({options})" if options else ""))
+    y_pred = np.asarray(_input(case, "y_pred"), dtype=np.float64)
+    hits, entries = metric.count(y_pred, y_true, _sample_weight(case, y_pred.shape[0]))
+    return np.asarray(metric.result(hits, entries))
 
 
 def _sn_layer(case, name, options):
@@ -288,32 +299,30 @@ def _sn_layer(case, name, options):
     call = dict(case["target"].get("call") or {})
     if "mask" in call:
         raise NotOffered("masks")
-    if name == "Dense":
-        units, activation = options.pop("units"), options.pop("activation", None)
-        if not options.pop("use_bias", True):
-            raise NotOffered("Dense(use_bias=False)")
-        weights = [np.asarray(w, dtype=np.float64) for w in case["target"]["weights"]]
-        out = sn_layers.Affine(*weights).forward(x)
-        del units
-        return out if activation in (None, "linear") else _SN_ACTIVATIONS[activation](out)
-    if name == "ReLU":
-        if options.get("max_value") is not None or options.get("negative_slope") or options.get("threshold"):
-            raise NotOffered("ReLU(max_value/negative_slope/threshold)")
-        return sn_layers.ReLU().forward(x)
-    if name == "Softmax":
-        if options.get("axis", -1) not in (-1, x.ndim - 1):
-            raise NotOffered(f"Softmax(axis={options['axis']})")
-        return sn_functions.softmax(x)
-    if name == "Flatten":
-        if options.get("data_format", "channels_last") != "channels_last":
-            raise NotOffered("Flatten(data_format='channels_first')")
-        return sn_layers.Flatten().forward(x)
     if name == "Dropout":
         out = sn_layers.Dropout(options["rate"], seed=options.get("seed")).forward(x, training=True)
         return {"mean": float(np.mean(out)), "max": float(np.max(out))}
     if name == "BatchNormalization":
-        return _sn_batch_normalization(x, options, call)
-    raise NotOffered(f"layer {name}")
+        return _sn_batch_normalization(x, dict(options), call)
+    if name == "Rescaling" and isinstance(options.get("scale"), tuple):
+        raise NotOffered("Rescaling with a scale per channel under channels_first")
+    convert = rk.convert.FROM_KERAS.get(getattr(keras.layers, name, None))
+    if convert is None:
+        raise NotOffered(f"layer {name}")
+    with rk.floatx("float64"):
+        layer = getattr(keras.layers, name)(**options)
+        layer.build(x.shape)
+        if case["target"].get("weights"):
+            layer.set_weights([np.asarray(w, dtype=np.float64) for w in case["target"]["weights"]])
+    try:
+        converted = convert(layer)
+    except rk.UnsupportedLayerError as refusal:
+        raise NotOffered(f"{name}: {str(refusal).split(') ', 1)[-1]}") from None
+    out = x
+    for sn_layer in converted:
+        out = sn_layer.forward(out, training=call.get("training", False)) if sn_layer.training_aware \
+            else sn_layer.forward(out)
+    return out
 
 
 def _sn_batch_normalization(x, options, call):
@@ -326,8 +335,14 @@ def _sn_batch_normalization(x, options, call):
         np.ones(features), np.zeros(features), init[options.get("moving_mean_initializer", "zeros")](features),
         init[options.get("moving_variance_initializer", "ones")](features), momentum=options.get("momentum", 0.99),
         epsilon=options.get("epsilon", 1e-3))
-    if call.get("procedure") == "frozen_then_trained":
-        raise NotOffered("BatchNormalization with trainable=False")
+    if call.get("procedure") == "frozen_then_trained":  # a frozen layer normalises with its moving statistics
+        layer.trainable = False
+        frozen = layer.forward(x, training=True).copy()
+        layer.trainable = True
+        for _ in range(10):
+            out = layer.forward(x, training=True)
+        mean, std = _normalised_statistics(out, layer.params["beta"], layer.params["gamma"], -1)
+        return {"frozen": frozen, "x": x, "normalised_mean": mean, "normalised_std": std}
     out = x
     for _ in range(3):
         out = layer.forward(out, training=True)

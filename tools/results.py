@@ -27,6 +27,7 @@ numbers marked deterministic are (float64 runs are bit for bit repeatable on one
 compares the quoted text, at the precision the docs show).
 """
 import argparse
+import collections
 import dataclasses
 import datetime
 import importlib.metadata
@@ -743,13 +744,59 @@ class Run:
     extract: object  # out folder -> [Result]
     slow: bool = False
     env_unset: tuple = ()  # environment variables the command runs without (as the Makefile's target)
-    program: tuple = ("-m", "comparisons")  # what `python` runs: the CLI, or a tool of tools/
     by_name_only: bool = False  # not in `--slow`: run only when named (`make results RUNS=compat`)
 
     def command_lines(self):
         unset = "".join(f"-u {name} " for name in self.env_unset)
-        return [("env " + unset if unset else "") + "python " + " ".join((*self.program, *args)).replace("{out}", "DIR")
-                for args in self.commands]
+        return [("env " + unset if unset else "") + " ".join(["python", *_argv_head(args), *args]).replace(
+            "{out}", "DIR") for args in self.commands]
+
+
+def _argv_head(args):
+    """What runs a command's arguments: a development tool (tools/*.py) itself, else `-m comparisons`."""
+    return [] if args[0].endswith(".py") else ["-m", "comparisons"]
+
+
+def keras_corpus_results(out):
+    """tools/keras_corpus.py over every model of tests/corpus/keras_models (both splits)."""
+    rows = json.loads((out / "corpus.json").read_text())
+    lines = []
+    for split in ("development", "held-out"):
+        for sequence in (False, True):
+            group = [r for r in rows if r["split"] == split and r["sequence"] is sequence]
+            converted = [r for r in group if r["status"] == "converted"]
+            agree = [r for r in converted if r.get("agrees")]
+            lines.append([split, "sequence (issue 23)" if sequence else "non-sequence", count(len(group)),
+                          fraction((len(converted), len(group))), fraction((len(agree), len(converted)))])
+    families = collections.defaultdict(set)
+    for r in rows:
+        for blocker in r.get("blockers", []):
+            families[blocker["family"]].add(r["name"])
+    refusals = [[family.splitlines()[0].replace("|", "/"), count(len(names)), ", ".join(sorted(names))]
+                for family, names in sorted(families.items(), key=lambda item: (-len(item[1]), item[0]))]
+    disagree = [[r["name"], r["split"], " ".join(r.get("cause", "").split()).replace("|", "/")] for r in rows
+                if r["status"] == "converted" and not r.get("agrees")]
+    non_sequence_dev = [r for r in rows if r["split"] == "development" and not r["sequence"]]
+    return [block("keras-corpus.table", ["split", "models", "count", "convert", "converted and agree at 1e-12"],
+                  lines, "from_keras on the Keras-model corpus: conversions and agreement (float64, one batch per "
+                  "layer, loss, gradients, 20-step lockstep)"),
+            block("keras-corpus.refusals", ["what blocks", "models", "which"], refusals or [["none", "0", ""]],
+                  "every layer, option, loss and metric that blocks a refused corpus model"),
+            block("keras-corpus.disagreements", ["model", "split", "cause"], disagree or [["none", "", ""]],
+                  "converted corpus models that disagree with Keras, and why"),
+            measured("keras-corpus.dev.convert", sum(r["status"] == "converted" for r in non_sequence_dev),
+                     lambda n: fraction((n, len(non_sequence_dev))), "non-sequence development models converted")]
+
+
+def keras_goldens_results(out):
+    """tools/keras_goldens.py: the summary table of its report."""
+    text = (out / "goldens.md").read_text()
+    table = [line for line in text.splitlines() if line.startswith("| ")][2:7]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in table]
+    return [block("keras-goldens.table", ["family", "cases", "Keras reproduces (float32)", "float64 run passes",
+                                          "golden precision (float64 / float32 / rounded / float32 only / "
+                                          "statistical)", "scratchnet: match / mismatch / raises / not offered"],
+                  rows, "Keras's unit-test golden values against Keras and scratchnet")]
 
 
 RUNS = {run.name: run for run in [
@@ -764,11 +811,15 @@ RUNS = {run.name: run for run in [
     Run("book-optimizers", [["book-optimizers", "--out", "{out}"]], book_optimizer_results),
     Run("mnist-cnn", [["mnist-cnn", "--out", "{out}", "--no-progress"]], cnn_results, slow=True),
     Run("textbook-mnist", [["textbook-mnist", "--out", "{out}", "--no-progress"]], textbook_results, slow=True),
+    Run("keras-corpus", [["tools/keras_corpus.py", "--report", "{out}/corpus.md", "--json", "{out}/corpus.json"]],
+        keras_corpus_results, slow=True),
+    Run("keras-goldens", [["tools/keras_goldens.py", "--report", "{out}/goldens.md"]], keras_goldens_results,
+        slow=True),
     Run("speed", [["speed", "--out", "{out}"]], speed_results, slow=True,
         env_unset=("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")),
     # Tens of minutes: six fresh venvs from the package registries (docs/development.md).
-    Run("compat", [["--quick", "--workdir", "{out}/envs", "--json", "{out}/compat.json"]], compat_results, slow=True,
-        program=("tools/compat.py",), by_name_only=True),
+    Run("compat", [["tools/compat.py", "--quick", "--workdir", "{out}/envs", "--json", "{out}/compat.json"]],
+        compat_results, slow=True, by_name_only=True),
 ]}
 
 
@@ -783,7 +834,7 @@ def execute(run, out):
     wall = time.perf_counter()
     with open(out / "output.log", "w") as log:
         for args in run.commands:
-            argv = [PYTHON, *run.program, *(arg.replace("{out}", str(out)) for arg in args)]
+            argv = [PYTHON, *_argv_head(args), *(arg.replace("{out}", str(out)) for arg in args)]
             print("  $ python", " ".join(argv[1:]), flush=True)
             log.write(f"$ {' '.join(argv[1:])}\n")
             log.flush()

@@ -94,7 +94,7 @@ def _weights(model):
         return model
     if hasattr(model, "params"):  # a scratchnet model: its own arrays, no copies, moving statistics included
         return list(model.weights.values())
-    return model.get_weights()
+    return [np.array(w) for w in reference_keras.twin_weights(model)]
 
 
 def weight_drift(ours, theirs):
@@ -251,10 +251,17 @@ def run_lockstep(model, keras_model, optimizer, keras_optimizer, x, t, plan, pro
     return traj
 
 
-def trajectory_checks(traj, dtype):
+ADAPTIVE_OPTIMIZERS = ("Adam", "AdamW", "Nadam", "RMSprop", "Adagrad")  # each entry scaled by its own magnitude
+
+
+def trajectory_checks(traj, dtype, optimizer=None):
     """The lockstep trajectory: the per-step loss difference and the weight drift, each with the
     first step where it exceeds its tolerance, over the tier's horizon (every step in float64;
-    see tolerances.py for float32's)."""
+    see tolerances.py for float32's). The weight drift of an adaptive `optimizer` (an instance or
+    a class name in ADAPTIVE_OPTIMIZERS) gets "trajectory_weights_adaptive" (tolerances.py says why)."""
+    name = optimizer if isinstance(optimizer, str) or optimizer is None else type(optimizer).__name__
+    weights_tolerance = tolerance(dtype, "trajectory_weights_adaptive" if name in ADAPTIVE_OPTIMIZERS
+                                  else "trajectory_weights")
     horizon = tolerance(dtype, "trajectory_steps")
     loss_diff = traj.loss_differences()[:horizon]
     drift = [(step, value) for step, value in zip(traj.drift_steps, traj.weight_drift)
@@ -265,8 +272,8 @@ def trajectory_checks(traj, dtype):
                     bool(loss_diff.max() <= tolerance(dtype, "trajectory_loss")), kind="trajectory", subject="loss"),
               Check("trajectory weights (max drift)" if over == "steps"
                     else f"trajectory weights (max drift over {over})",
-                    float(worst_drift), tolerance(dtype, "trajectory_weights"),
-                    bool(worst_drift <= tolerance(dtype, "trajectory_weights")), kind="trajectory", subject="weights")]
+                    float(worst_drift), weights_tolerance,
+                    bool(worst_drift <= weights_tolerance), kind="trajectory", subject="weights")]
     for check, series in ((checks[0], list(enumerate(loss_diff, start=1))), (checks[1], drift)):
         if not check.passed:
             step = next(s for s, v in series if v > check.tolerance)

@@ -27,6 +27,17 @@ steps (`trajectory_steps`), where a wrong update rule is already O(1) off, and f
 losses only to 0.25 (two equally good trainings; a broken layer or loss is off by far more);
 the accuracies keep their 0.5% (float64 compares every step, at 1e-12).
 
+Adaptive optimizers (Adam, Nadam, RMSprop, Adagrad) in float64: each weight's step is
+lr * g / (sqrt(v) + eps), the gradient entry divided by its own running magnitude. Gradients
+agree to a few ulps of the array's largest entry, delta ~ 1e-16 * max|g|; an entry near eps in
+size (1e-7) turns that into a step difference of up to lr * delta / (4 * eps) (the derivative of
+g / (|g| + eps) is at most 1 / (4 * eps) there), i.e. ~2.5e-10 * lr * max|g| where SGD moves by
+1e-16 * lr * max|g|. Over the corpus's 20-step runs (tools/keras_corpus.py) this reached
+4.7e-12 of the weights' scale (Adam, lr 1e-3) and 1.8e-12 (RMSprop, lr 1); 1e-10
+("trajectory_weights_adaptive") leaves a factor 20, and a wrong update rule is off by 1e-3 or
+more within a step. The loss trajectory keeps 1e-12: the loss feels these weights only through
+tiny gradients.
+
 The numerical-gradient check compares float64 backprop with central differences (h = 1e-5):
 truncation error ~h^2 and cancellation error ~eps/h put the quotient within ~1e-8 relative of
 the true derivative, so 1e-6 flags any real mistake and no round-off.
@@ -57,6 +68,7 @@ TOLERANCES = {
         "numerical_gradient": 1e-6,
         "trajectory_loss": 1e-12,
         "trajectory_weights": 1e-12,
+        "trajectory_weights_adaptive": 1e-10,  # Adam/Nadam/RMSprop/Adagrad: see the docstring
         "trajectory_steps": None,  # every step
         "final_loss": 1e-12,
         "accuracy": 0.0,
@@ -70,6 +82,7 @@ TOLERANCES = {
         "numerical_gradient": 1e-4,
         "trajectory_loss": 0.1,
         "trajectory_weights": 0.25,
+        "trajectory_weights_adaptive": 0.25,
         "trajectory_steps": 100,
         "final_loss": 0.25,
         "accuracy": 5e-3,

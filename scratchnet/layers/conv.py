@@ -5,7 +5,11 @@ move between the two libraries without a transpose (the book's Convolution uses 
 (FN, C, FH, FW): W_keras = W_book.transpose(2, 3, 1, 0)). Like Keras (and the book) it is a
 cross-correlation: the kernel is not flipped.
 
-    y[n, i, j, o] = b[o] + sum over p, q, c of  xpad[n, i*sh + p, j*sw + q, c] * W[p, q, c, o]
+    y[n, i, j, o] = b[o] + sum over p, q, c of  xpad[n, i*sh + p*dh, j*sw + q*dw, c] * W[p, q, c, o]
+
+with the dilation rate (dh, dw) spacing a window's cells apart (Keras's dilation_rate; 1 by
+default); b=None is Keras's use_bias=False (W the only weight), and l2 adds Keras's
+kernel_regularizer=L2(l2), l2 * sum(W**2), to the loss (`penalty`) and 2 * l2 * W to W's gradient.
 
 im2col lays every window out as one row of a (N*oh*ow, kh*kw*C_in) matrix, in the order
 (p, q, c) that W.reshape(kh*kw*C_in, C_out) has, plus a last column of ones, so the forward pass
@@ -29,19 +33,33 @@ class Conv2D(Layer):
     param_keys = ("W", "b")
     input_gradient_optional = True
 
-    def __init__(self, W, b, strides=1, padding="valid", input_shape=None, name="Conv2D"):
+    def __init__(self, W, b, strides=1, padding="valid", input_shape=None, name="Conv2D", dilation_rate=1, l2=0.0):
         super().__init__(name)
         check_array(W, f"{name}: W (kh, kw, C_in, C_out)", ndim=4)
-        check_array(b, f"{name}: b", shape=(W.shape[3],))
-        same_dtype({"W": W, "b": b}, name)
+        if b is None:  # Keras's use_bias=False: W is the layer's only weight
+            self.param_keys = self.weight_keys = ("W",)
+        else:
+            check_array(b, f"{name}: b", shape=(W.shape[3],))
+        same_dtype({"W": W, **({} if b is None else {"b": b})}, name)
         if 0 in W.shape:
             raise ValueError(f"{name}: W must have no zero-sized axis, got shape {W.shape}")
+        if isinstance(l2, bool) or not isinstance(l2, (int, float, np.integer, np.floating)) or not l2 >= 0:
+            raise ValueError(f"{name}: l2 must be a number >= 0, got {l2!r}")
         self.strides = pair(strides, "strides", name)
+        self.dilation_rate = pair(dilation_rate, "dilation_rate", name)
+        if self.dilation_rate != (1, 1) and self.strides != (1, 1):
+            raise ValueError(f"{name}: strides {self.strides} with dilation_rate {self.dilation_rate}: "
+                             f"TensorFlow (and Keras) take one of the two above 1, not both")
         self.padding = padding_name(padding, name)
-        self.params = {"W": W, "b": b}
+        self.l2 = float(l2)
+        self.params = {"W": W} if b is None else {"W": W, "b": b}
         self._declare_input_shape(input_shape)
-        self.grads = {"W": np.zeros(W.shape, W.dtype), "b": np.zeros(b.shape, b.dtype)}
+        self.grads = {key: np.zeros(value.shape, value.dtype) for key, value in self.params.items()}
         self.cols = self.geometry = self.n = None
+
+    @property
+    def use_bias(self):
+        return "b" in self.params
 
     @property
     def kernel_size(self):
@@ -54,20 +72,22 @@ class Conv2D(Layer):
     def output_shape(self, input_shape):
         c_in = self.params["W"].shape[2]
         check_image_shape(input_shape, c_in)
-        geometry = Geometry(input_shape[0], input_shape[1], self.kernel_size, self.strides, self.padding)
+        geometry = Geometry(input_shape[0], input_shape[1], self.kernel_size, self.strides, self.padding,
+                            dilation=self.dilation_rate)
         return geometry.output_shape(self.filters)
 
     def forward(self, x):
         W = self.params["W"]
         kh, kw, c_in, c_out = W.shape
         check_images(x, self.name, c_in, W.dtype)
-        g = cached_geometry(self, x.shape[1], x.shape[2], (kh, kw), self.strides, self.padding)
+        g = cached_geometry(self, x.shape[1], x.shape[2], (kh, kw), self.strides, self.padding,
+                            dilation=self.dilation_rate)
         n, size = x.shape[0], kh * kw * c_in
         rows = n * g.out_h * g.out_w
         cols = im2col(x, g, self._buffer("cols", _cols_shape(rows, size + 1, c_in), W.dtype))
         kernel = self._buffer("kernel", (size + 1, c_out), W.dtype)  # [W2; b]: the ones column adds b
         kernel[:size] = W.reshape(size, c_out)
-        kernel[size] = self.params["b"]
+        kernel[size] = self.params["b"] if self.use_bias else 0
         out = np.matmul(cols, kernel, out=self._buffer("out", (rows, c_out), W.dtype))
         self.cols, self.geometry, self.n = cols, g, n
         return out.reshape(n, g.out_h, g.out_w, c_out)
@@ -83,7 +103,10 @@ class Conv2D(Layer):
         # one product: the kernel gradient, and in its last row (the ones column) the bias gradient
         kernel_and_bias = np.matmul(self.cols.T, dout2, out=self._buffer("kernel_grad", (size + 1, c_out), W.dtype))
         self.grads["W"][...] = kernel_and_bias[:size].reshape(W.shape)
-        self.grads["b"][...] = kernel_and_bias[size]
+        if self.use_bias:
+            self.grads["b"][...] = kernel_and_bias[size]
+        if self.l2:
+            self.grads["W"] += (2.0 * self.l2) * W
         if not need_dx:
             return None
         dx = self._buffer("dx", (n, g.height, g.width, c_in), W.dtype)
@@ -95,18 +118,34 @@ class Conv2D(Layer):
         cells = dcols.reshape(n, g.out_h, g.out_w, kh, kw, c_in).transpose(3, 4, 5, 0, 1, 2)
         return col2im(cells, g, dx)
 
+    def penalty(self):
+        """The layer's share of the loss: l2 * sum(W**2) (Keras's kernel_regularizer=L2(l2))."""
+        W = self.params["W"]
+        return self.l2 * float(np.vdot(W, W)) if self.l2 else 0.0
+
     def config(self):
-        return self._config(kernel=list(self.params["W"].shape), strides=list(self.strides), padding=self.padding)
+        options = {**({"dilation_rate": list(self.dilation_rate)} if self.dilation_rate != (1, 1) else {}),
+                   **({"l2": self.l2} if self.l2 else {}), **({} if self.use_bias else {"use_bias": False})}
+        return self._config(kernel=list(self.params["W"].shape), strides=list(self.strides), padding=self.padding,
+                            **options)
+
+    @classmethod
+    def weight_keys_of(cls, config):
+        return cls.weight_keys if config.get("use_bias", True) else ("W",)
 
     @classmethod
     def from_config(cls, config, weights):
-        return cls(weights["W"], weights["b"], strides=tuple(config.get("strides", (1, 1))),
-                   padding=config.get("padding", "valid"), input_shape=config.get("input_shape"))
+        return cls(weights["W"], weights["b"] if config.get("use_bias", True) else None,
+                   strides=tuple(config.get("strides", (1, 1))), padding=config.get("padding", "valid"),
+                   input_shape=config.get("input_shape"), dilation_rate=tuple(config.get("dilation_rate", (1, 1))),
+                   l2=config.get("l2", 0.0))
 
     def __repr__(self):
         kh, kw, c_in, c_out = self.params["W"].shape
         strides = "" if self.strides == (1, 1) else f", strides={self.strides}"
-        return f"{self.name}({kh}x{kw}, {c_in} -> {c_out}{strides}, {self.padding})"
+        dilation = "" if self.dilation_rate == (1, 1) else f", dilation_rate={self.dilation_rate}"
+        extras = (f", l2={self.l2:g}" if self.l2 else "") + ("" if self.use_bias else ", no bias")
+        return f"{self.name}({kh}x{kw}, {c_in} -> {c_out}{strides}{dilation}, {self.padding}{extras})"
 
 
 def _channels_first(channels):

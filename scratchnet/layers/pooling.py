@@ -278,3 +278,75 @@ class Flatten(Layer):
 
     def __repr__(self):
         return f"{self.name}()"
+
+
+class _GlobalPooling2D(Layer):
+    """A reduction over the image axes: (N, H, W, C) -> (N, C), as Keras's global poolings
+    (keepdims=False, channels last)."""
+
+    def __init__(self, input_shape=None, name=None):
+        super().__init__(name)
+        self._declare_input_shape(input_shape)
+        self.x = None
+
+    def output_shape(self, input_shape):
+        check_image_shape(input_shape)
+        return input_shape[2:]
+
+    def _check(self, x):
+        check_images(x, self.name)
+        if x.shape[1] == 0 or x.shape[2] == 0:
+            raise ValueError(f"{self.name}: expected images with H, W >= 1, got shape {x.shape}")
+        self.x = x
+
+    def _check_backward(self, dout):
+        check_forward_done(self.name, self.x)
+        check_array(dout, f"{self.name} backward", shape=(self.x.shape[0], self.x.shape[3]), dtype=self.x.dtype)
+
+    def config(self):
+        return self._config()
+
+    @classmethod
+    def from_config(cls, config, weights):
+        del weights  # no weights
+        return cls(input_shape=config.get("input_shape"))
+
+    def __repr__(self):
+        return f"{self.name}()"
+
+
+class GlobalAveragePooling2D(_GlobalPooling2D):
+    """The mean over H and W; each pixel gets dout / (H * W)."""
+
+    def __init__(self, input_shape=None, name="GlobalAveragePooling2D"):
+        super().__init__(input_shape, name)
+
+    def forward(self, x):
+        self._check(x)
+        return x.mean(axis=(1, 2))
+
+    def backward(self, dout):
+        self._check_backward(dout)
+        _, h, w, _ = self.x.shape
+        return np.broadcast_to((dout / (h * w))[:, None, None, :], self.x.shape).copy()
+
+
+class GlobalMaxPooling2D(_GlobalPooling2D):
+    """The maximum over H and W; pixels tied for a channel's maximum share its gradient equally
+    (TensorFlow's reduce_max gradient, unlike MaxPooling2D's one chosen cell)."""
+
+    def __init__(self, input_shape=None, name="GlobalMaxPooling2D"):
+        super().__init__(input_shape, name)
+
+    def forward(self, x):
+        self._check(x)
+        self.out = x.max(axis=(1, 2))
+        return self.out
+
+    def backward(self, dout):
+        self._check_backward(dout)
+        hits = self.x == self.out[:, None, None, :]
+        return (hits / hits.sum(axis=(1, 2), keepdims=True)).astype(dout.dtype) * dout[:, None, None, :]
+
+    def switches(self):
+        return None if self.x is None else self.x == self.out[:, None, None, :]

@@ -11,8 +11,9 @@ import scratchnet
 from comparisons.core.lockstep import LockstepPlan, run_lockstep, trajectory_checks, weight_drift
 from reference_keras import keras, tf
 from scratchnet import philox
-from scratchnet.layers import (Affine, AveragePooling2D, BatchNormalization, Conv2D, Dropout, Flatten, MaxPooling2D,
-                               ReLU, Tanh)
+from scratchnet.layers import (Affine, AveragePooling2D, BatchNormalization, Conv2D, Dropout, Flatten,
+                               GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, ReLU, Tanh,
+                               ZeroPadding2D)
 from scratchnet.losses import MeanSquaredError, SoftmaxCrossEntropy
 from scratchnet.optimizers import SGD, Adam
 
@@ -112,6 +113,24 @@ EDGE_CASES = {
         Affine(np.random.default_rng(4).normal(size=(3, 4)), np.zeros(4)),
         BatchNormalization(np.ones(4) * 2, np.ones(4), momentum=0.0, epsilon=1e-5), Tanh(),
         Affine(np.ones((4, 2)), np.zeros(2))], MeanSquaredError()), np.random.default_rng(4).normal(size=(6, 3))),
+    "global max pool, tied maxima share the gradient (3x4 images)": lambda: (
+        _pool_model(GlobalMaxPooling2D(), (3, 4), 2), np.concatenate([_images(np.c_[TIES, TIES[:, :1]], 2),
+                                                                      np.full((1, 3, 4, 2), -2.0)])),
+    "global average pool, 5x3 images, 3 channels": lambda: (
+        _pool_model(GlobalAveragePooling2D(), (5, 3), 3), np.random.default_rng(6).normal(size=(2, 5, 3, 3))),
+    "conv dilation (2, 3), same padding, 6x7 images": lambda: (scratchnet.Sequential([
+        Conv2D(np.random.default_rng(7).normal(size=(3, 2, 2, 3)), np.ones(3), padding="same", dilation_rate=(2, 3),
+               input_shape=(6, 7, 2)), Flatten(), Affine(np.ones((6 * 7 * 3, 2)) / 50, np.zeros(2))],
+        MeanSquaredError()), np.random.default_rng(7).normal(size=(2, 6, 7, 2))),
+    "conv dilation 2, valid, no bias, L2 0.25 (float32-exact)": lambda: (scratchnet.Sequential([
+        Conv2D(np.random.default_rng(8).normal(size=(2, 3, 1, 2)), None, dilation_rate=2, l2=0.25,
+               input_shape=(5, 8, 1)), ReLU(), Flatten(), Affine(np.ones((3 * 4 * 2, 2)) / 9, np.zeros(2))],
+        MeanSquaredError()), np.random.default_rng(8).normal(size=(3, 5, 8, 1))),
+    "zero padding ((1, 2), (0, 3)) before a conv, 3x4 images": lambda: (scratchnet.Sequential([
+        ZeroPadding2D(((1, 2), (0, 3)), input_shape=(3, 4, 2)),
+        Conv2D(np.random.default_rng(9).normal(size=(2, 2, 2, 2)), np.ones(2), strides=2), Flatten(),
+        Affine(np.ones((3 * 3 * 2, 2)) / 7, np.zeros(2))], MeanSquaredError()),
+        np.random.default_rng(9).normal(size=(2, 3, 4, 2))),
     "dropout rate 0 and rate 0.9": lambda: (scratchnet.Sequential([
         Affine(np.random.default_rng(5).normal(size=(3, 8)), np.zeros(8)), Dropout(0.0, seed=1),
         Dropout(0.9, seed=2), Affine(np.ones((8, 2)), np.zeros(2))], MeanSquaredError()),

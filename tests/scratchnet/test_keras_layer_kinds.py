@@ -7,8 +7,9 @@ import pytest
 
 import scratchnet
 from scratchnet.gradcheck import gradient_check
-from scratchnet.layers import (ELU, GELU, SELU, Affine, BatchNormalization, Exponential, HardSigmoid, LeakyReLU,
-                               Normalization, ReLU, Rescaling, Reshape, Resizing, SiLU, Softmax, Softplus, Softsign)
+from scratchnet.layers import (ELU, GELU, SELU, Affine, BatchNormalization, Conv2D, Exponential,
+                               GlobalAveragePooling2D, GlobalMaxPooling2D, HardSigmoid, LeakyReLU, Normalization, ReLU,
+                               Rescaling, Reshape, Resizing, SiLU, Softmax, Softplus, Softsign, ZeroPadding2D)
 from scratchnet.losses import (BinaryCrossentropy, CategoricalCrossentropy, Huber, MeanAbsoluteError, MeanSquaredError,
                                SparseCategoricalCrossentropy)
 
@@ -95,6 +96,18 @@ BAD = {  # (call, error, fragment of the message)
     "Normalization shapes differ": (lambda: Normalization([0.0, 1.0], [1.0]), ValueError,
                                     "Normalization: mean and variance must have one shape"),
     "Normalization negative variance": (lambda: Normalization(0.0, -1.0), ValueError, "variance must be >= 0"),
+    "ZeroPadding2D negative": (lambda: ZeroPadding2D((1, -2)), ValueError, "ZeroPadding2D: padding must be ints >= 0"),
+    "ZeroPadding2D on vectors": (lambda: ZeroPadding2D(1).forward(np.ones((2, 3))), ValueError,
+                                 "ZeroPadding2D: expected images of shape (N, H, W, C) (channels last), got (2, 3)"),
+    "GlobalMaxPooling2D on sequences": (lambda: GlobalMaxPooling2D().forward(np.ones((2, 3, 4))), ValueError,
+                                        "GlobalMaxPooling2D: expected images of shape (N, H, W, C)"),
+    "GlobalAveragePooling2D backward of a wrong shape": (
+        lambda: _forwarded(GlobalAveragePooling2D(), np.ones((2, 3, 3, 4))).backward(np.ones((2, 3))), ValueError,
+        "GlobalAveragePooling2D backward"),
+    "Conv2D dilation with strides": (lambda: Conv2D(np.ones((2, 2, 1, 1)), None, strides=2, dilation_rate=2),
+                                     ValueError, "Conv2D: strides (2, 2) with dilation_rate (2, 2)"),
+    "Conv2D negative l2": (lambda: Conv2D(np.ones((2, 2, 1, 1)), None, l2=-1.0), ValueError,
+                           "Conv2D: l2 must be a number >= 0, got -1.0"),
     "Resizing bilinear": (lambda: Resizing(4, 4, "bilinear"), ValueError,
                           "interpolation 'bilinear' is not supported; only 'nearest' is exact"),
     "Resizing zero height": (lambda: Resizing(0, 4), ValueError, "Resizing: height must be a positive integer"),
@@ -109,6 +122,11 @@ BAD = {  # (call, error, fragment of the message)
     "rows for the sparse loss": (lambda: SparseCategoricalCrossentropy().forward(np.full((2, 3), 1 / 3), np.eye(3)[:2]),
                                  ValueError, "use CategoricalCrossentropy for one-hot rows"),
 }
+
+
+def _forwarded(layer, x):
+    layer.forward(x)
+    return layer
 
 
 @pytest.mark.parametrize("case", BAD)

@@ -16,7 +16,8 @@ from comparisons.core.tolerances import tolerance
 from scratchnet.gradcheck import relative_error
 from scratchnet.layers import (ELU, GELU, GRU, LAYERS, LSTM, SELU, Affine, AveragePooling1D, AveragePooling2D,
                                BatchNormalization, Bidirectional, Conv1D, Conv2D, Dropout, Embedding, Exponential,
-                               Flatten, GlobalAveragePooling1D, GlobalMaxPooling1D, HardSigmoid, Identity, LeakyReLU,
+                               Flatten, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
+                               GlobalMaxPooling2D, ZeroPadding2D, HardSigmoid, Identity, LeakyReLU,
                                MaxPooling1D, MaxPooling2D, Normalization, ReLU, Rescaling, Reshape, Resizing, Sigmoid,
                                SiLU, SimpleRNN, Softmax, Softplus, Softsign, Tanh)
 
@@ -118,6 +119,14 @@ CASES = [
     ("GlobalAveragePooling1D", lambda r, dt: GlobalAveragePooling1D(), lambda r, dt: _normal(r, (3, 5, 2), dt),
      (False,)),
     ("GlobalMaxPooling1D", lambda r, dt: GlobalMaxPooling1D(), lambda r, dt: _normal(r, (3, 5, 2), dt), (False,)),
+    ("GlobalAveragePooling2D", lambda r, dt: GlobalAveragePooling2D(), lambda r, dt: _normal(r, (3, 5, 4, 2), dt),
+     (False,)),
+    ("GlobalMaxPooling2D", lambda r, dt: GlobalMaxPooling2D(), lambda r, dt: _normal(r, (3, 4, 5, 2), dt), (False,)),
+    ("ZeroPadding2D ((1, 0), (2, 3))", lambda r, dt: ZeroPadding2D(((1, 0), (2, 3))),
+     lambda r, dt: _normal(r, (2, 3, 4, 2), dt), (False,)),
+    ("Conv2D dilated, no bias", lambda r, dt: Conv2D(_normal(r, (2, 3, 2, 3), dt, 0.3), None, padding="same",
+                                                     dilation_rate=(2, 1), input_shape=(5, 6, 2)),
+     lambda r, dt: _normal(r, (2, 5, 6, 2), dt), (False,)),
 ]
 
 
