@@ -1,5 +1,6 @@
 """tools/mutation.py (`make mutation`): the rates leave equivalent mutants out."""
 import importlib.util
+import re
 from pathlib import Path
 
 TOOL = Path(__file__).resolve().parents[2] / "tools" / "mutation.py"
@@ -39,3 +40,9 @@ def test_core_is_the_whole_numerical_core():
                    "philox", "_buffers"):
         assert f"scratchnet/{module}.py" in mutation.CORE
     assert all((root / path).is_file() for path in mutation.CORE)
+
+
+def test_reliability_page_lists_the_files_of_core():
+    page = (Path(mutation.ROOT) / "docs" / "reliability.md").read_text()
+    listed = page.split("<!-- mutation-core -->")[1].split("<!-- /mutation-core -->")[0]
+    assert [f"scratchnet/{name}" for name in re.findall(r"`([^`]+\.py)`", listed)] == list(mutation.CORE)
