@@ -5,7 +5,7 @@ of it, and a section of the layers' and losses' defaults against Keras's.
 A row is a small model built from seeded weights (`build(on=True)`) and a batch: the one-batch
 checks (every layer's output in training and inference mode, the loss, every gradient by Keras's
 autodiff and by central differences), the loss and gradients with per-sample weights where the
-row has them, `evaluate`'s loss and accuracy (the loss's metric), a 3-step lockstep run for the
+row has them, `evaluate`'s loss and accuracy (the loss's metric), a 4-step lockstep run (batches of 4 and 2, twice) for the
 rows whose layers keep state across steps (Dropout's mask counter, BatchNormalization's moving
 statistics) and, on scratchnet alone, the same model with the row's option switched off
 (`build(on=False)`), whose loss, gradients or output must move by at least OPTION_EFFECT_MIN (else
@@ -334,7 +334,8 @@ def run_layer_row(row, seed):
         checks += _weighted_checks(model, keras_model, x, t, w)
     if row.lockstep:
         optimizer = SGD(learning_rate=0.1)
-        plan = LockstepPlan(epochs=1, batch_size=2, seed=seed)
+        # batches of 4 and 2, twice: the kept buffers of the training loop meet a batch of another size
+        plan = LockstepPlan(epochs=2, batch_size=4, seed=seed)
         try:
             traj = run_lockstep(model, keras_model, optimizer, reference_keras.keras_optimizer(optimizer, keras_model),
                                 x, t, plan, progress=False)
