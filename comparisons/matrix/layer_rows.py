@@ -6,8 +6,8 @@ A row is a small model built from seeded weights (`build(on=True)`) and a batch:
 checks (every layer's output in training and inference mode, the loss, every gradient by Keras's
 autodiff and by central differences), the loss and gradients with per-sample weights where the
 row has them, `evaluate`'s loss and accuracy (the loss's metric), a 4-step lockstep run (batches
-of 4 and 2, twice) for the rows whose layers keep state across steps (Dropout's mask counter, BatchNormalization's moving
-statistics) and, on scratchnet alone, the same model with the row's option switched off
+of 4 and 2, twice) for the rows whose layers keep state across steps (Dropout's mask counter,
+BatchNormalization's moving statistics) and, on scratchnet alone, the same model with the row's option switched off
 (`build(on=False)`), whose loss, gradients or output must move by at least OPTION_EFFECT_MIN (else
 the row does not exercise its option). Images are odd-sized and not square (7 x 5), so that a
 height computed from a width, or a stride applied to the wrong axis, shows.
