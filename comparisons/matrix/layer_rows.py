@@ -324,6 +324,40 @@ def _weighted_checks(model, keras_model, x, t, w):
     return checks
 
 
+# target kind -> (scratchnet metric, the Keras metric class Keras's compile resolves "accuracy" to)
+_METRICS_OF = {"labels": (metrics.SparseCategoricalAccuracy, "SparseCategoricalAccuracy"),
+               "labels_column": (metrics.SparseCategoricalAccuracy, "SparseCategoricalAccuracy"),
+               "one_hot": (metrics.CategoricalAccuracy, "CategoricalAccuracy"),
+               "binary": (metrics.BinaryAccuracy, "BinaryAccuracy")}
+
+
+def metric_checks(row, model, x, t, w):
+    """scratchnet.metrics on the model's output against Keras's metric classes: the row's metric
+    and "accuracy" (resolved by the shapes), plain and weighted (BinaryAccuracy also at a
+    threshold of 0.7)."""
+    if row.targets not in _METRICS_OF:
+        return []
+    ours_cls, keras_name = _METRICS_OF[row.targets]
+    y = model.predict(x)
+    variants = [(ours_cls, {})]
+    if not (row.targets == "binary" and y.shape[-1] > 1):  # several 0-1 columns: "accuracy" is Keras's choice
+        variants.append((metrics.Accuracy, {}))
+    if ours_cls is metrics.BinaryAccuracy:
+        variants.append((ours_cls, {"threshold": 0.7}))
+    checks = []
+    for cls, options in variants:
+        for weights in (None, w):
+            metric = cls(**options, weighted=weights is not None)
+            hits, entries = metric.count(y, t, weights)
+            keras_metric = getattr(keras.metrics, keras_name)(**options, dtype="float64")
+            keras_metric.update_state(t, y, sample_weight=weights)
+            label = f"metric {metric!r}{f' {options}' if options else ''}"
+            # Keras averages per-sample means (weighted or not) in its own order: round-off apart
+            checks.append(scalar_check(label, hits / entries, float(keras_metric.result()),
+                                       tolerance("float64", "final_loss"), kind="final", subject=metric.name))
+    return checks
+
+
 def run_layer_row(row, seed):
     """The checks of one row (their names unprefixed) and the row's option effect."""
     model = row.build(True, seed)
@@ -332,6 +366,7 @@ def run_layer_row(row, seed):
     checks, _ = twin_checks(model, keras_model, x, t, numerical_samples=2, seed=seed)
     if row.sample_weight:
         checks += _weighted_checks(model, keras_model, x, t, w)
+    checks += metric_checks(row, model, x, t, w)
     if row.lockstep:
         optimizer = SGD(learning_rate=0.1)
         # batches of 4 and 2, twice: the kept buffers of the training loop meet a batch of another size

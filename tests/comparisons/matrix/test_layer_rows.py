@@ -5,7 +5,7 @@ import pytest
 
 from comparisons.matrix import layer_rows, whole
 from scratchnet import layers as L
-from scratchnet import losses
+from scratchnet import losses, metrics
 
 ROWS = layer_rows.layer_rows()
 
@@ -74,3 +74,14 @@ def test_layer_rows_are_in_the_matrix(monkeypatch):
     titles = [section.title for section in report.sections]
     assert any(t.startswith("Layer and loss defaults") for t in titles) and any(t.startswith("Layers,") for t in titles)
     assert sum(c.name.startswith("dropout: ") and c.kind == "trajectory" for c in report.checks) == 4
+
+
+def test_a_metric_that_ignores_its_threshold_fails_its_row(monkeypatch):
+    row = _row("Sigmoid, BinaryCrossentropy (probabilities)")
+    model = row.build(True, 3)
+    x, t, w = layer_rows.row_batch(row, model, 3)
+    assert all(c.passed for c in layer_rows.metric_checks(row, model, x, t, w))
+    monkeypatch.setattr(metrics.BinaryAccuracy, "hits",
+                        lambda self, y, t: (t.reshape(y.shape) == (y > 0.5)).reshape(y.shape[0], -1))
+    failed = [c.name for c in layer_rows.metric_checks(row, model, x, t, w) if not c.passed]
+    assert failed and all("threshold" in name for name in failed)
