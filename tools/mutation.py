@@ -26,10 +26,16 @@ import tempfile
 import time
 from pathlib import Path
 
-CORE = ("scratchnet/layers/base.py", "scratchnet/layers/dense.py", "scratchnet/layers/activations.py",
-        "scratchnet/losses.py", "scratchnet/optimizers.py", "scratchnet/functions.py", "scratchnet/model.py",
-        "scratchnet/initializers.py", "scratchnet/networks.py")
 ROOT = Path(__file__).resolve().parent.parent
+# The numerical core: every module that computes a number a model, a loss, a metric, an optimizer
+# or the training loop produces (the whole layer package, whichever layers it gains). Left out:
+# scratchnet's I/O and presentation (saving, display, datasets), the course's gates/graph, the
+# argument checks (_checks, argtypes) and gradcheck (the tests' own instrument).
+CORE_MODULES = ("scratchnet/losses.py", "scratchnet/metrics.py", "scratchnet/optimizers.py", "scratchnet/functions.py",
+                "scratchnet/model.py", "scratchnet/initializers.py", "scratchnet/networks.py",
+                "scratchnet/training.py", "scratchnet/philox.py", "scratchnet/_buffers.py")
+CORE = (*sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "scratchnet" / "layers").glob("*.py")
+                if p.name != "__init__.py"), *CORE_MODULES)
 
 # (file, original line, mutated line) -> why no input can tell the mutant from the original.
 EQUIVALENT = {
@@ -197,7 +203,11 @@ def main(argv=None):
     p.add_argument("--test-timeout", type=float, default=1800.0, help="seconds for the test suite per mutant")
     p.add_argument("--report-only", action="store_true",
                    help="only print the report of OUT/mutation.json (with the EQUIVALENT table as it is now)")
+    p.add_argument("--list-files", action="store_true", help="print the files whose mutants are sampled (CORE)")
     args = p.parse_args(argv)
+    if args.list_files:
+        print("\n".join(CORE))
+        return 0
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     saved_path = out / "mutation.json"

@@ -18,6 +18,12 @@ Report (its sections first, then one row per combination; the row checks named "
 4. Optimizer options: every default against Keras's, and values that must be refused or accepted
    beside Keras's verdicts (optimizer_options.py).
 5. Round trips of a model through save/load, astype and Keras (roundtrips.py).
+6. Layer and loss defaults against Keras's, and the layer rows: every image and MLP layer kind and
+   option (convolutions and poolings with strides and both paddings on odd, non-square images;
+   BatchNormalization in training, inference and frozen; Dropout with Keras's masks in lockstep;
+   Dense without bias or with L2; Rescaling, Normalization, Resizing, Reshape), every activation
+   layer and every loss (probabilities, label smoothing, sample weights, (N, 1) labels) with its
+   metric, each in a tiny model whose option switched off must move the result (layer_rows.py).
 """
 import time
 from dataclasses import asdict, dataclass
@@ -26,6 +32,7 @@ from ..core.result import Report, Section
 from .design import covering_rows
 from .functions import FUNCTION_HEADERS, function_checks
 from .initializers import INITIALIZER_HEADERS, initializer_checks
+from .layer_rows import DEFAULT_HEADERS, LAYER_ROW_HEADERS, default_checks, layer_row_checks
 from .optimizer_options import OPTION_HEADERS, optimizer_option_checks
 from .roundtrips import ROUNDTRIP_HEADERS, roundtrip_checks
 from .rows import BATCH, EPOCHS, SAMPLES, SIZES, roundtrip_cases, run_row
@@ -90,7 +97,10 @@ def run(seed=0, rows=None, fail_fast=False):
             ("Optimizer options: defaults, and values refused or accepted, scratchnet and Keras",
              optimizer_option_checks(), OPTION_HEADERS),
             ("Round trips: save/load, astype, to_keras/from_keras, set_weights, evaluate in chunks",
-             roundtrip_checks(roundtrip_cases(seed)), ROUNDTRIP_HEADERS)):
+             roundtrip_checks(roundtrip_cases(seed)), ROUNDTRIP_HEADERS),
+            ("Layer and loss defaults against Keras's", default_checks(), DEFAULT_HEADERS),
+            ("Layers, activations, losses and metrics: one tiny model each (7x5 images, float64), with the option "
+             "switched off on scratchnet alone", layer_row_checks(seed, fail_fast), LAYER_ROW_HEADERS)):
         report.checks += checks
         report.sections.append(Section(title, headers, rows_of_section))
         if fail_fast and not report.passed:

@@ -1,5 +1,6 @@
 """tools/mutation.py (`make mutation`): the rates leave equivalent mutants out."""
 import importlib.util
+import re
 from pathlib import Path
 
 TOOL = Path(__file__).resolve().parents[2] / "tools" / "mutation.py"
@@ -26,3 +27,22 @@ def test_mutation_rates_leave_equivalent_mutants_out():
     assert (total["mutants"], total["equivalent"], total["survived"]) == (5, 1, 1)
     assert total["all rate"] == 2 / 4 and total["all + tests rate"] == 3 / 4
     assert table["a.py"]["all + tests rate"] == 1.0 and table["b.py"]["all rate"] == 0.0
+
+
+def test_core_is_the_whole_numerical_core():
+    """Every module of the layer package is sampled (a new layer module joins by itself), and so
+    are the losses, metrics, optimizers, model, training loop and Keras's random numbers."""
+    root = Path(mutation.ROOT)
+    layers = {p.relative_to(root).as_posix() for p in (root / "scratchnet" / "layers").glob("*.py")
+              if p.name != "__init__.py"}
+    assert layers <= set(mutation.CORE)
+    for module in ("losses", "metrics", "optimizers", "functions", "model", "initializers", "networks", "training",
+                   "philox", "_buffers"):
+        assert f"scratchnet/{module}.py" in mutation.CORE
+    assert all((root / path).is_file() for path in mutation.CORE)
+
+
+def test_reliability_page_lists_the_files_of_core():
+    page = (Path(mutation.ROOT) / "docs" / "reliability.md").read_text()
+    listed = page.split("<!-- mutation-core -->")[1].split("<!-- /mutation-core -->")[0]
+    assert [f"scratchnet/{name}" for name in re.findall(r"`([^`]+\.py)`", listed)] == list(mutation.CORE)
