@@ -142,7 +142,8 @@ def settings_from(args, name):
         "activation", "weight_init", "init_std", "optimizer", "learning_rate", "loss_reduction", "epochs",
         "batch_size", "steps_per_epoch", "sampling", "dtype", "seed", *OPTIMIZER_OPTIONS)}
     options["hidden"] = tuple(args.hidden) if args.hidden else None
-    settings = api.scenario_settings(name, quick=getattr(args, "quick", False), **options)  # refuses an option the optimizer lacks, or a bad value
+    # refuses an option the optimizer lacks, a bad value, or --quick where the scenario has no quick form
+    settings = api.scenario_settings(name, quick=getattr(args, "quick", False), **options)
     try:
         check_memory([scenarios.input_size(settings), *settings.hidden, 10], settings.dtype)
     except MemoryError as err:
