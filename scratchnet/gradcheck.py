@@ -80,7 +80,7 @@ def sampled_numerical_gradient(model, x, t, n_samples, seed=0, h=1e-5, keys=None
     for layer in twin.layers:
         if hasattr(layer, "draw_dtype"):  # Dropout: the model's own masks, whatever the copy's dtype
             layer.draw_dtype = model.dtype
-    x64 = x.astype(np.float64)
+    x64 = x if np.issubdtype(np.asarray(x).dtype, np.integer) else x.astype(np.float64)  # token ids stay ids
     rng = np.random.default_rng(seed)
     out = {}
     with twin.frozen_state():

@@ -28,7 +28,10 @@ from pathlib import Path
 
 CORE = ("scratchnet/layers/base.py", "scratchnet/layers/dense.py", "scratchnet/layers/activations.py",
         "scratchnet/losses.py", "scratchnet/optimizers.py", "scratchnet/functions.py", "scratchnet/model.py",
-        "scratchnet/initializers.py", "scratchnet/networks.py")
+        "scratchnet/initializers.py", "scratchnet/networks.py",
+        # the sequence layers
+        "scratchnet/layers/embedding.py", "scratchnet/layers/recurrent.py", "scratchnet/layers/bidirectional.py",
+        "scratchnet/layers/conv1d.py")
 ROOT = Path(__file__).resolve().parent.parent
 
 # (file, original line, mutated line) -> why no input can tell the mutant from the original.

@@ -18,6 +18,9 @@ Report (its sections first, then one row per combination; the row checks named "
 4. Optimizer options: every default against Keras's, and values that must be refused or accepted
    beside Keras's verdicts (optimizer_options.py).
 5. Round trips of a model through save/load, astype and Keras (roundtrips.py).
+6. Sequence layers (Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Conv1D, the 1-D poolings): one
+   option per row on a small network, checked and trained in lockstep, and the run without the option
+   must end elsewhere (sequences.py).
 """
 import time
 from dataclasses import asdict, dataclass
@@ -28,6 +31,7 @@ from .functions import FUNCTION_HEADERS, function_checks
 from .initializers import INITIALIZER_HEADERS, initializer_checks
 from .optimizer_options import OPTION_HEADERS, optimizer_option_checks
 from .roundtrips import ROUNDTRIP_HEADERS, roundtrip_checks
+from .sequences import SEQUENCE_HEADERS, sequence_checks
 from .rows import BATCH, EPOCHS, SAMPLES, SIZES, roundtrip_cases, run_row
 
 ROW_HEADERS = ["#", "optimizer", "loss", "activation", "L2", "options", "forward", "gradient", "trajectory",
@@ -90,7 +94,9 @@ def run(seed=0, rows=None, fail_fast=False):
             ("Optimizer options: defaults, and values refused or accepted, scratchnet and Keras",
              optimizer_option_checks(), OPTION_HEADERS),
             ("Round trips: save/load, astype, to_keras/from_keras, set_weights, evaluate in chunks",
-             roundtrip_checks(roundtrip_cases(seed)), ROUNDTRIP_HEADERS)):
+             roundtrip_checks(roundtrip_cases(seed)), ROUNDTRIP_HEADERS),
+            ("Sequence layers: one option per row, checked, trained in lockstep, and moved by turning it off",
+             sequence_checks(seed), SEQUENCE_HEADERS)):
         report.checks += checks
         report.sections.append(Section(title, headers, rows_of_section))
         if fail_fast and not report.passed:
