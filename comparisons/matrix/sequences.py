@@ -16,13 +16,13 @@ from scratchnet.losses import SoftmaxCrossEntropy
 from scratchnet.optimizers import SGD
 
 from ..core.check import Check, scalar_check
-from ..core.lockstep import LockstepPlan, run_lockstep, stopped_check, trajectory_checks
+from ..core.lockstep import LockstepPlan, Trajectory, stopped_check, trajectory_checks, weight_drift
 from ..core.one_batch import twin_checks
 from ..core.tolerances import OPTION_EFFECT_MIN, tolerance
 
 STEPS, FEATURES, UNITS, CLASSES, VOCABULARY = 5, 3, 4, 3, 7  # odd sizes: no axis can stand for another
-SAMPLES, BATCH, EPOCHS = 16, 8, 2  # 4 lockstep steps
-PLAN = LockstepPlan(epochs=EPOCHS, batch_size=BATCH, seed=0)
+SAMPLES, BATCH, EPOCHS = 16, 8, 1  # 2 lockstep steps (an eager Keras step of these rows costs ~0.5 s)
+PLAN = LockstepPlan(epochs=EPOCHS, batch_size=BATCH, seed=0)  # the row's batches: see _lockstep
 SEQUENCE_HEADERS = ["layer", "option (off:)", "forward", "gradient", "trajectory", "final", "option effect", "result"]
 
 
@@ -107,8 +107,35 @@ def _optimizer():
     return SGD(0.3, momentum=0.9, float32_hyperparams=True)
 
 
+def _lockstep(model, keras_model, x, t):
+    """Both sides trained on the same batches (each epoch a seeded permutation): scratchnet's
+    backprop and optimizer beside Keras's train_step, run eagerly (a row's two steps cost less
+    than compiling them); the losses and the weight drift at every step."""
+    optimizer = _optimizer()
+    keras_optimizer = reference_keras.keras_optimizer(optimizer, keras_model)
+    traj, rng = Trajectory(), np.random.default_rng(PLAN.seed)
+    for _ in range(PLAN.epochs):
+        order = rng.permutation(len(x))
+        for start in range(0, len(x), PLAN.batch_size):
+            b = order[start:start + PLAN.batch_size]
+            traj.keras_loss.append(reference_keras.train_step(keras_model, keras_optimizer, x[b], t[b],
+                                                              compiled=False))
+            traj.scratchnet_loss.append(model.backprop(x[b], t[b]))
+            optimizer.update(model.params, model.grads)
+            traj.drift_steps.append(len(traj.scratchnet_loss))
+            traj.weight_drift.append(weight_drift(model, keras_model))
+    return traj
+
+
 def _train_alone(model, x, t):
-    PLAN.fit(model, _optimizer(), x, t)
+    """The same training on scratchnet alone; the final loss."""
+    optimizer, rng = _optimizer(), np.random.default_rng(PLAN.seed)
+    for _ in range(PLAN.epochs):
+        order = rng.permutation(len(x))
+        for start in range(0, len(x), PLAN.batch_size):
+            b = order[start:start + PLAN.batch_size]
+            model.backprop(x[b], t[b])
+            optimizer.update(model.params, model.grads)
     return model.evaluate(x, t)[0]
 
 
@@ -124,10 +151,8 @@ def sequence_row(number, row, seed):
     model = _model(on, ids, seed)
     keras_model = reference_keras.to_keras(model, dense_gradients=True)
     checks, _ = twin_checks(model, keras_model, x[:BATCH], t[:BATCH], numerical_samples=3, seed=seed)
-    optimizer = _optimizer()
     try:
-        traj = run_lockstep(model, keras_model, optimizer, reference_keras.keras_optimizer(optimizer, keras_model),
-                            x, t, PLAN, progress=False)
+        traj = _lockstep(model, keras_model, x, t)
         checks += trajectory_checks(traj, "float64")
         (loss, accuracy) = model.evaluate(x, t)
         keras_loss, keras_accuracy = reference_keras.evaluate(keras_model, x, t)
