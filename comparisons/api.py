@@ -26,7 +26,7 @@ import threading
 
 from . import report_diff
 from .core.result import Reports
-from .scenarios import ALL, OPTIMIZER_OPTIONS, PRESETS, Settings, build_optimizer
+from .scenarios import ALL, OPTIMIZER_OPTIONS, PRESETS, QUICK, Settings, build_optimizer
 
 __all__ = ["UsageError", "run", "matrix", "check_file", "check_files", "bugzoo", "speed", "book_optimizers", "diff",
            "scenario_settings", "scenario_reports", "file_reports"]
@@ -40,18 +40,22 @@ class UsageError(ValueError):
 SETTINGS_FIELDS = [name for name in Settings.__dataclass_fields__ if name != "scenario"]
 
 
-def scenario_settings(name, **options):
-    """The preset `name` with `options` (Settings fields; optimizer hyperparameters by name); a
-    UsageError for an unknown scenario or option, or an option the optimizer does not have."""
+def scenario_settings(name, quick=False, **options):
+    """The preset `name` (its quick form with `quick`) with `options` (Settings fields; optimizer
+    hyperparameters by name); a UsageError for an unknown scenario or option, a scenario with no
+    quick form, or an option the optimizer does not have."""
     if name not in PRESETS:
         raise UsageError(f"unknown scenario {name!r}; known: {', '.join(PRESETS)}, all")
+    if quick and name not in QUICK:
+        raise UsageError(f"{name} has no quick form (scenarios with one: {', '.join(QUICK)})")
     unknown = [key for key in options if key not in SETTINGS_FIELDS and key not in OPTIMIZER_OPTIONS]
     if unknown:
         raise UsageError(f"{', '.join(unknown)}: not a scenario option; the options: {', '.join(SETTINGS_FIELDS)} and "
                          f"the optimizers' {', '.join(OPTIMIZER_OPTIONS)}")
     if options.get("hidden") is not None:
         options["hidden"] = tuple(options["hidden"])
-    settings = PRESETS[name].with_options(**options)
+    preset = PRESETS[name].with_options(**QUICK[name]) if quick else PRESETS[name]
+    settings = preset.with_options(**options)
     try:
         build_optimizer(settings)  # refuses an option the optimizer lacks, or a value out of range
     except ValueError as err:

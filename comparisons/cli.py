@@ -25,7 +25,7 @@ from scratchnet.training import SAMPLINGS
 
 from . import api, render, scenarios
 from .api import UsageError  # bad usage found after parsing (a value out of range, ...): exit 2
-from .scenarios import ALL, OPTIMIZER_OPTIONS, PRESETS
+from .scenarios import ALL, OPTIMIZER_OPTIONS, PRESETS, QUICK
 
 
 def _scenario_options(p):
@@ -76,6 +76,9 @@ def parser():
         _reports_option(s)
         if name == "all":
             s.add_argument("--fail-fast", action="store_true", help=_FAIL_FAST)
+        if name in QUICK:
+            s.add_argument("--quick", action="store_true",
+                           help="a smaller network on fewer images, a few steps (a quick look; the tests run this)")
     help_text = ("every activation, loss, optimizer option and L2 setting on small networks, the initializers "
                  "and the functions, against Keras (float64)")
     s = sub.add_parser("matrix", help=help_text, description=help_text)
@@ -139,7 +142,8 @@ def settings_from(args, name):
         "activation", "weight_init", "init_std", "optimizer", "learning_rate", "loss_reduction", "epochs",
         "batch_size", "steps_per_epoch", "sampling", "dtype", "seed", *OPTIMIZER_OPTIONS)}
     options["hidden"] = tuple(args.hidden) if args.hidden else None
-    settings = api.scenario_settings(name, **options)  # refuses an option the optimizer lacks, or a bad value
+    # refuses an option the optimizer lacks, a bad value, or --quick where the scenario has no quick form
+    settings = api.scenario_settings(name, quick=getattr(args, "quick", False), **options)
     try:
         check_memory([scenarios.input_size(settings), *settings.hidden, 10], settings.dtype)
     except MemoryError as err:

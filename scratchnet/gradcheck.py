@@ -80,7 +80,7 @@ def sampled_numerical_gradient(model, x, t, n_samples, seed=0, h=1e-5, keys=None
     for layer in twin.layers:
         if hasattr(layer, "draw_dtype"):  # Dropout: the model's own masks, whatever the copy's dtype
             layer.draw_dtype = model.dtype
-    x64 = x.astype(np.float64)
+    x64 = x if np.issubdtype(np.asarray(x).dtype, np.integer) else x.astype(np.float64)  # token ids stay ids
     rng = np.random.default_rng(seed)
     out = {}
     with twin.frozen_state():
@@ -90,17 +90,18 @@ def sampled_numerical_gradient(model, x, t, n_samples, seed=0, h=1e-5, keys=None
 
 
 def _sampled_entries(twin, x64, t, key, n_samples, rng, h):
-    flat = twin.params[key].reshape(-1)
+    param = twin.params[key]  # nudged in place by index: reshape(-1) of a non-C-ordered array is a copy
     kept, values, skipped = [], [], 0
-    for i in rng.permutation(flat.size):
+    for i in rng.permutation(param.size):
         if len(kept) == n_samples:
             break
-        original = flat[i]
-        flat[i] = original + h
+        where = np.unravel_index(i, param.shape)
+        original = param[where]
+        param[where] = original + h
         plus, pattern_plus = twin.loss(x64, t), _switches(twin)
-        flat[i] = original - h
+        param[where] = original - h
         minus, pattern_minus = twin.loss(x64, t), _switches(twin)
-        flat[i] = original
+        param[where] = original
         if any(not np.array_equal(a, b) for a, b in zip(pattern_plus, pattern_minus)):
             skipped += 1
             continue

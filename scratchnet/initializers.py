@@ -108,7 +108,8 @@ class Orthogonal:
         q *= np.sign(np.diag(r))
         if rows < cols:
             q = q.T
-        return (self.gain * q).reshape(shape).astype(as_float_dtype(dtype))
+        # C order whatever QR gave (q.T is a Fortran-ordered view): a flat view of the weights must be one
+        return np.ascontiguousarray((self.gain * q).reshape(shape), dtype=as_float_dtype(dtype))
 
 
 class Uniform:

@@ -799,6 +799,24 @@ def keras_goldens_results(out):
                   rows, "Keras's unit-test golden values against Keras and scratchnet")]
 
 
+def rows_results(out):
+    """`python -m comparisons mnist-rows`: the float64 tier's checks (LSTM over image rows) and the
+    float32 training run, whose final numbers (both sides' test accuracy) are recorded, not compared."""
+    report = read_report(out / "mnist-rows.json")
+    exact, fast = _split_tiers(report["checks"])
+    sides, trajectory = report["data"]["sides"], report["data"]["trajectory"]
+    step_loss, _ = _trajectory_gaps(trajectory)
+    results = [*check_results("rows", report["checks"], "mnist-rows"),
+               *check_results("rows.float64", exact, "mnist-rows, float64 tier")[2:],
+               *check_results("rows.float32", fast, "mnist-rows, float32 run")[2:],
+               *side_results("rows", sides, "mnist-rows (float32)", deterministic=False),
+               measured("rows.steps", trajectory["steps"], count, "mnist-rows: float32 steps"),
+               measured("rows.float32.step_loss", step_loss, rel,
+                        "mnist-rows: largest per-step loss difference over the float32 run, relative", False)]
+    return [r for r in results if r.key not in ("rows.forward", "rows.loss", "rows.gradient", "rows.numerical",
+                                                "rows.trajectory_loss", "rows.drift")]  # both tiers mixed
+
+
 RUNS = {run.name: run for run in [
     Run("all", [["all", "--out", "{out}", "--no-progress"]], all_results),
     Run("regularized", [["fashion-mnist-regularized", "--out", "{out}", "--no-progress"]], regularized_results),
@@ -810,6 +828,7 @@ RUNS = {run.name: run for run in [
     Run("bugzoo", [["bugzoo", "--out", "{out}"]], bugzoo_results),
     Run("book-optimizers", [["book-optimizers", "--out", "{out}"]], book_optimizer_results),
     Run("mnist-cnn", [["mnist-cnn", "--out", "{out}", "--no-progress"]], cnn_results, slow=True),
+    Run("mnist-rows", [["mnist-rows", "--out", "{out}", "--no-progress"]], rows_results, slow=True),
     Run("textbook-mnist", [["textbook-mnist", "--out", "{out}", "--no-progress"]], textbook_results, slow=True),
     Run("keras-corpus", [["tools/keras_corpus.py", "--report", "{out}/corpus.md", "--json", "{out}/corpus.json"]],
         keras_corpus_results, slow=True),

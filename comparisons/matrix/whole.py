@@ -24,6 +24,9 @@ Report (its sections first, then one row per combination; the row checks named "
    Dense without bias or with L2; Rescaling, Normalization, Resizing, Reshape), every activation
    layer and every loss (probabilities, label smoothing, sample weights, (N, 1) labels) with its
    metric, each in a tiny model whose option switched off must move the result (layer_rows.py).
+7. Sequence layers (Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Conv1D, the 1-D poolings): one
+   option per row on a small network, checked and trained in lockstep, and the run without the option
+   must end elsewhere (sequences.py).
 """
 import time
 from dataclasses import asdict, dataclass
@@ -35,6 +38,7 @@ from .initializers import INITIALIZER_HEADERS, initializer_checks
 from .layer_rows import DEFAULT_HEADERS, LAYER_ROW_HEADERS, default_checks, layer_row_checks
 from .optimizer_options import OPTION_HEADERS, optimizer_option_checks
 from .roundtrips import ROUNDTRIP_HEADERS, roundtrip_checks
+from .sequences import SEQUENCE_HEADERS, sequence_checks
 from .rows import BATCH, EPOCHS, SAMPLES, SIZES, roundtrip_cases, run_row
 
 ROW_HEADERS = ["#", "optimizer", "loss", "activation", "L2", "options", "forward", "gradient", "trajectory",
@@ -100,7 +104,9 @@ def run(seed=0, rows=None, fail_fast=False):
              roundtrip_checks(roundtrip_cases(seed)), ROUNDTRIP_HEADERS),
             ("Layer and loss defaults against Keras's", default_checks(), DEFAULT_HEADERS),
             ("Layers, activations, losses and metrics: one tiny model each (7x5 images, float64), with the option "
-             "switched off on scratchnet alone", layer_row_checks(seed, fail_fast), LAYER_ROW_HEADERS)):
+             "switched off on scratchnet alone", layer_row_checks(seed, fail_fast), LAYER_ROW_HEADERS),
+            ("Sequence layers: one option per row, checked, trained in lockstep, and moved by turning it off",
+             sequence_checks(seed), SEQUENCE_HEADERS)):
         report.checks += checks
         report.sections.append(Section(title, headers, rows_of_section))
         if fail_fast and not report.passed:

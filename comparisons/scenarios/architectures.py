@@ -1,9 +1,10 @@
 """The scenarios' architectures and data: ARCHITECTURES (each builds the scratchnet model from a
-scenario's settings and says whether it takes images or rows), the optimizer from the settings,
-and the data (MNIST, Fashion-MNIST, or XOR's four points).
+scenario's settings and says whether it takes images, sequences or rows), the optimizer from the
+settings, and the data (MNIST, Fashion-MNIST, or XOR's four points).
 
 An architecture uses the shared settings (hidden sizes, activation, initializer, seed, dtype,
-loss reduction) and its own `model_options`; it takes images (N, 28, 28, 1) or flat rows (N, 784).
+loss reduction) and its own `model_options`; it takes images (N, 28, 28, 1), sequences (N, 28, 28:
+each image read as 28 time steps of 28 pixels) or flat rows (N, 784).
 """
 from dataclasses import dataclass
 
@@ -11,7 +12,7 @@ import numpy as np
 
 import scratchnet
 from scratchnet import initializers
-from scratchnet.layers import ACTIVATIONS, Affine, BatchNormalization, Dropout
+from scratchnet.layers import ACTIVATIONS, LSTM, Affine, BatchNormalization, Dropout
 from scratchnet.losses import SoftmaxCrossEntropy
 from scratchnet.optimizers import OPTIMIZERS
 
@@ -32,10 +33,13 @@ def load_data(settings):
         x = XOR_X.astype(dtype)
         return (x, XOR_T), (x, XOR_T)
     from scratchnet import datasets
-    images = ARCHITECTURES[settings.architecture].images
-    (x_train, t_train), (x_test, t_test) = datasets.load(settings.dataset, dtype=dtype, flatten=not images,
+    architecture = ARCHITECTURES[settings.architecture]
+    images = architecture.images
+    (x_train, t_train), (x_test, t_test) = datasets.load(settings.dataset, dtype=dtype,
+                                                         flatten=not (images or architecture.sequences),
                                                          channel_axis=images)
-    return (x_train, t_train.astype(np.int64)), (x_test, t_test.astype(np.int64))
+    n_train, n_test = settings.data_rows or (None, None)
+    return (x_train[:n_train], t_train[:n_train].astype(np.int64)), (x_test[:n_test], t_test[:n_test].astype(np.int64))
 
 
 def build_model(settings, input_shape, n_out):
@@ -87,11 +91,26 @@ def _regularized_mlp(settings, input_shape, n_out, options):
     return scratchnet.Sequential(layers, SoftmaxCrossEntropy(settings.loss_reduction), dtype=dtype)
 
 
+def _lstm_rows(settings, input_shape, n_out, options):
+    """LSTM(hidden[0]) over the image's rows (28 steps of 28 pixels; Keras's default initial
+    weights: Glorot-uniform Wx, orthogonal Wh, the forget gate's bias 1) -> Affine to the classes."""
+    del options  # none
+    dtype = np.dtype(settings.dtype)
+    rng = np.random.default_rng(settings.seed)
+    steps, features = input_shape
+    units = settings.hidden[0]
+    lstm = LSTM.initialize(features, units, rng, dtype, input_shape=(steps, features))
+    init = initializers.get(_initializer(settings))
+    return scratchnet.Sequential([lstm, Affine(init((units, n_out), rng, dtype), np.zeros(n_out, dtype))],
+                                 SoftmaxCrossEntropy(settings.loss_reduction), dtype=dtype)
+
+
 @dataclass(frozen=True)
 class Architecture:
     build: object  # (settings, input_shape, n_out, options) -> scratchnet.Sequential
     images: bool  # takes (N, 28, 28, 1) images rather than (N, 784) rows
     options: dict  # its own settings with their defaults (Settings.model_options overrides them)
+    sequences: bool = False  # takes (N, 28, 28) images as 28 time steps of 28 pixels
 
 
 ARCHITECTURES = {
@@ -101,6 +120,7 @@ ARCHITECTURES = {
     "regularized_mlp": Architecture(_regularized_mlp, False, {"dropout": 0.2, "l2": float(np.float32(1e-4)),
                                                               "bn_momentum": 0.99, "bn_epsilon": 1e-3,
                                                               "inverted_dropout": True}),
+    "lstm_rows": Architecture(_lstm_rows, False, {}, sequences=True),
 }
 
 

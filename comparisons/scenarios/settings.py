@@ -49,6 +49,7 @@ class Settings:
     learning_rate_schedule: tuple = ()
     log_every: int | None = None  # record both sides' batch accuracy every so many steps (as a course text logs)
     extras: tuple = ()  # names in runner.EXTRAS: what the runner adds after the common checks
+    data_rows: tuple | None = None  # (training rows, test rows) used, the first ones; None: all
 
     def as_dict(self):
         """Flat and JSON-able: every optimizer option appears, at its default unless given. The
@@ -62,10 +63,11 @@ class Settings:
         architecture, model_options = d.pop("architecture"), d.pop("model_options")
         if architecture != "mlp":
             d.update({"architecture": architecture, **ARCHITECTURES[architecture].options, **model_options})
-        for key in ("float64_steps", "learning_rate_schedule"):
+        for key in ("float64_steps", "learning_rate_schedule", "data_rows"):
             value = d.pop(key)
             if value:
-                d[key] = [list(pair) for pair in value] if key == "learning_rate_schedule" else value
+                d[key] = [list(pair) for pair in value] if key == "learning_rate_schedule" else \
+                    list(value) if key == "data_rows" else value
         del d["log_every"], d["extras"]  # what the run records and adds, not how it trains
         return d
 
@@ -108,6 +110,14 @@ REGULARIZED_NOTE = (
     "penalty is Affine's l2 (Keras's kernel_regularizer=L2, a loss term); the optimizer's decoupled "
     "weight_decay is a separate option of the optimizers.")
 
+ROWS_NOTE = (
+    "Each MNIST image is read as a sequence: 28 time steps (its rows) of 28 pixels, into Keras's LSTM "
+    "(gate blocks i, f, c, o; Glorot-uniform input kernel, orthogonal recurrent kernel, forget-gate bias 1) and "
+    "a Dense layer on its last output. Backprop runs through all 28 steps on both sides. The float64 tier checks "
+    "one batch (forward, loss, every gradient) and a short lockstep; the float32 run trains to the accuracy: "
+    "Adam at 0.002, then a last epoch at 0.0005.")
+QUICK_NOTE = "Quick form (--quick): a smaller network on the first images, a few steps; not the scenario's numbers."
+
 PRESETS = {
     "xor": Settings("xor", None, hidden=(8,), learning_rate=0.1, epochs=1000, batch_size=4,
                     check_batch=4, seed=1),
@@ -125,5 +135,14 @@ PRESETS = {
         "fashion-mnist-regularized", "fashion_mnist", architecture="regularized_mlp", hidden=(256, 128),
         optimizer="sgd", learning_rate=0.01, optimizer_options={"momentum": 0.9}, notes=[REGULARIZED_NOTE],
         extras=("book_conventions",)),
+    "mnist-rows": Settings(
+        "mnist-rows", "mnist", architecture="lstm_rows", hidden=(128,), weight_init="glorot_uniform",
+        optimizer="adam", learning_rate=0.002, epochs=4, learning_rate_schedule=((4, 0.0005),), dtype="float32",
+        check_batch=20, float64_steps=10, notes=[ROWS_NOTE]),
+}
+# --quick: what each scenario that has a quick form changes (a look in seconds; the tests run it)
+QUICK = {
+    "mnist-rows": {"hidden": (12,), "epochs": 1, "steps_per_epoch": 20, "learning_rate_schedule": (),
+                   "data_rows": (2000, 500), "check_batch": 8, "float64_steps": 3, "notes": [ROWS_NOTE, QUICK_NOTE]},
 }
 ALL = ("xor", "mnist", "fashion-mnist")

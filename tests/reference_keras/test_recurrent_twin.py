@@ -96,6 +96,9 @@ KERAS_CASES = {
                  L.Dense(3)], (8,), "int32"),
     "Conv1D, MaxPooling1D same, LSTM": (
         lambda: [L.Conv1D(4, 2), L.MaxPooling1D(2, padding="same"), L.LSTM(3), L.Dense(2)], (6, 2), None),
+    "Embedding of 13 ids into 1 feature, SimpleRNN go_backwards sequences, Conv1D strides 2": (
+        lambda: [L.Embedding(13, 1), L.SimpleRNN(5, go_backwards=True, return_sequences=True),
+                 L.Conv1D(3, 2, strides=2), L.GlobalMaxPooling1D(), L.Dense(4)], (7,), "int32"),
     "SimpleRNN both dropouts, sequences": (
         lambda: [L.SimpleRNN(3, dropout=0.5, recurrent_dropout=0.3, return_sequences=True, seed=8), L.Flatten(),
                  L.Dense(2)], (4, 3), None),
@@ -253,7 +256,8 @@ LOCKSTEP_CASES = {"LSTM go_backwards": ADAM, "GRU reset_after=False": SGD_MOMENT
                   "Embedding, LSTM sequences, SimpleRNN": SGD_MOMENTUM, "LSTM dropout and recurrent_dropout": ADAM,
                   "GRU reset_after=False, both dropouts, go_backwards": SGD_MOMENTUM,
                   "LSTM sequences into TimeDistributed(Dense)": ADAM,
-                  "Embedding, Bidirectional LSTM with both dropouts": SGD_MOMENTUM}
+                  "Embedding, Bidirectional LSTM with both dropouts": SGD_MOMENTUM,
+                  "Embedding of 13 ids into 1 feature, SimpleRNN go_backwards sequences, Conv1D strides 2": ADAM}
 
 
 @pytest.mark.parametrize("case", LOCKSTEP_CASES)

@@ -255,3 +255,19 @@ def test_bad_inputs_are_refused_naming_the_layer():
     layer.forward(np.ones((2, 4, 3)))
     with pytest.raises(ValueError, match=r"GRU backward: expected shape \(2, 2\)"):
         layer.backward(np.ones((2, 4, 2)))
+
+
+def test_numerical_gradients_nudge_weights_whatever_their_memory_order():
+    """A Fortran-ordered weight (a transposed QR factor, as Orthogonal once returned) is nudged in
+    place: its central differences match backprop, not zeros from a nudged copy."""
+    from scratchnet.gradcheck import sampled_numerical_gradient
+    rng = np.random.default_rng(3)
+    drawn = LSTM.initialize(3, 4, rng, np.float64)
+    assert drawn.params["Wh"].flags.c_contiguous  # Orthogonal gives C order
+    layer = LSTM(drawn.params["Wx"], np.asfortranarray(drawn.params["Wh"]), drawn.params["b"])
+    assert not layer.params["Wh"].flags.c_contiguous
+    model = scratchnet.Sequential([layer, Affine(rng.normal(size=(4, 2)), np.zeros(2))], SoftmaxCrossEntropy())
+    x, t = rng.normal(size=(5, 6, 3)), rng.integers(0, 2, 5)
+    grads = model.gradient(x, t)
+    idx, values, _ = sampled_numerical_gradient(model, x, t, 6, keys=["Wh1"])["Wh1"]
+    np.testing.assert_allclose(values, grads["Wh1"].reshape(-1)[idx], rtol=1e-6, atol=1e-10)

@@ -10,7 +10,7 @@ import pytest
 import scratchnet
 from comparisons import cli, matrix, scenarios
 from comparisons.core.result import Report
-from comparisons.matrix import design, roundtrips, whole
+from comparisons.matrix import design, roundtrips, sequences, whole
 from comparisons.matrix import rows as matrix_rows
 from comparisons.matrix import initializers as initializer_checks
 from comparisons.matrix import optimizer_options as option_checks
@@ -96,9 +96,11 @@ def test_ks_statistic():
 
 def test_matrix_command_writes_its_report_and_sets_the_exit_status(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(whole, "covering_rows", lambda: [ROWS[2][0]])
+    monkeypatch.setattr(sequences, "ROWS", sequences.ROWS[:1])  # one sequence row (the rest: test_sequence_rows)
     assert cli.main(["matrix", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "matrix: PASSED" in out and "Initializers" in out and "functions.log_softmax" in out
+    assert "Sequence layers" in out and "SimpleRNN" in out
     report = json.loads((tmp_path / "matrix.json").read_text())
     assert report["passed"] and len(report["rows"]) == 1 and report["rows"][0]["optimizer"] == "sgd nesterov"
     assert "| sgd nesterov" in (tmp_path / "matrix.md").read_text()

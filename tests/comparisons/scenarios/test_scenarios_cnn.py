@@ -66,3 +66,28 @@ def test_cli_has_the_new_scenarios(capsys):
     settings = cli.settings_from(cli.parser().parse_args(["fashion-mnist-regularized", "--momentum", "0.5"]),
                                  "fashion-mnist-regularized")
     assert settings.optimizer_options == {"momentum": 0.5} and np.dtype(settings.dtype) == np.float64
+
+
+def test_mnist_rows_quick_form_passes_both_tiers():
+    """`python -m comparisons mnist-rows --quick`: LSTM over the image rows, float32 run and
+    float64 tier (forward, loss, every gradient through 28 steps, lockstep) all pass."""
+    settings = cli.settings_from(cli.parser().parse_args(["mnist-rows", "--quick"]), "mnist-rows")
+    assert settings.data_rows == (2000, 500) and settings.hidden == (12,)
+    data = load_data(settings)
+    assert data[0][0].shape == (2000, 28, 28) and data[1][0].shape == (500, 28, 28)
+    result = scenarios.run(settings, progress=False, data=data)
+    assert result.passed, [(c.name, c.value, c.diagnosis) for c in result.failed]
+    names = [c.name for c in result.checks]
+    assert "forward LSTM1" in names and "float64 tier: gradient Wh1 (Keras autodiff)" in names
+    exact = [c for c in result.checks if c.name.startswith("float64 tier") and c.kind != "numerical"]
+    assert exact and all(c.tolerance == 1e-12 and c.value <= 1e-12 for c in exact)
+    numerical = [c for c in result.checks if c.name.startswith("float64 tier: gradient Wh1 (numerical")]
+    assert numerical and numerical[0].value <= 1e-6
+    assert result.data["settings"].as_dict()["data_rows"] == [2000, 500]
+
+
+def test_only_scenarios_with_a_quick_form_take_quick():
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["mnist", "--quick"])
+    assert exit_info.value.code == 2
+    assert PRESETS["mnist-rows"].as_dict()["architecture"] == "lstm_rows"
