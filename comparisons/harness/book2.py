@@ -526,3 +526,46 @@ CHECKERS = {"time_rnn": check_time_recurrent, "time_lstm": check_time_recurrent,
             "rnn_cell": check_cell, "lstm_cell": check_cell, "gru_cell": check_cell,
             "time_affine": check_affine, "affine_lists": check_affine, "time_embedding": check_embedding,
             "embedding": check_embedding, "time_softmax_loss": check_time_softmax_loss}
+
+
+# -- optimizers on lists ----------------------------------------------------------------------------
+class ListOptimizer:
+    """A second-volume optimizer (`update(params, grads)` on lists) seen through the first
+    volume's dict interface: the dict's arrays go in as lists, in the same order, and an entry
+    the learner rebound comes back into the dict (so the in-place check still sees it)."""
+
+    def __init__(self, opt):
+        self.opt = opt
+
+    def update(self, params, grads):
+        keys = list(params)
+        plist, glist = [params[k] for k in keys], [grads[k] for k in keys]
+        self.opt.update(plist, glist)
+        for key, value in zip(keys, plist):
+            params[key] = value
+
+
+LIST_NOTE = "params and grads passed as lists (the second volume's contract): update(params, grads) refused dicts"
+
+
+def list_contract(opt, fresh, params, grads):
+    """`opt`, or a ListOptimizer around it where its update raises on the first volume's dicts
+    and runs on lists (tried on fresh copies, `fresh()`, with copies of the arrays)."""
+    def raised(arguments):
+        try:
+            fresh().update(*arguments)
+            return None
+        except Exception as err:  # noqa: BLE001  (a learner's update may raise anything)
+            return err
+
+    copies = {key: value.copy() for key, value in params.items()}
+    given = {key: value.copy() for key, value in grads.items()}
+    on_dicts = raised((copies, given))
+    if on_dicts is None:
+        return opt, None
+    copies = {key: value.copy() for key, value in params.items()}
+    given = {key: value.copy() for key, value in grads.items()}
+    indexed = isinstance(on_dicts, KeyError) and on_dicts.args and isinstance(on_dicts.args[0], int)
+    if raised((list(copies.values()), list(given.values()))) is None or indexed:
+        return ListOptimizer(opt), LIST_NOTE + ("" if not indexed else " (it indexes them by position)")
+    return opt, None
