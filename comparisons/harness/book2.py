@@ -106,16 +106,17 @@ class Pairs:
     candidates); `settle` compares them all at one tier: float32 where the learner's arrays
     came out float32 although float64 was asked for."""
 
-    def __init__(self, result, case, dtype):
+    def __init__(self, result, case, dtype, float32=False):
         self.result, self.case, self.dtype, self.items = result, case, np.dtype(dtype), []
+        self.float32 = float32  # the learner's object computes in float32 throughout (its weights are float32)
 
     def add(self, label, kind, subject, ours, theirs, candidates=None):
         self.items.append((label, kind, subject, ours, theirs, candidates))
 
     def settle(self):
         tier = self.dtype.name
-        if tier == "float64" and any(isinstance(item[3], np.ndarray) and item[3].dtype == np.float32
-                                     for item in self.items):
+        if tier == "float64" and (self.float32 or any(isinstance(item[3], np.ndarray) and
+                                                      item[3].dtype == np.float32 for item in self.items)):
             tier = "float32"
             if FLOAT32_NOTE not in self.result.notes:
                 self.result.notes.append(FLOAT32_NOTE)
@@ -569,3 +570,101 @@ def list_contract(opt, fresh, params, grads):
     if raised((list(copies.values()), list(given.values()))) is None or indexed:
         return ListOptimizer(opt), LIST_NOTE + ("" if not indexed else " (it indexes them by position)")
     return opt, None
+
+
+# -- SimpleRnnlm, Rnnlm ---------------------------------------------------------------------------
+RNNLM_SIZES = {"vocab_size": V, "wordvec_size": D, "hidden_size": H}
+
+
+def check_rnnlm(obj, result, draws, x, t):
+    """The network's loss and every parameter's gradient against the same Keras layers chained
+    (Embedding -> SimpleRNN/LSTM/GRU(return_sequences, from h = 0) -> Dense per step -> sparse
+    cross-entropy from logits, mean over batch and time), by Keras's autodiff layer by layer."""
+    net = construct(obj, RNNLM_SIZES, draws.seed) if isinstance(obj, type) else working_copy(obj)
+    layers = list(getattr(net, "layers", None) or [])
+    plan = []
+    for index, layer in enumerate(layers):
+        kind = kind_of(layer)
+        if kind not in ("time_embedding", "time_rnn", "time_lstm", "time_gru", "time_affine"):
+            raise NotMappable(f"layer {index} ({type(layer).__name__}) has no Keras twin here (the checker maps "
+                              f"TimeEmbedding, TimeRNN/TimeLSTM/TimeGRU and TimeAffine)")
+        plan.append((index, kind, layer, [np.array(p) for p in layer.params]))
+    loss_layer = getattr(net, "loss_layer", None)
+    if loss_layer is None or kind_of(loss_layer) != "time_softmax_loss":
+        raise NotMappable("its loss_layer is missing or not a TimeSoftmaxWithLoss")
+    for _, kind, _, _ in plan:
+        if kind in ("time_lstm", "time_gru"):
+            _notes(result, RECURRENT[kind])
+    float32 = any(p.dtype == np.float32 for *_, params in plan for p in params)
+    xs = draws.rng.integers(0, V, size=(N, T))
+    ts = draws.rng.integers(0, V, size=(N, T))
+    case = f"N={N}, T={T}, V={V}, D={D}, H={H}"
+    try:
+        _rnnlm_case(result, case, draws, net, plan, xs, ts, float32)
+    except LearnerFailure as err:
+        result.checks.append(failure(err, case, tolerance(result.dtype, "loss")))
+
+
+def _keras_chain(plan, xs, ts, dtype):
+    """(loss, [per layer: [d each param]]) by Keras, the layers' weights in `dtype`."""
+    outs, h = [], xs
+    for _, kind, _, params in plan:
+        params = [p.astype(dtype) for p in params]
+        outs.append(h)
+        if kind == "time_embedding":
+            h = reference_keras.layer_vjp(reference_keras.keras_layer(sn_layers.Embedding(params[0]), dtype), h,
+                                          np.zeros(h.shape + (params[0].shape[1],), dtype))[0]
+        elif kind == "time_affine":
+            h = reference_keras.layer_vjp(reference_keras.keras_layer(sn_layers.Affine(*params), dtype), h,
+                                          np.zeros(h.shape[:-1] + (params[0].shape[1],), dtype))[0]
+        else:
+            rec = RECURRENT[kind]
+            b = params[2] if len(params) > 2 else None
+            state = [np.zeros((h.shape[0], params[1].shape[0]), dtype)] * (2 if rec == "lstm" else 1)
+            h = keras_recurrent(rec, params[0], params[1], b, h, state, [np.zeros(h.shape[:2] + (params[1].shape[0],),
+                                                                                  dtype)] + state)[0]
+    loss = reference_keras.keras_loss(scratchnet.losses.SoftmaxCrossEntropy(), dtype=dtype)
+    value, dout = reference_keras.loss_vjp(loss, h, ts)
+    grads = [None] * len(plan)
+    for k in reversed(range(len(plan))):
+        _, kind, _, params = plan[k]
+        params = [p.astype(dtype) for p in params]
+        x_in = outs[k]
+        if kind == "time_embedding":
+            _, _, grads[k] = reference_keras.layer_vjp(reference_keras.keras_layer(sn_layers.Embedding(params[0]),
+                                                                                   dtype), x_in, dout)
+        elif kind == "time_affine":
+            _, dout, grads[k] = reference_keras.layer_vjp(reference_keras.keras_layer(sn_layers.Affine(*params),
+                                                                                      dtype), x_in, dout)
+        else:
+            rec = RECURRENT[kind]
+            b = params[2] if len(params) > 2 else None
+            state = [np.zeros((x_in.shape[0], params[1].shape[0]), dtype)] * (2 if rec == "lstm" else 1)
+            _, _, dout, _, grads[k] = keras_recurrent(rec, params[0], params[1], b, x_in, state, [dout] + state)
+    return value, grads
+
+
+def _rnnlm_case(result, case, draws, net, plan, xs, ts, float32):
+    dtype = "float64" if float32 else draws.dtype.name
+    value_ref, grads_ref = _keras_chain(plan, xs, ts, dtype)
+    value = float(call("forward", net.forward, xs.copy(), ts.copy()))
+    call("backward", net.backward)
+    tier = "float32" if float32 else draws.dtype.name
+    if float32 and draws.dtype.name == "float64":
+        result.notes.append("the network builds its weights in float32 (.astype('f')), as the second volume "
+                            "does: compared at the float32 tier with Keras in float64 on the same weights")
+    tol = tolerance(tier, "loss")
+    err = abs(value - value_ref) / abs(value_ref)
+    result.checks.append(Check(f"loss ({case})", err, tol, err <= tol,
+                               "" if err <= tol else f"loss {value:.8g} vs Keras {value_ref:.8g}", kind="loss",
+                               subject="loss"))
+    pairs = Pairs(result, case, draws.dtype, float32=float32)
+    for (index, kind, layer, params), refs in zip(plan, grads_ref):
+        names = {"time_embedding": ("W",), "time_affine": ("W", "b")}.get(kind, _weight_names(
+            params[2] if len(params) > 2 else None))
+        for name, ours, ref in zip(names, _grads(layer, names), refs):
+            pairs.add(f"layer {index} ({type(layer).__name__}) d{name}", "gradient", name, ours, ref)
+    pairs.settle()
+
+
+CHECKERS["rnnlm"] = check_rnnlm
