@@ -39,7 +39,7 @@ from ..core.tolerances import tolerance
 from .common import INF, LearnerFailure, build_layer, call, failure
 from .recognize import NotMappable, construct, working_copy
 
-# Exact class names (lower case, no "_") -> kind; the Time* names also with a prefix (Simple_TimeAffine).
+# Exact class names (lower case, no "_") -> kind; the Time* names also with any prefix (Simple_TimeAffine).
 EXACT_KINDS = {"rnn": "rnn_cell", "lstm": "lstm_cell", "gru": "gru_cell", "embedding": "embedding",
                "simplernnlm": "rnnlm", "rnnlm": "rnnlm"}
 TIME_KINDS = {"timeembedding": "time_embedding", "timeaffine": "time_affine",
@@ -83,7 +83,7 @@ def kind_of(obj, first_volume_kind=None):
     if plain in EXACT_KINDS:
         return EXACT_KINDS[plain]
     for name in sorted(TIME_KINDS, key=len, reverse=True):
-        if plain.endswith(name) and plain[:-len(name)] in ("", "simple", "my", "book", "our"):
+        if plain.endswith(name):  # Simple_TimeAffine, MyTimeRNN
             return TIME_KINDS[name]
     if first_volume_kind == "affine" and _params_are_a_list(obj):
         return "affine_lists"
