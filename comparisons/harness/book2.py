@@ -92,12 +92,12 @@ def kind_of(obj, first_volume_kind=None):
 
 def _params_are_a_list(obj):
     if not isinstance(obj, type):
-        return isinstance(getattr(obj, "params", None), list)
+        return isinstance(getattr(obj, "params", None), (list, tuple))
     try:
         layer = build_layer(obj, (np.zeros((2, 3)), np.zeros(3)), 0)
     except NotMappable:
         return False
-    return isinstance(getattr(layer, "params", None), list)
+    return isinstance(getattr(layer, "params", None), (list, tuple))
 
 
 # -- the comparisons ---------------------------------------------------------------------------------
@@ -465,8 +465,11 @@ def _affine_case(result, case, draws, layer, W, b, x):
     ours = _grads(layer, ("W", "b"))
     flat = dout.reshape(-1, W.shape[1])
     pairs.add("dW", "gradient", "W", ours[0], dW)
-    pairs.add("db", "gradient", "b", ours[1], db, {"db summed over the batch axis only (axis=0), not over time as "
-                                                     "well": flat[:N].sum(0)} if x.ndim == 3 else None)
+    pairs.add("db", "gradient", "b", ours[1], db, {
+        "db summed over the batch axis only (axis=0), not over time as well": flat[:N].sum(0)} if x.ndim == 3 else {
+        "db summed over axes (0, 1): right for 3-D (N, T, M) upstream gradients only; on a 2-D batch it sums the "
+        "outputs too, and every bias gets the same total (sum over all axes but the last)": np.full(db.shape,
+                                                                                                  flat.sum())})
     pairs.settle()
 
 
