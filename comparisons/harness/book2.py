@@ -671,3 +671,40 @@ def _rnnlm_case(result, case, draws, net, plan, xs, ts, float32):
 
 
 CHECKERS["rnnlm"] = check_rnnlm
+
+
+# -- how much each convention difference matters ----------------------------------------------------
+def convention_effects(seed=0):
+    """{convention: relative difference of the outputs (or the loss)} on one seeded problem (N=3,
+    T=5, D=4, H=6, V=7) between the book's convention and Keras's, each side computed by Keras
+    (or, for float32, by the book's recurrence in NumPy): what a check that did not adapt would see."""
+    from scratchnet.gradcheck import relative_error
+    rng = np.random.default_rng(seed)
+    xs, dhs = rng.normal(size=(N, T, D)), rng.normal(size=(N, T, H))
+    effects = {}
+    for kind in ("lstm", "gru"):
+        g = GATES[kind]
+        Wx, Wh, b = rng.normal(size=(D, g * H)) * .5, rng.normal(size=(H, g * H)) * .5, rng.normal(size=g * H) * .5
+        state = [np.zeros((N, H))] * (2 if kind == "lstm" else 1)
+        douts = [dhs] + state
+        adapted = keras_recurrent(kind, Wx, Wh, b, xs, state, douts)[0]
+        untranslated = keras_recurrent(kind, from_keras_layout(kind, Wx), from_keras_layout(kind, Wh),
+                                       from_keras_layout(kind, b), xs, state, douts)[0]
+        # keras_recurrent translates: handing it the inverse gives Keras the book's blocks as they are
+        effects[f"{kind}_untranslated_gates"] = relative_error(untranslated, adapted)
+        book32 = bptt(kind, *(a.astype(np.float32) for a in (xs, state[0])),
+                      state[1].astype(np.float32) if kind == "lstm" else None,
+                      *(a.astype(np.float32) for a in (Wx, Wh, b, dhs)))
+        book64 = bptt(kind, xs, state[0], state[1] if kind == "lstm" else None, Wx, Wh, b, dhs)
+        effects[f"{kind}_float32_forward"] = relative_error(book32[0].astype(np.float64), book64[0])
+        effects[f"{kind}_float32_dWx"] = relative_error(sum(s[0] for s in book32[5]).astype(np.float64),
+                                                        sum(s[0] for s in book64[5]))
+    logits, ts = rng.normal(size=(N, T, V)) * 2, rng.integers(0, V, size=(N, T))
+    keras_loss = reference_keras.loss_vjp(reference_keras.keras_loss(scratchnet.losses.SoftmaxCrossEntropy(),
+                                                                     dtype="float64"), logits, ts)[0]
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    picked = -np.take_along_axis(log_p, ts[..., None], axis=-1)[..., 0]
+    effects["time_softmax_mean_over_batch_and_time"] = abs(picked.mean() - keras_loss) / keras_loss
+    effects["time_softmax_mean_over_batch_only_ratio"] = float(picked.sum() / N / keras_loss)
+    return effects

@@ -118,3 +118,23 @@ def test_the_numpy_bptt_of_the_book_and_keras_agree_through_the_translated_layou
     assert np.max(np.abs(dstate[0] - ours[4])) < 1e-14
     for k in range(3):
         assert np.max(np.abs(dweights[k] - sum(step[k] for step in ours[5]))) < 1e-13
+
+
+@pytest.fixture(scope="module")
+def effects():
+    return book2.convention_effects(seed=0)
+
+
+# (convention, low, high): what a check that did not adapt would see; the seeded problem's values
+@pytest.mark.parametrize("name, low, high", [
+    ("lstm_untranslated_gates", 0.5, 3.0),  # the book's (f, g, i, o) blocks read as Keras's (i, f, c, o): O(1)
+    ("gru_untranslated_gates", 0.5, 3.0),  # the book's z mixes h the other way round: O(1)
+    ("lstm_float32_forward", 1e-8, 1e-6),  # the second volume's float32 casts: float32 round-off
+    ("lstm_float32_dWx", 1e-8, 1e-6),
+    ("gru_float32_forward", 1e-8, 1e-6),
+    ("gru_float32_dWx", 1e-8, 1e-6),
+    ("time_softmax_mean_over_batch_and_time", 0.0, 1e-15),  # the book's mean is Keras's
+    ("time_softmax_mean_over_batch_only_ratio", 5 - 1e-12, 5 + 1e-12),  # T = 5 times: the classic missing / T
+])
+def test_how_much_each_convention_difference_matters(effects, name, low, high):
+    assert low <= effects[name] <= high
