@@ -44,13 +44,13 @@ EXACT_KINDS = {"rnn": "rnn_cell", "lstm": "lstm_cell", "gru": "gru_cell", "embed
                "simplernnlm": "rnnlm", "rnnlm": "rnnlm"}
 TIME_KINDS = {"timeembedding": "time_embedding", "timeaffine": "time_affine",
               "timesoftmaxwithloss": "time_softmax_loss", "timernn": "time_rnn", "timelstm": "time_lstm",
-              "timegru": "time_gru"}
+              "timegru": "time_gru", "timedropout": "time_dropout"}
 KIND_WORDS = {"rnn_cell": "RNN cell", "lstm_cell": "LSTM cell", "gru_cell": "GRU cell",
               "embedding": "embedding layer (volume 2)", "rnnlm": "RNN language model (volume 2)",
               "time_embedding": "time embedding layer", "time_affine": "time affine layer",
               "time_softmax_loss": "time softmax cross-entropy loss layer", "time_rnn": "time RNN layer",
               "time_lstm": "time LSTM layer", "time_gru": "time GRU layer",
-              "affine_lists": "affine layer (volume 2, params/grads lists)"}
+              "affine_lists": "affine layer (volume 2, params/grads lists)", "time_dropout": "time dropout layer"}
 RECURRENT = {"time_rnn": "rnn", "time_lstm": "lstm", "time_gru": "gru", "rnn_cell": "rnn", "lstm_cell": "lstm",
              "gru_cell": "gru"}
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
@@ -671,6 +671,40 @@ def _rnnlm_case(result, case, draws, net, plan, xs, ts, float32):
 
 
 CHECKERS["rnnlm"] = check_rnnlm
+
+
+class TrainFlagDropout:
+    """The second volume's TimeDropout (forward(xs), the mode in its train_flg attribute) seen as
+    the first volume's Dropout (forward(x, train_flg)), for book_layers.check_dropout."""
+
+    def __init__(self, layer):
+        self.layer = layer
+
+    def __getattr__(self, name):  # the ratio and mask attributes; no special methods (deepcopy copies the wrapper)
+        if name.startswith("__") or "layer" not in self.__dict__:
+            raise AttributeError(name)
+        return getattr(self.__dict__["layer"], name)
+
+    def forward(self, x, train_flg=True):
+        self.layer.train_flg = train_flg
+        return self.layer.forward(x)
+
+    def backward(self, dout):
+        return self.layer.backward(dout)
+
+
+def check_time_dropout(obj, result, draws, x, t):
+    from .book_layers import check_dropout
+    layer = build_layer(obj, (), draws.seed) if isinstance(obj, type) else working_copy(obj)
+    if not hasattr(layer, "train_flg"):
+        raise NotMappable(f"{result.name}: no train_flg attribute (the second volume's TimeDropout keeps its mode "
+                          f"there and forward takes xs alone)")
+    result.notes.append("TimeDropout: forward(xs) with the mode in train_flg, checked as the first volume's "
+                        "Dropout(forward(x, train_flg)) with Keras's own mask handed to np.random.rand")
+    check_dropout(TrainFlagDropout(layer), result, draws, x, t)
+
+
+CHECKERS["time_dropout"] = check_time_dropout
 
 
 # -- how much each convention difference matters ----------------------------------------------------

@@ -41,7 +41,7 @@ def _classes(path):
 
 
 BOOK2_CLASSES = ("RNN", "TimeRNN", "LSTM", "TimeLSTM", "GRU", "TimeGRU", "TimeEmbedding", "TimeAffine",
-                 "TimeSoftmaxWithLoss")
+                 "TimeSoftmaxWithLoss", "TimeDropout")
 
 
 @pytest.fixture(scope="module")
