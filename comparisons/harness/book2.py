@@ -742,3 +742,44 @@ def convention_effects(seed=0):
     effects["time_softmax_mean_over_batch_and_time"] = abs(picked.mean() - keras_loss) / keras_loss
     effects["time_softmax_mean_over_batch_only_ratio"] = float(picked.sum() / N / keras_loss)
     return effects
+
+
+# -- clip_grads: global-norm clipping -------------------------------------------------------------
+CLIP_SCALES = (("norm above max_norm (clipped)", 3.0), ("norm below max_norm (untouched)", 0.05))
+
+
+def check_clip_grads(function, dtype="float64", seed=0):
+    """The second volume's `clip_grads(grads, max_norm)` (in place, on a list) against Keras's
+    SGD(learning_rate=1, global_clipnorm=max_norm) step on the same gradients: a CheckResult.
+    Clipping each parameter by its own norm (Keras's clipnorm) is named."""
+    from .common import Draws
+    from .core import CheckResult
+    draws = Draws(seed, dtype)
+    name = getattr(function, "__name__", "clip_grads")
+    result = CheckResult(name, "clip_grads", np.dtype(dtype).name)
+    max_norm = 1.0
+    tol = tolerance(draws.dtype.name, "book_clip_delta")
+    for case, scale in CLIP_SCALES:
+        grads = {"W": draws.normal((4, 3), scale), "b": draws.normal((3,), scale)}
+        start = {key: np.zeros_like(g) for key, g in grads.items()}
+        keras_opt = reference_keras.keras_optimizer(scratchnet.optimizers.SGD(1.0, global_clipnorm=max_norm), start)
+        ref = {key: -value for key, value in reference_keras.optimizer_steps(keras_opt, start, [grads])[0].items()}
+        per_tensor = [g * max_norm / max(np.linalg.norm(g), max_norm) for g in grads.values()]
+        given = [g.copy() for g in grads.values()]
+        try:
+            returned = call("clip_grads", function, given, max_norm)
+        except LearnerFailure as err:
+            result.checks.append(failure(err, case, tol))
+            continue
+        ours = returned if returned is not None and len(returned) == len(given) else given
+        flat = np.concatenate([np.asarray(g, np.float64).ravel() for g in ours])
+        result.checks.append(compare(
+            f"clipped gradients ({case})", flat, np.concatenate([r.astype(np.float64).ravel() for r in ref.values()]),
+            tol, candidates={"clipping applied per parameter instead of globally: each gradient scaled by its own "
+                             "norm, where clip_grads scales all of them by max_norm / (the norm of all of them "
+                             "together)": np.concatenate([g.ravel() for g in per_tensor])},
+            kind="gradient", subject="grads"))
+    result.notes.append("compared with Keras's global_clipnorm (SGD(learning_rate=1) step from zeros); the book's "
+                        "+ 1e-6 in the denominator is within the stated tolerance (book_clip_delta)")
+    result.diagnosis = [f"{c.name}: {c.diagnosis}" for c in result.failed]
+    return result

@@ -138,3 +138,35 @@ def effects():
 ])
 def test_how_much_each_convention_difference_matters(effects, name, low, high):
     assert low <= effects[name] <= high
+
+
+def _clip_grads(tmp_path, mutation=None):
+    root = _book_copy(tmp_path, float64=False)
+    util = root / "common" / "util.py"
+    shutil.copy(BOOK / "common" / "util.py", util)
+    if mutation:
+        text = util.read_text()
+        assert mutation[0] in text
+        util.write_text(text.replace(*mutation, 1))
+    probe = root / "probe.py"
+    probe.write_text("from common.util import clip_grads\n\n\nclass Holder:\n    function = staticmethod(clip_grads)\n")
+    return _classes(probe)["Holder"].function
+
+
+# the book's clip_grads, and the mistake: the norm taken per parameter, inside the loop over grads
+PER_PARAMETER = ("    total_norm = 0\n    for grad in grads:\n        total_norm += np.sum(grad ** 2)\n"
+                 "    total_norm = np.sqrt(total_norm)\n\n    rate = max_norm / (total_norm + 1e-6)\n"
+                 "    if rate < 1:\n        for grad in grads:\n            grad *= rate\n",
+                 "    for grad in grads:\n        rate = max_norm / (np.sqrt(np.sum(grad ** 2)) + 1e-6)\n"
+                 "        if rate < 1:\n            grad *= rate\n")
+
+
+@pytest.mark.parametrize("mutation, passes, largest", [(None, True, 1e-6), (PER_PARAMETER, False, None)])
+def test_clip_grads_is_global_norm_clipping_and_per_parameter_clipping_is_named(tmp_path, mutation, passes,
+                                                                                largest):
+    result = book2.check_clip_grads(_clip_grads(tmp_path, mutation))
+    assert result.passed == passes
+    if passes:
+        assert max(c.value for c in result.checks) <= largest
+    else:
+        assert any("clipping applied per parameter instead of globally" in line for line in result.diagnosis)
