@@ -748,15 +748,10 @@ def convention_effects(seed=0):
 CLIP_SCALES = (("norm above max_norm (clipped)", 3.0), ("norm below max_norm (untouched)", 0.05))
 
 
-def check_clip_grads(function, dtype="float64", seed=0):
+def clip_grads_checks(function, result, draws):
     """The second volume's `clip_grads(grads, max_norm)` (in place, on a list) against Keras's
-    SGD(learning_rate=1, global_clipnorm=max_norm) step on the same gradients: a CheckResult.
-    Clipping each parameter by its own norm (Keras's clipnorm) is named."""
-    from .common import Draws
-    from .core import CheckResult
-    draws = Draws(seed, dtype)
-    name = getattr(function, "__name__", "clip_grads")
-    result = CheckResult(name, "clip_grads", np.dtype(dtype).name)
+    SGD(learning_rate=1, global_clipnorm=max_norm) step on the same gradients, into `result`
+    (core.check_clip_grads makes it). Clipping each parameter by its own norm is named."""
     max_norm = 1.0
     tol = tolerance(draws.dtype.name, "book_clip_delta")
     for case, scale in CLIP_SCALES:
@@ -782,4 +777,3 @@ def check_clip_grads(function, dtype="float64", seed=0):
     result.notes.append("compared with Keras's global_clipnorm (SGD(learning_rate=1) step from zeros); the book's "
                         "+ 1e-6 in the denominator is within the stated tolerance (book_clip_delta)")
     result.diagnosis = [f"{c.name}: {c.diagnosis}" for c in result.failed]
-    return result

@@ -116,3 +116,11 @@ def assert_matches_keras(obj, x=None, t=None, dtype="float64", seed=0):
     if not result.passed:
         raise AssertionError(result.table())
     return result
+
+
+def check_clip_grads(function, dtype="float64", seed=0):
+    """The second volume's `clip_grads(grads, max_norm)` function against Keras's global-norm
+    clipping (book2.clip_grads_checks): a CheckResult."""
+    result = CheckResult(getattr(function, "__name__", "clip_grads"), "clip_grads", np.dtype(dtype).name)
+    book2.clip_grads_checks(function, result, Draws(seed, dtype))
+    return result

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from comparisons.harness import book2
-from comparisons.harness.core import check
+from comparisons.harness.core import check, check_clip_grads
 from comparisons.harness.learner_file import load_classes
 
 BOOK = Path(__file__).resolve().parents[2] / "corpus" / "learners" / "oreilly-japan__deep-learning-from-scratch-2"
@@ -164,7 +164,7 @@ PER_PARAMETER = ("    total_norm = 0\n    for grad in grads:\n        total_norm
 @pytest.mark.parametrize("mutation, passes, largest", [(None, True, 1e-6), (PER_PARAMETER, False, None)])
 def test_clip_grads_is_global_norm_clipping_and_per_parameter_clipping_is_named(tmp_path, mutation, passes,
                                                                                 largest):
-    result = book2.check_clip_grads(_clip_grads(tmp_path, mutation))
+    result = check_clip_grads(_clip_grads(tmp_path, mutation))
     assert result.passed == passes
     if passes:
         assert max(c.value for c in result.checks) <= largest
