@@ -21,12 +21,14 @@ from .convert import (ExactL2, UnsupportedLayerError, from_keras, gelu_tanh, ker
 from .dtype import floatx, model_dtype
 from .mapping import (SoftmaxCrossEntropyLoss, count_correct, keras_initializer, keras_loss, keras_optimizer,
                       scratchnet_loss)
+from .sequence import recurrent_vjp
 from .training import train_steps
 
 __all__ = ["to_keras", "from_keras", "keras_layer", "keras_book_dropout", "keras_cast", "gelu_tanh", "ExactL2",
            "UnsupportedLayerError", "keras_loss", "keras_optimizer", "keras_initializer", "count_correct",
            "SoftmaxCrossEntropyLoss", "scratchnet_loss", "forward_trace", "backward_trace", "evaluate",
            "loss_and_gradients", "train_step", "train_steps", "compile_for", "model_dtype", "weight_names", "floatx",
-           "layer_vjp", "loss_vjp", "optimizer_steps", "softmax", "state_preserved", "input_gradient", "heaviside",
+           "layer_vjp", "recurrent_vjp", "loss_vjp",
+           "optimizer_steps", "softmax", "state_preserved", "input_gradient", "heaviside",
            "keras_l2_factor", "keras_l2_rounds_through_float32", "twin_l2_equation", "twin_equations",
            "twin_l2_factors", "MissingTensorFlowError", "tensorflow_gelu_form", "twin_weights"]

@@ -43,6 +43,9 @@ truncation error ~h^2 and cancellation error ~eps/h put the quotient within ~1e-
 the true derivative, so 1e-6 flags any real mistake and no round-off.
 
 Learners' code (`python -m comparisons check`, comparisons.harness):
+- book_clip_delta: the second volume's clip_grads scales by max_norm / (||g|| + 1e-6) where Keras's
+  global_clipnorm scales by max_norm / ||g||: relative 1e-6 / ||g||, at most 1e-6 for the norms of
+  at least 1 the check draws; 1e-5 leaves room, far below a per-parameter clipping (O(1)).
 - book_log_loss: the book's cross_entropy_error takes log(y + 1e-7), Keras's exact log-softmax
   (from_logits) takes log(y), and Keras on probabilities clips y to [1e-7, 1 - 1e-7]. Per sample
   -log(p + 1e-7) differs from -log(p) by log(1 + 1e-7/p) <= 1e-7/p, from the clipped form by the
@@ -73,6 +76,7 @@ TOLERANCES = {
         "final_loss": 1e-12,
         "accuracy": 0.0,
         "book_log_loss": 1e-5,
+        "book_clip_delta": 1e-5,
         "optimizer_step": 1e-12,
     },
     "float32": {
@@ -87,6 +91,7 @@ TOLERANCES = {
         "final_loss": 0.25,
         "accuracy": 5e-3,
         "book_log_loss": 2e-5,
+        "book_clip_delta": 2e-5,
         "optimizer_step": 1e-4,
     },
 }

@@ -432,6 +432,90 @@ class UnbiasedVarianceBatchNormalization(_BatchNormalization):
         return np.sum(xc ** 2, axis=0) / (xc.shape[0] - 1)  # x.var(ddof=1)
 
 
+# -- the second volume's Time layers (params/grads lists, stateful, dh to the initial state) -------
+def _sigmoid(a):
+    return 1 / (1 + np.exp(-a))
+
+
+class _TimeRNN:
+    """A second-volume TimeRNN(Wx, Wh, b, stateful): h_t = tanh(x_t Wx + h_{t-1} Wh + b)."""
+    summed, carried, resets = True, True, True
+
+    def __init__(self, Wx, Wh, b, stateful=False):
+        self.params = [Wx, Wh, b]
+        self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+        self.stateful, self.h, self.dh, self.cache = stateful, None, None, None
+
+    def forward(self, xs):
+        Wx, Wh, b = self.params
+        if self.h is None or (not self.stateful and self.resets):
+            self.h = np.zeros((xs.shape[0], Wh.shape[0]))
+        h0, hs = self.h, []
+        for t in range(xs.shape[1]):
+            self.h = np.tanh(xs[:, t] @ Wx + self.h @ Wh + b)
+            hs.append(self.h)
+        self.cache = (xs, h0, np.stack(hs, axis=1))
+        return self.cache[2]
+
+    def backward(self, dhs):
+        Wx, Wh, _ = self.params
+        xs, h0, hs = self.cache
+        dxs, dh = np.zeros(xs.shape), np.zeros_like(h0)
+        grads = [np.zeros_like(g) for g in self.grads]
+        for t in reversed(range(xs.shape[1])):
+            da = (dhs[:, t] + (dh if self.carried else 0)) * (1 - hs[:, t] ** 2)
+            h_prev = hs[:, t - 1] if t else h0
+            step = (xs[:, t].T @ da, h_prev.T @ da, da.sum(axis=0))
+            for k, g in enumerate(step):
+                if self.summed:
+                    grads[k] += g
+                else:
+                    grads[k] = g
+            dxs[:, t], dh = da @ Wx.T, da @ Wh.T
+        for mine, g in zip(self.grads, grads):
+            mine[...] = g
+        self.dh = dh
+        return dxs
+
+
+class NotSummedTimeRNN(_TimeRNN):
+    summed = False  # grads[k] = g inside the time loop
+
+
+class NoCarryTimeRNN(_TimeRNN):
+    carried = False  # each step's backward gets dhs[:, t] alone
+
+
+class NeverResetTimeRNN(_TimeRNN):
+    resets = False  # stateful=False, but h is kept from the last forward
+
+
+class SwappedGatesTimeLSTM:
+    """A second-volume TimeLSTM whose forward reads the gate blocks as (i, f, g, o) where the book
+    lays them out (f, g, i, o) (forward only: the forward check names the mistake)."""
+
+    def __init__(self, Wx, Wh, b, stateful=False):
+        self.params = [Wx, Wh, b]
+        self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+        self.stateful = stateful
+
+    def forward(self, xs):
+        Wx, Wh, b = self.params
+        H = Wh.shape[0]
+        h = c = np.zeros((xs.shape[0], H))
+        hs = []
+        for t in range(xs.shape[1]):
+            a = xs[:, t] @ Wx + h @ Wh + b
+            i, f, g, o = (a[:, k * H:(k + 1) * H] for k in range(4))
+            c = _sigmoid(f) * c + np.tanh(g) * _sigmoid(i)
+            h = _sigmoid(o) * np.tanh(c)
+            hs.append(h)
+        return np.stack(hs, axis=1)
+
+    def backward(self, dhs):
+        return np.zeros(dhs.shape[:2] + (self.params[0].shape[0],))
+
+
 @dataclass
 class Entry:
     cls: type
@@ -442,6 +526,11 @@ class Entry:
 
 
 ZOO = (
+    Entry(NotSummedTimeRNN, "TimeRNN.backward: grads[i] = grad in the time loop", "gradients not summed over time"),
+    Entry(NoCarryTimeRNN, "TimeRNN.backward: layer.backward(dhs[:, t, :])", "dh not carried back"),
+    Entry(NeverResetTimeRNN, "TimeRNN.forward: if self.h is None: (stateful ignored)",
+          "a stateful layer not reset between sequences"),
+    Entry(SwappedGatesTimeLSTM, "LSTM.forward: i, f, g, o = A's blocks", "gate slices in the wrong order"),
     Entry(NoBatchMeanSoftmaxWithLoss, "backward: dx = y - t", "missing batch mean"),
     Entry(UnshiftedSoftmaxWithLoss, "softmax: exp(x) / sum(exp(x))", "overflow"),
     Entry(UnprotectedLogSoftmaxWithLoss, "loss: -mean(log(y[t]))", "log(0)"),

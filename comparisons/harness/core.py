@@ -8,7 +8,7 @@ from scratchnet import DTYPES
 from ..core.check import Check
 from ..core.result import Report
 from ..render.report import terminal_text
-from . import book_layers, layers, networks, optimizers
+from . import book2, book_layers, layers, networks, optimizers
 from .common import INF, BadInput, Draws, LearnerFailure, failure
 from .recognize import NotMappable, kind_of
 
@@ -26,7 +26,8 @@ CHECKERS = {"affine": layers.check_layer, "relu": layers.check_layer, "sigmoid":
             "tanh": layers.check_layer, "identity": layers.check_layer, "softmax_loss": layers.check_softmax_loss,
             "loss": layers.check_other_loss, "network": _check_network, "optimizer": optimizers.check_optimizer,
             "convolution": book_layers.check_convolution, "pooling": book_layers.check_pooling,
-            "dropout": book_layers.check_dropout, "batchnorm": book_layers.check_batchnorm}
+            "dropout": book_layers.check_dropout, "batchnorm": book_layers.check_batchnorm, **book2.CHECKERS}
+KIND_WORDS.update(book2.KIND_WORDS)
 
 
 class CheckResult(Report):
@@ -77,6 +78,7 @@ def check(obj, x=None, t=None, dtype="float64", seed=0):
         raise ValueError(f"check: dtype must be float32 or float64, got {dtype}")
     name = obj.__name__ if isinstance(obj, type) else type(obj).__name__
     kind, why = kind_of(obj)
+    kind = book2.kind_of(obj, kind) or kind  # the second volume's classes (book2.py)
     result = CheckResult(name, kind, dtype)
     if kind is None:
         result.not_checked = why
@@ -113,4 +115,12 @@ def assert_matches_keras(obj, x=None, t=None, dtype="float64", seed=0):
     result = check(obj, x=x, t=t, dtype=dtype, seed=seed)
     if not result.passed:
         raise AssertionError(result.table())
+    return result
+
+
+def check_clip_grads(function, dtype="float64", seed=0):
+    """The second volume's `clip_grads(grads, max_norm)` function against Keras's global-norm
+    clipping (book2.clip_grads_checks): a CheckResult."""
+    result = CheckResult(getattr(function, "__name__", "clip_grads"), "clip_grads", np.dtype(dtype).name)
+    book2.clip_grads_checks(function, result, Draws(seed, dtype))
     return result

@@ -9,7 +9,7 @@ from scratchnet.gradcheck import relative_error
 
 from ..core.check import Check, compare
 from ..core.tolerances import tolerance
-from . import book_optimizers
+from . import book2, book_optimizers
 from .common import INF, LearnerFailure, call, failure
 from .recognize import BOOK_OPTIMIZERS, NotMappable, book_name, construct, working_copy
 
@@ -35,6 +35,9 @@ def check_optimizer(obj, result, draws, x, t):
     is_ours = issubclass(obj if isinstance(obj, type) else type(obj), scratchnet.optimizers.Optimizer)
     reference_of = _scratchnet_reference if is_ours else _book_reference
     opt, reference, mistakes, instead = reference_of(obj, result, draws, start, grads)
+    if not is_ours:  # the second volume's update(params, grads) takes lists
+        opt, note = book2.list_contract(opt, lambda: _fresh(obj, draws), start, grads[0])
+        result.notes += [note] if note else []
     _run_optimizer(opt, result, dtype, start, start64, grads, reference, mistakes)
     for words, trajectory in instead:
         parting = max(relative_error(_flat_displacement(k, start64), _flat_displacement(b, start64))
@@ -44,6 +47,10 @@ def check_optimizer(obj, result, draws, x, t):
         result.notes.append(f"what Keras does instead: {words}. From the same start and gradients it parts from the "
                             f"book's by up to {parting:.3g} (relative displacement over {OPTIMIZER_STEPS} steps; "
                             f"first-step ratio book/Keras {ratio:.4g})")
+
+
+def _fresh(obj, draws):
+    return construct(obj, {}, draws.seed) if isinstance(obj, type) else working_copy(obj)
 
 
 def _keras_steps(sn_optimizer, start, grads):
