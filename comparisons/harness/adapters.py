@@ -15,30 +15,52 @@ from .recognize import BOOK_LAYOUT_KINDS, MIRRORS, NotMappable, kind_of, working
 
 
 class LayerAdapter:
-    """One interface over a book-style layer (attributes W, b, dW, db) and a scratchnet layer
-    (params and grads dicts)."""
+    """One interface over a book-style layer (attributes W, b, dW, db, or lowercase w, dw), a
+    layer of the book's second-volume style (`params = [W, b]`, `grads = [dW, db]`, written in
+    place) and a scratchnet layer (params and grads dicts)."""
 
     def __init__(self, layer):
         self.layer = layer
         self.keys = ("gamma", "beta") if hasattr(layer, "gamma") else ("W", "b")
-        self.book_style = hasattr(layer, self.keys[0]) and not isinstance(layer, sn_layers.Layer)
+        params = getattr(layer, "params", None)
+        if isinstance(layer, sn_layers.Layer):
+            self.mode, self.names = "dict", {}
+        elif self.keys == ("W", "b") and not hasattr(layer, "W") and isinstance(params, (list, tuple)) \
+                and len(params) == 2 and all(isinstance(p, np.ndarray) for p in params):
+            self.mode, self.names = "list", {"W": 0, "b": 1}
+        else:
+            names = {key: next((n for n in (key, key.lower()) if hasattr(layer, n)), None) for key in self.keys}
+            self.mode = "attributes" if names[self.keys[0]] else "dict"
+            self.names = names
+        self.book_style = self.mode != "dict"
 
     def weights(self):
-        if self.book_style:
-            return {key: getattr(self.layer, key) for key in self.keys}
+        if self.mode == "list":
+            return {key: self.layer.params[i] for key, i in self.names.items()}
+        if self.mode == "attributes":
+            return {key: getattr(self.layer, name) for key, name in self.names.items() if name}
         params = getattr(self.layer, "params", None)
         return {key: params[key] for key in ("W", "b")} if isinstance(params, dict) and "W" in params else {}
 
     def set_weight(self, key, value):
-        if self.book_style:
-            setattr(self.layer, key, value)
+        if self.mode == "list":
+            i = self.names[key]
+            self.layer.params[i] = value
+            grads = getattr(self.layer, "grads", None)
+            if isinstance(grads, list) and len(grads) > i and isinstance(grads[i], np.ndarray):
+                grads[i] = np.zeros_like(value)  # backward writes grads[i][...] = dW: in the weights' dtype
+        elif self.mode == "attributes":
+            setattr(self.layer, self.names[key] or key, value)
         else:
             self.layer.params[key] = value
 
     def weight_gradients(self):
         """{"W": dW, "b": db} as the layer left them after backward (None where missing)."""
-        if self.book_style:
-            return {key: getattr(self.layer, f"d{key}", None) for key in self.keys}
+        if self.mode == "list":
+            grads = getattr(self.layer, "grads", None) or []
+            return {key: grads[i] if i < len(grads) else None for key, i in self.names.items()}
+        if self.mode == "attributes":
+            return {key: getattr(self.layer, f"d{name or key}", None) for key, name in self.names.items()}
         grads = getattr(self.layer, "grads", None) or {}
         return {key: grads.get(key) for key in ("W", "b")}
 

@@ -1,6 +1,6 @@
 """The book's optimizers (common/optimizer.py): their hyperparameters and defaults, their update
 equations written out in NumPy, and the Keras optimizer that follows the same equations where
-one does (SGD, Momentum, Adam). Where Keras's equation differs (Nesterov, AdaGrad, RMSprop), the
+one does (SGD, Momentum, Nesterov, Adam). Where Keras's equation differs (AdaGrad, RMSprop), the
 check compares a learner's optimizer with the book's own equation and measures how far Keras's
 nearest optimizer parts from it.
 
@@ -11,9 +11,13 @@ batches and measures how far they part.
 Equations, per parameter w with gradient g (the book updates in place, state starts at 0):
   SGD       w -= lr g
   Momentum  v = mu v - lr g;  w += v                         (Keras SGD(momentum=mu): the same)
-  Nesterov  v = mu v - lr g;  w += mu^2 v - (1 + mu) lr g    (Keras: w += mu v - lr g)
+  Nesterov  w += mu^2 v - (1 + mu) lr g;  v = mu v - lr g   (the book since January 2021, v before
+            its update; Keras SGD(nesterov=True) rearranged. Before 2021 the book updated v first and
+            applied mu^2 to the new v: recognised and named as the book's old version)
   AdaGrad   h += g^2;  w -= lr g / (sqrt(h) + 1e-7)          (Keras: h from 0.1, sqrt(h + eps))
   RMSprop   h = rho h + (1 - rho) g^2;  w -= lr g / (sqrt(h) + 1e-7)   (Keras: sqrt(h + eps))
+AdaGrad and RMSprop written with the epsilon inside the square root (Keras's form) are recognised:
+the check compares with the form the learner's first step matches and names it.
   Adam      t += 1;  lr_t = lr sqrt(1 - b2^t) / (1 - b1^t);  m += (1 - b1)(g - m);
             v += (1 - b2)(g^2 - v);  w -= lr_t m / (sqrt(v) + 1e-7)      (Keras Adam: the same)
 """
@@ -38,6 +42,15 @@ def _momentum(h, state, t, key, w, g):
 
 
 def _nesterov(h, state, t, key, w, g):
+    mu = h["momentum"]
+    v = state.setdefault(("v", key), np.zeros_like(w))
+    w += mu * mu * v
+    w -= (1 + mu) * h["lr"] * g
+    v *= mu
+    v -= h["lr"] * g
+
+
+def _nesterov_pre2021(h, state, t, key, w, g):
     mu = h["momentum"]
     v = state.setdefault(("v", key), np.zeros_like(w))
     v *= mu
@@ -105,6 +118,12 @@ class BookOptimizer:
     formula: str = ""  # the book's equation in words, where Keras's differs (the check's note quotes it)
 
 
+NESTEROV_PRE2021 = (
+    "this is the book's pre-2021 Nesterov: the velocity is updated first and mu**2 is applied to the new "
+    "velocity (w += mu**2 v_new - (1 + mu) lr g). The book's repository fixed it in January 2021 (\"Fix Nesterov "
+    "update function\"): apply w += mu**2 v - (1 + mu) lr g with the old v, then update v; that is Keras's "
+    "SGD(nesterov=True)")
+
 SPECS = {
     "sgd": BookOptimizer("SGD", {"lr": 0.01}, _sgd, keras=lambda h: sn.SGD(h["lr"])),
     "momentum": BookOptimizer(
@@ -114,12 +133,9 @@ SPECS = {
                   _momentum_applied_before_update}),
     "nesterov": BookOptimizer(
         "Nesterov", {"lr": 0.01, "momentum": 0.9}, _nesterov,
-        formula="v = mu v - lr g; w += mu**2 v - (1 + mu) lr g",
-        keras_instead=lambda h: [(
-            "Keras SGD(momentum, nesterov=True) steps w += mu*v_new - lr*g (Bengio et al.'s form, which the book "
-            "cites); the book applies mu**2 to the already updated velocity and (1 + mu) to lr*g, a different "
-            "recurrence that no choice of Keras's lr and momentum reproduces",
-            sn.SGD(h["lr"], momentum=h["momentum"], nesterov=True))]),
+        keras=lambda h: sn.SGD(h["lr"], momentum=h["momentum"], nesterov=True), rounded=("momentum",),
+        formula="w += mu**2 v - (1 + mu) lr g with v before its update; then v = mu v - lr g",
+        mistakes={NESTEROV_PRE2021: _nesterov_pre2021}),
     "adagrad": BookOptimizer(
         "AdaGrad", {"lr": 0.01}, _adagrad, formula="h += g**2; w -= lr g / (sqrt(h) + 1e-7), h from 0",
         keras_instead=lambda h: [
