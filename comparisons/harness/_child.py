@@ -565,7 +565,8 @@ def describe_class(cls):
     return {"name": _safe_str(getattr(cls, "__name__", "?"), 200),
             "qualname": _safe_str(getattr(cls, "__qualname__", "?"), 200),
             "module": _safe_str(getattr(cls, "__module__", "?"), 200),
-            "doc": _doc(cls), "methods": methods, "specials": specials, "signature": describe_signature(cls)}
+            "doc": _doc(cls), "methods": methods, "specials": specials, "signature": describe_signature(cls),
+            "abstract": inspect.isabstract(cls)}
 
 
 def _shadowing(value):

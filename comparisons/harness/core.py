@@ -10,7 +10,7 @@ from ..core.result import Report
 from ..render.report import terminal_text
 from . import book_layers, layers, networks, optimizers
 from .common import INF, BadInput, Draws, LearnerFailure, failure
-from .recognize import NotMappable, kind_of
+from .recognize import NotMappable, could_hide_a_bug, kind_of
 
 KIND_WORDS = {"affine": "affine layer", "relu": "ReLU layer", "sigmoid": "sigmoid layer", "tanh": "tanh layer",
               "identity": "identity layer", "softmax_loss": "softmax cross-entropy loss layer", "loss": "loss layer",
@@ -39,6 +39,7 @@ class CheckResult(Report):
     def __init__(self, name, kind, dtype):
         super().__init__(name, dtype=dtype, lead="", line_prefix=f"{name}: ", files=("md",))
         self.kind = kind
+        self.could_hide = False  # not checked, and it looks like something that is: a bug could hide here
 
     @property
     def passed(self):
@@ -80,6 +81,7 @@ def check(obj, x=None, t=None, dtype="float64", seed=0):
     result = CheckResult(name, kind, dtype)
     if kind is None:
         result.not_checked = why
+        result.could_hide = could_hide_a_bug(obj)
         return result
     if x is not None:
         x = np.asarray(x).astype(dtype)
@@ -90,6 +92,7 @@ def check(obj, x=None, t=None, dtype="float64", seed=0):
             CHECKERS[kind](obj, result, Draws(seed, dtype), x, t)
     except NotMappable as err:
         result.not_checked = str(err)
+        result.could_hide = True
     except LearnerFailure as err:
         result.checks.append(failure(err, None, 0.0))
     except BadInput:

@@ -16,6 +16,7 @@ scratchnet objects).
 """
 import contextlib
 import copy
+import difflib
 import inspect
 
 import numpy as np
@@ -82,6 +83,43 @@ def book_name(name, table):
     return None
 
 
+CONTRACT_METHODS = ("forward", "backward", "update", "loss", "gradient")
+
+
+def _methods(cls):
+    """The names of the class's callables (from dir: nothing is asked of a sandboxed class's process)."""
+    try:
+        return [name for name in dir(cls) if not name.startswith("__") and callable(getattr(cls, name, None))]
+    except Exception:  # noqa: BLE001  (a learner's class may answer anything)
+        return []
+
+
+def misspelt_methods(cls):
+    """{the contract's method name: the learner's method that is probably it misspelt} (`foward`,
+    `backword`, `Forward`): methods the class lacks, with a close name that it has."""
+    own = [name for name in _methods(cls) if not name.startswith("_")]
+    found = {}
+    for method in CONTRACT_METHODS:
+        if method in own:
+            continue
+        close = difflib.get_close_matches(method, [n.lower() for n in own], n=1, cutoff=0.75)
+        if close:
+            found[method] = next(n for n in own if n.lower() == close[0])
+    return found
+
+
+def could_hide_a_bug(obj):
+    """Whether a class the checker did not check looks like something it would check (a method of
+    the contract, a misspelt one, or one of the book's names) and is not an abstract base class:
+    a bug in it would hide behind "not checked"."""
+    cls = obj if isinstance(obj, type) else type(obj)
+    if inspect.isabstract(cls) or cls.__dict__.get("_sandbox_abstract"):  # (a class of the sandbox says so)
+        return False
+    has_contract = any(m in _methods(cls) for m in CONTRACT_METHODS)
+    named = book_name(cls.__name__, {**BOOK_KINDS, **BOOK_OPTIMIZERS}) is not None
+    return has_contract or named or bool(misspelt_methods(cls))
+
+
 def kind_of(obj):
     """(kind, None) for an object or class the checker recognises, else (None, why not)."""
     cls = obj if isinstance(obj, type) else type(obj)
@@ -91,6 +129,14 @@ def kind_of(obj):
 
     def has(*methods):
         return all(callable(getattr(cls, method, None)) for method in methods)
+
+    typos = misspelt_methods(cls) if not (has("forward", "backward") or has("update") or has("loss", "gradient")) \
+        else {}
+    wanted = [m for m in ("forward", "backward") if m in typos] if (has("forward") or has("backward") or any(
+        m in typos for m in ("forward", "backward"))) else [m for m in ("update",) if m in typos]
+    if wanted:
+        return None, "; ".join(f"it has `{typos[m]}`: did you mean `{m}`? (the checker calls `{m}`)"
+                               for m in wanted)
 
     if has("forward", "backward"):
         kind = book_name(cls.__name__, BOOK_KINDS)

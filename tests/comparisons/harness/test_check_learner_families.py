@@ -1,0 +1,125 @@
+"""Learner code the checker met in public repositories (issue 20), reduced to the shape that
+mattered: method-name typos, project-root imports, the book's second-volume `params` lists and
+lowercase weights, and the exit status of a run where a bug could hide behind "not checked"."""
+import textwrap
+
+import numpy as np
+import pytest
+
+import comparisons
+from comparisons import cli
+
+RELU_TYPO = '''
+class Relu:
+    def __init__(self):
+        self.mask = None
+
+    def foward(self, x):
+        self.mask = x <= 0
+        out = x.copy()
+        out[self.mask] = 0
+        return out
+
+    def backward(self, dout):
+        dout = dout.copy()
+        dout[self.mask] = 0
+        return dout
+'''
+
+
+def write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_a_method_name_typo_says_did_you_mean_and_exits_3(tmp_path, capsys):
+    assert cli.main(["check", str(write(tmp_path / "relu.py", RELU_TYPO))]) == 3
+    captured = capsys.readouterr()
+    assert "== Relu: not checked: it has `foward`: did you mean `forward`? (the checker calls `forward`) ==" in \
+        captured.out
+    assert "0 of 0 checked classes match Keras (float64); 1 not checked (1 could hide a bug: Relu)" in captured.out
+    assert "check: exit 3:" in captured.err
+
+
+def test_an_abstract_base_class_alone_is_no_hidden_bug_but_nothing_checked_exits_3(tmp_path, capsys):
+    base = write(tmp_path / "base.py", """
+        from abc import ABC, abstractmethod
+
+
+        class Layer(ABC):
+            @abstractmethod
+            def forward(self, x):
+                pass
+        """)
+    assert cli.main(["check", str(base)]) == 3
+    captured = capsys.readouterr()
+    assert "could hide a bug" not in captured.out and "check: exit 3: no class was checked" in captured.err
+
+
+def test_a_package_imported_from_the_project_root_is_found(tmp_path, capsys):
+    root = tmp_path / "project"
+    write(root / "src" / "__init__.py", "")
+    write(root / "src" / "activations.py", """
+        import numpy as np
+
+
+        def relu(x):
+            return np.maximum(x, 0)
+        """)
+    layer = write(root / "src" / "layers" / "relu.py", """
+        from src.activations import relu
+
+
+        class Relu:
+            def __init__(self):
+                self.x = None
+
+            def forward(self, x):
+                self.x = x
+                return relu(x)
+
+            def backward(self, dout):
+                return dout * (self.x > 0)
+        """)
+    assert cli.main(["check", str(layer)]) == 0
+    assert "== Relu (ReLU layer, float64): PASSED" in capsys.readouterr().out
+
+
+class ListAffine:  # the book's second volume: params and grads as lists, written in place
+    def __init__(self, W, b):
+        self.params = [W, b]
+        self.grads = [np.zeros_like(W), np.zeros_like(b)]
+        self.x = None
+
+    def forward(self, x):
+        W, b = self.params
+        self.x = x
+        return x @ W + b
+
+    def backward(self, dout):
+        W, _ = self.params
+        self.grads[0][...] = self.x.T @ dout
+        self.grads[1][...] = dout.sum(axis=0)
+        return dout @ W.T
+
+
+class LowercaseAffine:
+    def __init__(self, w, b):
+        self.w, self.b, self.x = w, b, None
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.w + self.b
+
+    def backward(self, dout):
+        self.dw, self.db = self.x.T @ dout, dout.sum(axis=0)
+        return dout @ self.w.T
+
+
+@pytest.mark.parametrize("cls", [ListAffine, LowercaseAffine])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_affine_with_a_params_list_or_lowercase_w_is_checked(cls, dtype):
+    result = comparisons.check(cls, dtype=dtype)
+    assert result.passed, result.table()
+    assert any(c.name.startswith("dW") for c in result.checks)
