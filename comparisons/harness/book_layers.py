@@ -14,7 +14,7 @@ from ..core.check import Check, compare
 from ..core.tolerances import tolerance
 from . import book_layout as bl
 from .common import INF, BadInput, LearnerFailure, build_layer, call, failure, forward_backward
-from .recognize import NotMappable, working_copy
+from .recognize import NotMappable, construct, working_copy
 
 # (case, N, C, H, W, FN, FH, FW, stride, pad): every size different, so a swapped axis is a
 # shape error; filters wider than the stride, so windows overlap (col2im must add them up).
@@ -195,7 +195,7 @@ def _pooling_case(result, case, draws, layer, x):
 
 # -- Dropout ---------------------------------------------------------------------------------------
 def check_dropout(obj, result, draws, x, t):
-    layer = build_layer(obj, (), draws.seed) if isinstance(obj, type) else working_copy(obj)
+    layer = construct(obj, {}, draws.seed) if isinstance(obj, type) else working_copy(obj)
     attribute, ratio = bl.dropout_ratio(layer)
     if ratio is None:
         raise NotMappable(f"{result.name}: no dropout ratio attribute ({', '.join(bl.DROPOUT_RATIO_NAMES)}); the "

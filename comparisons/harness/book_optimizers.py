@@ -172,8 +172,18 @@ def read_hyperparameters(spec, opt):
     return hyper, source
 
 
+def _started(value):
+    """State that an update has set: None and an empty dict or list (`self.v = {}`, filled on the
+    first update, a very common style) are a fresh optimizer's."""
+    if value is None:
+        return False
+    if isinstance(value, (dict, list, tuple)):
+        return len(value) > 0
+    return True
+
+
 def has_taken_steps(opt):
-    return any(getattr(opt, name, None) is not None for name in STATE_ATTRIBUTES) or bool(getattr(opt, "iter", 0))
+    return any(_started(getattr(opt, name, None)) for name in STATE_ATTRIBUTES) or bool(getattr(opt, "iter", 0))
 
 
 class BookEquation:

@@ -206,9 +206,9 @@ def _assemble(path, dtype, results, reused, named):
     summary = (f"{path}: {len(counted) - len(failed)} of {len(counted)} checked classes match Keras ({dtype}); "
                f"{not_checked} not checked" + (f" ({len(hiding)} could hide a bug: {', '.join(hiding)})" if hiding
                                                else "")
-               + (f"; {warned} warning{'s' if warned != 1 else ''}" if warned else "")
                + (f"; {len(named)} named, checked with other files" if named else "")
-               + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+               + (f"; FAILED: {', '.join(failed)}" if failed else "")
+               + (f"; {warned} warning{'s' if warned != 1 else ''} (see WARNING above)" if warned else ""))
     report = _file_report(path, dtype, summary)
     report.hiding = hiding
     report.nothing_checked = not counted and not named

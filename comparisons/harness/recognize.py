@@ -170,23 +170,37 @@ def seeded_global_rng(seed):
         np.random.set_state(state)
 
 
+# The values the book's constructors usually take, for a parameter without a default that the
+# check itself does not set (an optimizer's `lr` without a default, a Dropout's ratio): the check
+# reads the hyperparameters back from the object it built.
+BOOK_USUAL_ARGUMENTS = {"lr": 0.01, "learning_rate": 0.01, "momentum": 0.9, "decay_rate": 0.99, "rho": 0.99,
+                        "beta1": 0.9, "beta2": 0.999, "beta_1": 0.9, "beta_2": 0.999, "dropout_ratio": 0.5,
+                        "dropout_ration": 0.5, "dropout_rate": 0.5, "ratio": 0.5, "rate": 0.5}
+
+
 def construct(cls, values, seed):
     """cls(**values) for the constructor parameters named in `values` (the rest keep their
-    defaults); NotMappable when a required parameter has no value here."""
-    kwargs = {}
+    defaults; one without a default gets the book's usual value, BOOK_USUAL_ARGUMENTS, said in
+    the returned object's `_check_assumed`); NotMappable when a required parameter has no value
+    here or the constructor raises."""
+    kwargs, assumed = {}, []
     for name, p in inspect.signature(cls).parameters.items():
         if name in values:
             kwargs[name] = values[name]
         elif p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            raise NotMappable(f"cannot build {cls.__name__}: its constructor needs {name!r}, which the checker "
-                              f"has no value for; check an instance instead")
+            if name not in BOOK_USUAL_ARGUMENTS:
+                raise NotMappable(f"cannot build {cls.__name__}: its constructor needs {name!r}, which the checker "
+                                  f"has no value for (it knows the book's usual {', '.join(BOOK_USUAL_ARGUMENTS)}); "
+                                  f"give {name!r} a default, or check an instance: check({cls.__name__}(...))")
+            kwargs[name] = BOOK_USUAL_ARGUMENTS[name]
+            assumed.append(name)
     try:
         with seeded_global_rng(seed):
             return cls(**kwargs)
     except Exception as err:  # noqa: BLE001  (a learner's constructor may raise anything)
         shown = ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
         raise NotMappable(f"cannot build {cls.__name__}({shown}): {type(err).__name__}: {err}; "
-                          f"check an instance instead") from err
+                          f"check an instance instead: check({cls.__name__}(...))") from err
 
 
 def working_copy(obj):

@@ -123,3 +123,36 @@ def test_affine_with_a_params_list_or_lowercase_w_is_checked(cls, dtype):
     result = comparisons.check(cls, dtype=dtype)
     assert result.passed, result.table()
     assert any(c.name.startswith("dW") for c in result.checks)
+
+
+class RationDropout:  # the ratio under the book's misspelling, required by the constructor
+    def __init__(self, dropout_ration):
+        self.dropout_ration, self.mask = dropout_ration, None
+
+    def forward(self, x, train_flg=True):
+        if train_flg:
+            self.mask = np.random.rand(*x.shape) > self.dropout_ration
+            return x * self.mask
+        return x * (1.0 - self.dropout_ration)
+
+    def backward(self, dout):
+        return dout * self.mask
+
+
+class EmptyStateMomentum:  # state starts as {} and the learning rate has no default
+    def __init__(self, lr, momentum=0.9):
+        self.lr, self.momentum, self.v = lr, momentum, {}
+
+    def update(self, params, grads):
+        for key in params:
+            if key not in self.v:
+                self.v[key] = np.zeros_like(params[key])
+            self.v[key] = self.momentum * self.v[key] - self.lr * grads[key]
+            params[key] += self.v[key]
+
+
+@pytest.mark.parametrize("cls", [RationDropout, EmptyStateMomentum])
+def test_required_book_arguments_and_empty_state_are_checked(cls):
+    result = comparisons.check(cls)
+    assert result.passed, result.table()
+    assert len(result.checks) >= 2
