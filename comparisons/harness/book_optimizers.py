@@ -62,14 +62,27 @@ def _nesterov_pre2021(h, state, t, key, w, g):
 def _adagrad(h, state, t, key, w, g):
     acc = state.setdefault(("h", key), np.zeros_like(w))
     acc += g * g
-    w -= h["lr"] * g / (np.sqrt(acc) + EPS)
+    w -= h["lr"] * g / (np.sqrt(acc) + h.get("eps", EPS))
+
+
+def _adagrad_eps_inside(h, state, t, key, w, g):
+    acc = state.setdefault(("h", key), np.zeros_like(w))
+    acc += g * g
+    w -= h["lr"] * g / np.sqrt(acc + h.get("eps", EPS))
 
 
 def _rmsprop(h, state, t, key, w, g):
     acc = state.setdefault(("h", key), np.zeros_like(w))
     acc *= h["decay_rate"]
     acc += (1 - h["decay_rate"]) * g * g
-    w -= h["lr"] * g / (np.sqrt(acc) + EPS)
+    w -= h["lr"] * g / (np.sqrt(acc) + h.get("eps", EPS))
+
+
+def _rmsprop_eps_inside(h, state, t, key, w, g):
+    acc = state.setdefault(("h", key), np.zeros_like(w))
+    acc *= h["decay_rate"]
+    acc += (1 - h["decay_rate"]) * g * g
+    w -= h["lr"] * g / np.sqrt(acc + h.get("eps", EPS))
 
 
 def _adam_step(h, state, t, key, w, g, lr_t):
@@ -116,6 +129,9 @@ class BookOptimizer:
     keras_instead: object = None  # hyper -> [(what Keras does, scratchnet optimizer)] where it differs
     mistakes: dict = field(default_factory=dict)  # plain-words cause -> the equation with that mistake
     formula: str = ""  # the book's equation in words, where Keras's differs (the check's note quotes it)
+    # other correct forms: plain words -> equation; the check compares with the form the learner's
+    # code is nearest to and names it (AdaGrad and RMSprop with the epsilon inside the square root)
+    variants: dict = field(default_factory=dict)
 
 
 NESTEROV_PRE2021 = (
@@ -123,6 +139,10 @@ NESTEROV_PRE2021 = (
     "velocity (w += mu**2 v_new - (1 + mu) lr g). The book's repository fixed it in January 2021 (\"Fix Nesterov "
     "update function\"): apply w += mu**2 v - (1 + mu) lr g with the old v, then update v; that is Keras's "
     "SGD(nesterov=True)")
+
+EPS_INSIDE = ("the epsilon inside the square root, w -= lr g / sqrt(h + eps) (Keras's form; the book adds it "
+              "outside, sqrt(h) + eps)")
+EPS_OUTSIDE = "the epsilon outside the square root, w -= lr g / (sqrt(h) + eps) (the book's form)"
 
 SPECS = {
     "sgd": BookOptimizer("SGD", {"lr": 0.01}, _sgd, keras=lambda h: sn.SGD(h["lr"])),
@@ -142,12 +162,14 @@ SPECS = {
             ("Keras Adagrad (accumulator from 0.1, epsilon 1e-7 inside the sqrt)",
              sn.Adagrad(h["lr"], epsilon=EPS)),
             ("Keras Adagrad(initial_accumulator_value=0) (epsilon still inside the sqrt)",
-             sn.Adagrad(h["lr"], initial_accumulator_value=0.0, epsilon=EPS))]),
+             sn.Adagrad(h["lr"], initial_accumulator_value=0.0, epsilon=EPS))],
+        variants={EPS_INSIDE: _adagrad_eps_inside}),
     "rmsprop": BookOptimizer(
         "RMSprop", {"lr": 0.01, "decay_rate": 0.99}, _rmsprop,
         formula="h = rho h + (1 - rho) g**2; w -= lr g / (sqrt(h) + 1e-7), h from 0",
         keras_instead=lambda h: [("Keras RMSprop(rho=decay_rate) (epsilon 1e-7 inside the sqrt)",
-                                  sn.RMSprop(h["lr"], rho=h["decay_rate"], epsilon=EPS))]),
+                                  sn.RMSprop(h["lr"], rho=h["decay_rate"], epsilon=EPS))],
+        variants={EPS_INSIDE: _rmsprop_eps_inside}),
     "adam": BookOptimizer(
         "Adam", {"lr": 0.001, "beta1": 0.9, "beta2": 0.999}, _adam,
         keras=lambda h: sn.Adam(h["lr"], beta_1=h["beta1"], beta_2=h["beta2"], epsilon=EPS),
@@ -157,7 +179,7 @@ SPECS = {
 }
 # The book's attribute names and the other names a learner may have used.
 ALIASES = {"lr": ("lr", "learning_rate"), "momentum": ("momentum",), "decay_rate": ("decay_rate", "rho"),
-           "beta1": ("beta1", "beta_1"), "beta2": ("beta2", "beta_2")}
+           "beta1": ("beta1", "beta_1"), "beta2": ("beta2", "beta_2"), "eps": ("eps", "epsilon")}
 STATE_ATTRIBUTES = ("v", "h", "m")  # None until the first update in the book's classes
 
 
@@ -169,6 +191,10 @@ def read_hyperparameters(spec, opt):
                          None)
         hyper[name] = float(getattr(opt, attribute)) if attribute else default
         source[name] = attribute
+    if spec.variants:  # the epsilon, where the learner named it (else the book's 1e-7)
+        attribute = next((a for a in ALIASES["eps"] if isinstance(getattr(opt, a, None), (float, np.floating))), None)
+        if attribute:
+            hyper["eps"] = float(getattr(opt, attribute))
     return hyper, source
 
 

@@ -2,12 +2,16 @@
 mattered: method-name typos, project-root imports, the book's second-volume `params` lists and
 lowercase weights, and the exit status of a run where a bug could hide behind "not checked"."""
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import comparisons
 from comparisons import cli
+from comparisons.harness import learner_file
+
+BOOK_STYLE = Path(__file__).resolve().parents[2] / "book_style"
 
 RELU_TYPO = '''
 class Relu:
@@ -156,3 +160,41 @@ def test_required_book_arguments_and_empty_state_are_checked(cls):
     result = comparisons.check(cls)
     assert result.passed, result.table()
     assert len(result.checks) >= 2
+
+
+class InsideAdaGrad:  # epsilon inside the square root (Keras's form), state from {}
+    def __init__(self, lr=0.01):
+        self.lr, self.h = lr, {}
+
+    def update(self, params, grads):
+        for key in params:
+            self.h.setdefault(key, np.zeros_like(params[key]))
+            self.h[key] += grads[key] ** 2
+            params[key] -= self.lr * grads[key] / np.sqrt(self.h[key] + 1e-7)
+
+
+class InsideRMSprop:
+    def __init__(self, lr=0.01, decay_rate=0.99, eps=1e-8):
+        self.lr, self.decay_rate, self.eps, self.h = lr, decay_rate, eps, None
+
+    def update(self, params, grads):
+        if self.h is None:
+            self.h = {key: np.zeros_like(value) for key, value in params.items()}
+        for key in params:
+            self.h[key] = self.decay_rate * self.h[key] + (1 - self.decay_rate) * grads[key] ** 2
+            params[key] -= self.lr * grads[key] / np.sqrt(self.h[key] + self.eps)
+
+
+@pytest.mark.parametrize("cls", [InsideAdaGrad, InsideRMSprop])
+def test_epsilon_inside_the_square_root_is_recognised_and_named(cls):
+    result = comparisons.check(cls)
+    assert result.passed, result.table()
+    assert any("the learner's code has the epsilon inside the square root" in note for note in result.notes)
+
+
+def test_the_books_adagrad_is_named_as_the_books_form():
+    classes = {cls.__name__: cls for cls in learner_file.load_classes(BOOK_STYLE / "common" / "optimizer.py")}
+    result = comparisons.check(classes["AdaGrad"])
+    assert result.passed
+    assert any("has the epsilon outside the square root" in note and "(the book's form)" in note
+               for note in result.notes)
