@@ -138,7 +138,7 @@ def _convolution_case(result, case, draws, layer, x):
         "dW": {"dW = col.T @ dout reshaped to (FN, C, FH, FW) without transposing it back first (it is "
                "(C*FH*FW, FN): dW.transpose(1, 0).reshape(FN, C, FH, FW))": dW.reshape(fn, -1).T.reshape(W.shape)},
     }
-    forward_backward(result, case, layer, x, dout, refs, candidates, MISSING_GRADIENT)
+    forward_backward(result, case, layer, x, dout, refs, candidates, MISSING_GRADIENT, cast_widened=True)
 
 
 # -- Pooling ---------------------------------------------------------------------------------------
@@ -190,7 +190,7 @@ def _pooling_case(result, case, draws, layer, x):
         "col2im overwrote the cells where windows overlap instead of adding them up (img[...] += col[...])":
             routed(first, accumulate=False)}}
     forward_backward(result, case, layer, x, dout, {"y": bl.to_nchw(y), "dx": bl.to_nchw(dx)}, candidates,
-                     MISSING_GRADIENT)
+                     MISSING_GRADIENT, cast_widened=True)
 
 
 # -- Dropout ---------------------------------------------------------------------------------------

@@ -198,3 +198,13 @@ def test_the_books_adagrad_is_named_as_the_books_form():
     assert result.passed
     assert any("has the epsilon outside the square root" in note and "(the book's form)" in note
                for note in result.notes)
+
+
+def test_the_books_verbatim_im2col_is_checked_in_float32_cast_at_the_boundary():
+    verbatim = Path(__file__).resolve().parents[2] / "corpus" / "learners" / \
+        "oreilly-japan__deep-learning-from-scratch" / "common" / "layers.py"
+    classes = {cls.__name__: cls for cls in learner_file.load_classes(verbatim)}
+    for name in ("Convolution", "Pooling"):
+        result = comparisons.check(classes[name], dtype="float32")
+        assert result.passed, result.table()
+        assert any(note.startswith("the output came back in float64 from float32 inputs") for note in result.notes)
