@@ -92,8 +92,19 @@ BOOK_NETWORK_SIZES = {"input_size": 6, "hidden_size": 5, "hidden_size_list": [5,
 BOOK_WEIGHT_DECAY = 0.5  # passed to a constructor's weight_decay_lambda: exercises the L2 code
 
 
+def layers_of(net):
+    """A network's layers as an ordered {name: layer}: its `layers` dict, or its `layers` list
+    (the book's DeepConvNet) named "layers[0]", "layers[1]", ...; None without either."""
+    layers = getattr(net, "layers", None)
+    if isinstance(layers, dict):
+        return layers
+    if isinstance(layers, (list, tuple)) and layers and all(hasattr(layer, "forward") for layer in layers):
+        return {f"layers[{i}]": layer for i, layer in enumerate(layers)}
+    return None
+
+
 def loss_layer_of(net):
-    for name in ("lastLayer", "last_layer"):
+    for name in ("lastLayer", "last_layer", "lastlayer", "loss_layer", "lossLayer"):
         if hasattr(net, name):
             return name, getattr(net, name)
     return None, None
@@ -109,8 +120,7 @@ class BookNetwork:
         self.net, self.dtype = net, np.dtype(dtype)
         self.params = net.params
         self.weight_decay = float(getattr(net, "weight_decay_lambda", 0.0) or 0.0)
-        layers = getattr(net, "layers", None)
-        self.layers = dict(layers) if isinstance(layers, dict) else {}
+        self.layers = dict(layers_of(net) or {})
         self.loss_calls = 0
         self.missing_gradients = []
 
@@ -161,7 +171,7 @@ def network_structure(net):
     with params); NotMappable for a layer or loss the checker has no Keras twin for."""
     structure, warnings, used = [], [], set()
     params = net.params
-    for name, layer in net.layers.items():
+    for name, layer in layers_of(net).items():
         kind, why = kind_of(layer)
         if kind not in ("affine", *MIRRORS, *BOOK_LAYOUT_KINDS):
             raise NotMappable(f"layer {name!r} ({type(layer).__name__}): {why or f'a {kind} inside a network'}")
