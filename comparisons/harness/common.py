@@ -102,8 +102,18 @@ def forward_backward(result, case, layer, x, dout, refs, candidates, missing, *,
                                  candidates=candidates.get("y"), kind="forward", subject="y"))
     if not np.array_equal(x_in, x, equal_nan=True):
         result.warnings.append(warning("forward", "x", x, x_in, y is x_in))
+    if not callable(getattr(layer, "backward", None)):
+        note = "forward only: the class has no backward, so only its forward is checked"
+        if note not in result.notes:
+            result.notes.append(note)
+        return
     dout_in = dout.copy()
     dx = call("backward", layer.backward, dout_in)
+    if isinstance(dx, tuple) and len(dx) == 2 and isinstance(dx[0], np.ndarray):
+        note = "backward returns (dx, parameter gradients): dx is its first item"
+        if note not in result.notes:
+            result.notes.append(note)
+        dx = dx[0]
     if not np.array_equal(dout_in, dout, equal_nan=True):
         result.warnings.append(warning("backward", "dout", dout, dout_in, dx is dout_in))
     tol = tolerance(dtype, "gradient")

@@ -208,3 +208,37 @@ def test_the_books_verbatim_im2col_is_checked_in_float32_cast_at_the_boundary():
         result = comparisons.check(classes[name], dtype="float32")
         assert result.passed, result.table()
         assert any(note.startswith("the output came back in float64 from float32 inputs") for note in result.notes)
+
+
+class ForwardOnlyRelu:  # a chapter-7 exercise: no backward yet
+    def forward(self, x):
+        return np.maximum(x, 0)
+
+
+class TupleRelu:  # backward returns (dx, parameter gradients), deepnet's style
+    def forward(self, x):
+        self.x = x
+        return np.maximum(x, 0)
+
+    def backward(self, dout):
+        dx = dout.copy()
+        dx[self.x <= 0] = 0
+        return dx, []
+
+
+@pytest.mark.parametrize("cls, note", [(ForwardOnlyRelu, "forward only: the class has no backward"),
+                                       (TupleRelu, "backward returns (dx, parameter gradients)")])
+def test_forward_only_and_tuple_returning_layers_are_checked(cls, note):
+    result = comparisons.check(cls)
+    assert result.passed, result.table()
+    assert any(n.startswith(note) for n in result.notes)
+
+
+class WrongForwardOnlyRelu:
+    def forward(self, x):
+        return np.maximum(x, 0.1)
+
+
+def test_a_forward_only_layer_still_fails_on_its_forward():
+    result = comparisons.check(WrongForwardOnlyRelu)
+    assert not result.passed and result.failed[0].name.startswith("forward")
