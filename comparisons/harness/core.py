@@ -1,6 +1,8 @@
 """`check` and `assert_matches_keras`: recognise the object, run the checks of its kind, and
 collect what they found in a CheckResult. (`check_file`, every class of a learner's file, each
 file in a process of its own, is learner_file.check_file.)"""
+import warnings
+
 import numpy as np
 
 from scratchnet import DTYPES
@@ -109,11 +111,20 @@ def check(obj, x=None, t=None, dtype="float64", seed=0):
     return result
 
 
+class CheckWarning(UserWarning):
+    """A finding that does not fail the check (a write into the caller's x or dout, a layer not
+    sharing its arrays with params): `assert_matches_keras` issues one per warning line, so that
+    pytest lists them in its warnings summary."""
+
+
 def assert_matches_keras(obj, x=None, t=None, dtype="float64", seed=0):
     """`check(obj, ...)`, raising AssertionError with the result's table when it does not pass
-    (also when the object could not be checked at all); returns the result otherwise."""
+    (also when the object could not be checked at all); returns the result otherwise, after
+    issuing each of its warnings as a CheckWarning."""
     __tracebackhide__ = True  # pytest: show the caller's line, not this one
     result = check(obj, x=x, t=t, dtype=dtype, seed=seed)
     if not result.passed:
         raise AssertionError(result.table())
+    for line in result.warnings:
+        warnings.warn(CheckWarning(f"{result.name}: {line.removeprefix('WARNING: ')}"), stacklevel=2)
     return result

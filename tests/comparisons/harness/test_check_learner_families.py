@@ -242,3 +242,10 @@ class WrongForwardOnlyRelu:
 def test_a_forward_only_layer_still_fails_on_its_forward():
     result = comparisons.check(WrongForwardOnlyRelu)
     assert not result.passed and result.failed[0].name.startswith("forward")
+
+
+def test_warnings_become_pytest_warnings(assert_matches_keras):
+    from comparisons.harness import CheckWarning
+    relu = {cls.__name__: cls for cls in learner_file.load_classes(BOOK_STYLE / "common" / "layers.py")}["Relu"]
+    with pytest.warns(CheckWarning, match="Relu: backward wrote into the caller's dout"):
+        assert_matches_keras(relu)
