@@ -108,6 +108,18 @@ def _momentum_applied_before_update(h, state, t, key, w, g):
     v -= h["lr"] * g
 
 
+def _momentum_state_not_kept(h, state, t, key, w, g):
+    w -= h["lr"] * g  # v from 0 at every update: v = -lr g, plain SGD
+
+
+def _nesterov_state_not_kept(h, state, t, key, w, g):
+    w -= (1 + h["momentum"]) * h["lr"] * g  # v from 0 at every update
+
+
+STATE_NOT_KEPT = ("the velocity is not kept between steps: it starts from 0 at every update (a local variable, or "
+                  "reset inside update), so momentum never builds up; keep it on self (self.v[key]) across calls")
+
+
 def trajectory(equation, hyper, params, grads_per_step):
     """The parameters ({name: array}) after each step of `equation` from `params`."""
     params = {key: np.array(value, copy=True) for key, value in params.items()}
@@ -150,12 +162,12 @@ SPECS = {
         "Momentum", {"lr": 0.01, "momentum": 0.9}, _momentum,
         keras=lambda h: sn.SGD(h["lr"], momentum=h["momentum"]), rounded=("momentum",),
         mistakes={"w += v before v is updated: the update runs one step behind (step 1 does not move)":
-                  _momentum_applied_before_update}),
+                  _momentum_applied_before_update, STATE_NOT_KEPT: _momentum_state_not_kept}),
     "nesterov": BookOptimizer(
         "Nesterov", {"lr": 0.01, "momentum": 0.9}, _nesterov,
         keras=lambda h: sn.SGD(h["lr"], momentum=h["momentum"], nesterov=True), rounded=("momentum",),
         formula="w += mu**2 v - (1 + mu) lr g with v before its update; then v = mu v - lr g",
-        mistakes={NESTEROV_PRE2021: _nesterov_pre2021}),
+        mistakes={NESTEROV_PRE2021: _nesterov_pre2021, STATE_NOT_KEPT: _nesterov_state_not_kept}),
     "adagrad": BookOptimizer(
         "AdaGrad", {"lr": 0.01}, _adagrad, formula="h += g**2; w -= lr g / (sqrt(h) + 1e-7), h from 0",
         keras_instead=lambda h: [

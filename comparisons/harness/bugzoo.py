@@ -387,6 +387,31 @@ class NoBiasCorrectionAdam:
             params[key] -= self.lr * self.m[key] / (np.sqrt(self.v[key]) + 1e-7)  # lr_t = lr
 
 
+class Pre2021Nesterov:  # the book's own Nesterov before its January 2021 fix
+    def __init__(self, lr=0.01, momentum=0.9):
+        self.lr, self.momentum, self.v = lr, momentum, None
+
+    def update(self, params, grads):
+        if self.v is None:
+            self.v = {key: np.zeros_like(value) for key, value in params.items()}
+        for key in params:
+            self.v[key] *= self.momentum
+            self.v[key] -= self.lr * grads[key]
+            params[key] += self.momentum * self.momentum * self.v[key]
+            params[key] -= (1 + self.momentum) * self.lr * grads[key]
+
+
+class ForgetfulMomentum:
+    def __init__(self, lr=0.01, momentum=0.9):
+        self.lr, self.momentum = lr, momentum
+
+    def update(self, params, grads):
+        for key in params:
+            v = np.zeros_like(params[key])  # a fresh velocity at every update
+            v = self.momentum * v - self.lr * grads[key]
+            params[key] += v
+
+
 class RebindingSGD:
     def __init__(self, lr=0.01):
         self.lr = lr
@@ -464,6 +489,8 @@ ZOO = (
           "numerical (finite-difference) gradient", dtype="float32"),
     Entry(WrongSignMomentum, "v = momentum*v + lr*g; w += v", "sign"),
     Entry(NoBiasCorrectionAdam, "lr_t = lr", "missing bias correction"),
+    Entry(Pre2021Nesterov, "v updated first, then w += mu**2*v - (1 + mu)*lr*g", "the book's pre-2021 Nesterov"),
+    Entry(ForgetfulMomentum, "v = zeros at every update", "the velocity is not kept between steps"),
     Entry(RebindingSGD, "params[key] = params[key] - lr*grads[key]", "instead of updated in place"),
     Entry(OverwritingCol2imConvolution, "col2im: img[...] = col[...]", "col2im overwrote"),
     Entry(UntransposedDWConvolution, "dW = (col.T @ dout).reshape(FN, C, FH, FW)", "without transposing it back"),
