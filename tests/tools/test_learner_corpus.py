@@ -16,11 +16,11 @@ learner_corpus = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(learner_corpus)
 
 # (file, {class: words its diagnosis must hold}) for the quick table: the book's current and old
-# optimizers, a volume-2 layer file with params lists, a forward-pass file of the second volume.
+# optimizers and a transcription of the layers.
 QUICK = {
     "oreilly-japan__deep-learning-from-scratch/common/optimizer.py": {"Nesterov": "pre-2021 Nesterov"},
     "coderyjc__deep-learning-from-scratch-note/common/optimizer.py": {},
-    "wjieun__deep-learning-from-scratch-2/common/layers.py": {},
+    "coderyjc__deep-learning-from-scratch-note/common/layers.py": {},
 }
 
 
