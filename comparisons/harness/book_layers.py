@@ -13,7 +13,7 @@ from scratchnet import layers as sn_layers
 from ..core.check import Check, compare
 from ..core.tolerances import tolerance
 from . import book_layout as bl
-from .common import INF, BadInput, LearnerFailure, build_layer, call, failure, forward_backward
+from .common import INF, BadInput, LearnerFailure, build_layer, call, failure, forward_backward, write_warning
 from .recognize import NotMappable, construct, working_copy
 
 # (case, N, C, H, W, FN, FH, FW, stride, pad): every size different, so a swapped axis is a
@@ -219,8 +219,12 @@ def _dropout_checks(result, draws, layer, ratio, x):
     dout = draws.normal(x.shape)
     y_book, dx_book, _ = _keras_vjp(book, dtype, x, dout, training=True)
     y_inverted, dx_inverted, _ = _keras_vjp(keras_style, dtype, x, dout, training=True)
+    x_in = x.copy()
     with bl.driven_uniforms(u):
-        y = np.asarray(call("forward", layer.forward, x.copy(), True))
+        y_out = call("forward", layer.forward, x_in, True)
+    y = np.asarray(y_out)
+    if not np.array_equal(x_in, x, equal_nan=True):
+        result.warnings.append(write_warning("forward", "x", x, x_in, y_out is x_in))
     gaps = {"book": _gap(y, y_book), "keras": _gap(y, y_inverted)}
     convention = min(gaps, key=gaps.get)
     ref_y, ref_dx = (y_book, dx_book) if convention == "book" else (y_inverted, dx_inverted)
@@ -241,6 +245,8 @@ def _dropout_checks(result, draws, layer, ratio, x):
     result.checks.append(check)
     dout_in = dout.copy()
     dx = call("backward", layer.backward, dout_in)
+    if not np.array_equal(dout_in, dout, equal_nan=True):
+        result.warnings.append(write_warning("backward", "dout", dout, dout_in, dx is dout_in))
     result.checks.append(compare("dx (training)", np.asarray(dx), ref_dx, tolerance(dtype, "gradient"), n,
                                  candidates={"backward does not apply the mask: the dropped units must get no "
                                              "gradient (dx = dout * mask)": dout * scale},
