@@ -248,9 +248,27 @@ def main(argv=None):
             raise
         return _usage_error(err)  # reference_keras's MissingTensorFlowError: it names both extras
     passed = all(report.passed for report in reports)
+    unsure = passed and args.command == "check" and _check_unsure(reports)
     if len(reports) > 1:
         for report in reports:
             print(report.summary())
         label = f"{args.command} {args.text}" if args.command == "course" else args.command
         print(f"{label}: {'PASSED' if passed else 'FAILED'} in {time.perf_counter() - start:.1f} s")
+    if unsure:
+        print(f"check: exit {CHECK_UNSURE}: {unsure}", file=sys.stderr)
+        return CHECK_UNSURE
     return 0 if passed else 1
+
+
+CHECK_UNSURE = 3  # `check`: nothing failed, but nothing was checked or a bug could hide behind "not checked"
+
+
+def _check_unsure(reports):
+    """Why a `check` run in which nothing failed does not exit 0, or "" when it may."""
+    hiding = [name for report in reports for name in getattr(report, "hiding", [])]
+    if hiding:
+        return (f"nothing failed, but not checked (see why above), and a bug could hide there: {', '.join(hiding)} "
+                f"(layer, network or optimizer methods, or the book's names)")
+    if all(getattr(report, "nothing_checked", False) for report in reports):
+        return "no class was checked"
+    return ""

@@ -126,7 +126,7 @@ def check_file(rel_path, dtype="float64", python=None, extra_path=(), timeout=90
         out = out.decode() if isinstance(out, bytes) else out
     seconds = time.perf_counter() - start
     parsed = parse_check_output((out + "\n" + (err or "")).replace(str(corpus) + os.sep, ""))
-    if code not in (0, 1) and parsed["error"] is None:
+    if code not in (0, 1, 3) and parsed["error"] is None:  # 3: nothing failed, a bug could hide
         tail = [line for line in (err or "").splitlines() if line.strip()]
         parsed["error"] = f"exit {code}: {tail[-1] if tail else 'no output'}"
     return {"file": rel_path, "exit": code, "seconds": seconds, **parsed}
@@ -235,7 +235,7 @@ def summarize(rows, results):
     with_classes = [res["seconds"] for res in results if res["classes"]]
     return [
         ("files run", len(results)),
-        ("files that exited 2 or worse (no verdicts)", sum(res["exit"] not in (0, 1) for res in results)),
+        ("files that exited 2 or worse (no verdicts)", sum(res["exit"] not in (0, 1, 3) for res in results)),
         ("expected rows (pass/fail/not-checkable)", f"{len(scored)} scored + {len(skippable)} not-checkable"),
         ("verdict accuracy among checked rows", _share(len(correct), len(checked))),
         ("verdicts right among all scored rows (unchecked counts wrong)", _share(len(correct), len(scored))),

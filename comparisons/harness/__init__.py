@@ -25,7 +25,7 @@ The pipeline's commands: `check_file(FILE.py)` (`python -m comparisons check FIL
 `bugzoo.run()` (`python -m comparisons bugzoo`); each returns a Report. Importing this package
 loads no Keras (the pytest plugin lives here); its names below load it on first use.
 """
-__all__ = ["check", "assert_matches_keras", "check_file", "CheckResult"]
+__all__ = ["check", "assert_matches_keras", "check_file", "CheckResult", "CheckWarning"]
 
 
 def __getattr__(name):

@@ -565,7 +565,8 @@ def describe_class(cls):
     return {"name": _safe_str(getattr(cls, "__name__", "?"), 200),
             "qualname": _safe_str(getattr(cls, "__qualname__", "?"), 200),
             "module": _safe_str(getattr(cls, "__module__", "?"), 200),
-            "doc": _doc(cls), "methods": methods, "specials": specials, "signature": describe_signature(cls)}
+            "doc": _doc(cls), "methods": methods, "specials": specials, "signature": describe_signature(cls),
+            "abstract": inspect.isabstract(cls)}
 
 
 def _shadowing(value):
@@ -864,16 +865,45 @@ class RemoteError(Exception):
         self.description, self.token = description, token
 
 
+ANCESTOR_LEVELS = 4  # folders above the file's searched for a package it imports from its project root
+
+
+class ProjectRootFinder:
+    """Last on sys.meta_path: a top-level module that nothing else finds is looked for in the
+    folders above the learner's file (`from src.layers import Dense` run from src/models/, the
+    book's `common` two folders up); the nearest folder holding it is appended to sys.path, as
+    the learner's PYTHONPATH would, so that its submodules import too. Installed packages and
+    the file's own folder keep precedence."""
+
+    def __init__(self, folder):
+        self.ancestors = list(Path(folder).parents)[:ANCESTOR_LEVELS]
+
+    def find_spec(self, name, path=None, target=None):
+        if path is not None or "." in name:
+            return None
+        import importlib.machinery
+        for folder in self.ancestors:
+            if (folder / name).is_dir() or (folder / f"{name}.py").is_file():
+                spec = importlib.machinery.PathFinder.find_spec(name, [str(folder)])
+                if spec is not None:
+                    if str(folder) not in sys.path:
+                        sys.path.append(str(folder))
+                    return spec
+        return None
+
+
 def import_learner_file(path):
     """Run the learner's file as a script would from its own folder (its folder first on sys.path
     and as the working directory, so the book's `sys.path.append(os.pardir)` finds `common/`;
-    the parent folder last, so that common/layers.py finds `common.functions`), under a module
+    the parent folder last, so that common/layers.py finds `common.functions`; a package found
+    nowhere else is looked for further up, ProjectRootFinder), under a module
     name of its own so that an `if __name__ == "__main__":` block does not run. Returns
     [(class, file that defines it)] for the classes in its namespace defined by it or by the
     learner's other modules (the book's `from common.layers import *`)."""
     path = Path(path).resolve()
     sys.path.insert(0, str(path.parent))
     sys.path.append(str(path.parent.parent))
+    sys.meta_path.append(ProjectRootFinder(path.parent.parent))
     os.chdir(path.parent)
     before = set(sys.modules)
     namespace = runpy.run_path(str(path), run_name=RUN_NAME)

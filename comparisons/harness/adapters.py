@@ -15,30 +15,52 @@ from .recognize import BOOK_LAYOUT_KINDS, MIRRORS, NotMappable, kind_of, working
 
 
 class LayerAdapter:
-    """One interface over a book-style layer (attributes W, b, dW, db) and a scratchnet layer
-    (params and grads dicts)."""
+    """One interface over a book-style layer (attributes W, b, dW, db, or lowercase w, dw), a
+    layer of the book's second-volume style (`params = [W, b]`, `grads = [dW, db]`, written in
+    place) and a scratchnet layer (params and grads dicts)."""
 
     def __init__(self, layer):
         self.layer = layer
         self.keys = ("gamma", "beta") if hasattr(layer, "gamma") else ("W", "b")
-        self.book_style = hasattr(layer, self.keys[0]) and not isinstance(layer, sn_layers.Layer)
+        params = getattr(layer, "params", None)
+        if isinstance(layer, sn_layers.Layer):
+            self.mode, self.names = "dict", {}
+        elif self.keys == ("W", "b") and not hasattr(layer, "W") and isinstance(params, (list, tuple)) \
+                and len(params) == 2 and all(isinstance(p, np.ndarray) for p in params):
+            self.mode, self.names = "list", {"W": 0, "b": 1}
+        else:
+            names = {key: next((n for n in (key, key.lower()) if hasattr(layer, n)), None) for key in self.keys}
+            self.mode = "attributes" if names[self.keys[0]] else "dict"
+            self.names = names
+        self.book_style = self.mode != "dict"
 
     def weights(self):
-        if self.book_style:
-            return {key: getattr(self.layer, key) for key in self.keys}
+        if self.mode == "list":
+            return {key: self.layer.params[i] for key, i in self.names.items()}
+        if self.mode == "attributes":
+            return {key: getattr(self.layer, name) for key, name in self.names.items() if name}
         params = getattr(self.layer, "params", None)
         return {key: params[key] for key in ("W", "b")} if isinstance(params, dict) and "W" in params else {}
 
     def set_weight(self, key, value):
-        if self.book_style:
-            setattr(self.layer, key, value)
+        if self.mode == "list":
+            i = self.names[key]
+            self.layer.params[i] = value
+            grads = getattr(self.layer, "grads", None)
+            if isinstance(grads, list) and len(grads) > i and isinstance(grads[i], np.ndarray):
+                grads[i] = np.zeros_like(value)  # backward writes grads[i][...] = dW: in the weights' dtype
+        elif self.mode == "attributes":
+            setattr(self.layer, self.names[key] or key, value)
         else:
             self.layer.params[key] = value
 
     def weight_gradients(self):
         """{"W": dW, "b": db} as the layer left them after backward (None where missing)."""
-        if self.book_style:
-            return {key: getattr(self.layer, f"d{key}", None) for key in self.keys}
+        if self.mode == "list":
+            grads = getattr(self.layer, "grads", None) or []
+            return {key: grads[i] if i < len(grads) else None for key, i in self.names.items()}
+        if self.mode == "attributes":
+            return {key: getattr(self.layer, f"d{name or key}", None) for key, name in self.names.items()}
         grads = getattr(self.layer, "grads", None) or {}
         return {key: grads.get(key) for key in ("W", "b")}
 
@@ -70,8 +92,19 @@ BOOK_NETWORK_SIZES = {"input_size": 6, "hidden_size": 5, "hidden_size_list": [5,
 BOOK_WEIGHT_DECAY = 0.5  # passed to a constructor's weight_decay_lambda: exercises the L2 code
 
 
+def layers_of(net):
+    """A network's layers as an ordered {name: layer}: its `layers` dict, or its `layers` list
+    (the book's DeepConvNet) named "layers[0]", "layers[1]", ...; None without either."""
+    layers = getattr(net, "layers", None)
+    if isinstance(layers, dict):
+        return layers
+    if isinstance(layers, (list, tuple)) and layers and all(hasattr(layer, "forward") for layer in layers):
+        return {f"layers[{i}]": layer for i, layer in enumerate(layers)}
+    return None
+
+
 def loss_layer_of(net):
-    for name in ("lastLayer", "last_layer"):
+    for name in ("lastLayer", "last_layer", "lastlayer", "loss_layer", "lossLayer"):
         if hasattr(net, name):
             return name, getattr(net, name)
     return None, None
@@ -87,8 +120,7 @@ class BookNetwork:
         self.net, self.dtype = net, np.dtype(dtype)
         self.params = net.params
         self.weight_decay = float(getattr(net, "weight_decay_lambda", 0.0) or 0.0)
-        layers = getattr(net, "layers", None)
-        self.layers = dict(layers) if isinstance(layers, dict) else {}
+        self.layers = dict(layers_of(net) or {})
         self.loss_calls = 0
         self.missing_gradients = []
 
@@ -139,7 +171,7 @@ def network_structure(net):
     with params); NotMappable for a layer or loss the checker has no Keras twin for."""
     structure, warnings, used = [], [], set()
     params = net.params
-    for name, layer in net.layers.items():
+    for name, layer in layers_of(net).items():
         kind, why = kind_of(layer)
         if kind not in ("affine", *MIRRORS, *BOOK_LAYOUT_KINDS):
             raise NotMappable(f"layer {name!r} ({type(layer).__name__}): {why or f'a {kind} inside a network'}")

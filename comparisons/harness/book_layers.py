@@ -13,8 +13,8 @@ from scratchnet import layers as sn_layers
 from ..core.check import Check, compare
 from ..core.tolerances import tolerance
 from . import book_layout as bl
-from .common import INF, BadInput, LearnerFailure, build_layer, call, failure, forward_backward
-from .recognize import NotMappable, working_copy
+from .common import INF, BadInput, LearnerFailure, build_layer, call, failure, forward_backward, write_warning
+from .recognize import NotMappable, construct, working_copy
 
 # (case, N, C, H, W, FN, FH, FW, stride, pad): every size different, so a swapped axis is a
 # shape error; filters wider than the stride, so windows overlap (col2im must add them up).
@@ -138,7 +138,7 @@ def _convolution_case(result, case, draws, layer, x):
         "dW": {"dW = col.T @ dout reshaped to (FN, C, FH, FW) without transposing it back first (it is "
                "(C*FH*FW, FN): dW.transpose(1, 0).reshape(FN, C, FH, FW))": dW.reshape(fn, -1).T.reshape(W.shape)},
     }
-    forward_backward(result, case, layer, x, dout, refs, candidates, MISSING_GRADIENT)
+    forward_backward(result, case, layer, x, dout, refs, candidates, MISSING_GRADIENT, cast_widened=True)
 
 
 # -- Pooling ---------------------------------------------------------------------------------------
@@ -190,12 +190,12 @@ def _pooling_case(result, case, draws, layer, x):
         "col2im overwrote the cells where windows overlap instead of adding them up (img[...] += col[...])":
             routed(first, accumulate=False)}}
     forward_backward(result, case, layer, x, dout, {"y": bl.to_nchw(y), "dx": bl.to_nchw(dx)}, candidates,
-                     MISSING_GRADIENT)
+                     MISSING_GRADIENT, cast_widened=True)
 
 
 # -- Dropout ---------------------------------------------------------------------------------------
 def check_dropout(obj, result, draws, x, t):
-    layer = build_layer(obj, (), draws.seed) if isinstance(obj, type) else working_copy(obj)
+    layer = construct(obj, {}, draws.seed) if isinstance(obj, type) else working_copy(obj)
     attribute, ratio = bl.dropout_ratio(layer)
     if ratio is None:
         raise NotMappable(f"{result.name}: no dropout ratio attribute ({', '.join(bl.DROPOUT_RATIO_NAMES)}); the "
@@ -219,8 +219,12 @@ def _dropout_checks(result, draws, layer, ratio, x):
     dout = draws.normal(x.shape)
     y_book, dx_book, _ = _keras_vjp(book, dtype, x, dout, training=True)
     y_inverted, dx_inverted, _ = _keras_vjp(keras_style, dtype, x, dout, training=True)
+    x_in = x.copy()
     with bl.driven_uniforms(u):
-        y = np.asarray(call("forward", layer.forward, x.copy(), True))
+        y_out = call("forward", layer.forward, x_in, True)
+    y = np.asarray(y_out)
+    if not np.array_equal(x_in, x, equal_nan=True):
+        result.warnings.append(write_warning("forward", "x", x, x_in, y_out is x_in))
     gaps = {"book": _gap(y, y_book), "keras": _gap(y, y_inverted)}
     convention = min(gaps, key=gaps.get)
     ref_y, ref_dx = (y_book, dx_book) if convention == "book" else (y_inverted, dx_inverted)
@@ -241,6 +245,8 @@ def _dropout_checks(result, draws, layer, ratio, x):
     result.checks.append(check)
     dout_in = dout.copy()
     dx = call("backward", layer.backward, dout_in)
+    if not np.array_equal(dout_in, dout, equal_nan=True):
+        result.warnings.append(write_warning("backward", "dout", dout, dout_in, dx is dout_in))
     result.checks.append(compare("dx (training)", np.asarray(dx), ref_dx, tolerance(dtype, "gradient"), n,
                                  candidates={"backward does not apply the mask: the dropped units must get no "
                                              "gradient (dx = dout * mask)": dout * scale},

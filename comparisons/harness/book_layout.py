@@ -46,8 +46,9 @@ from ._child import driven_uniforms  # noqa: F401  (one home on both sides: a le
 BOOK_BN_EPSILON = 1e-6  # the book's BatchNormalization writes 10e-7
 # Epsilons a learner's BatchNormalization may hard-code: the book's first.
 EPSILON_CANDIDATES = (BOOK_BN_EPSILON, 1e-7, 1e-5, 1e-8, 1e-3, 1e-4, 1e-9, 1e-10, 1e-12)
-# The attribute names of a dropout ratio, the book's first.
-DROPOUT_RATIO_NAMES = ("dropout_ratio", "ratio", "rate", "p")
+# The attribute names of a dropout ratio, the book's first (and its misspelling `dropout_ration`,
+# the name of MultiLayerNetExtend's argument, which learners carry into their Dropout).
+DROPOUT_RATIO_NAMES = ("dropout_ratio", "dropout_ration", "dropout_rate", "drop_ratio", "ratio", "rate", "p")
 
 
 def to_nhwc(a):

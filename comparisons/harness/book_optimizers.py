@@ -1,6 +1,6 @@
 """The book's optimizers (common/optimizer.py): their hyperparameters and defaults, their update
 equations written out in NumPy, and the Keras optimizer that follows the same equations where
-one does (SGD, Momentum, Adam). Where Keras's equation differs (Nesterov, AdaGrad, RMSprop), the
+one does (SGD, Momentum, Nesterov, Adam). Where Keras's equation differs (AdaGrad, RMSprop), the
 check compares a learner's optimizer with the book's own equation and measures how far Keras's
 nearest optimizer parts from it.
 
@@ -11,9 +11,13 @@ batches and measures how far they part.
 Equations, per parameter w with gradient g (the book updates in place, state starts at 0):
   SGD       w -= lr g
   Momentum  v = mu v - lr g;  w += v                         (Keras SGD(momentum=mu): the same)
-  Nesterov  v = mu v - lr g;  w += mu^2 v - (1 + mu) lr g    (Keras: w += mu v - lr g)
+  Nesterov  w += mu^2 v - (1 + mu) lr g;  v = mu v - lr g   (the book since January 2021, v before
+            its update; Keras SGD(nesterov=True) rearranged. Before 2021 the book updated v first and
+            applied mu^2 to the new v: recognised and named as the book's old version)
   AdaGrad   h += g^2;  w -= lr g / (sqrt(h) + 1e-7)          (Keras: h from 0.1, sqrt(h + eps))
   RMSprop   h = rho h + (1 - rho) g^2;  w -= lr g / (sqrt(h) + 1e-7)   (Keras: sqrt(h + eps))
+AdaGrad and RMSprop written with the epsilon inside the square root (Keras's form) are recognised:
+the check compares with the form the learner's first step matches and names it.
   Adam      t += 1;  lr_t = lr sqrt(1 - b2^t) / (1 - b1^t);  m += (1 - b1)(g - m);
             v += (1 - b2)(g^2 - v);  w -= lr_t m / (sqrt(v) + 1e-7)      (Keras Adam: the same)
 """
@@ -40,6 +44,15 @@ def _momentum(h, state, t, key, w, g):
 def _nesterov(h, state, t, key, w, g):
     mu = h["momentum"]
     v = state.setdefault(("v", key), np.zeros_like(w))
+    w += mu * mu * v
+    w -= (1 + mu) * h["lr"] * g
+    v *= mu
+    v -= h["lr"] * g
+
+
+def _nesterov_pre2021(h, state, t, key, w, g):
+    mu = h["momentum"]
+    v = state.setdefault(("v", key), np.zeros_like(w))
     v *= mu
     v -= h["lr"] * g
     w += mu * mu * v
@@ -49,14 +62,27 @@ def _nesterov(h, state, t, key, w, g):
 def _adagrad(h, state, t, key, w, g):
     acc = state.setdefault(("h", key), np.zeros_like(w))
     acc += g * g
-    w -= h["lr"] * g / (np.sqrt(acc) + EPS)
+    w -= h["lr"] * g / (np.sqrt(acc) + h.get("eps", EPS))
+
+
+def _adagrad_eps_inside(h, state, t, key, w, g):
+    acc = state.setdefault(("h", key), np.zeros_like(w))
+    acc += g * g
+    w -= h["lr"] * g / np.sqrt(acc + h.get("eps", EPS))
 
 
 def _rmsprop(h, state, t, key, w, g):
     acc = state.setdefault(("h", key), np.zeros_like(w))
     acc *= h["decay_rate"]
     acc += (1 - h["decay_rate"]) * g * g
-    w -= h["lr"] * g / (np.sqrt(acc) + EPS)
+    w -= h["lr"] * g / (np.sqrt(acc) + h.get("eps", EPS))
+
+
+def _rmsprop_eps_inside(h, state, t, key, w, g):
+    acc = state.setdefault(("h", key), np.zeros_like(w))
+    acc *= h["decay_rate"]
+    acc += (1 - h["decay_rate"]) * g * g
+    w -= h["lr"] * g / np.sqrt(acc + h.get("eps", EPS))
 
 
 def _adam_step(h, state, t, key, w, g, lr_t):
@@ -82,6 +108,18 @@ def _momentum_applied_before_update(h, state, t, key, w, g):
     v -= h["lr"] * g
 
 
+def _momentum_state_not_kept(h, state, t, key, w, g):
+    w -= h["lr"] * g  # v from 0 at every update: v = -lr g, plain SGD
+
+
+def _nesterov_state_not_kept(h, state, t, key, w, g):
+    w -= (1 + h["momentum"]) * h["lr"] * g  # v from 0 at every update
+
+
+STATE_NOT_KEPT = ("the velocity is not kept between steps: it starts from 0 at every update (a local variable, or "
+                  "reset inside update), so momentum never builds up; keep it on self (self.v[key]) across calls")
+
+
 def trajectory(equation, hyper, params, grads_per_step):
     """The parameters ({name: array}) after each step of `equation` from `params`."""
     params = {key: np.array(value, copy=True) for key, value in params.items()}
@@ -103,7 +141,20 @@ class BookOptimizer:
     keras_instead: object = None  # hyper -> [(what Keras does, scratchnet optimizer)] where it differs
     mistakes: dict = field(default_factory=dict)  # plain-words cause -> the equation with that mistake
     formula: str = ""  # the book's equation in words, where Keras's differs (the check's note quotes it)
+    # other correct forms: plain words -> equation; the check compares with the form the learner's
+    # code is nearest to and names it (AdaGrad and RMSprop with the epsilon inside the square root)
+    variants: dict = field(default_factory=dict)
 
+
+NESTEROV_PRE2021 = (
+    "this is the book's pre-2021 Nesterov: the velocity is updated first and mu**2 is applied to the new "
+    "velocity (w += mu**2 v_new - (1 + mu) lr g). The book's repository fixed it in January 2021 (\"Fix Nesterov "
+    "update function\"): apply w += mu**2 v - (1 + mu) lr g with the old v, then update v; that is Keras's "
+    "SGD(nesterov=True)")
+
+EPS_INSIDE = ("the epsilon inside the square root, w -= lr g / sqrt(h + eps) (Keras's form; the book adds it "
+              "outside, sqrt(h) + eps)")
+EPS_OUTSIDE = "the epsilon outside the square root, w -= lr g / (sqrt(h) + eps) (the book's form)"
 
 SPECS = {
     "sgd": BookOptimizer("SGD", {"lr": 0.01}, _sgd, keras=lambda h: sn.SGD(h["lr"])),
@@ -111,27 +162,26 @@ SPECS = {
         "Momentum", {"lr": 0.01, "momentum": 0.9}, _momentum,
         keras=lambda h: sn.SGD(h["lr"], momentum=h["momentum"]), rounded=("momentum",),
         mistakes={"w += v before v is updated: the update runs one step behind (step 1 does not move)":
-                  _momentum_applied_before_update}),
+                  _momentum_applied_before_update, STATE_NOT_KEPT: _momentum_state_not_kept}),
     "nesterov": BookOptimizer(
         "Nesterov", {"lr": 0.01, "momentum": 0.9}, _nesterov,
-        formula="v = mu v - lr g; w += mu**2 v - (1 + mu) lr g",
-        keras_instead=lambda h: [(
-            "Keras SGD(momentum, nesterov=True) steps w += mu*v_new - lr*g (Bengio et al.'s form, which the book "
-            "cites); the book applies mu**2 to the already updated velocity and (1 + mu) to lr*g, a different "
-            "recurrence that no choice of Keras's lr and momentum reproduces",
-            sn.SGD(h["lr"], momentum=h["momentum"], nesterov=True))]),
+        keras=lambda h: sn.SGD(h["lr"], momentum=h["momentum"], nesterov=True), rounded=("momentum",),
+        formula="w += mu**2 v - (1 + mu) lr g with v before its update; then v = mu v - lr g",
+        mistakes={NESTEROV_PRE2021: _nesterov_pre2021, STATE_NOT_KEPT: _nesterov_state_not_kept}),
     "adagrad": BookOptimizer(
         "AdaGrad", {"lr": 0.01}, _adagrad, formula="h += g**2; w -= lr g / (sqrt(h) + 1e-7), h from 0",
         keras_instead=lambda h: [
             ("Keras Adagrad (accumulator from 0.1, epsilon 1e-7 inside the sqrt)",
              sn.Adagrad(h["lr"], epsilon=EPS)),
             ("Keras Adagrad(initial_accumulator_value=0) (epsilon still inside the sqrt)",
-             sn.Adagrad(h["lr"], initial_accumulator_value=0.0, epsilon=EPS))]),
+             sn.Adagrad(h["lr"], initial_accumulator_value=0.0, epsilon=EPS))],
+        variants={EPS_INSIDE: _adagrad_eps_inside}),
     "rmsprop": BookOptimizer(
         "RMSprop", {"lr": 0.01, "decay_rate": 0.99}, _rmsprop,
         formula="h = rho h + (1 - rho) g**2; w -= lr g / (sqrt(h) + 1e-7), h from 0",
         keras_instead=lambda h: [("Keras RMSprop(rho=decay_rate) (epsilon 1e-7 inside the sqrt)",
-                                  sn.RMSprop(h["lr"], rho=h["decay_rate"], epsilon=EPS))]),
+                                  sn.RMSprop(h["lr"], rho=h["decay_rate"], epsilon=EPS))],
+        variants={EPS_INSIDE: _rmsprop_eps_inside}),
     "adam": BookOptimizer(
         "Adam", {"lr": 0.001, "beta1": 0.9, "beta2": 0.999}, _adam,
         keras=lambda h: sn.Adam(h["lr"], beta_1=h["beta1"], beta_2=h["beta2"], epsilon=EPS),
@@ -141,7 +191,7 @@ SPECS = {
 }
 # The book's attribute names and the other names a learner may have used.
 ALIASES = {"lr": ("lr", "learning_rate"), "momentum": ("momentum",), "decay_rate": ("decay_rate", "rho"),
-           "beta1": ("beta1", "beta_1"), "beta2": ("beta2", "beta_2")}
+           "beta1": ("beta1", "beta_1"), "beta2": ("beta2", "beta_2"), "eps": ("eps", "epsilon")}
 STATE_ATTRIBUTES = ("v", "h", "m")  # None until the first update in the book's classes
 
 
@@ -153,11 +203,25 @@ def read_hyperparameters(spec, opt):
                          None)
         hyper[name] = float(getattr(opt, attribute)) if attribute else default
         source[name] = attribute
+    if spec.variants:  # the epsilon, where the learner named it (else the book's 1e-7)
+        attribute = next((a for a in ALIASES["eps"] if isinstance(getattr(opt, a, None), (float, np.floating))), None)
+        if attribute:
+            hyper["eps"] = float(getattr(opt, attribute))
     return hyper, source
 
 
+def _started(value):
+    """State that an update has set: None and an empty dict or list (`self.v = {}`, filled on the
+    first update, a very common style) are a fresh optimizer's."""
+    if value is None:
+        return False
+    if isinstance(value, (dict, list, tuple)):
+        return len(value) > 0
+    return True
+
+
 def has_taken_steps(opt):
-    return any(getattr(opt, name, None) is not None for name in STATE_ATTRIBUTES) or bool(getattr(opt, "iter", 0))
+    return any(_started(getattr(opt, name, None)) for name in STATE_ATTRIBUTES) or bool(getattr(opt, "iter", 0))
 
 
 class BookEquation:

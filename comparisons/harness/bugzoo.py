@@ -387,6 +387,67 @@ class NoBiasCorrectionAdam:
             params[key] -= self.lr * self.m[key] / (np.sqrt(self.v[key]) + 1e-7)  # lr_t = lr
 
 
+class Pre2021Nesterov:  # the book's own Nesterov before its January 2021 fix
+    def __init__(self, lr=0.01, momentum=0.9):
+        self.lr, self.momentum, self.v = lr, momentum, None
+
+    def update(self, params, grads):
+        if self.v is None:
+            self.v = {key: np.zeros_like(value) for key, value in params.items()}
+        for key in params:
+            self.v[key] *= self.momentum
+            self.v[key] -= self.lr * grads[key]
+            params[key] += self.momentum * self.momentum * self.v[key]
+            params[key] -= (1 + self.momentum) * self.lr * grads[key]
+
+
+class ForgetfulMomentum:
+    def __init__(self, lr=0.01, momentum=0.9):
+        self.lr, self.momentum = lr, momentum
+
+    def update(self, params, grads):
+        for key in params:
+            v = np.zeros_like(params[key])  # a fresh velocity at every update
+            v = self.momentum * v - self.lr * grads[key]
+            params[key] += v
+
+
+class KeptArraySoftmaxWithLoss:
+    def __init__(self):
+        self.y, self.t = None, None
+
+    def forward(self, x, t):
+        self.t = t
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        self.y = e / e.sum(axis=1, keepdims=True)
+        p = self.y[np.arange(x.shape[0]), t] if t.ndim == 1 else np.sum(t * self.y, axis=1)
+        return -np.sum(np.log(p + 1e-7)) / x.shape[0]
+
+    def backward(self, dout=1):
+        n = self.y.shape[0]
+        if self.t.ndim == 1:
+            self.y[np.arange(n), self.t] -= 1  # in place: the layer's own y becomes the gradient it returns
+        else:
+            self.y -= self.t
+        self.y /= n
+        return self.y
+
+
+class XWritingDropout:
+    def __init__(self, dropout_ratio=0.5):
+        self.dropout_ratio, self.mask = dropout_ratio, None
+
+    def forward(self, x, train_flg=True):
+        if train_flg:
+            self.mask = np.random.rand(*x.shape) > self.dropout_ratio
+            x *= self.mask  # into the caller's x
+            return x
+        return x * (1.0 - self.dropout_ratio)
+
+    def backward(self, dout):
+        return dout * self.mask
+
+
 class RebindingSGD:
     def __init__(self, lr=0.01):
         self.lr = lr
@@ -553,6 +614,11 @@ ZOO = (
           "numerical (finite-difference) gradient", dtype="float32"),
     Entry(WrongSignMomentum, "v = momentum*v + lr*g; w += v", "sign"),
     Entry(NoBiasCorrectionAdam, "lr_t = lr", "missing bias correction"),
+    Entry(Pre2021Nesterov, "v updated first, then w += mu**2*v - (1 + mu)*lr*g", "the book's pre-2021 Nesterov"),
+    Entry(ForgetfulMomentum, "v = zeros at every update", "the velocity is not kept between steps"),
+    Entry(KeptArraySoftmaxWithLoss, "backward: self.y -= self.t; return self.y", "an array the layer keeps",
+          warning=True),
+    Entry(XWritingDropout, "forward: x *= mask; return x", "wrote into the caller's x", warning=True),
     Entry(RebindingSGD, "params[key] = params[key] - lr*grads[key]", "instead of updated in place"),
     Entry(OverwritingCol2imConvolution, "col2im: img[...] = col[...]", "col2im overwrote"),
     Entry(UntransposedDWConvolution, "dW = (col.T @ dout).reshape(FN, C, FH, FW)", "without transposing it back"),

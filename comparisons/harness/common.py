@@ -68,23 +68,52 @@ def write_warning(method, array, original, written, returned_it):
             f"{original.size} entries changed): a caller that uses {array} again gets the changed values")
 
 
+WIDENED_NOTE = ("{what} came back in float64 from float32 inputs (the book's im2col/col2im allocate with np.zeros, "
+                "float64 by default): cast to float32 at the boundary and compared there; the values are checked, "
+                "the dtype is not")
+
+
+def _at_boundary(result, value, dtype, cast, what):
+    """value as the check compares it: a float64 array from float32 inputs cast to float32 where
+    `cast` (a layer whose helpers widen on their own), with a note once."""
+    value = np.asarray(value)
+    if cast and dtype == np.float32 and value.dtype == np.float64:
+        note = WIDENED_NOTE.format(what=what)
+        if not any(n.startswith(note[:40]) for n in result.notes):
+            result.notes.append(note)
+        return value.astype(np.float32)
+    return value
+
+
 def forward_backward(result, case, layer, x, dout, refs, candidates, missing, *, mode=(), gradient_of=None,
-                     warning=write_warning):
+                     warning=write_warning, cast_widened=False):
     """Forward and backward of the learner's layer against the references: output refs["y"], dx
     refs["dx"] and each parameter gradient refs[name] for the other names (`gradient_of(name)`
     reads the layer's after backward, its attribute `name` by default; `missing` says why it
     must be there). `candidates` {"y" | "dx" | name: {classic mistake: what it computes}} name
-    the mistake a result equals; a write into the caller's x or dout is a warning (`warning`)."""
+    the mistake a result equals; a write into the caller's x or dout is a warning (`warning`).
+    `cast_widened`: float64 results from float32 inputs are cast back (WIDENED_NOTE), not failed."""
     dtype, n = x.dtype, x.shape[0]
     gradient_of = gradient_of or (lambda name: getattr(layer, name, None))
     x_in = x.copy()
     y = call("forward", layer.forward, x_in, *mode)
-    result.checks.append(compare(f"forward ({case})", np.asarray(y), refs["y"], tolerance(dtype, "forward"), n,
+    y_seen = _at_boundary(result, y, dtype, cast_widened, "the output") if y is not None else y
+    result.checks.append(compare(f"forward ({case})", np.asarray(y_seen), refs["y"], tolerance(dtype, "forward"), n,
                                  candidates=candidates.get("y"), kind="forward", subject="y"))
     if not np.array_equal(x_in, x, equal_nan=True):
         result.warnings.append(warning("forward", "x", x, x_in, y is x_in))
+    if not callable(getattr(layer, "backward", None)):
+        note = "forward only: the class has no backward, so only its forward is checked"
+        if note not in result.notes:
+            result.notes.append(note)
+        return
     dout_in = dout.copy()
     dx = call("backward", layer.backward, dout_in)
+    if isinstance(dx, tuple) and len(dx) == 2 and isinstance(dx[0], np.ndarray):
+        note = "backward returns (dx, parameter gradients): dx is its first item"
+        if note not in result.notes:
+            result.notes.append(note)
+        dx = dx[0]
     if not np.array_equal(dout_in, dout, equal_nan=True):
         result.warnings.append(warning("backward", "dout", dout, dout_in, dx is dout_in))
     tol = tolerance(dtype, "gradient")
@@ -92,7 +121,8 @@ def forward_backward(result, case, layer, x, dout, refs, candidates, missing, *,
         result.checks.append(Check(f"dx ({case})", INF, tol, False, "backward returned None; it must return dx",
                                    kind="gradient", subject="x"))
     else:
-        result.checks.append(compare(f"dx ({case})", np.asarray(dx), refs["dx"], tol, n,
+        result.checks.append(compare(f"dx ({case})", _at_boundary(result, dx, dtype, cast_widened, "the output"),
+                                     refs["dx"], tol, n,
                                      candidates=candidates.get("dx"), kind="gradient", subject="x"))
     for name, ref in refs.items():
         if name in ("y", "dx"):
@@ -102,5 +132,6 @@ def forward_backward(result, case, layer, x, dout, refs, candidates, missing, *,
             result.checks.append(Check(f"{name} ({case})", INF, tol, False, f"no {name} after backward: {missing}",
                                        kind="gradient", subject=name))
         else:
-            result.checks.append(compare(f"{name} ({case})", np.asarray(ours), ref, tol, n,
+            ours = _at_boundary(result, ours, dtype, cast_widened, "the output")
+            result.checks.append(compare(f"{name} ({case})", ours, ref, tol, n,
                                          candidates=candidates.get(name), kind="gradient", subject=name))

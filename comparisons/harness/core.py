@@ -1,6 +1,8 @@
 """`check` and `assert_matches_keras`: recognise the object, run the checks of its kind, and
 collect what they found in a CheckResult. (`check_file`, every class of a learner's file, each
 file in a process of its own, is learner_file.check_file.)"""
+import warnings
+
 import numpy as np
 
 from scratchnet import DTYPES
@@ -10,7 +12,7 @@ from ..core.result import Report
 from ..render.report import terminal_text
 from . import book2, book_layers, layers, networks, optimizers
 from .common import INF, BadInput, Draws, LearnerFailure, failure
-from .recognize import NotMappable, kind_of
+from .recognize import NotMappable, could_hide_a_bug, kind_of
 
 KIND_WORDS = {"affine": "affine layer", "relu": "ReLU layer", "sigmoid": "sigmoid layer", "tanh": "tanh layer",
               "identity": "identity layer", "softmax_loss": "softmax cross-entropy loss layer", "loss": "loss layer",
@@ -40,6 +42,7 @@ class CheckResult(Report):
     def __init__(self, name, kind, dtype):
         super().__init__(name, dtype=dtype, lead="", line_prefix=f"{name}: ", files=("md",))
         self.kind = kind
+        self.could_hide = False  # not checked, and it looks like something that is: a bug could hide here
 
     @property
     def passed(self):
@@ -82,6 +85,7 @@ def check(obj, x=None, t=None, dtype="float64", seed=0):
     result = CheckResult(name, kind, dtype)
     if kind is None:
         result.not_checked = why
+        result.could_hide = could_hide_a_bug(obj)
         return result
     if x is not None:
         x = np.asarray(x).astype(dtype)
@@ -92,6 +96,7 @@ def check(obj, x=None, t=None, dtype="float64", seed=0):
             CHECKERS[kind](obj, result, Draws(seed, dtype), x, t)
     except NotMappable as err:
         result.not_checked = str(err)
+        result.could_hide = True
     except LearnerFailure as err:
         result.checks.append(failure(err, None, 0.0))
     except BadInput:
@@ -108,13 +113,22 @@ def check(obj, x=None, t=None, dtype="float64", seed=0):
     return result
 
 
+class CheckWarning(UserWarning):
+    """A finding that does not fail the check (a write into the caller's x or dout, a layer not
+    sharing its arrays with params): `assert_matches_keras` issues one per warning line, so that
+    pytest lists them in its warnings summary."""
+
+
 def assert_matches_keras(obj, x=None, t=None, dtype="float64", seed=0):
     """`check(obj, ...)`, raising AssertionError with the result's table when it does not pass
-    (also when the object could not be checked at all); returns the result otherwise."""
+    (also when the object could not be checked at all); returns the result otherwise, after
+    issuing each of its warnings as a CheckWarning."""
     __tracebackhide__ = True  # pytest: show the caller's line, not this one
     result = check(obj, x=x, t=t, dtype=dtype, seed=seed)
     if not result.passed:
         raise AssertionError(result.table())
+    for line in result.warnings:
+        warnings.warn(CheckWarning(f"{result.name}: {line.removeprefix('WARNING: ')}"), stacklevel=2)
     return result
 
 

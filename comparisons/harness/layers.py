@@ -222,6 +222,21 @@ def _softmax_case(result, draws, case, layer, logits, targets, exact, clipped):
         return
     result.checks.append(compare(f"dx ({case})", np.asarray(dx), dx_ref, tolerance(dtype, "gradient"), n,
                                  candidates=candidates, kind="gradient", subject="x"))
+    _kept_array_warning(result, layer, dx)
+
+
+def _kept_array_warning(result, layer, dx):
+    """A warning where backward returns an array the layer keeps, or changes its own state: a
+    caller that writes into dx (dx *= 2, a gradient clip), then calls backward again, gets other values."""
+    if not isinstance(dx, np.ndarray) or any("backward returned an array" in w for w in result.warnings):
+        return
+    first = dx.copy()
+    dx[...] = 0.0  # what a caller that scales or clips dx in place does
+    again = call("backward (again)", layer.backward, 1.0)
+    if again is None or np.shape(again) != first.shape or not np.array_equal(np.asarray(again), first, equal_nan=True):
+        result.warnings.append("WARNING: backward returned an array the layer keeps (or changed the layer's own "
+                               "state): after the caller wrote into the first dx, a second backward(1) returned "
+                               "other values; return a new array (dx = (self.y - self.t) / batch_size)")
 
 
 def _loss_convention_note(case, convention, gaps, target_p, tol):

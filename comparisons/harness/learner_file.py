@@ -201,10 +201,17 @@ def _assemble(path, dtype, results, reused, named):
     counted = [r for r in results + reused if r.not_checked is None]
     failed = [r.name for r in counted if not r.passed]
     not_checked = len(results) + len(reused) - len(counted)
+    hiding = [r.name for r in results + reused if r.not_checked is not None and getattr(r, "could_hide", False)]
+    warned = sum(len(r.warnings) for r in results)
     summary = (f"{path}: {len(counted) - len(failed)} of {len(counted)} checked classes match Keras ({dtype}); "
-               f"{not_checked} not checked" + (f"; {len(named)} named, checked with other files" if named else "")
-               + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+               f"{not_checked} not checked" + (f" ({len(hiding)} could hide a bug: {', '.join(hiding)})" if hiding
+                                               else "")
+               + (f"; {len(named)} named, checked with other files" if named else "")
+               + (f"; FAILED: {', '.join(failed)}" if failed else "")
+               + (f"; {warned} warning{'s' if warned != 1 else ''} (see WARNING above)" if warned else ""))
     report = _file_report(path, dtype, summary)
+    report.hiding = hiding
+    report.nothing_checked = not counted and not named
     report.children = results
     report.checks = [Check(r.name, float(len(r.failed)), 0.0, r.passed, r.diagnosis[0] if r.diagnosis else "",
                            kind="class", subject=r.name) for r in counted]

@@ -32,7 +32,7 @@ def check_network(obj, result, draws, x, t, check_alone):
     if not isinstance(getattr(net, "params", None), dict):
         raise NotMappable("a network without a params dict (W1, b1, ...)")
     structure = None
-    if isinstance(getattr(net, "layers", None), dict):
+    if adapters.layers_of(net) is not None:
         structure, warnings = adapters.network_structure(net)
         result.warnings.extend(f"WARNING: {w}" for w in warnings)
     if isinstance(obj, type):

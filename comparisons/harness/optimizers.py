@@ -91,10 +91,37 @@ def _book_reference(obj, result, draws, start, grads):
                 for words, equation in spec.mistakes.items()}
     if spec.keras:
         return opt, _keras_steps(spec.keras(hyper), start, grads), mistakes, []
+    reference = book_optimizers.trajectory(spec.equation, hyper, start, grads)
+    if spec.variants:
+        reference = _nearest_form(opt, spec, hyper, start, grads, reference, result)
     result.notes.append(f"{spec.name}: the book's equation differs from Keras's, so the reference is the book's own "
                         f"equation ({spec.formula})")
     instead = [(words, _keras_steps(keras_opt, start, grads)) for words, keras_opt in spec.keras_instead(hyper)]
-    return opt, book_optimizers.trajectory(spec.equation, hyper, start, grads), mistakes, instead
+    return opt, reference, mistakes, instead
+
+
+def _nearest_form(opt, spec, hyper, start, grads, reference, result):
+    """The trajectory of the correct form (the book's, or one of spec.variants) that a trial run
+    of a copy of the learner's optimizer is nearest to; a note says which form it is."""
+    forms = {book_optimizers.EPS_OUTSIDE: reference,
+             **{words: book_optimizers.trajectory(eq, hyper, start, grads) for words, eq in spec.variants.items()}}
+    probe = working_copy(opt)
+    if probe is opt:
+        return reference
+    start64 = {key: value.astype(np.float64) for key, value in start.items()}
+    params, distance = {key: value.copy() for key, value in start.items()}, dict.fromkeys(forms, 0.0)
+    try:
+        for step, step_grads in enumerate(grads):
+            probe.update(params, {key: value.copy() for key, value in step_grads.items()})
+            moved = _flat_displacement(params, start64)
+            for words, steps in forms.items():
+                distance[words] = max(distance[words],
+                                      relative_error(moved, _flat_displacement(steps[step], start64)))
+    except Exception:  # noqa: BLE001  (the check's own run reports what the learner's update raises)
+        return reference
+    nearest = min(forms, key=lambda words: distance[words])
+    result.notes.append(f"{spec.name}: the learner's code has {nearest}; compared with that form")
+    return forms[nearest]
 
 
 def _run_optimizer(opt, result, dtype, start, start64, grads, reference, mistakes):

@@ -16,6 +16,7 @@ scratchnet objects).
 """
 import contextlib
 import copy
+import difflib
 import inspect
 
 import numpy as np
@@ -82,6 +83,43 @@ def book_name(name, table):
     return None
 
 
+CONTRACT_METHODS = ("forward", "backward", "update", "loss", "gradient")
+
+
+def _methods(cls):
+    """The names of the class's callables (from dir: nothing is asked of a sandboxed class's process)."""
+    try:
+        return [name for name in dir(cls) if not name.startswith("__") and callable(getattr(cls, name, None))]
+    except Exception:  # noqa: BLE001  (a learner's class may answer anything)
+        return []
+
+
+def misspelt_methods(cls):
+    """{the contract's method name: the learner's method that is probably it misspelt} (`foward`,
+    `backword`, `Forward`): methods the class lacks, with a close name that it has."""
+    own = [name for name in _methods(cls) if not name.startswith("_")]
+    found = {}
+    for method in CONTRACT_METHODS:
+        if method in own:
+            continue
+        close = difflib.get_close_matches(method, [n.lower() for n in own], n=1, cutoff=0.75)
+        if close:
+            found[method] = next(n for n in own if n.lower() == close[0])
+    return found
+
+
+def could_hide_a_bug(obj):
+    """Whether a class the checker did not check looks like something it would check (a method of
+    the contract, a misspelt one, or one of the book's names) and is not an abstract base class:
+    a bug in it would hide behind "not checked"."""
+    cls = obj if isinstance(obj, type) else type(obj)
+    if inspect.isabstract(cls) or cls.__dict__.get("_sandbox_abstract"):  # (a class of the sandbox says so)
+        return False
+    has_contract = any(m in _methods(cls) for m in CONTRACT_METHODS)
+    named = book_name(cls.__name__, {**BOOK_KINDS, **BOOK_OPTIMIZERS}) is not None
+    return has_contract or named or bool(misspelt_methods(cls))
+
+
 def kind_of(obj):
     """(kind, None) for an object or class the checker recognises, else (None, why not)."""
     cls = obj if isinstance(obj, type) else type(obj)
@@ -92,7 +130,17 @@ def kind_of(obj):
     def has(*methods):
         return all(callable(getattr(cls, method, None)) for method in methods)
 
-    if has("forward", "backward"):
+    typos = misspelt_methods(cls) if not (has("forward", "backward") or has("update") or has("loss", "gradient")) \
+        else {}
+    wanted = [m for m in ("forward", "backward") if m in typos] if (has("forward") or has("backward") or any(
+        m in typos for m in ("forward", "backward"))) else [m for m in ("update",) if m in typos]
+    if wanted:
+        return None, "; ".join(f"it has `{typos[m]}`: did you mean `{m}`? (the checker calls `{m}`)"
+                               for m in wanted)
+
+    forward_only = has("forward") and not has("backward") and book_name(cls.__name__, BOOK_KINDS) in (
+        "affine", "relu", "sigmoid", "tanh", "convolution", "pooling")  # checked forward only (chapter-7 exercises)
+    if has("forward", "backward") or forward_only:
         kind = book_name(cls.__name__, BOOK_KINDS)
         if kind:
             method, n, book = SIGNATURES[kind]
@@ -124,23 +172,37 @@ def seeded_global_rng(seed):
         np.random.set_state(state)
 
 
+# The values the book's constructors usually take, for a parameter without a default that the
+# check itself does not set (an optimizer's `lr` without a default, a Dropout's ratio): the check
+# reads the hyperparameters back from the object it built.
+BOOK_USUAL_ARGUMENTS = {"lr": 0.01, "learning_rate": 0.01, "momentum": 0.9, "decay_rate": 0.99, "rho": 0.99,
+                        "beta1": 0.9, "beta2": 0.999, "beta_1": 0.9, "beta_2": 0.999, "dropout_ratio": 0.5,
+                        "dropout_ration": 0.5, "dropout_rate": 0.5, "ratio": 0.5, "rate": 0.5}
+
+
 def construct(cls, values, seed):
     """cls(**values) for the constructor parameters named in `values` (the rest keep their
-    defaults); NotMappable when a required parameter has no value here."""
-    kwargs = {}
+    defaults; one without a default gets the book's usual value, BOOK_USUAL_ARGUMENTS, said in
+    the returned object's `_check_assumed`); NotMappable when a required parameter has no value
+    here or the constructor raises."""
+    kwargs, assumed = {}, []
     for name, p in inspect.signature(cls).parameters.items():
         if name in values:
             kwargs[name] = values[name]
         elif p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            raise NotMappable(f"cannot build {cls.__name__}: its constructor needs {name!r}, which the checker "
-                              f"has no value for; check an instance instead")
+            if name not in BOOK_USUAL_ARGUMENTS:
+                raise NotMappable(f"cannot build {cls.__name__}: its constructor needs {name!r}, which the checker "
+                                  f"has no value for (it knows the book's usual {', '.join(BOOK_USUAL_ARGUMENTS)}); "
+                                  f"give {name!r} a default, or check an instance: check({cls.__name__}(...))")
+            kwargs[name] = BOOK_USUAL_ARGUMENTS[name]
+            assumed.append(name)
     try:
         with seeded_global_rng(seed):
             return cls(**kwargs)
     except Exception as err:  # noqa: BLE001  (a learner's constructor may raise anything)
         shown = ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
         raise NotMappable(f"cannot build {cls.__name__}({shown}): {type(err).__name__}: {err}; "
-                          f"check an instance instead") from err
+                          f"check an instance instead: check({cls.__name__}(...))") from err
 
 
 def working_copy(obj):

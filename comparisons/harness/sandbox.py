@@ -719,7 +719,8 @@ class LearnerProcess(Peer):
 
     def _class_proxy(self, oid, description):
         namespace = {"__module__": description["module"], "__qualname__": description["qualname"],
-                     "__doc__": description["doc"], "__slots__": (), "_sandbox_owner": self, "_sandbox_class_oid": oid}
+                     "__doc__": description["doc"], "__slots__": (), "_sandbox_owner": self, "_sandbox_class_oid": oid,
+                     "_sandbox_abstract": bool(description.get("abstract"))}
         signature = signature_from(description["signature"])
         namespace["__signature__"] = signature if signature is not None else _NoSignature()
         for name in description["specials"]:

@@ -35,9 +35,9 @@ class Nesterov:
     def update(self, params, grads):
         self.v = zeros_like_each(params) if self.v is None else self.v
         mu = self.momentum
-        for key, grad in grads.items():
-            self.v[key] = mu * self.v[key] - self.lr * grad
+        for key, grad in grads.items():  # the book since January 2021: v before its update
             params[key] += mu * mu * self.v[key] - (1 + mu) * self.lr * grad
+            self.v[key] = mu * self.v[key] - self.lr * grad
 
 
 class AdaGrad:

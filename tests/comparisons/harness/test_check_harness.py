@@ -66,12 +66,31 @@ def test_book_relu_writes_into_dout_which_is_a_warning_with_its_measured_consequ
     assert error > 0.1  # the skip branch receives zeros where the ReLU was inactive
 
 
+class OldNesterov:  # the book's Nesterov before January 2021: v updated first, mu**2 on the new v
+    def __init__(self, lr=0.01, momentum=0.9):
+        self.lr, self.momentum, self.v = lr, momentum, None
+
+    def update(self, params, grads):
+        if self.v is None:
+            self.v = {key: np.zeros_like(value) for key, value in params.items()}
+        for key in params:
+            self.v[key] *= self.momentum
+            self.v[key] -= self.lr * grads[key]
+            params[key] += self.momentum * self.momentum * self.v[key]
+            params[key] -= (1 + self.momentum) * self.lr * grads[key]
+
+
+def test_the_books_pre2021_nesterov_fails_and_is_named():
+    result = comparisons.check(OldNesterov)
+    assert not result.passed
+    assert any("the book's pre-2021 Nesterov" in line and "January 2021" in line for line in result.diagnosis)
+    # step 1: the old form moves (1 + mu + mu**2) lr g, Keras's (1 + mu) lr g; relative to the larger
+    assert result.failed[0].value == pytest.approx(0.9 ** 2 / (1 + 0.9 + 0.9 ** 2), rel=1e-6)
+
+
 def test_book_optimizers_where_keras_differs_are_checked_against_the_books_equation(book):
-    nesterov = comparisons.check(book["Nesterov"])
-    assert all(c.value < 1e-13 for c in nesterov.checks)  # the same equation, up to operation order
-    note = next(n for n in nesterov.notes if n.startswith("what Keras does instead"))
-    # (1 + mu + mu**2) / (1 + mu) with mu = 0.9: the book's first step against Keras's
-    assert "first-step ratio book/Keras 1.426" in note
+    nesterov = comparisons.check(book["Nesterov"])  # the book's current equation is Keras's, rearranged
+    assert nesterov.passed and all(c.value < 1e-13 for c in nesterov.checks)
     adagrad = comparisons.check(book["AdaGrad"])
     parted = [float(n.split("by up to ")[1].split(" ")[0]) for n in adagrad.notes if "parts from" in n]
     assert len(parted) == 2 and parted[0] > 0.1 and 0 < parted[1] < 1e-4  # accumulator 0.1 vs 0; eps placement
