@@ -114,6 +114,7 @@ class Sequential:
         self.input_size = self.input_shape[0] if self.input_shape and len(self.input_shape) == 1 else None
         self.output_size = affines[-1].shape[1] if affines else None
         self._stateful = [layer for layer in self.layers if layer.training_aware]
+        self._stateful_parts = _stateful_parts(self.layers)
         self.metrics = []  # scratchnet.metrics reported by evaluate_metrics (a Keras model's compiled metrics)
         if self.loss_layer is not None and self.reads_logits() and getattr(loss, "from_logits", None):
             warnings.warn(f"Sequential: {type(loss).__name__} takes logits, but the last layer "
@@ -291,8 +292,42 @@ class Sequential:
 
     def _loss(self, x, t, training, sample_weight=None, pooling_first=False):
         self._require_loss("compute a loss or be trained")
-        y = self._forward(x, training, pooling_first=pooling_first)
-        return self._loss_of(y, t, sample_weight) + self._penalty()
+        self._check_batch(x, t, sample_weight)
+        if not training:
+            return self._loss_of(self._forward(x, training, pooling_first=pooling_first), t, sample_weight) + \
+                self._penalty()
+        saved = self.training_state()
+        try:  # a refusal after the forward pass (bad labels) must not leave moved statistics behind
+            y = self._forward(x, training, pooling_first=pooling_first)
+            return self._loss_of(y, t, sample_weight) + self._penalty()
+        except BaseException:
+            self.restore_training_state(saved)
+            raise
+
+    def _check_batch(self, x, t, sample_weight):
+        """What can be checked of a batch before any layer runs: the input itself and a non-empty
+        batch (the targets are checked by the loss, after the pass, which is then undone)."""
+        del t, sample_weight
+        self._check_input(x)
+        check_nonempty(x, "Sequential input")
+
+    def training_state(self):
+        """What a training pass changes besides the parameters: copies of every layer's moving
+        statistics and its random streams' counters (Dropout's, a recurrent cell's). Give it
+        back to `restore_training_state` to undo a pass that was refused or diverged."""
+        saved = []
+        for layer in self._stateful_parts:
+            arrays = {key: value.copy() for key, value in layer.state.items()}
+            saved.append((layer, arrays, getattr(layer, "counter", None)))
+        return saved
+
+    def restore_training_state(self, saved):
+        """Put back what `training_state` recorded, in place."""
+        for layer, arrays, counter in saved:
+            for key, value in arrays.items():
+                np.copyto(layer.state[key], value)
+            if counter is not None:
+                layer.counter = counter
 
     def reads_logits(self):
         """Whether the loss reads the logits under the last layer rather than its output: Keras's
@@ -543,6 +578,19 @@ def _switched_on(owners, flag):
     finally:
         for owner, value in zip(owners, before):
             setattr(owner, flag, value)
+
+
+def _stateful_parts(layers):
+    """The layers, and the layers inside them (a Bidirectional's two), whose training passes
+    change something other than the parameters: moving statistics or a random stream's counter."""
+    from .layers.base import Layer
+    found = []
+    for layer in layers:
+        inner = [value for value in vars(layer).values() if isinstance(value, Layer)]
+        for part in (layer, *inner):
+            if (part.state or hasattr(part, "counter")) and part not in found:
+                found.append(part)
+    return found
 
 
 def _without_dtype(config):

@@ -180,10 +180,12 @@ class Trainer:
         non-finite loss."""
         xb = self.x_train[batch]
         weights = None if self.sample_weight is None else self.sample_weight[batch]
+        saved = self.model.training_state()
         with self.model.reusing_buffers():  # nothing of this pass outlives the step but the grads
             loss = self.model.backprop(xb, self.t_train[batch]) if weights is None else \
                 self.model.backprop(xb, self.t_train[batch], weights)
-        if not math.isfinite(loss):
+        if not math.isfinite(loss):  # the model stays as after the last whole step, statistics included
+            self.model.restore_training_state(saved)
             raise TrainingDiverged(self.step + 1, epoch, loss, _divergence_cause(xb, self.model.params))
         self.optimizer.update(self.model.params, self.model.grads)
         self.step += 1

@@ -80,6 +80,9 @@ class BatchNormalization(Layer):
                 f"{self.name}: expected a {gamma.dtype} input of shape (N, ..., {self.features}) "
                 f"(normalised over the last axis), got {x.dtype} {x.shape}")
         training = training and self.trainable
+        if training and x.size == 0:
+            raise ValueError(f"{self.name}: an empty batch {x.shape} has no statistics to normalise with in "
+                             f"training; the moving statistics were not changed")
         if training:
             axes = tuple(range(x.ndim - 1))
             mean = x.mean(axis=axes)

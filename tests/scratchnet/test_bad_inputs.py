@@ -86,7 +86,7 @@ CASES = {
     "affine backward wrong dtype": (lambda: (lambda a: (a.forward(np.ones((2, 3))), a.backward(np.ones((2, 2), np.float32))))(
         Affine(np.ones((3, 2)), np.zeros(2))), TypeError, "Affine backward: expected dtype float64, got float32"),
     # -- losses and targets
-    "loss empty batch": (lambda: model().loss(EMPTY_X, EMPTY_T), ValueError, "empty batch (shape (0, 2))"),
+    "loss empty batch": (lambda: model().loss(EMPTY_X, EMPTY_T), ValueError, "Sequential input: empty batch (shape (0, 3))"),
     "gradient empty batch": (lambda: model().gradient(EMPTY_X, EMPTY_T), ValueError, "empty batch"),
     "evaluate empty": (lambda: model().evaluate(EMPTY_X, EMPTY_T), ValueError, "Sequential.evaluate: empty batch"),
     "evaluate batch_size 0": (lambda: model().evaluate(X, T, batch_size=0), ValueError, "batch_size must be an integer >= 1, got 0"),
@@ -363,3 +363,68 @@ def test_one_optimizer_per_model_but_the_same_model_may_be_rebuilt_in_place():
     net.backprop(X, T)
     opt.update(net.params, net.grads)
     assert opt.iterations == 2
+
+
+# -- a refused or diverged training pass moves no statistics and no random stream ---------------
+def _bn_dropout_model():
+    from scratchnet.layers import BatchNormalization, Dropout
+    rng = np.random.default_rng(0)
+    layers = [Affine(rng.normal(size=(3, 4)), np.zeros(4)), BatchNormalization(np.ones(4), np.zeros(4)),
+              ReLU(), Dropout(0.5, seed=7), Affine(rng.normal(size=(4, 2)), np.zeros(2))]
+    return scratchnet.Sequential(layers, SoftmaxCrossEntropy())
+
+
+def _training_state(net):
+    bn, dropout = net.layers[1], net.layers[3]
+    return [bn.state["moving_mean"].copy(), bn.state["moving_variance"].copy()], dropout.counter
+
+
+def test_batch_normalization_refuses_an_empty_training_batch_and_keeps_its_statistics():
+    from scratchnet.layers import BatchNormalization
+    bn = BatchNormalization(np.ones(2), np.zeros(2))
+    with pytest.raises(ValueError, match=re.escape("BatchNormalization: an empty batch (0, 2) has no statistics")):
+        bn.forward(np.ones((0, 2)), training=True)
+    assert np.array_equal(bn.state["moving_mean"], [0.0, 0.0]) and np.array_equal(bn.state["moving_variance"], [1, 1])
+
+
+@pytest.mark.parametrize("labels,fragment", [
+    (np.array([0, 1, 7, 0, 1]), "7"),  # a class index the 2-unit output does not have
+    (np.array([0, 1, 1, 0]), "5"),  # one label short
+    (np.array([0.5, 1, 1, 0, 1]), "label"),  # not integer class indices
+])
+def test_a_loss_refused_for_bad_labels_moves_no_statistics_and_no_dropout_counter(labels, fragment):
+    net = _bn_dropout_model()
+    net.loss(X, T)  # one good pass first: the state to keep is not the initial one
+    (mean, var), counter = _training_state(net)
+    assert counter == 1 and not np.array_equal(mean, np.zeros(4))
+    with pytest.raises((ValueError, TypeError), match=fragment):
+        net.loss(X, labels)
+    (mean_after, var_after), counter_after = _training_state(net)
+    assert counter_after == 1
+    assert np.array_equal(mean_after, mean) and np.array_equal(var_after, var)
+
+
+def test_an_empty_batch_to_loss_changes_nothing():
+    net = _bn_dropout_model()
+    with pytest.raises(ValueError, match=re.escape("Sequential input: empty batch (shape (0, 3))")):
+        net.loss(EMPTY_X, EMPTY_T)
+    (mean, var), counter = _training_state(net)
+    assert counter == 0 and np.array_equal(mean, np.zeros(4)) and np.array_equal(var, np.ones(4))
+
+
+def test_a_diverged_step_leaves_the_moving_statistics_of_the_last_whole_step():
+    from scratchnet.training import TrainingDiverged
+    x = X.copy()
+    x[4, 0] = np.nan  # the second batch of two rows (seeded order) or the third holds the NaN row
+    net = _bn_dropout_model()
+    steps = []
+    trainer = Trainer(net, optimizers.SGD(0.1), x, T, epochs=1, batch_size=1, progress=False,
+                      on_step=lambda step, loss, batch: steps.append(_training_state(net)))
+    with pytest.raises(TrainingDiverged, match="the input batch holds NaN"):
+        trainer.fit()
+    (mean, var), counter = _training_state(net)
+    (mean_then, var_then), counter_then = steps[-1] if steps else ([np.zeros(4), np.ones(4)], 0)
+    assert counter == counter_then == trainer.step
+    assert np.all(np.isfinite(mean)) and np.all(np.isfinite(var))
+    assert np.array_equal(mean, mean_then) and np.array_equal(var, var_then)
+    assert np.all(np.isfinite(net.predict(X)))
