@@ -1,15 +1,13 @@
 """Mini-batch training with seeded batch order, history and divergence detection."""
-import contextlib
 import copy
 import math
-import signal
-import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import display
 from ._checks import check_array, check_count, check_nonempty
+from ._signals import held_signals
 
 
 class TrainingDiverged(FloatingPointError):
@@ -31,21 +29,6 @@ def _divergence_cause(x, params):
         return (f"the weights {', '.join(broken)} hold NaN or inf (an earlier update overflowed, or they were "
                 f"set so): try a smaller learning rate")
     return "try a smaller learning rate"
-
-
-@contextlib.contextmanager
-def _interrupts_between_steps():
-    """Hold Ctrl-C (SIGINT) until the current training step is whole; yields a function telling
-    whether one arrived. Outside the main thread signals cannot be handled, so nothing changes."""
-    if threading.current_thread() is not threading.main_thread():
-        yield lambda: False
-        return
-    arrived = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: arrived.append(signum))
-    try:
-        yield lambda: bool(arrived)
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 SAMPLINGS = ("shuffle", "replacement")
@@ -144,26 +127,31 @@ class Trainer:
     def fit(self):
         """Run `epochs` epochs and return the history. A second call continues: it runs `epochs`
         more epochs, numbered on from the first call's, with batches drawn on from the same seeded
-        generator, and the same history grows. Ctrl-C is held until the step under way is whole:
-        the model is then exactly the model after `self.step` steps (len(history.step_loss))."""
+        generator, and the same history grows. Ctrl-C and SIGTERM are held until the step under way
+        is whole (scratchnet._signals): the model is then exactly the model after `self.step` steps
+        (len(history.step_loss)), and a SIGTERM handler of the caller's (a checkpoint on
+        preemption) runs then."""
         bar = self._progress_bar()
         last = self.epoch + self.epochs
-        with _interrupts_between_steps() as interrupted:
-            while self.epoch < last:
-                epoch = self.epoch + 1
-                for batch in batch_indices(self.x_train.shape[0], self.batch_size, self.rng,
-                                           self.sampling, self.steps_per_epoch):
-                    loss = self._step(batch, epoch)
-                    if bar is not None:
-                        bar.update(1)
-                        if self.step % 50 == 0:
-                            bar.set_postfix(loss=f"{loss:.4f}")
-                    if interrupted():
-                        raise KeyboardInterrupt(f"training interrupted after step {self.step} (epoch {epoch}); "
-                                                f"the model holds exactly {self.step} steps of training")
-                self.epoch = epoch
-                if self.evaluate == "epoch" or (self.evaluate == "end" and epoch == last):
-                    self._record(epoch)
+        while self.epoch < last:
+            epoch = self.epoch + 1
+            for batch in batch_indices(self.x_train.shape[0], self.batch_size, self.rng,
+                                       self.sampling, self.steps_per_epoch):
+                try:
+                    with held_signals():
+                        loss = self._step(batch, epoch)
+                except KeyboardInterrupt as interrupt:
+                    if interrupt.args:
+                        raise
+                    raise KeyboardInterrupt(f"training interrupted after step {self.step} (epoch {epoch}); "
+                                            f"the model holds exactly {self.step} steps of training") from None
+                if bar is not None:
+                    bar.update(1)
+                    if self.step % 50 == 0:
+                        bar.set_postfix(loss=f"{loss:.4f}")
+            self.epoch = epoch
+            if self.evaluate == "epoch" or (self.evaluate == "end" and epoch == last):
+                self._record(epoch)
         if bar is not None:
             bar.close()
         return self.history

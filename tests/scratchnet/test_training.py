@@ -288,6 +288,73 @@ def test_ctrl_c_mid_update_leaves_the_model_after_a_whole_number_of_steps():
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Ctrl-C works normally again
 
 
+class _SignalledSGD(SGD):
+    """Delivers a real `signum` in the middle of its `at`-th update, between two parameters."""
+
+    def __init__(self, at, signum):
+        super().__init__(0.1)
+        self.at, self.signum, self.updated = at, signum, 0
+
+    def _update_one(self, key, param, grad):
+        super()._update_one(key, param, grad)
+        self.updated += 1
+        if self.updated == 4 * (self.at - 1) + 2:
+            signal.raise_signal(self.signum)
+
+
+class _Preempted(Exception):
+    pass
+
+
+def test_sigterm_mid_step_reaches_the_callers_handler_after_the_step_is_whole():
+    """The checkpoint-on-preemption pattern: a SIGTERM handler that raises. It runs once the step
+    under way is whole, and sees the model after exactly that many steps."""
+    seen = []
+
+    def handler(signum, frame):
+        seen.append((signum, trainer.step, [w.copy() for w in trainer.model.get_weights()]))
+        raise _Preempted
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        trainer = _trainer(optimizer=_SignalledSGD(3, signal.SIGTERM), evaluate=None)
+        with pytest.raises(_Preempted):
+            trainer.fit()
+        assert signal.getsignal(signal.SIGTERM) is handler  # the caller's handler is back in place
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert [(signum, step) for signum, step, _ in seen] == [(signal.SIGTERM, 3)]
+    assert trainer.step == len(trainer.history.step_loss) == 3 and trainer.optimizer.iterations == 3
+    replay = _trainer(epochs=1, evaluate=None, steps_per_epoch=3)
+    replay.fit()
+    assert all(np.array_equal(a, b) for a, b in zip(seen[0][2], replay.model.get_weights()))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_update_from_a_users_own_loop_is_all_or_nothing_under_a_signal(signum):
+    """model.backprop(x, t); opt.update(model.params, model.grads) in the user's loop: a signal
+    between W1 and W2 is delivered after every parameter and the iteration count moved."""
+    x, t = _data()
+    model = scratchnet.mlp([3, 5, 2], "relu", "softmax_cross_entropy", "he_normal", seed=0, dtype=np.float64)
+    twin = scratchnet.mlp([3, 5, 2], "relu", "softmax_cross_entropy", "he_normal", seed=0, dtype=np.float64)
+    opt, plain = _SignalledSGD(2, signum), SGD(0.1)
+    previous = signal.signal(signal.SIGTERM, lambda s, f: (_ for _ in ()).throw(_Preempted()))
+    steps = 0
+    try:
+        with pytest.raises((KeyboardInterrupt, _Preempted)):
+            for _ in range(5):
+                model.backprop(x[:5], t[:5])
+                opt.update(model.params, model.grads)
+                steps += 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert opt.iterations == 2 and steps == 1  # the interrupted update was whole, and counted
+    for _ in range(2):
+        twin.backprop(x[:5], t[:5])
+        plain.update(twin.params, twin.grads)
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), twin.get_weights()))
+
+
 def test_a_nan_in_the_data_is_blamed_on_the_data_not_the_learning_rate():
     x, t = _data()
     x = x.copy()
