@@ -7,7 +7,7 @@ import numpy as np
 
 from . import display
 from ._checks import check_array, check_count, check_nonempty
-from ._signals import held_signals
+from ._signals import deliver_pending, held_signals
 
 
 class TrainingDiverged(FloatingPointError):
@@ -133,28 +133,34 @@ class Trainer:
         preemption) runs then."""
         bar = self._progress_bar()
         last = self.epoch + self.epochs
-        while self.epoch < last:
-            epoch = self.epoch + 1
-            for batch in batch_indices(self.x_train.shape[0], self.batch_size, self.rng,
-                                       self.sampling, self.steps_per_epoch):
-                try:
-                    with held_signals():
-                        loss = self._step(batch, epoch)
-                except KeyboardInterrupt as interrupt:
-                    if interrupt.args:
-                        raise
-                    raise KeyboardInterrupt(f"training interrupted after step {self.step} (epoch {epoch}); "
-                                            f"the model holds exactly {self.step} steps of training") from None
-                if bar is not None:
-                    bar.update(1)
-                    if self.step % 50 == 0:
-                        bar.set_postfix(loss=f"{loss:.4f}")
-            self.epoch = epoch
-            if self.evaluate == "epoch" or (self.evaluate == "end" and epoch == last):
-                self._record(epoch)
+        with held_signals():
+            while self.epoch < last:
+                epoch = self.epoch + 1
+                for batch in batch_indices(self.x_train.shape[0], self.batch_size, self.rng,
+                                           self.sampling, self.steps_per_epoch):
+                    loss = self._step(batch, epoch)
+                    self._deliver_signals(epoch)
+                    if bar is not None:
+                        bar.update(1)
+                        if self.step % 50 == 0:
+                            bar.set_postfix(loss=f"{loss:.4f}")
+                self.epoch = epoch
+                if self.evaluate == "epoch" or (self.evaluate == "end" and epoch == last):
+                    self._record(epoch)
+                    self._deliver_signals(epoch)
         if bar is not None:
             bar.close()
         return self.history
+
+    def _deliver_signals(self, epoch):
+        """Between two whole steps: act on a Ctrl-C or SIGTERM that came during the step."""
+        try:
+            deliver_pending()
+        except KeyboardInterrupt as interrupt:
+            if interrupt.args:
+                raise
+            raise KeyboardInterrupt(f"training interrupted after step {self.step} (epoch {epoch}); "
+                                    f"the model holds exactly {self.step} steps of training") from None
 
     def planned_batches(self):
         """The index arrays the next fit() will train on, in order, drawn from a copy of the seeded
