@@ -9,9 +9,12 @@ no file itself). The first report's output starts with the environment line (the
 
 Exit status: 0 every check passed (diff: nothing changed beyond tolerance), 1 a check failed
 (diff: something changed), 2 bad usage, missing data, no usable TensorFlow (one line naming the
-two extras that install one), or (check) a file that does not import.
+two extras that install one), (check) a file that does not import, or a report that could not be
+written (a full disk: one line, the previous files kept whole); 130 interrupted (Ctrl-C, SIGTERM).
 """
+import signal
 import sys
+import threading
 import time
 
 from scratchnet import DTYPES
@@ -209,6 +212,11 @@ COMMANDS = {**{name: _scenarios for name in (*PRESETS, "all")}, "matrix": _matri
             "diff": _diff}
 
 
+def _terminated(signum, frame):
+    """SIGTERM ends a run as Ctrl-C does: one line, and no part file left behind."""
+    raise KeyboardInterrupt("SIGTERM")
+
+
 def _usage_error(err):
     print(f"python -m comparisons: error: {err}", file=sys.stderr)
     return 2
@@ -225,13 +233,21 @@ def main(argv=None):
     except ValueError as err:
         return _usage_error(err)
     start, reports = time.perf_counter(), []
+    previous = signal.signal(signal.SIGTERM, _terminated) \
+        if threading.current_thread() is threading.main_thread() else None
     try:
         begun = time.perf_counter()
         for report in COMMANDS[args.command](args):
             render.print_report(report, environment=not reports)  # the versions, once
             reports.append(report)
             if args.out is not None:
-                files = render.write(report, args.out)
+                try:
+                    files = render.write(report, args.out)
+                except OSError as err:  # a full disk, a folder removed under the run: one line, no traceback
+                    where = f" {err.filename}" if err.filename else f" into {args.out}"
+                    print(f"python -m comparisons: error: cannot write{where}: {err.strerror or err}; the "
+                          f"previous files there are kept whole", file=sys.stderr)
+                    return 2
                 print(f"wrote {', '.join(str(f) for f in files)} in {time.perf_counter() - begun:.1f} s\n", flush=True)
             begun = time.perf_counter()
     except UsageError as err:
@@ -243,6 +259,13 @@ def main(argv=None):
         if err.name != "tensorflow":
             raise
         return _usage_error(err)  # reference_keras's MissingTensorFlowError: it names both extras
+    except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM (_terminated): the files written so far are whole
+        print(f"python -m comparisons: interrupted{f' ({err})' if err.args else ''}; every file written is "
+              f"whole (written atomically), the rest were not written", file=sys.stderr)
+        return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     passed = all(report.passed for report in reports)
     if len(reports) > 1:
         for report in reports:

@@ -7,11 +7,11 @@ file intact; `read` names the file and what is wrong with it. This module knows 
 model: `Sequential.save`, `Sequential.load` and `load_model` build on it.
 """
 import json
-import os
 import zipfile
-from pathlib import Path
 
 import numpy as np
+
+from ._files import atomic_write
 
 
 class ModelFileError(ValueError):
@@ -25,15 +25,9 @@ def npz_path(path):
 
 
 def write(path, config, weights):
-    """Write `config` (a JSON-able dict) and `weights` ({name: array}) to `path` atomically."""
-    path = Path(npz_path(path))
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        with open(tmp, "wb") as f:
-            np.savez(f, __config__=np.array(json.dumps(config)), **weights)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Write `config` (a JSON-able dict) and `weights` ({name: array}) to `path` atomically
+    (scratchnet._files: an existing file keeps its mode, leftovers of killed saves go)."""
+    atomic_write(npz_path(path), lambda f: np.savez(f, __config__=np.array(json.dumps(config)), **weights))
 
 
 def read(path):
