@@ -27,10 +27,9 @@ def _alive(pid):
 def _writer_pid(part):
     """The pid in ".NAME.PID.HEX.part" (or the older ".NAME.PID.part"), or None."""
     fields = part.name.split(".")
-    for field in fields[-3:-1][::-1]:
-        if field.isdigit():
-            return int(field)
-    return None
+    if len(fields) >= 5 and fields[-3].isdigit():  # the hex token may be all digits: the pid comes before it
+        return int(fields[-3])
+    return int(fields[-2]) if len(fields) >= 4 and fields[-2].isdigit() else None
 
 
 def remove_stale_parts(folder, name=None):

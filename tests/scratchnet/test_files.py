@@ -69,7 +69,7 @@ def test_parts_of_dead_writers_are_removed_by_the_next_save_and_a_live_writers_k
     dead_pid = int(dead.stdout)  # that process has ended
     stale = tmp_path / f".model.npz.{dead_pid}.0a1b2c3d.part"
     old_style = tmp_path / f".model.npz.{dead_pid}.part"  # the name saves used before
-    live = tmp_path / f".model.npz.{os.getppid()}.0a1b2c3d.part"  # a running process's: another writer's
+    live = tmp_path / f".model.npz.{os.getppid()}.12345678.part"  # a live writer; its token all digits
     for part in (stale, old_style, live):
         part.write_bytes(b"\0" * 1000)
     _model().save(tmp_path / "model.npz")
