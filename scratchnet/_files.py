@@ -9,7 +9,6 @@ a new file gets 0666 less the umask, as open() gives. A part file whose writer p
 writer's part file is left alone, so concurrent writers each finish (the last rename wins).
 """
 import os
-import secrets
 import stat
 from pathlib import Path
 
@@ -53,7 +52,7 @@ def remove_stale_parts(folder, name=None):
 def part_name(path):
     """A temporary name beside `path` that says which process writes it."""
     path = Path(path)
-    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
+    return path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.part")
 
 
 def atomic_write(path, write, verify=None):

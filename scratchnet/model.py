@@ -537,11 +537,13 @@ class Sequential:
         saving.write(path, self.config(), self.weights)
 
     def load(self, path):
-        """Load weights saved by `save` into this model; the architecture must match. On any error
-        the model is unchanged."""
+        """Load weights saved by `save` into this model; the architecture must match (the dtype and
+        Dropout's seeds may differ: the model keeps its own seeds, as a Keras model's
+        load_weights does). On any error the model is unchanged."""
         stored, weights = saving.read(path)
-        if _without_dtype(stored) != _without_dtype(self.config()):
-            raise ValueError(f"Sequential.load: {path} holds a different architecture: {stored}")
+        if _architecture(stored) != _architecture(self.config()):
+            raise ValueError(f"Sequential.load: {path} holds a different architecture: "
+                             f"{_first_difference(stored, self.config())}")
         missing = [key for key in self.weights if key not in weights]
         if missing:
             raise ModelFileError(f"{saving.npz_path(path)}: lacks the arrays {', '.join(missing)}")
@@ -593,8 +595,24 @@ def _stateful_parts(layers):
     return found
 
 
-def _without_dtype(config):
-    return {key: value for key, value in config.items() if key != "dtype"}
+def _architecture(config):
+    """The config without what `load` may differ in: the dtype and Dropout's seeds (random
+    streams, not weights; a model built with seed=None has a fresh one every time)."""
+    layers = [{key: value for key, value in spec.items() if not (key == "seed" and spec.get("kind") == "Dropout")}
+              if isinstance(spec, dict) else spec for spec in config.get("layers", [])]
+    return {**{key: value for key, value in config.items() if key != "dtype"}, "layers": layers}
+
+
+def _first_difference(stored, own):
+    """Where the architecture in a file differs from a model's, in words."""
+    a, b = _architecture(stored), _architecture(own)
+    if len(a["layers"]) != len(b["layers"]):
+        return f"{len(a['layers'])} layers where this model has {len(b['layers'])}: {stored['layers']}"
+    for i, (theirs, mine) in enumerate(zip(a["layers"], b["layers"])):
+        if theirs != mine:
+            return f"layer {i + 1} is {theirs} where this model has {mine}"
+    keys = sorted(key for key in set(a) | set(b) if a.get(key) != b.get(key))
+    return "; ".join(f"{key} is {a.get(key)!r} where this model has {b.get(key)!r}" for key in keys)
 
 
 def load_model(path):
@@ -604,7 +622,7 @@ def load_model(path):
         return Sequential.from_config(stored, weights)
     except KeyError as exc:
         raise ModelFileError(f"{saving.npz_path(path)}: lacks the array {exc.args[0]}") from None
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, AttributeError) as exc:
         raise ModelFileError(f"{saving.npz_path(path)}: {exc}") from None
 
 

@@ -49,4 +49,8 @@ def read(path):
         raise ModelFileError(f"{path}: {reason} ({exc})") from None
     if not isinstance(stored, dict) or not isinstance(stored.get("layers"), list) or "dtype" not in stored:
         raise ModelFileError(f"{path}: its architecture lacks 'layers' or 'dtype': {stored!r}")
+    for i, spec in enumerate(stored["layers"]):
+        if not isinstance(spec, dict) or not isinstance(spec.get("kind"), str):
+            raise ModelFileError(f"{path}: layer {i + 1} of its architecture is not a layer's description "
+                                 f"(a dict with a 'kind'): {spec!r}")
     return stored, weights

@@ -428,3 +428,77 @@ def test_a_diverged_step_leaves_the_moving_statistics_of_the_last_whole_step():
     assert np.all(np.isfinite(mean)) and np.all(np.isfinite(var))
     assert np.array_equal(mean, mean_then) and np.array_equal(var, var_then)
     assert np.all(np.isfinite(net.predict(X)))
+
+
+# -- the weak ones of issue 24: nonsense refused, valid values taken, messages that say what is wrong -----------
+def _config_edited(tmp, edit):
+    path = tmp / "m.npz"
+    model().save(path)
+    with np.load(path) as data:
+        arrays = {key: data[key] for key in data.files}
+    config = json.loads(str(arrays["__config__"]))
+    edit(config)
+    arrays["__config__"] = np.array(json.dumps(config))
+    np.savez(path, **arrays)
+    return scratchnet.load_model(path)
+
+
+def _saved_model(tmp):
+    model().save(tmp / "m.npz")
+    return tmp / "m.npz"
+
+
+def _bn(**kw):
+    from scratchnet.layers import BatchNormalization
+    return BatchNormalization(np.ones(2), np.zeros(2), **kw)
+
+
+def _dropout(*args, **kw):
+    from scratchnet.layers import Dropout
+    return Dropout(*args, **kw)
+
+
+WEAK_CASES = {
+    "BN epsilon inf": (lambda: _bn(epsilon=float("inf")), ValueError,
+                       "BatchNormalization: epsilon must be a finite number > 0, got inf"),
+    "BN zero features": (lambda: __import__("scratchnet").layers.BatchNormalization(np.ones(0), np.zeros(0)),
+                         ValueError, "BatchNormalization: gamma must have at least one feature, got shape (0,)"),
+    "Dropout inverted 'no'": (lambda: _dropout(0.5, seed=1, inverted="no"), TypeError,
+                              "Dropout: inverted must be True (Keras's inverted dropout) or False (the book's), got 'no'"),
+    "Affine zero units": (lambda: Affine(np.ones((3, 0)), np.zeros(0)), ValueError,
+                          "Affine: W must have at least one input and one unit, got shape (3, 0)"),
+    "Affine zero inputs": (lambda: Affine(np.ones((0, 3)), np.zeros(3)), ValueError,
+                           "Affine: W must have at least one input and one unit, got shape (0, 3)"),
+    "config layer not a dict": (lambda tmp: _config_edited(tmp, lambda c: c["layers"].__setitem__(0, 5)),
+                                ModelFileError, "layer 1 of its architecture is not a layer's description"),
+    "config layer without kind": (lambda tmp: _config_edited(tmp, lambda c: c["layers"][0].pop("kind")),
+                                  ModelFileError, "layer 1 of its architecture is not a layer's description"),
+    "load into a different architecture": (
+        lambda tmp: scratchnet.mlp([3, 5, 2], "relu", "softmax_cross_entropy", seed=0, dtype=np.float64).load(
+            _saved_model(tmp)),
+        ValueError, "holds a different architecture: layer 1 is {'kind': 'Affine', 'shape': [3, 4]"),
+}
+
+
+@pytest.mark.parametrize("case", WEAK_CASES)
+def test_weak_cases_of_issue_24_get_a_clear_error(case, tmp_path):
+    call, error, fragment = WEAK_CASES[case]
+    with pytest.raises(error, match=re.escape(fragment)):
+        call(tmp_path) if call.__code__.co_argcount else call()
+
+
+def test_dropout_takes_a_numpy_integer_rate():
+    layer = _dropout(np.int64(0), seed=1)
+    x = np.ones((2, 3))
+    assert layer.rate == 0.0 and np.array_equal(layer.forward(x, training=True), x)
+
+
+def test_load_into_a_model_whose_dropout_seed_differs_loads_the_weights_and_keeps_its_seed(tmp_path):
+    from scratchnet.layers import Dropout
+    saved_model = scratchnet.Sequential([Affine(np.arange(6.0).reshape(3, 2), np.ones(2)), Dropout(0.5, seed=1)])
+    saved_model.save(tmp_path / "m.npz")
+    fresh = scratchnet.Sequential([Affine(np.zeros((3, 2)), np.zeros(2)), Dropout(0.5)])  # seed=None: a fresh one
+    seed = fresh.layers[1].seed
+    fresh.load(tmp_path / "m.npz")
+    assert np.array_equal(fresh.params["W1"], np.arange(6.0).reshape(3, 2)) and np.array_equal(fresh.params["b1"], [1, 1])
+    assert fresh.layers[1].seed == seed
