@@ -18,7 +18,7 @@ import threading
 import time
 
 from scratchnet import DTYPES
-from scratchnet.argtypes import OneLineParser, count, real
+from scratchnet.argtypes import OneLineParser, count, real, seed
 from scratchnet.initializers import INITIALIZERS
 from scratchnet.layers import ACTIVATIONS
 from scratchnet.losses import REDUCTIONS
@@ -53,7 +53,7 @@ def _scenario_options(p):
     p.add_argument("--steps-per-epoch", type=count(1))
     p.add_argument("--sampling", choices=list(SAMPLINGS))
     p.add_argument("--dtype", choices=DTYPES)
-    p.add_argument("--seed", type=count(0))
+    p.add_argument("--seed", type=seed)
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
@@ -82,7 +82,7 @@ def parser():
     help_text = ("every activation, loss, optimizer option and L2 setting on small networks, the initializers "
                  "and the functions, against Keras (float64)")
     s = sub.add_parser("matrix", help=help_text, description=help_text)
-    s.add_argument("--seed", type=count(0), default=0, help="seed of the data, weights and draws (default 0)")
+    s.add_argument("--seed", type=seed, default=0, help="seed of the data, weights and draws (default 0)")
     _reports_option(s)
     s.add_argument("--fail-fast", action="store_true", help=_FAIL_FAST)
     s = sub.add_parser("course", help="every exercise of a course text: its number, scratchnet's, Keras's",

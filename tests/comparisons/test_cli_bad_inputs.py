@@ -15,6 +15,10 @@ CLI_CASES = {
     "hidden absurd": (["mnist", "--hidden", "1000000000"], "GiB for the weights in float64, more than this machine's"),
     "hidden not a number": (["mnist", "--hidden", "many"], "--hidden: expected an integer >= 1, got 'many'"),
     "seed negative": (["mnist", "--seed", "-1"], "--seed: expected an integer >= 0, got -1"),
+    "seed 2**64": (["matrix", "--seed", str(2**64)], f"--seed: expected an integer in [0, 2**32 - 1 = 4294967295], "
+                                                     f"got {2**64}"),
+    "seed 2**32": (["xor", "--seed", str(2**32)], "--seed: expected an integer in [0, 2**32 - 1"),
+    "empty out": (["xor", "--out", ""], "--out: an empty folder name (give a folder, e.g. --out reports)"),
     "steps_per_epoch negative": (["mnist", "--steps-per-epoch", "-1"], "--steps-per-epoch: expected an integer >= 1"),
     "epochs 0": (["xor", "--epochs", "0"], "--epochs: expected an integer >= 1, got 0"),
     "batch size 0": (["xor", "--batch-size", "0"], "--batch-size: expected an integer >= 1, got 0"),
