@@ -502,3 +502,49 @@ def test_load_into_a_model_whose_dropout_seed_differs_loads_the_weights_and_keep
     fresh.load(tmp_path / "m.npz")
     assert np.array_equal(fresh.params["W1"], np.arange(6.0).reshape(3, 2)) and np.array_equal(fresh.params["b1"], [1, 1])
     assert fresh.layers[1].seed == seed
+
+
+# -- load reads the headers first: an array the architecture contradicts, or one too big, is refused unread ---
+def _with_fake_array(tmp, key, shape, config_edit=None):
+    """A model file whose array `key` declares `shape` in its .npy header but holds 16 bytes of data."""
+    import zipfile
+    path = tmp / "m.npz"
+    model().save(path)
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    config = json.loads(str(arrays["__config__"]))
+    if config_edit:
+        config_edit(config)
+    arrays["__config__"] = np.array(json.dumps(config))
+    np.savez(path, **{k: v for k, v in arrays.items() if k != key})
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr(f"{key}.npy", _npy_bytes(shape))
+    return path
+
+
+def _npy_bytes(shape):
+    import io
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, {"descr": "<f8", "fortran_order": False, "shape": shape})
+    return buffer.getvalue() + bytes(16)  # the header writer puts the magic string first
+
+
+def test_load_refuses_an_array_whose_header_contradicts_the_architecture_before_reading_it(tmp_path):
+    path = _with_fake_array(tmp_path, "W1", (100_000, 100_000))  # 80 GB declared, 16 bytes stored
+    with pytest.raises(ModelFileError, match=re.escape("the array W1 has shape (100000, 100000) but the "
+                                                       "architecture stored with it says (3, 4)")):
+        scratchnet.load_model(path)
+    target = model()
+    before = target.get_weights()
+    with pytest.raises(ModelFileError, match="has shape"):
+        target.load(path)
+    assert all(np.array_equal(a, b) for a, b in zip(before, target.get_weights()))
+
+
+def test_load_refuses_arrays_larger_than_the_machines_memory_and_says_how_much(tmp_path):
+    def huge(config):
+        config["layers"][0]["shape"] = [10**12, 4]
+    path = _with_fake_array(tmp_path, "W1", (10**12, 4), huge)  # consistent with the architecture, and 32 TB
+    asked = (10**12 * 4 + 4 + 4 * 2 + 2) * 8 / 2**30
+    with pytest.raises(ModelFileError, match=re.escape(f"its arrays would take {asked:.1f} GiB, more than this")):
+        scratchnet.load_model(path)
