@@ -1,6 +1,7 @@
 """Mini-batch training with seeded batch order, history and divergence detection."""
 import copy
 import math
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,6 +54,60 @@ def batch_indices(n_samples, batch_size, rng, sampling="shuffle", steps=None):
         steps = steps or max(1, n_samples // batch_size)
         return [rng.choice(n_samples, batch_size) for _ in range(steps)]
     raise ValueError(f"sampling must be 'shuffle' or 'replacement', got {sampling!r}")
+
+
+class BatchPlan:
+    """`epochs` epochs of `batch_indices(...)`, drawn lazily from a copy of `rng` (taken now).
+
+    len(plan) is the number of steps; iterating draws the batches in order (each iteration from a
+    fresh copy of the generator); plan[i] and plan[a:b] read forward from where the last read in
+    the same thread ended (a thread reading in order, as a lockstep run does, draws each batch
+    once; reading backward starts again from the first batch)."""
+
+    def __init__(self, n_samples, batch_size, rng, sampling="shuffle", steps=None, epochs=1):
+        self.n_samples, self.batch_size, self.sampling, self.steps = n_samples, batch_size, sampling, steps
+        self.epochs, self._rng = epochs, copy.deepcopy(rng)
+        self._cursors = {}  # thread id -> (index of the next batch, iterator)
+
+    def per_epoch(self):
+        if self.sampling == "replacement":
+            return self.steps or max(1, self.n_samples // self.batch_size)
+        whole = math.ceil(self.n_samples / self.batch_size)
+        return min(whole, self.steps) if self.steps else whole
+
+    def __len__(self):
+        return self.per_epoch() * self.epochs
+
+    def __iter__(self):
+        rng = copy.deepcopy(self._rng)
+        for _ in range(self.epochs):
+            yield from batch_indices(self.n_samples, self.batch_size, rng, self.sampling, self.steps)
+
+    def _read(self, start, stop):
+        ident = threading.get_ident()
+        position, batches = self._cursors.get(ident, (0, None))
+        if batches is None or start < position:
+            position, batches = 0, iter(self)
+        for _ in range(start - position):
+            next(batches)
+        found = [next(batches) for _ in range(stop - start)]
+        self._cursors[ident] = (stop, batches)
+        return found
+
+    def __getitem__(self, index):
+        total = len(self)
+        if isinstance(index, slice):
+            start, stop, stride = index.indices(total)
+            if stride != 1:
+                return list(self)[index]
+            return self._read(start, max(start, stop))
+        position = index + total if index < 0 else index
+        if not 0 <= position < total:
+            raise IndexError(f"BatchPlan: step index {index} out of range for {total} steps")
+        return self._read(position, position + 1)[0]
+
+    def __repr__(self):
+        return f"BatchPlan({len(self)} steps: {self.epochs} epochs of {self.per_epoch()}, {self.sampling})"
 
 
 @dataclass(repr=False)
@@ -164,10 +219,11 @@ class Trainer:
 
     def planned_batches(self):
         """The index arrays the next fit() will train on, in order, drawn from a copy of the seeded
-        generator (which stays as it is): how a second library is driven ahead of scratchnet."""
-        rng = copy.deepcopy(self.rng)
-        return [batch for _ in range(self.epochs) for batch in
-                batch_indices(self.x_train.shape[0], self.batch_size, rng, self.sampling, self.steps_per_epoch)]
+        generator (which stays as it is): how a second library is driven ahead of scratchnet. A
+        lazy BatchPlan: its length is known at once, its batches are drawn as they are read, so a
+        run of a billion steps starts at once with bounded memory."""
+        return BatchPlan(self.x_train.shape[0], self.batch_size, self.rng, self.sampling, self.steps_per_epoch,
+                         self.epochs)
 
     def _step(self, batch, epoch):
         """One update on the rows `batch`, recorded; raises TrainingDiverged before updating on a

@@ -363,3 +363,32 @@ def test_a_nan_in_the_data_is_blamed_on_the_data_not_the_learning_rate():
     with pytest.raises(scratchnet.TrainingDiverged, match="input batch holds NaN or inf \\(1 of its") as info:
         scratchnet.Trainer(model, SGD(0.1), x, t, epochs=1, batch_size=len(x), progress=False).fit()
     assert "smaller learning rate" not in info.value.cause
+
+
+def test_a_billion_epoch_plan_is_lazy_and_its_first_batches_are_those_fit_trains_on():
+    import time
+    import tracemalloc
+    from scratchnet.training import BatchPlan
+    tracemalloc.start()
+    start = time.perf_counter()
+    trainer = _trainer(epochs=10**9, evaluate=None)
+    plan = trainer.planned_batches()
+    first = [plan[i] for i in range(7)]  # read in order, as a lockstep run does
+    took = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert isinstance(plan, BatchPlan) and len(plan) == 10**9 * plan.per_epoch()
+    assert took < 1.0 and peak < 10 * 2**20  # no list of a billion epochs' batches
+    taken = []
+    short = _trainer(epochs=2, evaluate=None, on_step=lambda step, loss, batch: taken.append(batch.copy()))
+    short.fit()
+    assert all(np.array_equal(a, b) for a, b in zip(first, taken))
+    assert all(np.array_equal(a, b) for a, b in zip(plan[2:5], taken[2:5]))  # reading back starts again
+
+
+@pytest.mark.parametrize("sampling,steps", [("shuffle", None), ("shuffle", 3), ("replacement", None),
+                                            ("replacement", 7)])
+def test_a_batch_plans_length_is_the_number_of_batches_it_yields(sampling, steps):
+    trainer = _trainer(epochs=3, sampling=sampling, steps_per_epoch=steps, evaluate=None)
+    plan = trainer.planned_batches()
+    assert len(plan) == len(list(plan)) == len(plan[0:len(plan)])
