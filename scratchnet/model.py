@@ -249,8 +249,19 @@ class Sequential:
 
     def predict(self, x):
         """The last layer's output (logits for the cross-entropy losses), before the loss, in
-        inference mode."""
-        return self._forward(x, False)
+        inference mode; in chunks of `evaluation_batch_size` rows, so that a whole data set
+        through a convnet needs the memory of one chunk's feature maps (inference treats every
+        row on its own, so the result is the same)."""
+        size = self.evaluation_batch_size
+        if getattr(x, "ndim", 0) < 1 or x.shape[0] <= size:
+            return self._forward(x, False)
+        self._check_input(x)
+        first = self._forward(x[:size], False)
+        out = np.empty((x.shape[0], *first.shape[1:]), first.dtype)
+        out[:size] = first
+        for start in range(size, x.shape[0], size):
+            out[start:start + size] = self._forward(x[start:start + size], False)
+        return out
 
     def forward_trace(self, x, training=False):
         """Every layer's output for input `x`, by layer name, in layer order (inference mode

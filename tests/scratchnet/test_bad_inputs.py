@@ -548,3 +548,29 @@ def test_load_refuses_arrays_larger_than_the_machines_memory_and_says_how_much(t
     asked = (10**12 * 4 + 4 + 4 * 2 + 2) * 8 / 2**30
     with pytest.raises(ModelFileError, match=re.escape(f"its arrays would take {asked:.1f} GiB, more than this")):
         scratchnet.load_model(path)
+
+
+# -- pooling windows against the input size, predict in chunks ------------------------------------------------
+def test_a_same_pooling_window_larger_than_its_input_is_refused_when_the_model_is_built():
+    from scratchnet.layers import Conv2D, Flatten, MaxPooling2D
+    with pytest.raises(ValueError, match=re.escape("MaxPooling2D1 has a 100000x100000 pool window larger than its "
+                                                   "8x8 input (padding 'same'): at most 8x8")):
+        scratchnet.Sequential([Conv2D(np.ones((3, 3, 1, 2)), np.zeros(2), padding="same", input_shape=(8, 8, 1)),
+                               MaxPooling2D(100000, padding="same"), Flatten(), Affine(np.ones((2, 3)), np.zeros(3))])
+    unknown = scratchnet.Sequential([MaxPooling2D(100000, padding="same"), Flatten(), Affine(np.ones((2, 3)),
+                                                                                             np.zeros(3))])
+    with pytest.raises(ValueError, match="100000x100000 pool window larger than its 8x8 input"):
+        unknown.predict(np.ones((1, 8, 8, 2)))  # refused before the windows are laid out
+
+
+def test_predict_runs_in_chunks_with_the_same_result(monkeypatch):
+    import scratchnet.model as model_module
+    net, x = model(), np.linspace(-3, 3, 30).reshape(10, 3)
+    whole = net._forward(x, False).copy()
+    shapes = []
+    first = net.layers[0]
+    original = first.forward
+    monkeypatch.setattr(first, "forward", lambda xb: shapes.append(xb.shape[0]) or original(xb))
+    monkeypatch.setattr(model_module, "_EVAL_CHUNK", 4)
+    assert np.array_equal(net.predict(x), whole)
+    assert shapes == [4, 4, 2]
