@@ -12,7 +12,7 @@ CLI_CASES = {
     "inf epsilon": (["mnist", "--optimizer", "adam", "--epsilon", "inf"], "--epsilon: expected a finite number"),
     "hidden 0": (["mnist", "--hidden", "0"], "--hidden: expected an integer >= 1, got 0"),
     "hidden negative": (["mnist", "--hidden", "-5"], "--hidden: expected an integer >= 1, got -5"),
-    "hidden absurd": (["mnist", "--hidden", "1000000000"], "GiB for the weights in float64, more than this machine's"),
+    "hidden absurd": (["mnist", "--hidden", "1000000000"], "GiB to build (the weights in float64, their gradients"),
     "hidden not a number": (["mnist", "--hidden", "many"], "--hidden: expected an integer >= 1, got 'many'"),
     "seed negative": (["mnist", "--seed", "-1"], "--seed: expected an integer >= 0, got -1"),
     "seed 2**64": (["matrix", "--seed", str(2**64)], f"--seed: expected an integer in [0, 2**32 - 1 = 4294967295], "

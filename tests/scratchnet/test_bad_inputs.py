@@ -53,7 +53,7 @@ CASES = {
     "mlp bool size": (lambda: scratchnet.mlp([4, True, 3]), TypeError, "got True (bool)"),
     "mlp string size": (lambda: scratchnet.mlp(["4", 3]), TypeError, "sizes[0] must be an integer"),
     "mlp one size": (lambda: scratchnet.mlp([4]), ValueError, "needs at least input and output sizes"),
-    "mlp absurd size": (lambda: scratchnet.mlp([784, 10**9, 10]), MemoryError, "GiB for the weights"),
+    "mlp absurd size": (lambda: scratchnet.mlp([784, 10**9, 10]), MemoryError, "GiB to build (the weights in float32"),
     "mlp unknown activation": (lambda: scratchnet.mlp([2, 2], activation="mish"), ValueError, "unknown activation 'mish'"),
     "mlp unknown loss": (lambda: scratchnet.mlp([2, 2], loss="hinge"), ValueError, "unknown loss 'hinge'"),
     "mlp unknown init": (lambda: scratchnet.mlp([2, 2], weight_init="ones"), ValueError, "unknown initializer 'ones'"),
@@ -574,3 +574,16 @@ def test_predict_runs_in_chunks_with_the_same_result(monkeypatch):
     monkeypatch.setattr(model_module, "_EVAL_CHUNK", 4)
     assert np.array_equal(net.predict(x), whole)
     assert shapes == [4, 4, 2]
+
+
+def test_the_build_memory_estimate_covers_the_measured_peak_of_building_an_mlp():
+    import tracemalloc
+    from scratchnet.networks import build_peak_bytes
+    sizes = [784, 1000, 1000, 10]
+    for dtype in (np.float32, np.float64):
+        tracemalloc.start()
+        scratchnet.mlp(sizes, dtype=dtype)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        estimate = build_peak_bytes(sizes, dtype)
+        assert peak <= estimate <= 2 * peak, (dtype, peak, estimate)  # covers the peak, not wildly above it
