@@ -213,3 +213,19 @@ def test_a_learner_file_that_ends_or_hangs_its_process_fails_with_exit_1(tmp_pat
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert f"{path}: FAILED: {says}" in result.stdout
+
+
+@pytest.mark.slow  # loads TensorFlow in a fresh interpreter (about 10 s)
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_run_interrupted_by_a_signal_ends_with_one_line_and_status_130(tmp_path, signum):
+    out = tmp_path / "reports"
+    child = subprocess.Popen([sys.executable, "-u", "-m", "comparisons", "xor", "--epochs", "1000000000", "--out",
+                              str(out), "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(15)
+    os.kill(child.pid, signum)
+    stdout, stderr = child.communicate(timeout=120)
+    assert child.returncode == 130, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("python -m comparisons: interrupted"), stderr
+    assert "Traceback" not in stderr
+    assert not out.exists() or not [p for p in out.iterdir() if p.name.endswith(".part")]

@@ -587,3 +587,14 @@ def test_the_build_memory_estimate_covers_the_measured_peak_of_building_an_mlp()
         tracemalloc.stop()
         estimate = build_peak_bytes(sizes, dtype)
         assert peak <= estimate <= 2 * peak, (dtype, peak, estimate)  # covers the peak, not wildly above it
+
+
+def test_a_model_file_with_a_huge_npy_header_is_a_model_file_error(tmp_path):
+    import zipfile
+    path = tmp_path / "m.npz"
+    model().save(path)
+    header = b"{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), " + b" " * 200_000 + b"}\n"
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("W9.npy", b"\x93NUMPY\x02\x00" + len(header).to_bytes(4, "little") + header)
+    with pytest.raises(ModelFileError, match="Header info length"):
+        scratchnet.load_model(path)
