@@ -17,6 +17,7 @@ from ._checks import as_float_dtype, check_count
 from .layers import ACTIVATION_NAMES, Affine, Conv2D, Flatten, MaxPooling2D, activation as activation_layer
 from .model import Sequential
 
+
 def build_peak_bytes(sizes, dtype):
     """What building an MLP of `sizes` holds at its peak: the weights and their gradient arrays
     (both kept by the layers), plus the initializer's float64 draw of the largest kernel, which
@@ -85,9 +86,18 @@ def simple_convnet(input_shape=(28, 28, 1), filters=30, kernel_size=5, hidden=(1
     dtype = as_float_dtype(dtype)
     if activation not in ACTIVATION_NAMES:
         raise ValueError(f"simple_convnet: unknown activation {activation!r}; known: {sorted(ACTIVATION_NAMES)}")
+    if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:
+        raise ValueError(f"simple_convnet: input_shape must be (height, width, channels), got {input_shape!r}")
+    height, width, channels = (check_count(size, f"simple_convnet: input_shape[{i}]")
+                               for i, size in enumerate(input_shape))
+    filters = check_count(filters, "simple_convnet: filters")
+    kernel_size = check_count(kernel_size, "simple_convnet: kernel_size (one number: the kernel is square)")
+    n_classes = check_count(n_classes, "simple_convnet: n_classes")
+    if not isinstance(hidden, (tuple, list)):
+        raise TypeError(f"simple_convnet: hidden must be a list of layer sizes, e.g. (100,), got {hidden!r}")
+    hidden = [check_count(size, f"simple_convnet: hidden[{i}]") for i, size in enumerate(hidden)]
     rng = np.random.default_rng(seed)
     init = initializers.get(weight_init)
-    height, width, channels = input_shape
     kernel = init((kernel_size, kernel_size, channels, filters), rng, dtype)
     layers = [Conv2D(kernel, np.zeros(filters, dtype), input_shape=input_shape), activation_layer(activation),
               MaxPooling2D(2), Flatten()]

@@ -477,6 +477,17 @@ WEAK_CASES = {
         lambda tmp: scratchnet.mlp([3, 5, 2], "relu", "softmax_cross_entropy", seed=0, dtype=np.float64).load(
             _saved_model(tmp)),
         ValueError, "holds a different architecture: layer 1 is {'kind': 'Affine', 'shape': [3, 4]"),
+    "simple_convnet 2-d input_shape": (lambda: scratchnet.simple_convnet(input_shape=(28, 28)), ValueError,
+                                       "simple_convnet: input_shape must be (height, width, channels), got (28, 28)"),
+    "simple_convnet hidden an int": (lambda: scratchnet.simple_convnet(hidden=5), TypeError,
+                                     "simple_convnet: hidden must be a list of layer sizes, e.g. (100,), got 5"),
+    "simple_convnet kernel a pair": (lambda: scratchnet.simple_convnet(kernel_size=(3, 3)), TypeError,
+                                     "simple_convnet: kernel_size (one number: the kernel is square) must be an "
+                                     "integer >= 1, got (3, 3)"),
+    "simple_convnet filters 0": (lambda: scratchnet.simple_convnet(filters=0), ValueError,
+                                 "simple_convnet: filters must be an integer >= 1, got 0"),
+    "simple_convnet hidden 0": (lambda: scratchnet.simple_convnet(hidden=(0,)), ValueError,
+                                "simple_convnet: hidden[0] must be an integer >= 1, got 0"),
 }
 
 
