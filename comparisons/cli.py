@@ -9,13 +9,16 @@ no file itself). The first report's output starts with the environment line (the
 
 Exit status: 0 every check passed (diff: nothing changed beyond tolerance), 1 a check failed
 (diff: something changed), 2 bad usage, missing data, no usable TensorFlow (one line naming the
-two extras that install one), or (check) a file that does not import.
+two extras that install one), (check) a file that does not import, or a report that could not be
+written (a full disk: one line, the previous files kept whole); 130 interrupted (Ctrl-C, SIGTERM).
 """
+import signal
 import sys
+import threading
 import time
 
 from scratchnet import DTYPES
-from scratchnet.argtypes import OneLineParser, count, real
+from scratchnet.argtypes import OneLineParser, count, real, seed
 from scratchnet.initializers import INITIALIZERS
 from scratchnet.layers import ACTIVATIONS
 from scratchnet.losses import REDUCTIONS
@@ -50,7 +53,7 @@ def _scenario_options(p):
     p.add_argument("--steps-per-epoch", type=count(1))
     p.add_argument("--sampling", choices=list(SAMPLINGS))
     p.add_argument("--dtype", choices=DTYPES)
-    p.add_argument("--seed", type=count(0))
+    p.add_argument("--seed", type=seed)
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
@@ -82,7 +85,7 @@ def parser():
     help_text = ("every activation, loss, optimizer option and L2 setting on small networks, the initializers "
                  "and the functions, against Keras (float64)")
     s = sub.add_parser("matrix", help=help_text, description=help_text)
-    s.add_argument("--seed", type=count(0), default=0, help="seed of the data, weights and draws (default 0)")
+    s.add_argument("--seed", type=seed, default=0, help="seed of the data, weights and draws (default 0)")
     _reports_option(s)
     s.add_argument("--fail-fast", action="store_true", help=_FAIL_FAST)
     s = sub.add_parser("course", help="every exercise of a course text: its number, scratchnet's, Keras's",
@@ -213,6 +216,11 @@ COMMANDS = {**{name: _scenarios for name in (*PRESETS, "all")}, "matrix": _matri
             "diff": _diff}
 
 
+def _terminated(signum, frame):
+    """SIGTERM ends a run as Ctrl-C does: one line, and no part file left behind."""
+    raise KeyboardInterrupt("SIGTERM")
+
+
 def _usage_error(err):
     print(f"python -m comparisons: error: {err}", file=sys.stderr)
     return 2
@@ -229,13 +237,21 @@ def main(argv=None):
     except ValueError as err:
         return _usage_error(err)
     start, reports = time.perf_counter(), []
+    previous = signal.signal(signal.SIGTERM, _terminated) \
+        if threading.current_thread() is threading.main_thread() else None
     try:
         begun = time.perf_counter()
         for report in COMMANDS[args.command](args):
             render.print_report(report, environment=not reports)  # the versions, once
             reports.append(report)
             if args.out is not None:
-                files = render.write(report, args.out)
+                try:
+                    files = render.write(report, args.out)
+                except OSError as err:  # a full disk, a folder removed under the run: one line, no traceback
+                    where = f" {err.filename}" if err.filename else f" into {args.out}"
+                    print(f"python -m comparisons: error: cannot write{where}: {err.strerror or err}; the "
+                          f"previous files there are kept whole", file=sys.stderr)
+                    return 2
                 print(f"wrote {', '.join(str(f) for f in files)} in {time.perf_counter() - begun:.1f} s\n", flush=True)
             begun = time.perf_counter()
     except UsageError as err:
@@ -247,6 +263,13 @@ def main(argv=None):
         if err.name != "tensorflow":
             raise
         return _usage_error(err)  # reference_keras's MissingTensorFlowError: it names both extras
+    except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM (_terminated): the files written so far are whole
+        print(f"python -m comparisons: interrupted{f' ({err})' if err.args else ''}; every file written is "
+              f"whole (written atomically), the rest were not written", file=sys.stderr)
+        return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     passed = all(report.passed for report in reports)
     unsure = passed and args.command == "check" and _check_unsure(reports)
     if len(reports) > 1:

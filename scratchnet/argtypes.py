@@ -25,6 +25,21 @@ def count(minimum=1):
     return parse
 
 
+SEED_LIMIT = 2**32  # np.random.seed (which Keras's set_random_seed calls) takes seeds below 2**32
+
+
+def seed(text):
+    """An argparse type: a seed, an integer in [0, 2**32) (what NumPy's legacy seeding and so
+    Keras's set_random_seed accept)."""
+    value = count(0)(text)
+    if value >= SEED_LIMIT:
+        raise argparse.ArgumentTypeError(f"expected an integer in [0, 2**32 - 1 = {SEED_LIMIT - 1}], got {value}")
+    return value
+
+
+seed.__name__ = "seed"
+
+
 def real(positive=False):
     """An argparse type: a finite number (NaN and inf are refused), positive if asked."""
     def parse(text):

@@ -114,6 +114,7 @@ class Sequential:
         self.input_size = self.input_shape[0] if self.input_shape and len(self.input_shape) == 1 else None
         self.output_size = affines[-1].shape[1] if affines else None
         self._stateful = [layer for layer in self.layers if layer.training_aware]
+        self._stateful_parts = _stateful_parts(self.layers)
         self.metrics = []  # scratchnet.metrics reported by evaluate_metrics (a Keras model's compiled metrics)
         if self.loss_layer is not None and self.reads_logits() and getattr(loss, "from_logits", None):
             warnings.warn(f"Sequential: {type(loss).__name__} takes logits, but the last layer "
@@ -248,8 +249,19 @@ class Sequential:
 
     def predict(self, x):
         """The last layer's output (logits for the cross-entropy losses), before the loss, in
-        inference mode."""
-        return self._forward(x, False)
+        inference mode; in chunks of `evaluation_batch_size` rows, so that a whole data set
+        through a convnet needs the memory of one chunk's feature maps (inference treats every
+        row on its own, so the result is the same)."""
+        size = self.evaluation_batch_size
+        if getattr(x, "ndim", 0) < 1 or x.shape[0] <= size:
+            return self._forward(x, False)
+        self._check_input(x)
+        first = self._forward(x[:size], False)
+        out = np.empty((x.shape[0], *first.shape[1:]), first.dtype)
+        out[:size] = first
+        for start in range(size, x.shape[0], size):
+            out[start:start + size] = self._forward(x[start:start + size], False)
+        return out
 
     def forward_trace(self, x, training=False):
         """Every layer's output for input `x`, by layer name, in layer order (inference mode
@@ -291,8 +303,42 @@ class Sequential:
 
     def _loss(self, x, t, training, sample_weight=None, pooling_first=False):
         self._require_loss("compute a loss or be trained")
-        y = self._forward(x, training, pooling_first=pooling_first)
-        return self._loss_of(y, t, sample_weight) + self._penalty()
+        self._check_batch(x, t, sample_weight)
+        if not training:
+            return self._loss_of(self._forward(x, training, pooling_first=pooling_first), t, sample_weight) + \
+                self._penalty()
+        saved = self.training_state()
+        try:  # a refusal after the forward pass (bad labels) must not leave moved statistics behind
+            y = self._forward(x, training, pooling_first=pooling_first)
+            return self._loss_of(y, t, sample_weight) + self._penalty()
+        except BaseException:
+            self.restore_training_state(saved)
+            raise
+
+    def _check_batch(self, x, t, sample_weight):
+        """What can be checked of a batch before any layer runs: the input itself and a non-empty
+        batch (the targets are checked by the loss, after the pass, which is then undone)."""
+        del t, sample_weight
+        self._check_input(x)
+        check_nonempty(x, "Sequential input")
+
+    def training_state(self):
+        """What a training pass changes besides the parameters: copies of every layer's moving
+        statistics and its random streams' counters (Dropout's, a recurrent cell's). Give it
+        back to `restore_training_state` to undo a pass that was refused or diverged."""
+        saved = []
+        for layer in self._stateful_parts:
+            arrays = {key: value.copy() for key, value in layer.state.items()}
+            saved.append((layer, arrays, getattr(layer, "counter", None)))
+        return saved
+
+    def restore_training_state(self, saved):
+        """Put back what `training_state` recorded, in place."""
+        for layer, arrays, counter in saved:
+            for key, value in arrays.items():
+                np.copyto(layer.state[key], value)
+            if counter is not None:
+                layer.counter = counter
 
     def reads_logits(self):
         """Whether the loss reads the logits under the last layer rather than its output: Keras's
@@ -510,11 +556,13 @@ class Sequential:
         saving.write(path, self.config(), self.weights)
 
     def load(self, path):
-        """Load weights saved by `save` into this model; the architecture must match. On any error
-        the model is unchanged."""
+        """Load weights saved by `save` into this model; the architecture must match (the dtype and
+        Dropout's seeds may differ: the model keeps its own seeds, as a Keras model's
+        load_weights does). On any error the model is unchanged."""
         stored, weights = saving.read(path)
-        if _without_dtype(stored) != _without_dtype(self.config()):
-            raise ValueError(f"Sequential.load: {path} holds a different architecture: {stored}")
+        if _architecture(stored) != _architecture(self.config()):
+            raise ValueError(f"Sequential.load: {path} holds a different architecture: "
+                             f"{_first_difference(stored, self.config())}")
         missing = [key for key in self.weights if key not in weights]
         if missing:
             raise ModelFileError(f"{saving.npz_path(path)}: lacks the arrays {', '.join(missing)}")
@@ -553,8 +601,37 @@ def _switched_on(owners, flag):
             setattr(owner, flag, value)
 
 
-def _without_dtype(config):
-    return {key: value for key, value in config.items() if key != "dtype"}
+def _stateful_parts(layers):
+    """The layers, and the layers inside them (a Bidirectional's two), whose training passes
+    change something other than the parameters: moving statistics or a random stream's counter."""
+    from .layers.base import Layer
+    found = []
+    for layer in layers:
+        inner = [value for value in vars(layer).values() if isinstance(value, Layer)]
+        for part in (layer, *inner):
+            if (part.state or hasattr(part, "counter")) and part not in found:
+                found.append(part)
+    return found
+
+
+def _architecture(config):
+    """The config without what `load` may differ in: the dtype and Dropout's seeds (random
+    streams, not weights; a model built with seed=None has a fresh one every time)."""
+    layers = [{key: value for key, value in spec.items() if not (key == "seed" and spec.get("kind") == "Dropout")}
+              if isinstance(spec, dict) else spec for spec in config.get("layers", [])]
+    return {**{key: value for key, value in config.items() if key != "dtype"}, "layers": layers}
+
+
+def _first_difference(stored, own):
+    """Where the architecture in a file differs from a model's, in words."""
+    a, b = _architecture(stored), _architecture(own)
+    if len(a["layers"]) != len(b["layers"]):
+        return f"{len(a['layers'])} layers where this model has {len(b['layers'])}: {stored['layers']}"
+    for i, (theirs, mine) in enumerate(zip(a["layers"], b["layers"])):
+        if theirs != mine:
+            return f"layer {i + 1} is {theirs} where this model has {mine}"
+    keys = sorted(key for key in set(a) | set(b) if a.get(key) != b.get(key))
+    return "; ".join(f"{key} is {a.get(key)!r} where this model has {b.get(key)!r}" for key in keys)
 
 
 def load_model(path):
@@ -564,7 +641,7 @@ def load_model(path):
         return Sequential.from_config(stored, weights)
     except KeyError as exc:
         raise ModelFileError(f"{saving.npz_path(path)}: lacks the array {exc.args[0]}") from None
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, AttributeError) as exc:
         raise ModelFileError(f"{saving.npz_path(path)}: {exc}") from None
 
 

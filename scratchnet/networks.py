@@ -17,18 +17,31 @@ from ._checks import as_float_dtype, check_count
 from .layers import ACTIVATION_NAMES, Affine, Conv2D, Flatten, MaxPooling2D, activation as activation_layer
 from .model import Sequential
 
-def check_memory(sizes, dtype):
-    """Refuse, at once, a network whose weights alone would not fit in this machine's memory
-    (rather than a MemoryError after a long allocation)."""
+
+def build_peak_bytes(sizes, dtype):
+    """What building an MLP of `sizes` holds at its peak: the weights and their gradient arrays
+    (both kept by the layers), plus the initializer's float64 draw of the largest kernel, which
+    exists beside its cast copy while that layer is made."""
     dtype = as_float_dtype(dtype)
-    needed = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:])) * dtype.itemsize
+    weights = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))
+    largest = max(n_in * n_out for n_in, n_out in zip(sizes, sizes[1:]))
+    return 2 * weights * dtype.itemsize + largest * 8
+
+
+def check_memory(sizes, dtype):
+    """Refuse, at once, a network that could not be built in this machine's memory (rather than
+    a MemoryError, or the machine swapping, after a long allocation); the error says how much
+    building it would take (`build_peak_bytes`) and how much there is."""
+    dtype = as_float_dtype(dtype)
+    needed = build_peak_bytes(sizes, dtype)
     try:
         available = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):  # not every platform reports it
         return
     if needed > available:
-        raise MemoryError(f"mlp: sizes {sizes} need {needed / 2**30:.1f} GiB for the weights in {dtype}, "
-                          f"more than this machine's {available / 2**30:.1f} GiB of memory")
+        raise MemoryError(f"mlp: sizes {sizes} need {needed / 2**30:.1f} GiB to build (the weights in {dtype}, "
+                          f"their gradients and the initializer's float64 draws), more than this machine's "
+                          f"{available / 2**30:.1f} GiB of memory")
 
 
 def mlp(sizes, activation="relu", loss="softmax_cross_entropy", weight_init="glorot_uniform",
@@ -73,9 +86,18 @@ def simple_convnet(input_shape=(28, 28, 1), filters=30, kernel_size=5, hidden=(1
     dtype = as_float_dtype(dtype)
     if activation not in ACTIVATION_NAMES:
         raise ValueError(f"simple_convnet: unknown activation {activation!r}; known: {sorted(ACTIVATION_NAMES)}")
+    if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:
+        raise ValueError(f"simple_convnet: input_shape must be (height, width, channels), got {input_shape!r}")
+    height, width, channels = (check_count(size, f"simple_convnet: input_shape[{i}]")
+                               for i, size in enumerate(input_shape))
+    filters = check_count(filters, "simple_convnet: filters")
+    kernel_size = check_count(kernel_size, "simple_convnet: kernel_size (one number: the kernel is square)")
+    n_classes = check_count(n_classes, "simple_convnet: n_classes")
+    if not isinstance(hidden, (tuple, list)):
+        raise TypeError(f"simple_convnet: hidden must be a list of layer sizes, e.g. (100,), got {hidden!r}")
+    hidden = [check_count(size, f"simple_convnet: hidden[{i}]") for i, size in enumerate(hidden)]
     rng = np.random.default_rng(seed)
     init = initializers.get(weight_init)
-    height, width, channels = input_shape
     kernel = init((kernel_size, kernel_size, channels, filters), rng, dtype)
     layers = [Conv2D(kernel, np.zeros(filters, dtype), input_shape=input_shape), activation_layer(activation),
               MaxPooling2D(2), Flatten()]

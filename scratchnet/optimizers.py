@@ -42,6 +42,7 @@ from numbers import Real
 import numpy as np
 
 from ._buffers import BufferOwner
+from ._signals import held_signals
 
 # Names other libraries (and the deep-learning-from-scratch book) use for Keras's arguments.
 _OTHER_NAMES = {"lr": "learning_rate", "decay_rate": "rho", "beta1": "beta_1", "beta2": "beta_2",
@@ -216,18 +217,20 @@ class Optimizer(BufferOwner):
     def update(self, params, grads):
         """Update every array in `params` in place from the matching entry of `grads`: clip,
         weight decay, then the update step (Keras's order; see the module docstring). Every
-        argument is checked first: on an error nothing has changed."""
+        argument is checked first: on an error nothing has changed. SIGINT and SIGTERM arriving
+        during the update are held until every parameter and the iteration count have moved."""
         self._check(params, grads)
-        if self._arrays is None:  # from now on _check holds every update to these very arrays
-            self._arrays = dict(params)
         grads = self.clip_gradients(grads)
-        if self.weight_decay is not None:
-            decay = self._h(self.weight_decay)
-            for param in params.values():
-                param -= param * decay * self.learning_rate  # (w * wd) * lr, as Keras
-        for key, param in params.items():
-            self._update_one(key, param, grads[key])
-        self.iterations += 1
+        with held_signals():  # Ctrl-C or SIGTERM cannot leave W1 a step ahead of W2, nor iterations behind
+            if self._arrays is None:  # from now on _check holds every update to these very arrays
+                self._arrays = dict(params)
+            if self.weight_decay is not None:
+                decay = self._h(self.weight_decay)
+                for param in params.values():
+                    param -= param * decay * self.learning_rate  # (w * wd) * lr, as Keras
+            for key, param in params.items():
+                self._update_one(key, param, grads[key])
+            self.iterations += 1
 
     def _update_one(self, key, param, grad):
         raise NotImplementedError

@@ -1,8 +1,6 @@
 """Mini-batch training with seeded batch order, history and divergence detection."""
-import contextlib
 import copy
 import math
-import signal
 import threading
 from dataclasses import dataclass, field
 
@@ -10,6 +8,7 @@ import numpy as np
 
 from . import display
 from ._checks import check_array, check_count, check_nonempty
+from ._signals import deliver_pending, held_signals
 
 
 class TrainingDiverged(FloatingPointError):
@@ -31,21 +30,6 @@ def _divergence_cause(x, params):
         return (f"the weights {', '.join(broken)} hold NaN or inf (an earlier update overflowed, or they were "
                 f"set so): try a smaller learning rate")
     return "try a smaller learning rate"
-
-
-@contextlib.contextmanager
-def _interrupts_between_steps():
-    """Hold Ctrl-C (SIGINT) until the current training step is whole; yields a function telling
-    whether one arrived. Outside the main thread signals cannot be handled, so nothing changes."""
-    if threading.current_thread() is not threading.main_thread():
-        yield lambda: False
-        return
-    arrived = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: arrived.append(signum))
-    try:
-        yield lambda: bool(arrived)
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 SAMPLINGS = ("shuffle", "replacement")
@@ -70,6 +54,60 @@ def batch_indices(n_samples, batch_size, rng, sampling="shuffle", steps=None):
         steps = steps or max(1, n_samples // batch_size)
         return [rng.choice(n_samples, batch_size) for _ in range(steps)]
     raise ValueError(f"sampling must be 'shuffle' or 'replacement', got {sampling!r}")
+
+
+class BatchPlan:
+    """`epochs` epochs of `batch_indices(...)`, drawn lazily from a copy of `rng` (taken now).
+
+    len(plan) is the number of steps; iterating draws the batches in order (each iteration from a
+    fresh copy of the generator); plan[i] and plan[a:b] read forward from where the last read in
+    the same thread ended (a thread reading in order, as a lockstep run does, draws each batch
+    once; reading backward starts again from the first batch)."""
+
+    def __init__(self, n_samples, batch_size, rng, sampling="shuffle", steps=None, epochs=1):
+        self.n_samples, self.batch_size, self.sampling, self.steps = n_samples, batch_size, sampling, steps
+        self.epochs, self._rng = epochs, copy.deepcopy(rng)
+        self._cursors = {}  # thread id -> (index of the next batch, iterator)
+
+    def per_epoch(self):
+        if self.sampling == "replacement":
+            return self.steps or max(1, self.n_samples // self.batch_size)
+        whole = math.ceil(self.n_samples / self.batch_size)
+        return min(whole, self.steps) if self.steps else whole
+
+    def __len__(self):
+        return self.per_epoch() * self.epochs
+
+    def __iter__(self):
+        rng = copy.deepcopy(self._rng)
+        for _ in range(self.epochs):
+            yield from batch_indices(self.n_samples, self.batch_size, rng, self.sampling, self.steps)
+
+    def _read(self, start, stop):
+        ident = threading.get_ident()
+        position, batches = self._cursors.get(ident, (0, None))
+        if batches is None or start < position:
+            position, batches = 0, iter(self)
+        for _ in range(start - position):
+            next(batches)
+        found = [next(batches) for _ in range(stop - start)]
+        self._cursors[ident] = (stop, batches)
+        return found
+
+    def __getitem__(self, index):
+        total = len(self)
+        if isinstance(index, slice):
+            start, stop, stride = index.indices(total)
+            if stride != 1:
+                return list(self)[index]
+            return self._read(start, max(start, stop))
+        position = index + total if index < 0 else index
+        if not 0 <= position < total:
+            raise IndexError(f"BatchPlan: step index {index} out of range for {total} steps")
+        return self._read(position, position + 1)[0]
+
+    def __repr__(self):
+        return f"BatchPlan({len(self)} steps: {self.epochs} epochs of {self.per_epoch()}, {self.sampling})"
 
 
 @dataclass(repr=False)
@@ -144,46 +182,60 @@ class Trainer:
     def fit(self):
         """Run `epochs` epochs and return the history. A second call continues: it runs `epochs`
         more epochs, numbered on from the first call's, with batches drawn on from the same seeded
-        generator, and the same history grows. Ctrl-C is held until the step under way is whole:
-        the model is then exactly the model after `self.step` steps (len(history.step_loss))."""
+        generator, and the same history grows. Ctrl-C and SIGTERM are held until the step under way
+        is whole (scratchnet._signals): the model is then exactly the model after `self.step` steps
+        (len(history.step_loss)), and a SIGTERM handler of the caller's (a checkpoint on
+        preemption) runs then."""
         bar = self._progress_bar()
         last = self.epoch + self.epochs
-        with _interrupts_between_steps() as interrupted:
+        with held_signals():
             while self.epoch < last:
                 epoch = self.epoch + 1
                 for batch in batch_indices(self.x_train.shape[0], self.batch_size, self.rng,
                                            self.sampling, self.steps_per_epoch):
                     loss = self._step(batch, epoch)
+                    self._deliver_signals(epoch)
                     if bar is not None:
                         bar.update(1)
                         if self.step % 50 == 0:
                             bar.set_postfix(loss=f"{loss:.4f}")
-                    if interrupted():
-                        raise KeyboardInterrupt(f"training interrupted after step {self.step} (epoch {epoch}); "
-                                                f"the model holds exactly {self.step} steps of training")
                 self.epoch = epoch
                 if self.evaluate == "epoch" or (self.evaluate == "end" and epoch == last):
                     self._record(epoch)
+                    self._deliver_signals(epoch)
         if bar is not None:
             bar.close()
         return self.history
 
+    def _deliver_signals(self, epoch):
+        """Between two whole steps: act on a Ctrl-C or SIGTERM that came during the step."""
+        try:
+            deliver_pending()
+        except KeyboardInterrupt as interrupt:
+            if interrupt.args:
+                raise
+            raise KeyboardInterrupt(f"training interrupted after step {self.step} (epoch {epoch}); "
+                                    f"the model holds exactly {self.step} steps of training") from None
+
     def planned_batches(self):
         """The index arrays the next fit() will train on, in order, drawn from a copy of the seeded
-        generator (which stays as it is): how a second library is driven ahead of scratchnet."""
-        rng = copy.deepcopy(self.rng)
-        return [batch for _ in range(self.epochs) for batch in
-                batch_indices(self.x_train.shape[0], self.batch_size, rng, self.sampling, self.steps_per_epoch)]
+        generator (which stays as it is): how a second library is driven ahead of scratchnet. A
+        lazy BatchPlan: its length is known at once, its batches are drawn as they are read, so a
+        run of a billion steps starts at once with bounded memory."""
+        return BatchPlan(self.x_train.shape[0], self.batch_size, self.rng, self.sampling, self.steps_per_epoch,
+                         self.epochs)
 
     def _step(self, batch, epoch):
         """One update on the rows `batch`, recorded; raises TrainingDiverged before updating on a
         non-finite loss."""
         xb = self.x_train[batch]
         weights = None if self.sample_weight is None else self.sample_weight[batch]
+        saved = self.model.training_state()
         with self.model.reusing_buffers():  # nothing of this pass outlives the step but the grads
             loss = self.model.backprop(xb, self.t_train[batch]) if weights is None else \
                 self.model.backprop(xb, self.t_train[batch], weights)
-        if not math.isfinite(loss):
+        if not math.isfinite(loss):  # the model stays as after the last whole step, statistics included
+            self.model.restore_training_state(saved)
             raise TrainingDiverged(self.step + 1, epoch, loss, _divergence_cause(xb, self.model.params))
         self.optimizer.update(self.model.params, self.model.grads)
         self.step += 1

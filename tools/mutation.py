@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from scratchnet._files import write_text  # atomic: a killed run never leaves half a file
+
 ROOT = Path(__file__).resolve().parent.parent
 # The numerical core: every module that computes a number a model, a loss, a metric, an optimizer
 # or the training loop produces (the whole layer package, whichever layers it gains). Left out:
@@ -215,7 +217,7 @@ def main(argv=None):
         saved = json.loads(saved_path.read_text())
         results = [mark_equivalent(r) for r in saved["results"]]
         text = render(results, saved["meta"])
-        (out / "mutation.md").write_text(text)
+        write_text(out / "mutation.md", text)
         print(text)
         return 0
     saved = json.loads(saved_path.read_text()) if (args.resume or args.retest) and saved_path.exists() else None
@@ -235,7 +237,7 @@ def main(argv=None):
 
     def save():
         results = [done[m["id"]] for m in chosen if m["id"] in done]
-        saved_path.write_text(json.dumps({"meta": meta, "results": results}, indent=1))
+        write_text(saved_path, json.dumps({"meta": meta, "results": results}, indent=1))
 
     with tempfile.TemporaryDirectory(prefix="scratchnet-mutation-") as work:
         _copy_project(work)
@@ -263,7 +265,7 @@ def main(argv=None):
             save()
     results = [mark_equivalent(done[m["id"]]) for m in chosen if m["id"] in done]
     text = render(results, meta)
-    (out / "mutation.md").write_text(text)
+    write_text(out / "mutation.md", text)
     print(text)
     return 0
 

@@ -42,6 +42,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from scratchnet._files import write_text  # atomic: a killed run never leaves half a file
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 RESULTS_JSON = DOCS / "results.json"
@@ -865,7 +867,7 @@ def execute(run, out):
                   "wall_s": round(time.perf_counter() - wall, 1),
                   "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
                   "load_before": load, "load_after": _load(), "machine": machine(env), "versions": versions()}
-    (out / "provenance.json").write_text(json.dumps(provenance, indent=1))
+    write_text(out / "provenance.json", json.dumps(provenance, indent=1))
     return provenance
 
 
@@ -948,8 +950,8 @@ def results_markdown(data):
 
 
 def write_results(data):
-    RESULTS_JSON.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
-    RESULTS_MD.write_text(results_markdown(data))
+    write_text(RESULTS_JSON, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+    write_text(RESULTS_MD, results_markdown(data))
 
 
 def fill(data, root=ROOT):
@@ -959,7 +961,7 @@ def fill(data, root=ROOT):
         text = page.read_text()
         new = fill_text(text, data["results"])
         if new != text:
-            page.write_text(new)
+            write_text(page, new)
             changed.append(page)
     return changed
 

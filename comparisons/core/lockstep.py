@@ -103,12 +103,16 @@ def weight_drift(ours, theirs):
     return max(relative_error(a, b) for a, b in zip(_weights(ours), _weights(theirs), strict=True))
 
 
+SEGMENT_STEPS = 16384  # steps handed to Keras at once: a long run's batches are never all in memory
+
+
 def drift_steps(total, drift_every=None):
     """The steps at which the weight drift is recorded: every `drift_every`-th and the last; by
     default every step up to 2,000 steps, then about 1,000 points in all (a large model's
     weights cost about a step to copy)."""
     every = drift_every or (1 if total <= 2000 else total // 1000)
-    return [step for step in range(1, total + 1) if step % every == 0 or step == total]
+    steps = list(range(every, total + 1, every))  # arithmetic: a billion-step run lists a thousand
+    return steps if steps and steps[-1] == total else [*steps, total]
 
 
 class _KerasSide(threading.Thread):
@@ -129,7 +133,10 @@ class _KerasSide(threading.Thread):
     def _segments(self):
         """(first, last) step of each run of steps with nothing to do between two of them."""
         cuts = sorted({0, len(self.batches)} | {step - 1 for step in self.logged} | set(self.new_rates))
-        return [(a + 1, b) for a, b in zip(cuts, cuts[1:]) if 0 <= a < b <= len(self.batches)]
+        for a, b in zip(cuts, cuts[1:]):
+            if 0 <= a < b <= len(self.batches):
+                for first in range(a + 1, b + 1, SEGMENT_STEPS):  # bounded: the batches are drawn as needed
+                    yield first, min(b, first + SEGMENT_STEPS - 1)
 
     def run(self):
         start = time.perf_counter()

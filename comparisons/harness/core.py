@@ -87,8 +87,19 @@ def check(obj, x=None, t=None, dtype="float64", seed=0):
         result.not_checked = why
         result.could_hide = could_hide_a_bug(obj)
         return result
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"check: seed must be an integer >= 0 (the seed of the drawn inputs and weights), "
+                         f"got {seed!r}")
     if x is not None:
-        x = np.asarray(x).astype(dtype)
+        given = np.asarray(x)
+        if given.dtype.kind not in "biuf":
+            raise TypeError(f"check: x must be an array of real numbers, got dtype {given.dtype}")
+        if given.ndim < 1 or given.size == 0:
+            raise ValueError(f"check: x must be a non-empty batch, got shape {given.shape}")
+        if not np.all(np.isfinite(given)):
+            raise ValueError(f"check: x holds NaN or inf ({int(np.sum(~np.isfinite(given)))} of its {given.size} "
+                             f"values): the caller's input, not the checked object, would be blamed")
+        x = given.astype(dtype)
         if t is None and kind in ("softmax_loss", "loss", "network"):
             raise ValueError(f"check: a {KIND_WORDS[kind]} needs targets t with its inputs x")
     try:

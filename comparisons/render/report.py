@@ -16,6 +16,8 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from scratchnet._files import atomic_write, write_text
+
 from ..core.environment import environment_line
 
 CHECK_HEADERS = ["check", "value", "tolerance", "result", "diagnosis"]
@@ -197,9 +199,16 @@ def json_text(report):
 
 
 # -- files ----------------------------------------------------------------------------------------
+_PROBE_BYTES = 1 << 20  # what the probe writes: a report's JSON, Markdown and plots take about this much
+
+
 def check_writable(out_dir):
-    """Refuse an output folder that cannot be written before any work is done: a file in its
-    place, or a folder (or its nearest existing parent) that refuses new files."""
+    """Refuse an output folder that cannot take the report, before any work is done and without
+    creating anything: an empty name, a file in its place, or a folder (or its nearest existing
+    parent) that refuses new files or has no room for a report (an unnamed temporary file of
+    1 MiB is written, synced and dropped)."""
+    if not str(out_dir).strip():
+        raise ValueError("--out: an empty folder name (give a folder, e.g. --out reports)")
     out_dir = Path(out_dir)
     existing = out_dir
     while not existing.exists() and existing != existing.parent:
@@ -207,27 +216,12 @@ def check_writable(out_dir):
     if not existing.is_dir():
         raise ValueError(f"--out {out_dir}: {existing} is a file, not a folder")
     try:
-        tempfile.TemporaryFile(dir=existing).close()
+        with tempfile.TemporaryFile(dir=existing) as probe:
+            probe.write(bytes(_PROBE_BYTES))
+            probe.flush()
+            os.fsync(probe.fileno())
     except OSError as err:
-        raise ValueError(f"--out {out_dir}: cannot write in {existing} ({err.strerror})") from None
-
-
-def atomic_write(path, write):
-    """Call `write(file)` on a temporary binary file beside `path`, then rename it to `path`: the
-    file at `path` is the old one or the complete new one, never a part. Returns `path`."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
-
-
-def write_text(path, text):
-    return atomic_write(path, lambda f: f.write(text.encode()))
+        raise ValueError(f"--out {out_dir}: cannot write a report in {existing} ({err.strerror})") from None
 
 
 def write(report, out_dir):

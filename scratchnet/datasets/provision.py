@@ -21,7 +21,6 @@ import hashlib
 import io
 import os
 import pickle
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._files import atomic_write
 from . import catalog, sources
 from .errors import ChecksumError, CorruptFileError, DatasetError, FetchError
 from .npz import read_mnist_npz
@@ -125,11 +125,6 @@ def _failed(cmd, proc):
     return FetchError(f"`{' '.join(map(str, cmd))}` failed with exit code {proc.returncode}:\n{tail}")
 
 
-def _part_name(dest):
-    """A temporary name next to ``dest`` that says which process writes it (see remove_stale_parts)."""
-    return dest.with_name(f".{dest.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
-
-
 def _alive(pid):
     try:
         os.kill(pid, 0)
@@ -154,17 +149,12 @@ def remove_stale_parts(folder, log=_log):
 
 
 def _atomic_write(dest, write, verify, log):
-    """Write via ``write(fileobj)`` to a temp file next to ``dest``; replace only if ``verify(tmp)``."""
-    tmp = _part_name(dest)  # open() honours the umask
-    try:
-        with open(tmp, "xb") as f:
-            write(f)
+    """Write via ``write(fileobj)`` to a temp file next to ``dest``; replace only if ``verify(tmp)``
+    (scratchnet._files.atomic_write: fsynced, an existing file's mode kept)."""
+    def verified(tmp):
         log(f"  verifying sha256 of {dest.name} ...")
         verify(Path(tmp))
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write(dest, write, verified)
     log(f"  wrote {dest}")
 
 

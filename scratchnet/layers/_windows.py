@@ -86,6 +86,14 @@ class Geometry:
             subject = f"{where} has" if where else "has"
             raise ValueError(f"{subject} a {kh}x{kw} {what} larger than its {height}x{width} input "
                              f"(padding 'valid'): use a smaller {what} or padding 'same'")
+        if what == "pool window" and padding == "same" and ((height is not None and extent_h > height)
+                                                             or (width is not None and extent_w > width)):
+            # every window would cover the whole image and its padding (kh*kw cells of work each):
+            # a global pooling, at the cost of a window as large as asked
+            subject = f"{where} has" if where else "has"
+            raise ValueError(f"{subject} a {kh}x{kw} {what} larger than its {height}x{width} input "
+                             f"(padding 'same'): at most {height}x{width}; a global pooling layer pools the "
+                             f"whole image")
         self.out_h, self.top, self.bottom = axis_geometry(height, kh, sh, padding, dh) if height else (None, 0, 0)
         self.out_w, self.left, self.right = axis_geometry(width, kw, sw, padding, dw) if width else (None, 0, 0)
         self.height, self.width, self.window, self.strides = height, width, (kh, kw), (sh, sw)

@@ -23,6 +23,8 @@ class Affine(Layer):
     def __init__(self, W, b, l2=0.0, input_shape=None, name="Affine"):
         super().__init__(name)
         check_array(W, f"{name}: W", ndim=2)
+        if 0 in W.shape:
+            raise ValueError(f"{name}: W must have at least one input and one unit, got shape {W.shape}")
         if b is None:
             self.param_keys = self.weight_keys = ("W",)
             same_dtype({"W": W}, name)

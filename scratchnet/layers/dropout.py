@@ -20,6 +20,7 @@ same stream. seed=None draws a seed from the operating system's entropy, as Kera
 seed for reproducible runs.
 """
 import random
+from numbers import Real
 
 import numpy as np
 
@@ -36,8 +37,11 @@ class Dropout(Layer):
 
     def __init__(self, rate, seed=None, input_shape=None, inverted=True, name="Dropout"):
         super().__init__(name)
-        if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating)) or not 0.0 <= rate < 1.0:
+        if isinstance(rate, (bool, np.bool_)) or not isinstance(rate, Real) or not 0.0 <= rate < 1.0:
             raise ValueError(f"{name}: rate must be a number in [0, 1) (the fraction of units dropped), got {rate!r}")
+        if not isinstance(inverted, (bool, np.bool_)):
+            raise TypeError(f"{name}: inverted must be True (Keras's inverted dropout) or False (the book's), "
+                            f"got {inverted!r}")
         if seed is None:
             seed = random.SystemRandom().randint(1, 10**9)
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not -2**63 <= seed < 2**63:

@@ -43,6 +43,8 @@ class BatchNormalization(Layer):
         super().__init__(name)
         check_array(gamma, f"{name}: gamma", ndim=1)
         features = gamma.shape[0]
+        if features == 0:
+            raise ValueError(f"{name}: gamma must have at least one feature, got shape {gamma.shape}")
         moving_mean = np.zeros_like(gamma) if moving_mean is None else moving_mean
         moving_variance = np.ones_like(gamma) if moving_variance is None else moving_variance
         for key, value in (("beta", beta), ("moving_mean", moving_mean), ("moving_variance", moving_variance)):
@@ -54,8 +56,8 @@ class BatchNormalization(Layer):
                 raise TypeError(f"{name}: {key} must be a number, got {value!r}")
         if not 0.0 <= momentum <= 1.0:
             raise ValueError(f"{name}: momentum must be in [0, 1], got {momentum}")
-        if not epsilon > 0.0:
-            raise ValueError(f"{name}: epsilon must be positive, got {epsilon}")
+        if not 0.0 < epsilon < float("inf"):
+            raise ValueError(f"{name}: epsilon must be a finite number > 0, got {epsilon}")
         self.momentum, self.epsilon = float(momentum), float(epsilon)
         self.input_shape = declared_shape(input_shape, name)
         self.params = {"gamma": gamma, "beta": beta}
@@ -80,6 +82,9 @@ class BatchNormalization(Layer):
                 f"{self.name}: expected a {gamma.dtype} input of shape (N, ..., {self.features}) "
                 f"(normalised over the last axis), got {x.dtype} {x.shape}")
         training = training and self.trainable
+        if training and x.size == 0:
+            raise ValueError(f"{self.name}: an empty batch {x.shape} has no statistics to normalise with in "
+                             f"training; the moving statistics were not changed")
         if training:
             axes = tuple(range(x.ndim - 1))
             mean = x.mean(axis=axes)

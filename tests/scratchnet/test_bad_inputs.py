@@ -53,7 +53,7 @@ CASES = {
     "mlp bool size": (lambda: scratchnet.mlp([4, True, 3]), TypeError, "got True (bool)"),
     "mlp string size": (lambda: scratchnet.mlp(["4", 3]), TypeError, "sizes[0] must be an integer"),
     "mlp one size": (lambda: scratchnet.mlp([4]), ValueError, "needs at least input and output sizes"),
-    "mlp absurd size": (lambda: scratchnet.mlp([784, 10**9, 10]), MemoryError, "GiB for the weights"),
+    "mlp absurd size": (lambda: scratchnet.mlp([784, 10**9, 10]), MemoryError, "GiB to build (the weights in float32"),
     "mlp unknown activation": (lambda: scratchnet.mlp([2, 2], activation="mish"), ValueError, "unknown activation 'mish'"),
     "mlp unknown loss": (lambda: scratchnet.mlp([2, 2], loss="hinge"), ValueError, "unknown loss 'hinge'"),
     "mlp unknown init": (lambda: scratchnet.mlp([2, 2], weight_init="ones"), ValueError, "unknown initializer 'ones'"),
@@ -86,7 +86,7 @@ CASES = {
     "affine backward wrong dtype": (lambda: (lambda a: (a.forward(np.ones((2, 3))), a.backward(np.ones((2, 2), np.float32))))(
         Affine(np.ones((3, 2)), np.zeros(2))), TypeError, "Affine backward: expected dtype float64, got float32"),
     # -- losses and targets
-    "loss empty batch": (lambda: model().loss(EMPTY_X, EMPTY_T), ValueError, "empty batch (shape (0, 2))"),
+    "loss empty batch": (lambda: model().loss(EMPTY_X, EMPTY_T), ValueError, "Sequential input: empty batch (shape (0, 3))"),
     "gradient empty batch": (lambda: model().gradient(EMPTY_X, EMPTY_T), ValueError, "empty batch"),
     "evaluate empty": (lambda: model().evaluate(EMPTY_X, EMPTY_T), ValueError, "Sequential.evaluate: empty batch"),
     "evaluate batch_size 0": (lambda: model().evaluate(X, T, batch_size=0), ValueError, "batch_size must be an integer >= 1, got 0"),
@@ -363,3 +363,249 @@ def test_one_optimizer_per_model_but_the_same_model_may_be_rebuilt_in_place():
     net.backprop(X, T)
     opt.update(net.params, net.grads)
     assert opt.iterations == 2
+
+
+# -- a refused or diverged training pass moves no statistics and no random stream ---------------
+def _bn_dropout_model():
+    from scratchnet.layers import BatchNormalization, Dropout
+    rng = np.random.default_rng(0)
+    layers = [Affine(rng.normal(size=(3, 4)), np.zeros(4)), BatchNormalization(np.ones(4), np.zeros(4)),
+              ReLU(), Dropout(0.5, seed=7), Affine(rng.normal(size=(4, 2)), np.zeros(2))]
+    return scratchnet.Sequential(layers, SoftmaxCrossEntropy())
+
+
+def _training_state(net):
+    bn, dropout = net.layers[1], net.layers[3]
+    return [bn.state["moving_mean"].copy(), bn.state["moving_variance"].copy()], dropout.counter
+
+
+def test_batch_normalization_refuses_an_empty_training_batch_and_keeps_its_statistics():
+    from scratchnet.layers import BatchNormalization
+    bn = BatchNormalization(np.ones(2), np.zeros(2))
+    with pytest.raises(ValueError, match=re.escape("BatchNormalization: an empty batch (0, 2) has no statistics")):
+        bn.forward(np.ones((0, 2)), training=True)
+    assert np.array_equal(bn.state["moving_mean"], [0.0, 0.0]) and np.array_equal(bn.state["moving_variance"], [1, 1])
+
+
+@pytest.mark.parametrize("labels,fragment", [
+    (np.array([0, 1, 7, 0, 1]), "7"),  # a class index the 2-unit output does not have
+    (np.array([0, 1, 1, 0]), "5"),  # one label short
+    (np.array([0.5, 1, 1, 0, 1]), "label"),  # not integer class indices
+])
+def test_a_loss_refused_for_bad_labels_moves_no_statistics_and_no_dropout_counter(labels, fragment):
+    net = _bn_dropout_model()
+    net.loss(X, T)  # one good pass first: the state to keep is not the initial one
+    (mean, var), counter = _training_state(net)
+    assert counter == 1 and not np.array_equal(mean, np.zeros(4))
+    with pytest.raises((ValueError, TypeError), match=fragment):
+        net.loss(X, labels)
+    (mean_after, var_after), counter_after = _training_state(net)
+    assert counter_after == 1
+    assert np.array_equal(mean_after, mean) and np.array_equal(var_after, var)
+
+
+def test_an_empty_batch_to_loss_changes_nothing():
+    net = _bn_dropout_model()
+    with pytest.raises(ValueError, match=re.escape("Sequential input: empty batch (shape (0, 3))")):
+        net.loss(EMPTY_X, EMPTY_T)
+    (mean, var), counter = _training_state(net)
+    assert counter == 0 and np.array_equal(mean, np.zeros(4)) and np.array_equal(var, np.ones(4))
+
+
+def test_a_diverged_step_leaves_the_moving_statistics_of_the_last_whole_step():
+    from scratchnet.training import TrainingDiverged
+    x = X.copy()
+    x[4, 0] = np.nan  # the second batch of two rows (seeded order) or the third holds the NaN row
+    net = _bn_dropout_model()
+    steps = []
+    trainer = Trainer(net, optimizers.SGD(0.1), x, T, epochs=1, batch_size=1, progress=False,
+                      on_step=lambda step, loss, batch: steps.append(_training_state(net)))
+    with pytest.raises(TrainingDiverged, match="the input batch holds NaN"):
+        trainer.fit()
+    (mean, var), counter = _training_state(net)
+    (mean_then, var_then), counter_then = steps[-1] if steps else ([np.zeros(4), np.ones(4)], 0)
+    assert counter == counter_then == trainer.step
+    assert np.all(np.isfinite(mean)) and np.all(np.isfinite(var))
+    assert np.array_equal(mean, mean_then) and np.array_equal(var, var_then)
+    assert np.all(np.isfinite(net.predict(X)))
+
+
+# -- the weak ones of issue 24: nonsense refused, valid values taken, messages that say what is wrong -----------
+def _config_edited(tmp, edit):
+    path = tmp / "m.npz"
+    model().save(path)
+    with np.load(path) as data:
+        arrays = {key: data[key] for key in data.files}
+    config = json.loads(str(arrays["__config__"]))
+    edit(config)
+    arrays["__config__"] = np.array(json.dumps(config))
+    np.savez(path, **arrays)
+    return scratchnet.load_model(path)
+
+
+def _saved_model(tmp):
+    model().save(tmp / "m.npz")
+    return tmp / "m.npz"
+
+
+def _bn(**kw):
+    from scratchnet.layers import BatchNormalization
+    return BatchNormalization(np.ones(2), np.zeros(2), **kw)
+
+
+def _dropout(*args, **kw):
+    from scratchnet.layers import Dropout
+    return Dropout(*args, **kw)
+
+
+WEAK_CASES = {
+    "BN epsilon inf": (lambda: _bn(epsilon=float("inf")), ValueError,
+                       "BatchNormalization: epsilon must be a finite number > 0, got inf"),
+    "BN zero features": (lambda: __import__("scratchnet").layers.BatchNormalization(np.ones(0), np.zeros(0)),
+                         ValueError, "BatchNormalization: gamma must have at least one feature, got shape (0,)"),
+    "Dropout inverted 'no'": (lambda: _dropout(0.5, seed=1, inverted="no"), TypeError,
+                              "Dropout: inverted must be True (Keras's inverted dropout) or False (the book's), got 'no'"),
+    "Affine zero units": (lambda: Affine(np.ones((3, 0)), np.zeros(0)), ValueError,
+                          "Affine: W must have at least one input and one unit, got shape (3, 0)"),
+    "Affine zero inputs": (lambda: Affine(np.ones((0, 3)), np.zeros(3)), ValueError,
+                           "Affine: W must have at least one input and one unit, got shape (0, 3)"),
+    "config layer not a dict": (lambda tmp: _config_edited(tmp, lambda c: c["layers"].__setitem__(0, 5)),
+                                ModelFileError, "layer 1 of its architecture is not a layer's description"),
+    "config layer without kind": (lambda tmp: _config_edited(tmp, lambda c: c["layers"][0].pop("kind")),
+                                  ModelFileError, "layer 1 of its architecture is not a layer's description"),
+    "load into a different architecture": (
+        lambda tmp: scratchnet.mlp([3, 5, 2], "relu", "softmax_cross_entropy", seed=0, dtype=np.float64).load(
+            _saved_model(tmp)),
+        ValueError, "holds a different architecture: layer 1 is {'kind': 'Affine', 'shape': [3, 4]"),
+    "simple_convnet 2-d input_shape": (lambda: scratchnet.simple_convnet(input_shape=(28, 28)), ValueError,
+                                       "simple_convnet: input_shape must be (height, width, channels), got (28, 28)"),
+    "simple_convnet hidden an int": (lambda: scratchnet.simple_convnet(hidden=5), TypeError,
+                                     "simple_convnet: hidden must be a list of layer sizes, e.g. (100,), got 5"),
+    "simple_convnet kernel a pair": (lambda: scratchnet.simple_convnet(kernel_size=(3, 3)), TypeError,
+                                     "simple_convnet: kernel_size (one number: the kernel is square) must be an "
+                                     "integer >= 1, got (3, 3)"),
+    "simple_convnet filters 0": (lambda: scratchnet.simple_convnet(filters=0), ValueError,
+                                 "simple_convnet: filters must be an integer >= 1, got 0"),
+    "simple_convnet hidden 0": (lambda: scratchnet.simple_convnet(hidden=(0,)), ValueError,
+                                "simple_convnet: hidden[0] must be an integer >= 1, got 0"),
+}
+
+
+@pytest.mark.parametrize("case", WEAK_CASES)
+def test_weak_cases_of_issue_24_get_a_clear_error(case, tmp_path):
+    call, error, fragment = WEAK_CASES[case]
+    with pytest.raises(error, match=re.escape(fragment)):
+        call(tmp_path) if call.__code__.co_argcount else call()
+
+
+def test_dropout_takes_a_numpy_integer_rate():
+    layer = _dropout(np.int64(0), seed=1)
+    x = np.ones((2, 3))
+    assert layer.rate == 0.0 and np.array_equal(layer.forward(x, training=True), x)
+
+
+def test_load_into_a_model_whose_dropout_seed_differs_loads_the_weights_and_keeps_its_seed(tmp_path):
+    from scratchnet.layers import Dropout
+    saved_model = scratchnet.Sequential([Affine(np.arange(6.0).reshape(3, 2), np.ones(2)), Dropout(0.5, seed=1)])
+    saved_model.save(tmp_path / "m.npz")
+    fresh = scratchnet.Sequential([Affine(np.zeros((3, 2)), np.zeros(2)), Dropout(0.5)])  # seed=None: a fresh one
+    seed = fresh.layers[1].seed
+    fresh.load(tmp_path / "m.npz")
+    assert np.array_equal(fresh.params["W1"], np.arange(6.0).reshape(3, 2)) and np.array_equal(fresh.params["b1"], [1, 1])
+    assert fresh.layers[1].seed == seed
+
+
+# -- load reads the headers first: an array the architecture contradicts, or one too big, is refused unread ---
+def _with_fake_array(tmp, key, shape, config_edit=None):
+    """A model file whose array `key` declares `shape` in its .npy header but holds 16 bytes of data."""
+    import zipfile
+    path = tmp / "m.npz"
+    model().save(path)
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    config = json.loads(str(arrays["__config__"]))
+    if config_edit:
+        config_edit(config)
+    arrays["__config__"] = np.array(json.dumps(config))
+    np.savez(path, **{k: v for k, v in arrays.items() if k != key})
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr(f"{key}.npy", _npy_bytes(shape))
+    return path
+
+
+def _npy_bytes(shape):
+    import io
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, {"descr": "<f8", "fortran_order": False, "shape": shape})
+    return buffer.getvalue() + bytes(16)  # the header writer puts the magic string first
+
+
+def test_load_refuses_an_array_whose_header_contradicts_the_architecture_before_reading_it(tmp_path):
+    path = _with_fake_array(tmp_path, "W1", (100_000, 100_000))  # 80 GB declared, 16 bytes stored
+    with pytest.raises(ModelFileError, match=re.escape("the array W1 has shape (100000, 100000) but the "
+                                                       "architecture stored with it says (3, 4)")):
+        scratchnet.load_model(path)
+    target = model()
+    before = target.get_weights()
+    with pytest.raises(ModelFileError, match="has shape"):
+        target.load(path)
+    assert all(np.array_equal(a, b) for a, b in zip(before, target.get_weights()))
+
+
+def test_load_refuses_arrays_larger_than_the_machines_memory_and_says_how_much(tmp_path):
+    def huge(config):
+        config["layers"][0]["shape"] = [10**12, 4]
+    path = _with_fake_array(tmp_path, "W1", (10**12, 4), huge)  # consistent with the architecture, and 32 TB
+    asked = (10**12 * 4 + 4 + 4 * 2 + 2) * 8 / 2**30
+    with pytest.raises(ModelFileError, match=re.escape(f"its arrays would take {asked:.1f} GiB, more than this")):
+        scratchnet.load_model(path)
+
+
+# -- pooling windows against the input size, predict in chunks ------------------------------------------------
+def test_a_same_pooling_window_larger_than_its_input_is_refused_when_the_model_is_built():
+    from scratchnet.layers import Conv2D, Flatten, MaxPooling2D
+    with pytest.raises(ValueError, match=re.escape("MaxPooling2D1 has a 100000x100000 pool window larger than its "
+                                                   "8x8 input (padding 'same'): at most 8x8")):
+        scratchnet.Sequential([Conv2D(np.ones((3, 3, 1, 2)), np.zeros(2), padding="same", input_shape=(8, 8, 1)),
+                               MaxPooling2D(100000, padding="same"), Flatten(), Affine(np.ones((2, 3)), np.zeros(3))])
+    unknown = scratchnet.Sequential([MaxPooling2D(100000, padding="same"), Flatten(), Affine(np.ones((2, 3)),
+                                                                                             np.zeros(3))])
+    with pytest.raises(ValueError, match="100000x100000 pool window larger than its 8x8 input"):
+        unknown.predict(np.ones((1, 8, 8, 2)))  # refused before the windows are laid out
+
+
+def test_predict_runs_in_chunks_with_the_same_result(monkeypatch):
+    import scratchnet.model as model_module
+    net, x = model(), np.linspace(-3, 3, 30).reshape(10, 3)
+    whole = net._forward(x, False).copy()
+    shapes = []
+    first = net.layers[0]
+    original = first.forward
+    monkeypatch.setattr(first, "forward", lambda xb: shapes.append(xb.shape[0]) or original(xb))
+    monkeypatch.setattr(model_module, "_EVAL_CHUNK", 4)
+    assert np.array_equal(net.predict(x), whole)
+    assert shapes == [4, 4, 2]
+
+
+def test_the_build_memory_estimate_covers_the_measured_peak_of_building_an_mlp():
+    import tracemalloc
+    from scratchnet.networks import build_peak_bytes
+    sizes = [784, 1000, 1000, 10]
+    for dtype in (np.float32, np.float64):
+        tracemalloc.start()
+        scratchnet.mlp(sizes, dtype=dtype)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        estimate = build_peak_bytes(sizes, dtype)
+        assert peak <= estimate <= 2 * peak, (dtype, peak, estimate)  # covers the peak, not wildly above it
+
+
+def test_a_model_file_with_a_huge_npy_header_is_a_model_file_error(tmp_path):
+    import zipfile
+    path = tmp_path / "m.npz"
+    model().save(path)
+    header = b"{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), " + b" " * 200_000 + b"}\n"
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("W9.npy", b"\x93NUMPY\x02\x00" + len(header).to_bytes(4, "little") + header)
+    with pytest.raises(ModelFileError, match="Header info length"):
+        scratchnet.load_model(path)

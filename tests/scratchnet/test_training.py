@@ -288,6 +288,73 @@ def test_ctrl_c_mid_update_leaves_the_model_after_a_whole_number_of_steps():
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Ctrl-C works normally again
 
 
+class _SignalledSGD(SGD):
+    """Delivers a real `signum` in the middle of its `at`-th update, between two parameters."""
+
+    def __init__(self, at, signum):
+        super().__init__(0.1)
+        self.at, self.signum, self.updated = at, signum, 0
+
+    def _update_one(self, key, param, grad):
+        super()._update_one(key, param, grad)
+        self.updated += 1
+        if self.updated == 4 * (self.at - 1) + 2:
+            signal.raise_signal(self.signum)
+
+
+class _Preempted(Exception):
+    pass
+
+
+def test_sigterm_mid_step_reaches_the_callers_handler_after_the_step_is_whole():
+    """The checkpoint-on-preemption pattern: a SIGTERM handler that raises. It runs once the step
+    under way is whole, and sees the model after exactly that many steps."""
+    seen = []
+
+    def handler(signum, frame):
+        seen.append((signum, trainer.step, [w.copy() for w in trainer.model.get_weights()]))
+        raise _Preempted
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        trainer = _trainer(optimizer=_SignalledSGD(3, signal.SIGTERM), evaluate=None)
+        with pytest.raises(_Preempted):
+            trainer.fit()
+        assert signal.getsignal(signal.SIGTERM) is handler  # the caller's handler is back in place
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert [(signum, step) for signum, step, _ in seen] == [(signal.SIGTERM, 3)]
+    assert trainer.step == len(trainer.history.step_loss) == 3 and trainer.optimizer.iterations == 3
+    replay = _trainer(epochs=1, evaluate=None, steps_per_epoch=3)
+    replay.fit()
+    assert all(np.array_equal(a, b) for a, b in zip(seen[0][2], replay.model.get_weights()))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_update_from_a_users_own_loop_is_all_or_nothing_under_a_signal(signum):
+    """model.backprop(x, t); opt.update(model.params, model.grads) in the user's loop: a signal
+    between W1 and W2 is delivered after every parameter and the iteration count moved."""
+    x, t = _data()
+    model = scratchnet.mlp([3, 5, 2], "relu", "softmax_cross_entropy", "he_normal", seed=0, dtype=np.float64)
+    twin = scratchnet.mlp([3, 5, 2], "relu", "softmax_cross_entropy", "he_normal", seed=0, dtype=np.float64)
+    opt, plain = _SignalledSGD(2, signum), SGD(0.1)
+    previous = signal.signal(signal.SIGTERM, lambda s, f: (_ for _ in ()).throw(_Preempted()))
+    steps = 0
+    try:
+        with pytest.raises((KeyboardInterrupt, _Preempted)):
+            for _ in range(5):
+                model.backprop(x[:5], t[:5])
+                opt.update(model.params, model.grads)
+                steps += 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert opt.iterations == 2 and steps == 1  # the interrupted update was whole, and counted
+    for _ in range(2):
+        twin.backprop(x[:5], t[:5])
+        plain.update(twin.params, twin.grads)
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), twin.get_weights()))
+
+
 def test_a_nan_in_the_data_is_blamed_on_the_data_not_the_learning_rate():
     x, t = _data()
     x = x.copy()
@@ -296,3 +363,32 @@ def test_a_nan_in_the_data_is_blamed_on_the_data_not_the_learning_rate():
     with pytest.raises(scratchnet.TrainingDiverged, match="input batch holds NaN or inf \\(1 of its") as info:
         scratchnet.Trainer(model, SGD(0.1), x, t, epochs=1, batch_size=len(x), progress=False).fit()
     assert "smaller learning rate" not in info.value.cause
+
+
+def test_a_billion_epoch_plan_is_lazy_and_its_first_batches_are_those_fit_trains_on():
+    import time
+    import tracemalloc
+    from scratchnet.training import BatchPlan
+    tracemalloc.start()
+    start = time.perf_counter()
+    trainer = _trainer(epochs=10**9, evaluate=None)
+    plan = trainer.planned_batches()
+    first = [plan[i] for i in range(7)]  # read in order, as a lockstep run does
+    took = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert isinstance(plan, BatchPlan) and len(plan) == 10**9 * plan.per_epoch()
+    assert took < 1.0 and peak < 10 * 2**20  # no list of a billion epochs' batches
+    taken = []
+    short = _trainer(epochs=2, evaluate=None, on_step=lambda step, loss, batch: taken.append(batch.copy()))
+    short.fit()
+    assert all(np.array_equal(a, b) for a, b in zip(first, taken))
+    assert all(np.array_equal(a, b) for a, b in zip(plan[2:5], taken[2:5]))  # reading back starts again
+
+
+@pytest.mark.parametrize("sampling,steps", [("shuffle", None), ("shuffle", 3), ("replacement", None),
+                                            ("replacement", 7)])
+def test_a_batch_plans_length_is_the_number_of_batches_it_yields(sampling, steps):
+    trainer = _trainer(epochs=3, sampling=sampling, steps_per_epoch=steps, evaluate=None)
+    plan = trainer.planned_batches()
+    assert len(plan) == len(list(plan)) == len(plan[0:len(plan)])

@@ -140,3 +140,15 @@ def test_ctrl_c_stops_both_sides_and_leaves_no_thread(mnist, monkeypatch):
     with pytest.raises(KeyboardInterrupt, match="after step 3"):
         run_lockstep(*_lockstep_arguments(settings, mnist), plan(settings, drift_every=1), progress=False)
     assert not [thread for thread in threading.enumerate() if thread.name == "keras lockstep"]
+
+
+def test_drift_steps_and_keras_segments_of_a_billion_step_run_are_bounded():
+    from comparisons.core.lockstep import SEGMENT_STEPS, _KerasSide, drift_steps
+    total = 10**9
+    steps = drift_steps(total)
+    assert len(steps) == 1000 and steps[0] == 10**6 and steps[-1] == total
+    assert drift_steps(10, 3) == [3, 6, 9, 10] and drift_steps(9, 3) == [3, 6, 9]
+    side = _KerasSide.__new__(_KerasSide)
+    side.batches, side.logged, side.new_rates = range(total), set(), {}
+    segments = side._segments()
+    assert next(segments) == (1, SEGMENT_STEPS) and next(segments) == (SEGMENT_STEPS + 1, 2 * SEGMENT_STEPS)

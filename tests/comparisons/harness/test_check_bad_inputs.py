@@ -8,6 +8,11 @@ import pytest
 import comparisons
 from comparisons.harness import bugzoo
 
+def _tanh():
+    import scratchnet
+    return scratchnet.layers.Tanh()
+
+
 CASES = {
     "check book conv x not 4-D": (lambda: comparisons.check(bugzoo._Convolution(np.ones((4, 3, 3, 2)), np.zeros(4)),
                                                             x=np.ones((5, 7))),
@@ -28,6 +33,16 @@ CASES = {
                                                              x=np.ones((4, 5))),
                                    ValueError, "_BatchNormalization with gamma (3,) takes (N, 3) data, got x of shape "
                                                "(4, 5)"),
+    "check x of strings": (lambda: comparisons.check(_tanh(), x="abc"), TypeError,
+                           "check: x must be an array of real numbers, got dtype <U3"),
+    "check x empty": (lambda: comparisons.check(_tanh(), x=np.ones((0, 3))), ValueError,
+                      "check: x must be a non-empty batch, got shape (0, 3)"),
+    "check x with NaN": (lambda: comparisons.check(_tanh(), x=[[np.nan, 1.0]]), ValueError,
+                         "check: x holds NaN or inf (1 of its 2 values)"),
+    "check seed negative": (lambda: comparisons.check(_tanh(), seed=-1), ValueError,
+                            "check: seed must be an integer >= 0 (the seed of the drawn inputs and weights), got -1"),
+    "check seed a float": (lambda: comparisons.check(_tanh(), seed=1.5), ValueError,
+                           "check: seed must be an integer >= 0"),
 }
 
 

@@ -78,3 +78,35 @@ def test_this_repository_loads_the_plugin_once(request, assert_matches_keras):
     assert [plugin for plugin in manager.get_plugins() if plugin is pytest_plugin] == [pytest_plugin]
     assert manager.get_plugin("scratchnet") is pytest_plugin
     assert assert_matches_keras(scratchnet.layers.Tanh()).passed
+
+
+OWN_PACKAGE_TESTS = '''
+from comparisons import check
+
+
+def test_the_projects_own_check():
+    assert check(2) == "the project's own check of 2"
+
+
+def test_the_fixture_says_why_it_cannot_run(assert_matches_keras):
+    assert_matches_keras(None)
+'''
+
+
+def test_a_project_with_its_own_comparisons_package_imports_its_own(tmp_path):
+    """Under plain pytest the plugin (loaded first, from scratchnet's comparisons) must not make the
+    project's `from comparisons import check` silently return scratchnet's."""
+    project = tmp_path / "own_project"
+    (project / "comparisons").mkdir(parents=True)
+    own = "def check(x):\n    return f\"the project's own check of {x}\"\n"
+    (project / "comparisons" / "__init__.py").write_text(own)
+    (project / "test_own.py").write_text(OWN_PACKAGE_TESTS)
+    env = {**os.environ, "KERAS_HOME": str(tmp_path / "keras"), "MPLCONFIGDIR": str(tmp_path / "matplotlib"),
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA"], cwd=project, env=env,
+                            capture_output=True, text=True, timeout=120)
+    out = result.stdout
+    assert "1 passed, 1 error" in out, out + result.stderr  # the fixture refuses at its set-up
+    assert "PASSED test_own.py::test_the_projects_own_check" in out
+    assert (f"assert_matches_keras: this project has its own package named comparisons ({project / 'comparisons'})"
+            in out)
