@@ -177,15 +177,29 @@ def speed_options(**options):
     return args
 
 
-def speed(*, check=None, rounds=None, cli=True, command=None, **options):
+def speed(*, check=None, sweep=None, rounds=None, cli=True, command=None, **options):
     """The training-step benchmark (`python -m comparisons speed`): its Report. check=[paths]
     (or [] for the fixed set) times `check` per learner file instead (speed --check), with
-    `cli` the command-line runs too."""
+    `cli` the command-line runs too; sweep=[axis names] (or [] for every axis) measures the cost
+    curves instead (speed --sweep, comparisons/studies/sweep.py)."""
     import numpy as np
 
     from scratchnet import datasets
 
     from .studies import speed as benchmark
+    if sweep is not None:
+        from .studies import sweep as study
+        if options or check is not None:
+            given = [*options, *(["check"] if check is not None else [])]
+            raise UsageError(f"speed(sweep=...) takes rounds only, not {', '.join(given)}")
+        if isinstance(sweep, str):
+            sweep = [sweep]
+        unknown = [axis for axis in sweep if axis not in study.AXES]
+        if unknown:
+            raise UsageError(f"--sweep: unknown axis {', '.join(unknown)}; the axes: {', '.join(study.AXES)}")
+        axes = {axis: study.AXES[axis][2] for axis in (sweep or study.AXES)}
+        return study.run(datasets.load("mnist", dtype=np.float32), rounds=3 if rounds is None else rounds, axes=axes,
+                         command=command or f"comparisons.speed(sweep={list(sweep)!r})")
     if check is not None:
         from .studies import check_latency
         if options:

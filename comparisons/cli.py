@@ -105,6 +105,10 @@ def parser():
                         "set (tests/book_style, tests/corpus/learners), or the files and folders given")
     s.add_argument("--no-cli", action="store_true", help="with --check: leave out the `python -m comparisons check` "
                                                          "runs (each imports Keras)")
+    s.add_argument("--sweep", nargs="*", metavar="AXIS", default=None,
+                   help="measure step time against batch size, width, depth, image size and filters instead "
+                        "(comparisons/studies/sweep.py): every axis, or the AXIS names given")
+    s.add_argument("--sweep-rounds", type=count(1), default=3, help="with --sweep: rounds per point (default 3)")
     _reports_option(s)
     s = sub.add_parser("check", help="check the layers, networks and optimizers in Python files against Keras",
                        description="Import each FILE.py (from its own folder, in a Python process of its own) and "
@@ -192,6 +196,8 @@ def _speed(args):
     command = " ".join(["python -m comparisons", *args.argv])
     if args.check is not None:
         yield api.speed(check=args.check, rounds=args.rounds, cli=not args.no_cli, command=command)
+    elif args.sweep is not None:
+        yield api.speed(sweep=args.sweep, rounds=args.sweep_rounds, command=command)
     else:
         yield api.speed(command=command, **{key: getattr(args, key) for key in vars(api.speed_options())})
 
