@@ -35,6 +35,7 @@ import os
 import platform
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -720,6 +721,42 @@ def speed_results(out):
     return results
 
 
+def speed_profile_results(out):
+    """The profile of each scratchnet step in the speed run: ms per kind per part, and the shares."""
+    from comparisons.studies.speed import PROFILE_HEADERS, profile_rows
+    record = read_report(out / "speed.json")["data"]
+    labelled = [*((dtype, results) for dtype, results in record["results"].items()),
+                *((f"cnn_{dtype}", cnn) for dtype, cnn in record.get("cnn", {}).items())]
+    return [block(f"speed.profile.{label}", PROFILE_HEADERS, profile_rows(results["profile_ms"]),
+                  f"speed: profile of scratchnet's {label.replace('_', ' ')} step", False)
+            for label, results in labelled if "profile_ms" in results]
+
+
+IMAGES = DOCS / "images"
+
+
+def sweep_results(out):
+    """`python -m comparisons speed --sweep`: a table per axis and the crossover points (all
+    timings); its plots are copied to docs/images/ for docs/performance.md."""
+    from comparisons.studies import sweep
+    record = read_report(out / "sweep.json")["data"]
+    IMAGES.mkdir(exist_ok=True)
+    results = []
+    for axis, points in record["points"].items():
+        shutil.copyfile(out / f"sweep_{axis}.png", IMAGES / f"sweep_{axis}.png")
+        rows = [[p["value"], *(f"{p['median_ms'][name]:.3f}" for name in sweep.CONTENDERS),
+                 *(f"{p['median_ms'][name] / p['median_ms']['scratchnet']:.2f}" for name in sweep.KERAS)]
+                for p in points]
+        results.append(block(f"sweep.{axis}.table", [sweep.AXES[axis][1], "scratchnet ms", "floor ms", "Keras fit ms",
+                                                     "tf.function ms", "Keras fit / scratchnet",
+                                                     "tf.function / scratchnet"], rows,
+                             f"sweep: step time against {sweep.AXES[axis][1]} ({sweep.AXES[axis][3]})", False))
+        results += [measured(f"sweep.{axis}.crossover.{name}", sweep.crossover_text(points, name), str,
+                             f"sweep: {axis}: where scratchnet stops being ahead of {name}", False)
+                    for name in sweep.KERAS]
+    return results
+
+
 # -- the runs ------------------------------------------------------------------------------------
 @dataclasses.dataclass
 class Run:
@@ -747,7 +784,9 @@ RUNS = {run.name: run for run in [
     Run("book-optimizers", [["book-optimizers", "--out", "{out}"]], book_optimizer_results),
     Run("mnist-cnn", [["mnist-cnn", "--out", "{out}", "--no-progress"]], cnn_results, slow=True),
     Run("textbook-mnist", [["textbook-mnist", "--out", "{out}", "--no-progress"]], textbook_results, slow=True),
-    Run("speed", [["speed", "--out", "{out}"]], speed_results, slow=True,
+    Run("speed", [["speed", "--out", "{out}"]], lambda out: [*speed_results(out), *speed_profile_results(out)],
+        slow=True, env_unset=("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")),
+    Run("sweep", [["speed", "--sweep", "--out", "{out}"]], sweep_results, slow=True,
         env_unset=("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")),
 ]}
 
