@@ -36,7 +36,7 @@ MLP_BATCH, MLP_HIDDEN, DEPTH_WIDTH, CNN_BATCH = 100, 500, 256, 100
 AXES = {
     "mlp_batch": ("MLP", "batch size", (1, 4, 16, 64, 256, 1024), f"784-{MLP_HIDDEN}-10"),
     "mlp_width": ("MLP", "hidden width", (16, 64, 256, 1024, 4096), f"784-W-10, batch {MLP_BATCH}"),
-    "mlp_depth": ("MLP", "hidden layers", (1, 2, 4, 8), f"784-{DEPTH_WIDTH}x D-10, batch {MLP_BATCH}"),
+    "mlp_depth": ("MLP", "hidden layers", (1, 2, 4, 8), f"D hidden layers of {DEPTH_WIDTH}, batch {MLP_BATCH}"),
     "cnn_image": ("CNN", "image size (pixels a side)", (14, 28, 56), f"SimpleConvNet, 30 filters, batch {CNN_BATCH}"),
     "cnn_filters": ("CNN", "filters", (4, 8, 16, 30, 64), f"SimpleConvNet, 28x28 images, batch {CNN_BATCH}"),
 }
