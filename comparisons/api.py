@@ -21,12 +21,13 @@ Importing comparisons loads no Keras; each entry point loads it when it runs (di
 Bad arguments raise UsageError (a ValueError; the command line prints its message and exits 2).
 """
 import argparse
+import dataclasses
 import importlib
 import threading
 
 from . import report_diff
 from .core.result import Reports
-from .scenarios import ALL, OPTIMIZER_OPTIONS, PRESETS, Settings, build_optimizer
+from .scenarios import ALL, OPTIMIZER_OPTIONS, PRESETS, QUICK, QUICK_IN_ALL, Settings, build_optimizer
 
 __all__ = ["UsageError", "run", "matrix", "check_file", "check_files", "bugzoo", "speed", "book_optimizers", "diff",
            "scenario_settings", "scenario_reports", "file_reports"]
@@ -40,18 +41,25 @@ class UsageError(ValueError):
 SETTINGS_FIELDS = [name for name in Settings.__dataclass_fields__ if name != "scenario"]
 
 
-def scenario_settings(name, **options):
-    """The preset `name` with `options` (Settings fields; optimizer hyperparameters by name); a
-    UsageError for an unknown scenario or option, or an option the optimizer does not have."""
+def scenario_settings(name, quick=False, **options):
+    """The preset `name` (in its short form with `quick`: scenarios.QUICK) with `options`
+    (Settings fields; optimizer hyperparameters by name); a UsageError for an unknown scenario or
+    option, or an option the optimizer does not have."""
     if name not in PRESETS:
         raise UsageError(f"unknown scenario {name!r}; known: {', '.join(PRESETS)}, all")
+    if quick and name not in QUICK:
+        raise UsageError(f"--quick: {name} has no quick form; the scenarios that have one: {', '.join(QUICK)}")
     unknown = [key for key in options if key not in SETTINGS_FIELDS and key not in OPTIMIZER_OPTIONS]
     if unknown:
         raise UsageError(f"{', '.join(unknown)}: not a scenario option; the options: {', '.join(SETTINGS_FIELDS)} and "
                          f"the optimizers' {', '.join(OPTIMIZER_OPTIONS)}")
     if options.get("hidden") is not None:
         options["hidden"] = tuple(options["hidden"])
-    settings = PRESETS[name].with_options(**options)
+    preset = PRESETS[name]
+    if quick:
+        from .scenarios.settings import QUICK_NOTE
+        preset = dataclasses.replace(preset, **QUICK[name], notes=[*preset.notes, QUICK_NOTE])
+    settings = preset.with_options(**options)
     try:
         build_optimizer(settings)  # refuses an option the optimizer lacks, or a value out of range
     except ValueError as err:
@@ -86,9 +94,9 @@ def scenario_reports(settings, progress=None, with_matrix=False, fail_fast=False
 
 def run(scenario="xor", *, progress=None, fail_fast=False, **options):
     """Run a scenario on both sides (`python -m comparisons SCENARIO`): its Report. "all" runs
-    xor, mnist and fashion-mnist with `options`, then the matrix: their Reports."""
+    xor, mnist, fashion-mnist and mnist-cnn's quick form with `options`, then the matrix: their Reports."""
     if scenario == "all":
-        settings = [scenario_settings(name, **options) for name in ALL]
+        settings = [scenario_settings(name, quick=name in QUICK_IN_ALL, **options) for name in ALL]
         return Reports(scenario_reports(settings, progress, with_matrix=True, fail_fast=fail_fast))
     return next(scenario_reports([scenario_settings(scenario, **options)], progress))
 

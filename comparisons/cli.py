@@ -25,7 +25,7 @@ from scratchnet.training import SAMPLINGS
 
 from . import api, render, scenarios
 from .api import UsageError  # bad usage found after parsing (a value out of range, ...): exit 2
-from .scenarios import ALL, OPTIMIZER_OPTIONS, PRESETS
+from .scenarios import ALL, OPTIMIZER_OPTIONS, PRESETS, QUICK, QUICK_IN_ALL
 
 
 def _scenario_options(p):
@@ -69,13 +69,17 @@ def parser():
                                   "agree.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=OneLineParser)
     for name in (*PRESETS, "all"):
-        help_text = (f"{', '.join(ALL)} with their defaults (the options apply to these), then the matrix"
+        help_text = (f"{', '.join(ALL)} with their defaults ({', '.join(QUICK_IN_ALL)} in its --quick form; the "
+                     "options apply to these), then the matrix"
                      if name == "all" else f"the {name} scenario on both sides")
         s = sub.add_parser(name, help=help_text, description=help_text)
         _scenario_options(s)
         _reports_option(s)
         if name == "all":
             s.add_argument("--fail-fast", action="store_true", help=_FAIL_FAST)
+        if name in QUICK:
+            s.add_argument("--quick", action="store_true",
+                           help="the short form `all` runs: " + ", ".join(f"{k} {v}" for k, v in QUICK[name].items()))
     help_text = ("every activation, loss, optimizer option and L2 setting on small networks, the initializers "
                  "and the functions, against Keras (float64)")
     s = sub.add_parser("matrix", help=help_text, description=help_text)
@@ -143,7 +147,9 @@ def settings_from(args, name):
         "activation", "weight_init", "init_std", "optimizer", "learning_rate", "loss_reduction", "epochs",
         "batch_size", "steps_per_epoch", "sampling", "dtype", "seed", *OPTIMIZER_OPTIONS)}
     options["hidden"] = tuple(args.hidden) if args.hidden else None
-    settings = api.scenario_settings(name, **options)  # refuses an option the optimizer lacks, or a bad value
+    quick = getattr(args, "quick", False) or (args.command == "all" and name in QUICK_IN_ALL)
+    # refuses an option the optimizer lacks, or a bad value
+    settings = api.scenario_settings(name, quick=quick, **options)
     try:
         check_memory([scenarios.input_size(settings), *settings.hidden, 10], settings.dtype)
     except MemoryError as err:

@@ -744,11 +744,11 @@ def sweep_results(out):
     results = []
     for axis, points in record["points"].items():
         shutil.copyfile(out / f"sweep_{axis}.png", IMAGES / f"sweep_{axis}.png")
-        rows = [[p["value"], *(f"{p['median_ms'][name]:.3f}" for name in sweep.CONTENDERS),
-                 *(f"{p['median_ms'][name] / p['median_ms']['scratchnet']:.2f}" for name in sweep.KERAS)]
+        rows = [[p["value"], *(f"{p[sweep.STAT][name]:.3f}" for name in sweep.CONTENDERS),
+                 *(f"{p[sweep.STAT][name] / p[sweep.STAT]['scratchnet']:.2f}" for name in sweep.KERAS)]
                 for p in points]
-        results.append(block(f"sweep.{axis}.table", [sweep.AXES[axis][1], "scratchnet ms", "floor ms", "Keras fit ms",
-                                                     "tf.function ms", "Keras fit / scratchnet",
+        results.append(block(f"sweep.{axis}.table", [sweep.AXES[axis][1], "least ms: scratchnet", "floor", "Keras fit",
+                                                     "tf.function", "Keras fit / scratchnet",
                                                      "tf.function / scratchnet"], rows,
                              f"sweep: step time against {sweep.AXES[axis][1]} ({sweep.AXES[axis][3]})", False))
         results += [measured(f"sweep.{axis}.crossover.{name}", sweep.crossover_text(points, name), str,

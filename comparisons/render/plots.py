@@ -101,20 +101,22 @@ _SWEEP_LABELS = {"scratchnet": "scratchnet", "floor": "floor (the matrix product
                  "keras_tf_function": "Keras tf.function step"}
 
 
-def sweep_figure(title, xlabel, points, contenders, crossovers):
-    """Median ms/step per contender against the values of one sweep axis (log-log), with a
-    dotted vertical line at each crossover ({contender: [{"at", "scratchnet"}]})."""
+def sweep_figure(title, xlabel, points, contenders, crossovers, stat="median_ms"):
+    """ms/step (the points' `stat`: "median_ms" or "min_ms") per contender against the values of
+    one sweep axis (log-log), with a dotted vertical line at each crossover ({contender: [{"at",
+    "scratchnet"}]})."""
     fig, ax = _figure()
     values = [p["value"] for p in points]
     for name, style in zip(contenders, ("o-", "s--", "^-", "v-", "D:", "P:")):
-        ax.loglog(values, [p["median_ms"][name] for p in points], style, label=_SWEEP_LABELS.get(name, name),
+        ax.loglog(values, [p[stat][name] for p in points], style, label=_SWEEP_LABELS.get(name, name),
                   linewidth=2.5 if name == "scratchnet" else 1.2)
     for name, found in crossovers.items():
         for c in found:
             ax.axvline(c["at"], color="grey", linestyle=":", linewidth=1)
             ax.annotate(f"vs {_SWEEP_LABELS.get(name, name)}: {c['scratchnet']} at ~{c['at']:.3g}", (c["at"], 0.02),
                         xycoords=("data", "axes fraction"), rotation=90, fontsize="x-small", color="grey")
-    ax.set(xlabel=f"{xlabel} (log scale)", ylabel="median ms per training step (log scale)", title=title)
+    which = "least" if stat == "min_ms" else "median"
+    ax.set(xlabel=f"{xlabel} (log scale)", ylabel=f"{which} ms per training step (log scale)", title=title)
     ax.legend(fontsize="small")
     fig.tight_layout()
     return fig

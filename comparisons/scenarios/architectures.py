@@ -26,7 +26,8 @@ def input_size(settings):
 
 def load_data(settings):
     """((x_train, t_train), (x_test, t_test)) in the scenario's dtype, labels as integers; images
-    (N, 28, 28, 1) for an architecture that takes images, else rows (N, 784)."""
+    (N, 28, 28, 1) for an architecture that takes images, else rows (N, 784); the first
+    `settings.data_rows` of each split when that is set."""
     dtype = np.dtype(settings.dtype)
     if settings.dataset is None:
         x = XOR_X.astype(dtype)
@@ -35,7 +36,8 @@ def load_data(settings):
     images = ARCHITECTURES[settings.architecture].images
     (x_train, t_train), (x_test, t_test) = datasets.load(settings.dataset, dtype=dtype, flatten=not images,
                                                          channel_axis=images)
-    return (x_train, t_train.astype(np.int64)), (x_test, t_test.astype(np.int64))
+    rows = slice(settings.data_rows)  # slice(None): every row
+    return (x_train[rows], t_train[rows].astype(np.int64)), (x_test[rows], t_test[rows].astype(np.int64))
 
 
 def build_model(settings, input_shape, n_out):

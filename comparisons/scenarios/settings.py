@@ -49,11 +49,12 @@ class Settings:
     learning_rate_schedule: tuple = ()
     log_every: int | None = None  # record both sides' batch accuracy every so many steps (as a course text logs)
     extras: tuple = ()  # names in runner.EXTRAS: what the runner adds after the common checks
+    data_rows: int | None = None  # the first so many images of each split (training and test); None: all
 
     def as_dict(self):
         """Flat and JSON-able: every optimizer option appears, at its default unless given. The
         fields that only the later scenarios use (architecture, its model options, float64_steps,
-        learning_rate_schedule) appear when they are set, so the MLP scenarios' reports keep
+        learning_rate_schedule, data_rows) appear when they are set, so the MLP scenarios' reports keep
         their shape."""
         d = asdict(self)
         d["hidden"] = list(self.hidden)
@@ -62,7 +63,7 @@ class Settings:
         architecture, model_options = d.pop("architecture"), d.pop("model_options")
         if architecture != "mlp":
             d.update({"architecture": architecture, **ARCHITECTURES[architecture].options, **model_options})
-        for key in ("float64_steps", "learning_rate_schedule"):
+        for key in ("float64_steps", "learning_rate_schedule", "data_rows"):
             value = d.pop(key)
             if value:
                 d[key] = [list(pair) for pair in value] if key == "learning_rate_schedule" else value
@@ -126,4 +127,11 @@ PRESETS = {
         optimizer="sgd", learning_rate=0.01, optimizer_options={"momentum": 0.9}, notes=[REGULARIZED_NOTE],
         extras=("book_conventions",)),
 }
-ALL = ("xor", "mnist", "fashion-mnist")
+# `--quick` forms: the same network, checks and tiers on a short training run (overrides of the
+# preset's settings, before the command line's options); `all` runs the scenarios of QUICK_IN_ALL so.
+QUICK = {"mnist-cnn": {"epochs": 1, "data_rows": 3000, "learning_rate_schedule": (), "float64_steps": 10}}
+QUICK_NOTE = ("Quick form (--quick; `all` runs it): the first 3000 training and 3000 test images, one epoch (30 steps) "
+              "at a constant rate, and a float64 lockstep of 10 steps; the full scenario (`python -m comparisons "
+              "mnist-cnn`) trains on every image to the book's accuracy.")
+ALL = ("xor", "mnist", "fashion-mnist", "mnist-cnn")
+QUICK_IN_ALL = ("mnist-cnn",)

@@ -7,7 +7,10 @@ again), the value interpolated on the log-log curve of their ratio. A benchmark,
 
 Each point is short: its steps a round are chosen so that a scratchnet round takes about
 `ROUND_SECONDS` (from one timed warm-up round; at least MIN_STEPS, at most MAX_STEPS and the data
-set's size), the same steps for every contender, and the median of `--rounds` rounds is kept.
+set's size), the same steps for every contender, and the least and the median of `--rounds`
+rounds are kept. The tables, plots and crossovers use the least (STAT): on a shared machine other
+processes only ever add time to a round, and a short point has too few rounds for its median to
+shed a stalled one.
 Every scratchnet and floor point runs first, alternating round by round, before TensorFlow is
 imported; then the Keras contenders of every point. The MLP points use SGD(0.01) as the speed
 rows, the CNN points Adam(0.001); the CNN's images are MNIST's, resampled (nearest pixel) to
@@ -42,6 +45,7 @@ AXES = {
 }
 CONTENDERS = ("scratchnet", "floor", "keras_fit", "keras_tf_function")
 KERAS = ("keras_fit", "keras_tf_function")
+STAT = "min_ms"  # what the tables, plots and crossovers use (see the module docstring)
 
 
 def _mlp_point(axis, value, data):
@@ -127,10 +131,10 @@ def measure(axes, data, rounds, announce=None):
                 announce(f"sweep {axis} = {value}: Keras")
             fit, function = measure_keras(DTYPE, point["batch"], point["steps"], rounds, point["run"],
                                           make_optimizer=point["optimizer"])
-            medians = {name: statistics.median(s) for name, s in
-                       {**point["samples"], "keras_fit": fit, "keras_tf_function": function}.items()}
+            samples = {**point["samples"], "keras_fit": fit, "keras_tf_function": function}
             record.setdefault(axis, []).append({"value": value, "steps_per_round": point["steps"],
-                                                "median_ms": medians})
+                                                "median_ms": {k: statistics.median(v) for k, v in samples.items()},
+                                                "min_ms": {k: min(v) for k, v in samples.items()}})
     return record
 
 
@@ -155,10 +159,9 @@ def crossovers(values, scratchnet_ms, keras_ms):
 def crossover_text(points, contender):
     """One line: where along this axis scratchnet stops being ahead of `contender`."""
     values = [p["value"] for p in points]
-    found = crossovers(values, [p["median_ms"]["scratchnet"] for p in points],
-                       [p["median_ms"][contender] for p in points])
+    found = crossovers(values, [p[STAT]["scratchnet"] for p in points], [p[STAT][contender] for p in points])
     if not found:
-        ahead = points[0]["median_ms"][contender] > points[0]["median_ms"]["scratchnet"]
+        ahead = points[0][STAT][contender] > points[0][STAT]["scratchnet"]
         return f"{'ahead' if ahead else 'behind'} at every measured value"
     return "; ".join(f"{c['scratchnet']} between {c['between'][0]} and {c['between'][1]} (at about {c['at']:.3g})"
                      for c in found)
@@ -167,34 +170,34 @@ def crossover_text(points, contender):
 def _table(points):
     rows = []
     for p in points:
-        m = p["median_ms"]
+        m = p[STAT]
         rows.append([p["value"], *(f"{m[name]:.3f}" for name in CONTENDERS),
                      f"{m['scratchnet'] / m['floor']:.2f}", *(f"{m[name] / m['scratchnet']:.2f}" for name in KERAS)])
     return rows
 
 
-_HEADERS = ["ms/step: scratchnet", "floor", "Keras fit", "tf.function", "scratchnet / floor", "Keras fit / scratchnet",
-            "tf.function / scratchnet"]
+_HEADERS = ["least ms/step: scratchnet", "floor", "Keras fit", "tf.function", "scratchnet / floor",
+            "Keras fit / scratchnet", "tf.function / scratchnet"]
 
 
 def run(data, rounds=3, axes=None, command="python -m comparisons speed --sweep", announce=None):
     """The sweep as a Report: a table and a plot per axis, and the crossover points (its data:
-    the medians per point and the crossovers). `axes`: {axis: values} (default: every axis of
-    AXES with its values)."""
+    the least and median ms/step of each contender per point, and the crossovers). `axes`:
+    {axis: values} (default: every axis of AXES with its values)."""
     axes = {axis: AXES[axis][2] for axis in AXES} if axes is None else axes
     unknown = set(axes) - set(AXES)
     if unknown:
         raise ValueError(f"--sweep: unknown axis {', '.join(sorted(unknown))}; the axes: {', '.join(AXES)}")
     points = measure(axes, data, rounds, announce)
-    found = {axis: {name: crossovers([p["value"] for p in ps], [p["median_ms"]["scratchnet"] for p in ps],
-                                     [p["median_ms"][name] for p in ps]) for name in KERAS}
+    found = {axis: {name: crossovers([p["value"] for p in ps], [p[STAT]["scratchnet"] for p in ps],
+                                     [p[STAT][name] for p in ps]) for name in KERAS}
              for axis, ps in points.items()}
-    record = {"configuration": {"dtype": DTYPE, "rounds": rounds, "round_seconds": ROUND_SECONDS,
+    record = {"configuration": {"dtype": DTYPE, "rounds": rounds, "round_seconds": ROUND_SECONDS, "statistic": STAT,
                                 "axes": {axis: {"network": AXES[axis][0], "varies": AXES[axis][1],
                                                 "fixed": AXES[axis][3]} for axis in points}},
               "machine": machine(), "points": points, "crossovers": found}
     report = Report("sweep", headline="Speed sweep: step time against batch, width, depth, image size, filters",
-                    lead=f"Command: `{command}`. {DTYPE}; medians of {rounds} rounds of ms/step per point.",
+                    lead=f"Command: `{command}`. {DTYPE}; the least of {rounds} rounds of ms/step per point.",
                     intro=[__doc__.split("\n\n")[1].replace("\n", " ")], check_table="none", data=record,
                     summary_text=f"sweep: {sum(len(p) for p in points.values())} points on {len(points)} axes")
     crossing_rows = []
@@ -206,7 +209,7 @@ def run(data, rounds=3, axes=None, command="python -m comparisons speed --sweep"
                           for name, label in zip(KERAS, ("Keras fit", "tf.function"))]
         report.plots.append(Plot(f"sweep_{axis}.png", lambda ps=ps, axis=axis: plots.sweep_figure(
             f"{AXES[axis][0]}: step time against {AXES[axis][1]} ({AXES[axis][3]}, {DTYPE})", AXES[axis][1], ps,
-            CONTENDERS, found[axis])))
+            CONTENDERS, found[axis], STAT)))
     report.sections.append(Section("Crossover points: where scratchnet stops being ahead",
                                    ["axis", "against", "scratchnet"], crossing_rows, numparse=False, in_json=False))
     return report

@@ -29,9 +29,9 @@ def test_crossovers_interpolate_the_ratio_on_log_log_axes(values, scratchnet_ms,
 
 
 def test_crossover_text_says_ahead_or_behind_everywhere():
-    points = [{"value": v, "median_ms": {"scratchnet": 1.0, "keras_fit": k}} for v, k in ((1, 2.0), (2, 3.0))]
+    points = [{"value": v, sweep.STAT: {"scratchnet": 1.0, "keras_fit": k}} for v, k in ((1, 2.0), (2, 3.0))]
     assert sweep.crossover_text(points, "keras_fit") == "ahead at every measured value"
-    points[1]["median_ms"]["keras_fit"] = 0.5
+    points[1][sweep.STAT]["keras_fit"] = 0.5
     assert sweep.crossover_text(points, "keras_fit") == (
         f"falls behind between 1 and 2 (at about {math.exp(math.log(2) * math.log(2) / math.log(4)):.3g})")
 
@@ -53,7 +53,8 @@ def test_a_tiny_sweep_writes_tables_plots_and_json(tmp_path):
     assert [p["value"] for p in record["points"]["mlp_depth"]] == [1, 2]
     for points in record["points"].values():
         for p in points:
-            assert set(p["median_ms"]) == set(sweep.CONTENDERS) and min(p["median_ms"].values()) > 0
+            assert set(p["median_ms"]) == set(p["min_ms"]) == set(sweep.CONTENDERS)
+            assert all(0 < p["min_ms"][name] <= p["median_ms"][name] for name in sweep.CONTENDERS)
             assert sweep.MIN_STEPS <= p["steps_per_round"] <= sweep.MAX_STEPS
     assert set(record["crossovers"]["mlp_depth"]) == set(sweep.KERAS)
     assert record["configuration"]["axes"]["cnn_image"]["varies"] == "image size (pixels a side)"
@@ -62,7 +63,7 @@ def test_a_tiny_sweep_writes_tables_plots_and_json(tmp_path):
     markdown = (tmp_path / "sweep.md").read_text()
     assert "Crossover points" in markdown and "![sweep_mlp_depth.png](sweep_mlp_depth.png)" in markdown
     depth = report.sections[0]
-    first = record["points"]["mlp_depth"][0]["median_ms"]
+    first = record["points"]["mlp_depth"][0][sweep.STAT]
     assert depth.rows[0][5] == f"{first['scratchnet'] / first['floor']:.2f}"
 
 
