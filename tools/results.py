@@ -420,9 +420,10 @@ def scenario_results(prefix, report, what):
 
 
 def all_results(out):
-    """`python -m comparisons all`: xor, mnist, fashion-mnist, then the coverage matrix."""
+    """`python -m comparisons all`: xor, mnist, fashion-mnist, mnist-cnn's quick form, then the
+    coverage matrix."""
     results = []
-    for scenario in ("xor", "mnist", "fashion-mnist"):
+    for scenario in ("xor", "mnist", "fashion-mnist", "mnist-cnn"):
         key = scenario.replace("-", "_")
         results += scenario_results(f"all.{key}", read_report(out / f"{scenario}.json"), scenario)
     matrix = read_report(out / "matrix.json")
