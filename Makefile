@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install data test test-slow report speed mutation install-check package compat results results-check clean
+.PHONY: install data test test-slow report speed sweep mutation install-check package compat results results-check clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ report: data
 # current one, so the benchmark (only) runs without them, as the machine's notes advise.
 speed: data
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m comparisons speed
+
+# The cost curves (minutes): step time against batch size, width, depth, image size and filters,
+# with plots and the crossover points (comparisons/studies/sweep.py).
+sweep: data
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) -m comparisons speed --sweep
 
 # Not part of `make test`: tens of minutes. A seeded sample of cosmic-ray mutants of the numerical
 # core, each against `comparisons all`, the survivors against the test suite (see tools/mutation.py).

@@ -26,7 +26,7 @@ import threading
 
 from . import report_diff
 from .core.result import Reports
-from .scenarios import ALL, OPTIMIZER_OPTIONS, PRESETS, QUICK, Settings, build_optimizer
+from .scenarios import ALL, OPTIMIZER_OPTIONS, PRESETS, QUICK, QUICK_IN_ALL, Settings, build_optimizer
 
 __all__ = ["UsageError", "run", "matrix", "check_file", "check_files", "bugzoo", "speed", "book_optimizers", "diff",
            "scenario_settings", "scenario_reports", "file_reports"]
@@ -90,9 +90,9 @@ def scenario_reports(settings, progress=None, with_matrix=False, fail_fast=False
 
 def run(scenario="xor", *, progress=None, fail_fast=False, **options):
     """Run a scenario on both sides (`python -m comparisons SCENARIO`): its Report. "all" runs
-    xor, mnist and fashion-mnist with `options`, then the matrix: their Reports."""
+    xor, mnist, fashion-mnist and mnist-cnn's quick form with `options`, then the matrix: their Reports."""
     if scenario == "all":
-        settings = [scenario_settings(name, **options) for name in ALL]
+        settings = [scenario_settings(name, quick=name in QUICK_IN_ALL, **options) for name in ALL]
         return Reports(scenario_reports(settings, progress, with_matrix=True, fail_fast=fail_fast))
     return next(scenario_reports([scenario_settings(scenario, **options)], progress))
 
@@ -181,15 +181,29 @@ def speed_options(**options):
     return args
 
 
-def speed(*, check=None, rounds=None, cli=True, command=None, **options):
+def speed(*, check=None, sweep=None, rounds=None, cli=True, command=None, **options):
     """The training-step benchmark (`python -m comparisons speed`): its Report. check=[paths]
     (or [] for the fixed set) times `check` per learner file instead (speed --check), with
-    `cli` the command-line runs too."""
+    `cli` the command-line runs too; sweep=[axis names] (or [] for every axis) measures the cost
+    curves instead (speed --sweep, comparisons/studies/sweep.py)."""
     import numpy as np
 
     from scratchnet import datasets
 
     from .studies import speed as benchmark
+    if sweep is not None:
+        from .studies import sweep as study
+        if options or check is not None:
+            given = [*options, *(["check"] if check is not None else [])]
+            raise UsageError(f"speed(sweep=...) takes rounds only, not {', '.join(given)}")
+        if isinstance(sweep, str):
+            sweep = [sweep]
+        unknown = [axis for axis in sweep if axis not in study.AXES]
+        if unknown:
+            raise UsageError(f"--sweep: unknown axis {', '.join(unknown)}; the axes: {', '.join(study.AXES)}")
+        axes = {axis: study.AXES[axis][2] for axis in (sweep or study.AXES)}
+        return study.run(datasets.load("mnist", dtype=np.float32), rounds=3 if rounds is None else rounds, axes=axes,
+                         command=command or f"comparisons.speed(sweep={list(sweep)!r})")
     if check is not None:
         from .studies import check_latency
         if options:

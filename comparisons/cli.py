@@ -28,7 +28,7 @@ from scratchnet.training import SAMPLINGS
 
 from . import api, render, scenarios
 from .api import UsageError  # bad usage found after parsing (a value out of range, ...): exit 2
-from .scenarios import ALL, OPTIMIZER_OPTIONS, PRESETS, QUICK
+from .scenarios import ALL, OPTIMIZER_OPTIONS, PRESETS, QUICK, QUICK_IN_ALL
 
 
 def _scenario_options(p):
@@ -72,7 +72,8 @@ def parser():
                                   "agree.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=OneLineParser)
     for name in (*PRESETS, "all"):
-        help_text = (f"{', '.join(ALL)} with their defaults (the options apply to these), then the matrix"
+        help_text = (f"{', '.join(ALL)} with their defaults ({', '.join(QUICK_IN_ALL)} in its --quick form; the "
+                     "options apply to these), then the matrix"
                      if name == "all" else f"the {name} scenario on both sides")
         s = sub.add_parser(name, help=help_text, description=help_text)
         _scenario_options(s)
@@ -111,6 +112,10 @@ def parser():
                         "set (tests/book_style, tests/corpus/learners), or the files and folders given")
     s.add_argument("--no-cli", action="store_true", help="with --check: leave out the `python -m comparisons check` "
                                                          "runs (each imports Keras)")
+    s.add_argument("--sweep", nargs="*", metavar="AXIS", default=None,
+                   help="measure step time against batch size, width, depth, image size and filters instead "
+                        "(comparisons/studies/sweep.py): every axis, or the AXIS names given")
+    s.add_argument("--sweep-rounds", type=count(1), default=3, help="with --sweep: rounds per point (default 3)")
     _reports_option(s)
     s = sub.add_parser("check", help="check the layers, networks and optimizers in Python files against Keras",
                        description="Import each FILE.py (from its own folder, in a Python process of its own) and "
@@ -145,8 +150,9 @@ def settings_from(args, name):
         "activation", "weight_init", "init_std", "optimizer", "learning_rate", "loss_reduction", "epochs",
         "batch_size", "steps_per_epoch", "sampling", "dtype", "seed", *OPTIMIZER_OPTIONS)}
     options["hidden"] = tuple(args.hidden) if args.hidden else None
+    quick = getattr(args, "quick", False) or (args.command == "all" and name in QUICK_IN_ALL)
     # refuses an option the optimizer lacks, a bad value, or --quick where the scenario has no quick form
-    settings = api.scenario_settings(name, quick=getattr(args, "quick", False), **options)
+    settings = api.scenario_settings(name, quick=quick, **options)
     try:
         check_memory([scenarios.input_size(settings), *settings.hidden, 10], settings.dtype)
     except MemoryError as err:
@@ -199,6 +205,8 @@ def _speed(args):
     command = " ".join(["python -m comparisons", *args.argv])
     if args.check is not None:
         yield api.speed(check=args.check, rounds=args.rounds, cli=not args.no_cli, command=command)
+    elif args.sweep is not None:
+        yield api.speed(sweep=args.sweep, rounds=args.sweep_rounds, command=command)
     else:
         yield api.speed(command=command, **{key: getattr(args, key) for key in vars(api.speed_options())})
 

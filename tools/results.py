@@ -36,6 +36,7 @@ import os
 import platform
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -422,9 +423,10 @@ def scenario_results(prefix, report, what):
 
 
 def all_results(out):
-    """`python -m comparisons all`: xor, mnist, fashion-mnist, then the coverage matrix."""
+    """`python -m comparisons all`: xor, mnist, fashion-mnist, mnist-cnn's quick form, then the
+    coverage matrix."""
     results = []
-    for scenario in ("xor", "mnist", "fashion-mnist"):
+    for scenario in ("xor", "mnist", "fashion-mnist", "mnist-cnn"):
         key = scenario.replace("-", "_")
         results += scenario_results(f"all.{key}", read_report(out / f"{scenario}.json"), scenario)
     matrix = read_report(out / "matrix.json")
@@ -738,6 +740,42 @@ def compat_results(out):
             measured("compat.failing", failing, count, "compat: failed tests over every environment", False)]
 
 
+def speed_profile_results(out):
+    """The profile of each scratchnet step in the speed run: ms per kind per part, and the shares."""
+    from comparisons.studies.speed import PROFILE_HEADERS, profile_rows
+    record = read_report(out / "speed.json")["data"]
+    labelled = [*((dtype, results) for dtype, results in record["results"].items()),
+                *((f"cnn_{dtype}", cnn) for dtype, cnn in record.get("cnn", {}).items())]
+    return [block(f"speed.profile.{label}", PROFILE_HEADERS, profile_rows(results["profile_ms"]),
+                  f"speed: profile of scratchnet's {label.replace('_', ' ')} step", False)
+            for label, results in labelled if "profile_ms" in results]
+
+
+IMAGES = DOCS / "images"
+
+
+def sweep_results(out):
+    """`python -m comparisons speed --sweep`: a table per axis and the crossover points (all
+    timings); its plots are copied to docs/images/ for docs/performance.md."""
+    from comparisons.studies import sweep
+    record = read_report(out / "sweep.json")["data"]
+    IMAGES.mkdir(exist_ok=True)
+    results = []
+    for axis, points in record["points"].items():
+        shutil.copyfile(out / f"sweep_{axis}.png", IMAGES / f"sweep_{axis}.png")
+        rows = [[p["value"], *(f"{p[sweep.STAT][name]:.3f}" for name in sweep.CONTENDERS),
+                 *(f"{p[sweep.STAT][name] / p[sweep.STAT]['scratchnet']:.2f}" for name in sweep.KERAS)]
+                for p in points]
+        results.append(block(f"sweep.{axis}.table", [sweep.AXES[axis][1], "least ms: scratchnet", "floor", "Keras fit",
+                                                     "tf.function", "Keras fit / scratchnet",
+                                                     "tf.function / scratchnet"], rows,
+                             f"sweep: step time against {sweep.AXES[axis][1]} ({sweep.AXES[axis][3]})", False))
+        results += [measured(f"sweep.{axis}.crossover.{name}", sweep.crossover_text(points, name), str,
+                             f"sweep: {axis}: where scratchnet stops being ahead of {name}", False)
+                    for name in sweep.KERAS]
+    return results
+
+
 # -- the runs ------------------------------------------------------------------------------------
 @dataclasses.dataclass
 class Run:
@@ -836,7 +874,9 @@ RUNS = {run.name: run for run in [
         keras_corpus_results, slow=True),
     Run("keras-goldens", [["tools/keras_goldens.py", "--report", "{out}/goldens.md"]], keras_goldens_results,
         slow=True),
-    Run("speed", [["speed", "--out", "{out}"]], speed_results, slow=True,
+    Run("speed", [["speed", "--out", "{out}"]], lambda out: [*speed_results(out), *speed_profile_results(out)],
+        slow=True, env_unset=("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")),
+    Run("sweep", [["speed", "--sweep", "--out", "{out}"]], sweep_results, slow=True,
         env_unset=("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")),
     # Tens of minutes: six fresh venvs from the package registries (docs/development.md).
     Run("compat", [["tools/compat.py", "--quick", "--workdir", "{out}/envs", "--json", "{out}/compat.json"]],

@@ -1,6 +1,9 @@
 """The figures of a lockstep run, one function each: both sides' loss per step, their batch
 accuracies where they were logged, and the drift between the two sides on a log scale.
 
+`sweep_figure` draws the speed sweep's step time against one axis, per contender, on log-log
+axes with the crossover points marked.
+
 `training_plots` returns Plots (a file name and a function drawing the figure); `render.write`
 draws and writes them. Reference values (e.g. the numbers a course text prints) are drawn as
 labelled markers: `marks` {"loss" | "accuracy": [(step, value, label)]}.
@@ -90,5 +93,30 @@ def drift_figure(name, traj, dtype):
     ax.set(xlabel="step", ylabel="scratchnet vs Keras (log scale)",
            title=f"{name}: drift between the two sides ({dtype})")
     ax.legend(loc="lower right", fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+_SWEEP_LABELS = {"scratchnet": "scratchnet", "floor": "floor (the matrix products alone)", "keras_fit": "Keras fit",
+                 "keras_tf_function": "Keras tf.function step"}
+
+
+def sweep_figure(title, xlabel, points, contenders, crossovers, stat="median_ms"):
+    """ms/step (the points' `stat`: "median_ms" or "min_ms") per contender against the values of
+    one sweep axis (log-log), with a dotted vertical line at each crossover ({contender: [{"at",
+    "scratchnet"}]})."""
+    fig, ax = _figure()
+    values = [p["value"] for p in points]
+    for name, style in zip(contenders, ("o-", "s--", "^-", "v-", "D:", "P:")):
+        ax.loglog(values, [p[stat][name] for p in points], style, label=_SWEEP_LABELS.get(name, name),
+                  linewidth=2.5 if name == "scratchnet" else 1.2)
+    for name, found in crossovers.items():
+        for c in found:
+            ax.axvline(c["at"], color="grey", linestyle=":", linewidth=1)
+            ax.annotate(f"vs {_SWEEP_LABELS.get(name, name)}: {c['scratchnet']} at ~{c['at']:.3g}", (c["at"], 0.02),
+                        xycoords=("data", "axes fraction"), rotation=90, fontsize="x-small", color="grey")
+    which = "least" if stat == "min_ms" else "median"
+    ax.set(xlabel=f"{xlabel} (log scale)", ylabel=f"{which} ms per training step (log scale)", title=title)
+    ax.legend(fontsize="small")
     fig.tight_layout()
     return fig

@@ -8,11 +8,10 @@ final numbers (runner), with the scenario's own extras (the conventions it stand
 Importing this package loads neither Keras nor TensorFlow; `run` does.
 """
 from .architectures import ARCHITECTURES, build_model, build_optimizer, input_size, load_data
-from .settings import ALL, OPTIMIZER_OPTIONS, PRESETS, QUICK, Settings
+from .settings import ALL, OPTIMIZER_OPTIONS, PRESETS, QUICK, QUICK_IN_ALL, Settings
 
-__all__ = ["ALL", "ARCHITECTURES", "OPTIMIZER_OPTIONS", "PRESETS", "QUICK", "Settings", "build_model",
-           "build_optimizer",
-           "input_size", "load_data", "run"]
+__all__ = ["ALL", "ARCHITECTURES", "OPTIMIZER_OPTIONS", "PRESETS", "QUICK", "QUICK_IN_ALL", "Settings", "build_model",
+           "build_optimizer", "input_size", "load_data", "run"]
 
 
 def run(settings, progress=None, data=None):

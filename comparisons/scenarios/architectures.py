@@ -27,7 +27,8 @@ def input_size(settings):
 
 def load_data(settings):
     """((x_train, t_train), (x_test, t_test)) in the scenario's dtype, labels as integers; images
-    (N, 28, 28, 1) for an architecture that takes images, else rows (N, 784)."""
+    (N, 28, 28, 1) for an architecture that takes images, else rows (N, 784); the first
+    `settings.data_rows` of each split when that is set."""
     dtype = np.dtype(settings.dtype)
     if settings.dataset is None:
         x = XOR_X.astype(dtype)

@@ -54,7 +54,7 @@ class Settings:
     def as_dict(self):
         """Flat and JSON-able: every optimizer option appears, at its default unless given. The
         fields that only the later scenarios use (architecture, its model options, float64_steps,
-        learning_rate_schedule) appear when they are set, so the MLP scenarios' reports keep
+        learning_rate_schedule, data_rows) appear when they are set, so the MLP scenarios' reports keep
         their shape."""
         d = asdict(self)
         d["hidden"] = list(self.hidden)
@@ -140,9 +140,18 @@ PRESETS = {
         optimizer="adam", learning_rate=0.002, epochs=4, learning_rate_schedule=((4, 0.0005),), dtype="float32",
         check_batch=20, float64_steps=10, notes=[ROWS_NOTE]),
 }
+CNN_QUICK_NOTE = ("Quick form (--quick; `all` runs it): the first 3000 training and 3000 test images, one epoch "
+                  "(30 steps) "
+                  "at a constant rate, and a float64 lockstep of 10 steps; the full scenario (`python -m comparisons "
+                  "mnist-cnn`) trains on every image to the book's accuracy.")
 # --quick: what each scenario that has a quick form changes (a look in seconds; the tests run it)
 QUICK = {
     "mnist-rows": {"hidden": (12,), "epochs": 1, "steps_per_epoch": 20, "learning_rate_schedule": (),
                    "data_rows": (2000, 500), "check_batch": 8, "float64_steps": 3, "notes": [ROWS_NOTE, QUICK_NOTE]},
 }
-ALL = ("xor", "mnist", "fashion-mnist")
+# mnist-cnn's quick form: the same network, checks and tiers on a short training run; `all` runs the
+# scenarios of QUICK_IN_ALL in their quick form.
+QUICK["mnist-cnn"] = {"epochs": 1, "data_rows": (3000, 3000), "learning_rate_schedule": (), "float64_steps": 10,
+                     "notes": [CNN_NOTE, CNN_QUICK_NOTE]}
+ALL = ("xor", "mnist", "fashion-mnist", "mnist-cnn")
+QUICK_IN_ALL = ("mnist-cnn",)

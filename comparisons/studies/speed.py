@@ -5,6 +5,8 @@ run on the same real MNIST batches. A benchmark, not a test: it prints medians a
 Two networks: the MLP (in each --dtype, SGD) and the book's SimpleConvNet (in each --cnn-dtype,
 Adam, as the mnist-cnn scenario trains it; --cnn-steps 0 skips it). For the CNN the report also
 breaks scratchnet's step down by layer (forward and backward) and optimizer: where the time goes;
+for both networks a profile splits each part into matrix products, im2col/col2im, element-wise
+work and Python (`profile`);
 the float64 CNN row also times the book's own SimpleConvNet code (the project's transcription
 under tests/book_style, float64 as the book's) with the book's Adam on the same batches.
 
@@ -135,8 +137,9 @@ def measure(dtype, hidden, batch, steps, rounds, data):
     scratchnet_round()
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    parts = profile(model, lambda: optimizers.SGD(learning_rate=0.01), x, t, batch, steps)
     return {"model": model, "initial": initial, "x": x, "t": t, "scratchnet": sn, "floor": fl,
-            "plain_numpy": plain, "traced_peak_mib": traced_peak / 2**20}
+            "plain_numpy": plain, "traced_peak_mib": traced_peak / 2**20, "profile_ms": parts}
 
 
 def measure_keras(dtype, batch, steps, rounds, run, make_optimizer=lambda: optimizers.SGD(learning_rate=0.01)):
@@ -229,6 +232,106 @@ def cnn_breakdown(model, optimizer, x, t, steps):
     return parts
 
 
+class _Timed:
+    """Replaces `owner.name` (a function) while it is entered with a wrapper that adds each call's
+    seconds to `totals[kind]`: how the profile separates matrix products (numpy.matmul, through
+    which the dense and convolution layers make theirs) and im2col/col2im from the rest of a
+    layer's call. Restored on exit, whatever happens."""
+
+    def __init__(self, owner, name, kind, totals):
+        self.owner, self.name, self.kind, self.totals = owner, name, kind, totals
+
+    def __enter__(self):
+        original, totals, kind, clock = getattr(self.owner, self.name), self.totals, self.kind, time.perf_counter
+        self.original = original
+
+        def timed(*args, **kwargs):
+            start = clock()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                totals[kind] = totals.get(kind, 0.0) + clock() - start
+        setattr(self.owner, self.name, timed)
+
+    def __exit__(self, *exc):
+        setattr(self.owner, self.name, self.original)
+
+
+PROFILE_KINDS = ("matrix products", "im2col/col2im", "element-wise", "Python")
+
+
+def _profile_calls(model, optimizer, x, t, batch, steps):
+    """{part: {"total": ms, "matrix products": ms, "im2col/col2im": ms}} per step, over `steps`
+    training steps of `batch` rows made call by call as cnn_breakdown makes them."""
+    from scratchnet.layers import conv
+    clock = time.perf_counter
+    parts, inner = {}, {}
+
+    def timed(name, call):
+        inner.clear()
+        start = clock()
+        result = call()
+        part = parts.setdefault(name, {"total": 0.0, "matrix products": 0.0, "im2col/col2im": 0.0})
+        part["total"] += (clock() - start) * 1e3 / steps
+        for kind, seconds in inner.items():
+            part[kind] += seconds * 1e3 / steps
+        return result
+
+    order = model.training_step_order
+    with model.reusing_buffers(), _Timed(np, "matmul", "matrix products", inner), \
+            _Timed(conv, "im2col", "im2col/col2im", inner), _Timed(conv, "col2im", "im2col/col2im", inner):
+        for i in range(steps):
+            h, tb = x[i * batch:(i + 1) * batch], t[i * batch:(i + 1) * batch]
+            for j in order:
+                layer = model.layers[j]
+                h = timed(f"{layer.name} forward", lambda: layer.forward(h))
+            dout = timed("loss forward + backward",
+                         lambda: (model.loss_layer.forward(h, tb), model.loss_layer.backward(1.0))[1])
+            for position in range(len(order) - 1, -1, -1):
+                layer = model.layers[order[position]]
+                first = position == 0 and getattr(layer, "input_gradient_optional", False)
+                dout = timed(f"{layer.name} backward", lambda: layer.backward(dout, need_dx=False) if first
+                             else layer.backward(dout))
+            timed(f"{type(optimizer).__name__} update", lambda: optimizer.update(model.params, model.grads))
+    return parts
+
+
+def profile(model, make_optimizer, x, t, batch, steps):
+    """Where a training step's time goes, per part (each layer's forward and backward, the loss,
+    the optimizer): {part: {kind: ms per step}} for the kinds of PROFILE_KINDS. Matrix products
+    and im2col/col2im are timed call by call inside each part; the rest of a part is split into
+    Python (its fixed cost per call: the rest of the same part measured on 1-row batches, at most
+    the whole rest) and element-wise work (what remains: the array work that grows with the batch).
+    Runs on a copy of the model's weights; the model's own weights are put back."""
+    weights = model.get_weights()
+    full = _profile_calls(model, make_optimizer(), x, t, batch, steps)
+    one_row = _profile_calls(model, make_optimizer(), x, t, 1, steps)
+    model.set_weights(weights)
+    result = {}
+    for name, part in full.items():
+        rest = max(part["total"] - part["matrix products"] - part["im2col/col2im"], 0.0)
+        small = one_row[name]
+        python = min(max(small["total"] - small["matrix products"] - small["im2col/col2im"], 0.0), rest)
+        result[name] = {"matrix products": part["matrix products"], "im2col/col2im": part["im2col/col2im"],
+                        "element-wise": rest - python, "Python": python}
+    return result
+
+
+def profile_rows(parts):
+    """The profile's table: a row per part (largest first) with its ms per kind and its share of the
+    step, then the step's total per kind and each kind's share."""
+    totals = {kind: sum(part[kind] for part in parts.values()) for kind in PROFILE_KINDS}
+    step = sum(totals.values())
+    rows = [[name, *(f"{part[kind]:.3f}" for kind in PROFILE_KINDS), f"{sum(part.values()) / step:.0%}"]
+            for name, part in sorted(parts.items(), key=lambda kv: -sum(kv[1].values()))]
+    rows.append(["whole step (ms)", *(f"{totals[kind]:.3f}" for kind in PROFILE_KINDS), "100%"])
+    rows.append(["whole step (share)", *(f"{totals[kind] / step:.0%}" for kind in PROFILE_KINDS), ""])
+    return rows
+
+
+PROFILE_HEADERS = ["part", *(f"{kind} ms" for kind in PROFILE_KINDS), "share of step"]
+
+
 BOOK_STYLE = Path(__file__).resolve().parents[2] / "tests" / "book_style"  # the project's transcription of the book
 BOOK_STEPS = 5  # the book's SimpleConvNet's steps a round (at most --cnn-steps)
 
@@ -299,7 +402,10 @@ def measure_cnn(steps, rounds, data, dtype="float32", book=False):
         for name, (run_round, n_steps) in rounds_by_name.items():
             samples[name] += _per_step_ms(run_round, n_steps, 1)[:1]
     breakdown = cnn_breakdown(model, optimizer, x, t, steps)
-    return {"model": model, "initial": initial, "x": x, "t": t, **samples, "breakdown_ms": breakdown}
+    parts = profile(model, lambda: optimizers.Adam(learning_rate=0.001, float32_hyperparams=True), x, t, CNN_BATCH,
+                    steps)
+    return {"model": model, "initial": initial, "x": x, "t": t, **samples, "breakdown_ms": breakdown,
+            "profile_ms": parts}
 
 
 def summarize(samples):
@@ -339,7 +445,7 @@ def measure_all(args, data):
             "scratchnet": summarize(run_["scratchnet"]), "floor": summarize(run_["floor"]),
             "plain_numpy": summarize(run_["plain_numpy"]),
             "keras_fit": summarize(fit), "keras_tf_function": summarize(function),
-            "scratchnet_traced_peak_mib": run_["traced_peak_mib"]}
+            "scratchnet_traced_peak_mib": run_["traced_peak_mib"], "profile_ms": run_["profile_ms"]}
     adam = lambda: optimizers.Adam(learning_rate=0.001, float32_hyperparams=True)  # noqa: E731
     for dt, cnn in cnns.items():  # record["cnn"][dtype]: one CNN row per dtype
         fit, function = measure_keras(dt, CNN_BATCH, args.cnn_steps, args.rounds, cnn, make_optimizer=adam)
@@ -349,7 +455,7 @@ def measure_all(args, data):
             "scratchnet": summarize(cnn["scratchnet"]), "floor": summarize(cnn["floor"]),
             "keras_fit": summarize(fit), "keras_tf_function": summarize(function),
             **({"book_simple_convnet": summarize(cnn["book_simple_convnet"])} if "book_simple_convnet" in cnn else {}),
-            "breakdown_ms": cnn["breakdown_ms"]}
+            "breakdown_ms": cnn["breakdown_ms"], "profile_ms": cnn["profile_ms"]}
     return record
 
 
@@ -465,5 +571,10 @@ def run(args, data, command):
     for dt in record.get("cnn", {}):
         report.sections.append(Section("", [f"scratchnet {dt} CNN step: part", "ms/step", "share"],
                                        cnn_breakdown_rows(record, dt), in_json=False))
+    for label, results in [*record["results"].items(),
+                           *((_cnn_label(dt), cnn) for dt, cnn in record.get("cnn", {}).items())]:
+        report.sections.append(Section(f"Profile of scratchnet's {label} step (matrix products and im2col/col2im "
+                                       "timed call by call; Python: the rest's cost on 1-row batches)",
+                                       PROFILE_HEADERS, profile_rows(results["profile_ms"]), in_json=False))
     report.sections.append(Section("", text=rss, terminal=False, in_json=False))
     return report

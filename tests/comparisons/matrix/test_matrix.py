@@ -113,13 +113,15 @@ def test_matrix_command_writes_its_report_and_sets_the_exit_status(tmp_path, mon
 
 
 def test_all_runs_the_matrix_after_the_scenarios(monkeypatch, tmp_path, capsys):
-    ran = []
+    ran, data_rows = [], {}
     monkeypatch.setattr(scenarios, "run", lambda settings, progress: ran.append(settings.scenario)
+                        or data_rows.update({settings.scenario: settings.data_rows})
                         or Report(settings.scenario, dtype=settings.dtype))
     monkeypatch.setattr(matrix, "run", lambda seed, fail_fast: ran.append("matrix")
                         or Report("matrix", dtype="float64"))
     assert cli.main(["all", "--out", str(tmp_path)]) == 0
-    assert ran == ["xor", "mnist", "fashion-mnist", "matrix"]
+    assert ran == ["xor", "mnist", "fashion-mnist", "mnist-cnn", "matrix"]
+    assert data_rows == {"xor": None, "mnist": None, "fashion-mnist": None, "mnist-cnn": 3000}  # its quick form
     assert "matrix: PASSED 0/0 checks (float64)" in capsys.readouterr().out
 
 

@@ -91,3 +91,35 @@ def test_only_scenarios_with_a_quick_form_take_quick():
         cli.main(["mnist", "--quick"])
     assert exit_info.value.code == 2
     assert PRESETS["mnist-rows"].as_dict()["architecture"] == "lstm_rows"
+
+
+def test_quick_form_is_the_preset_on_fewer_images_and_steps():
+    from comparisons import api
+    from comparisons.scenarios import QUICK
+    from comparisons.scenarios.settings import CNN_QUICK_NOTE
+    full, quick = PRESETS["mnist-cnn"], api.scenario_settings("mnist-cnn", quick=True)
+    assert (quick.epochs, quick.data_rows, quick.learning_rate_schedule, quick.float64_steps) == (
+        1, (3000, 3000), (), 10)
+    assert quick.notes == [*full.notes, CNN_QUICK_NOTE] and quick.architecture == full.architecture
+    assert quick.as_dict()["data_rows"] == [3000, 3000] and "data_rows" not in full.as_dict()
+    assert api.scenario_settings("mnist-cnn", quick=True, epochs=2).epochs == 2  # the options win
+    assert set(QUICK["mnist-cnn"]) <= set(quick.as_dict()) | {"learning_rate_schedule"}
+    with pytest.raises(api.UsageError, match="xor has no quick form"):
+        api.scenario_settings("xor", quick=True)
+
+
+def test_quick_form_loads_the_first_rows_of_each_split():
+    (x, t), (xt, tt) = load_data(PRESETS["mnist-cnn"].with_options(data_rows=(7, 7)))
+    (fx, ft), (fxt, ftt) = load_data(PRESETS["mnist-cnn"])
+    assert x.shape == (7, 28, 28, 1) and xt.shape == (7, 28, 28, 1)
+    np.testing.assert_array_equal(x, fx[:7])
+    np.testing.assert_array_equal(tt, ftt[:7])
+
+
+def test_quick_option_on_the_command_line():
+    args = cli.parser().parse_args(["mnist-cnn", "--quick"])
+    assert cli.settings_from(args, "mnist-cnn").data_rows == (3000, 3000)
+    assert cli.settings_from(cli.parser().parse_args(["mnist-cnn"]), "mnist-cnn").data_rows is None
+    with pytest.raises(SystemExit) as exit_:  # xor has no quick form: a usage error
+        cli.main(["xor", "--quick"])
+    assert exit_.value.code == 2

@@ -3,6 +3,7 @@ benchmark, so no timing is asserted), and its plain NumPy loop does the same wor
 import json
 
 import numpy as np
+import pytest
 
 from comparisons import cli
 from comparisons.scenarios import Settings, build_model
@@ -31,6 +32,10 @@ def test_speed_runs_on_a_tiny_configuration(tmp_path, capsys):
             assert len(cnn[name]["samples_ms"]) == 2 and cnn[name]["median_ms"] > 0
         parts = {"Conv2D1 forward", "Conv2D1 backward", "MaxPooling2D1 backward", "Adam update"}
         assert parts <= cnn["breakdown_ms"].keys()
+        assert cnn["profile_ms"].keys() == cnn["breakdown_ms"].keys()
+        assert cnn["profile_ms"]["Conv2D1 forward"]["im2col/col2im"] > 0
+    for dtype in ("float32", "float64"):
+        assert record["results"][dtype]["profile_ms"]["SGD update"]["matrix products"] == 0
     ratios, results = record["ratios"], record["results"]  # for tools: no recomputing
     assert set(ratios) == {"float32", "float64", "both", "cnn_float32", "cnn_float64"}
     for dtype in ("float32", "float64"):
@@ -51,7 +56,9 @@ def test_speed_runs_on_a_tiny_configuration(tmp_path, capsys):
     for ratio in ("scratchnet / floor", "scratchnet / plain NumPy loop", "Keras fit / scratchnet",
                   "tf.function / scratchnet",
                   "scratchnet float64 / float32", "float32 CNN", "float64 CNN", "scratchnet float64 CNN step: part",
-                  "book_simple_convnet", "the book's SimpleConvNet / scratchnet"):
+                  "book_simple_convnet", "the book's SimpleConvNet / scratchnet",
+                  "Profile of scratchnet's float32 step", "Profile of scratchnet's float64 CNN step",
+                  "whole step (share)"):
         assert ratio in printed
     markdown = (tmp_path / "speed.md").read_text()
     assert "scratchnet / floor" in markdown and "`python -m comparisons speed --dtype float32 float64" in markdown
@@ -70,3 +77,30 @@ def test_plain_numpy_loop_trains_exactly_like_scratchnet():
     Trainer(model, optimizers.SGD(0.1), x, t, batch_size=50, seed=3, evaluate=None, progress=False).fit()
     for ours, theirs in zip(model.get_weights(), plain):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
+
+
+def test_profile_splits_each_part_and_adds_up_to_the_timed_calls():
+    # The profile's kinds of each part sum to that part's timed call, its matrix products are
+    # seen in the layers that make them (and only there), and the model's weights are untouched.
+    import scratchnet
+    from comparisons.studies.speed import PROFILE_KINDS, profile, profile_rows
+    rng = np.random.default_rng(0)
+    model = scratchnet.simple_convnet(input_shape=(10, 10, 1), filters=3, kernel_size=3, hidden=(8,), dtype="float64")
+    x, t = rng.random((40, 10, 10, 1)), rng.integers(0, 10, 40)
+    before = [w.copy() for w in model.get_weights()]
+    parts = profile(model, lambda: optimizers.Adam(0.001), x, t, 10, 4)
+    for w, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(w, b)
+    assert set(parts["Conv2D1 forward"]) == set(PROFILE_KINDS)
+    for name in ("Conv2D1 forward", "Conv2D1 backward", "Affine1 forward", "Affine2 backward"):
+        assert parts[name]["matrix products"] > 0, name
+    assert parts["Conv2D1 forward"]["im2col/col2im"] > 0
+    for name in ("MaxPooling2D1 forward", "ReLU1 forward", "Adam update"):
+        assert parts[name]["matrix products"] == 0 and parts[name]["im2col/col2im"] == 0, name
+    assert all(value >= 0 for part in parts.values() for value in part.values())
+    rows = profile_rows(parts)
+    total = sum(sum(part.values()) for part in parts.values())
+    assert rows[-2][0] == "whole step (ms)" and float(rows[-2][1]) == pytest.approx(
+        sum(part["matrix products"] for part in parts.values()), abs=1e-3)
+    assert sum(float(cell) for cell in rows[-2][1:5]) == pytest.approx(total, abs=5e-3)
+    assert isinstance(np.matmul, np.ufunc)  # restored
