@@ -134,7 +134,15 @@ def _pooling_rows():
                      image=True),
             LayerRow("pooling", "AveragePooling2D 2x2, strides 2, same", "padding same",
                      pooled(L.AveragePooling2D, {"pool_size": 2, "strides": 2, "padding": "same"},
-                            {"pool_size": 2, "strides": 2}), image=True)]
+                            {"pool_size": 2, "strides": 2}), image=True),
+            *(LayerRow("pooling", f"{kind.__name__} after a 1x1 Conv2D", "the global pooling (off: Flatten)",
+                       lambda on, seed, kind=kind: image_model(seed, lambda rng: [
+                           _declared(_conv(rng, 2, 3, k=(1, 1)), IMAGE), *([kind()] if on else [])]), image=True)
+              for kind in (L.GlobalAveragePooling2D, L.GlobalMaxPooling2D)),
+            LayerRow("reshaping", "ZeroPadding2D ((1, 0), (2, 1)) before a 3x2 Conv2D", "the zero padding",
+                     lambda on, seed: image_model(seed, lambda rng: [
+                         *([_declared(L.ZeroPadding2D(((1, 0), (2, 1))), IMAGE)] if on else []),
+                         _declared(_conv(rng, 2, 3), (8, 8, 2) if on else IMAGE)]), image=True)]
 
 
 def _batch_norm(rng, features, frozen=False, **options):

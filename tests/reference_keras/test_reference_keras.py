@@ -558,9 +558,9 @@ def test_from_keras_refuses_layers_without_an_exact_equivalent(layer, name):
     assert repr(keras_model.layers[-1].name) in str(error.value)
 
 
-def test_from_keras_refuses_dilated_conv2d_and_takes_a_softmax_anywhere():
-    conv = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, dilation_rate=2, name="conv")])
-    with pytest.raises(ValueError, match="'conv' \\(Conv2D\\).*dilation_rate"):
+def test_from_keras_refuses_a_grouped_conv2d_and_takes_a_softmax_anywhere():
+    conv = keras.Sequential([keras.Input((8, 8, 2)), keras.layers.Conv2D(2, 3, groups=2, name="conv")])
+    with pytest.raises(ValueError, match="'conv' \\(Conv2D\\).*groups"):
         rk.from_keras(conv)
     inner_softmax = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax", name="inner"),
                                       keras.layers.Dense(2)])

@@ -121,7 +121,7 @@ def test_all_runs_the_matrix_after_the_scenarios(monkeypatch, tmp_path, capsys):
                         or Report("matrix", dtype="float64"))
     assert cli.main(["all", "--out", str(tmp_path)]) == 0
     assert ran == ["xor", "mnist", "fashion-mnist", "mnist-cnn", "matrix"]
-    assert data_rows == {"xor": None, "mnist": None, "fashion-mnist": None, "mnist-cnn": 3000}  # its quick form
+    assert data_rows == {"xor": None, "mnist": None, "fashion-mnist": None, "mnist-cnn": (3000, 3000)}  # its quick form
     assert "matrix: PASSED 0/0 checks (float64)" in capsys.readouterr().out
 
 
