@@ -19,13 +19,14 @@ install: $(STAMP)
 data: $(STAMP)
 	$(PY) -m scratchnet.datasets fetch all
 
+# One pytest worker per core (pytest-xdist): the suite is thousands of small CPU-bound tests.
 test: data
 	$(PY) -m ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 # The tests marked `slow` (whole corpora, packaging, full training runs): not part of `make test`.
 test-slow: data
-	$(PY) -m pytest -m slow
+	$(PY) -m pytest -n auto -m slow
 
 report: data
 	$(PY) -m comparisons all

@@ -15,7 +15,7 @@ from ._environment import (MissingTensorFlowError, heaviside, keras_l2_rounds_th
                            tensorflow_gelu_form, twin_equations, twin_l2_equation)
 from .autodiff import (backward_trace, compile_for, evaluate, forward_trace, input_gradient, layer_vjp,
                        loss_and_gradients, loss_vjp, optimizer_steps, softmax, state_preserved, train_step,
-                       twin_weights, weight_names)
+                       twin_weight_values, twin_weights, weight_names)
 from .convert import (ExactL2, UnsupportedLayerError, from_keras, gelu_tanh, keras_book_dropout, keras_cast,
                       keras_l2_factor, keras_layer, to_keras, twin_l2_factors)
 from .dtype import floatx, model_dtype
@@ -31,4 +31,5 @@ __all__ = ["to_keras", "from_keras", "keras_layer", "keras_book_dropout", "keras
            "layer_vjp", "recurrent_vjp", "loss_vjp",
            "optimizer_steps", "softmax", "state_preserved", "input_gradient", "heaviside",
            "keras_l2_factor", "keras_l2_rounds_through_float32", "twin_l2_equation", "twin_equations",
-           "twin_l2_factors", "MissingTensorFlowError", "tensorflow_gelu_form", "twin_weights"]
+           "twin_l2_factors", "MissingTensorFlowError", "tensorflow_gelu_form", "twin_weights",
+           "twin_weight_values"]

@@ -58,6 +58,12 @@ def twin_weights(keras_model):
     return [w for w in keras_model.weights if id(w) not in constant]
 
 
+def twin_weight_values(keras_model):
+    """`twin_weights` as NumPy arrays that own their data (a later training step cannot change them).
+    `np.array(variable)` would do it through the deprecated `__array__` without a `copy` argument."""
+    return [np.array(w.numpy(), copy=True) for w in twin_weights(keras_model)]
+
+
 def _leaves(keras_model):
     for layer in keras_model.layers:
         if isinstance(layer, keras.Sequential):

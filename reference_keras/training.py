@@ -24,7 +24,7 @@ import numpy as np
 from . import _steps
 from ._environment import keras, tf
 from ._tensor import as_tensor
-from .autodiff import compile_for, twin_weights
+from .autodiff import compile_for, twin_weight_values, twin_weights
 from .dtype import model_dtype
 
 CHUNK_STEPS = 1000  # steps per compiled call at most
@@ -146,4 +146,4 @@ def _run_per_step(step, keras_model, x, t, batches, read_at, sample_weight=None)
     for i, batch in enumerate(batches, 1):
         args = (tf.convert_to_tensor(x[batch]), tf.convert_to_tensor(t[batch]))  # as train_step
         loss = float(step(*args) if sample_weight is None else step(*args, tf.convert_to_tensor(sample_weight[batch])))
-        yield i, loss, [np.array(w) for w in twin_weights(keras_model)] if i in read_at else None
+        yield i, loss, twin_weight_values(keras_model) if i in read_at else None

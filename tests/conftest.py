@@ -24,6 +24,14 @@ def pytest_configure(config):
         config.pluginmanager.register(pytest_plugin, "scratchnet")
 
 
+@pytest.fixture(autouse=True)
+def _wide_terminal(monkeypatch):
+    """Tables are rendered to the terminal's width (80 to 120 columns), so a test that looks for
+    a phrase in a table would depend on the terminal it runs in (pytest-xdist's workers and many
+    terminals say 80). Tests see the widest form; wrapping has its own tests with explicit widths."""
+    monkeypatch.setenv("COLUMNS", "120")
+
+
 @pytest.fixture(scope="session")
 def mnist_sample():
     """The first 5,000 MNIST training images (float64, flattened) and their integer labels."""

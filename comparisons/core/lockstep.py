@@ -94,7 +94,7 @@ def _weights(model):
         return model
     if hasattr(model, "params"):  # a scratchnet model: its own arrays, no copies, moving statistics included
         return list(model.weights.values())
-    return [np.array(w) for w in reference_keras.twin_weights(model)]
+    return reference_keras.twin_weight_values(model)
 
 
 def weight_drift(ours, theirs):
