@@ -13,7 +13,7 @@ import stat
 from pathlib import Path
 
 
-def _alive(pid):
+def process_alive(pid):
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -40,7 +40,7 @@ def remove_stale_parts(folder, name=None):
     removed = []
     for part in folder.glob(f".{name}.*.part" if name else ".*.part"):
         pid = _writer_pid(part)
-        if pid is None or (pid != os.getpid() and not _alive(pid)):
+        if pid is None or (pid != os.getpid() and not process_alive(pid)):
             try:
                 part.unlink()
                 removed.append(part)

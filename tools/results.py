@@ -656,24 +656,31 @@ def _split_tiers(checks, prefix="float64 tier: "):
     return exact, [c for c in checks if not c["name"].startswith(prefix)]
 
 
-def cnn_results(out):
-    """`python -m comparisons mnist-cnn`: the float64 tier's checks and the float32 training run
-    (chaotic after a few hundred steps: its final numbers are recorded, not compared by `check`)."""
-    report = read_report(out / "mnist-cnn.json")
-    exact, fast = _split_tiers(report["checks"])
-    sides, trajectory = report["data"]["sides"], report["data"]["trajectory"]
-    step_loss, _ = _trajectory_gaps(trajectory)
-    results = [*check_results("cnn", report["checks"], "mnist-cnn"),
-               *check_results("cnn.float64", exact, "mnist-cnn, float64 tier")[2:],
-               *check_results("cnn.float32", fast, "mnist-cnn, float32 run")[2:],
-               *side_results("cnn", sides, "mnist-cnn (float32)", deterministic=False),
-               measured("cnn.steps", trajectory["steps"], count, "mnist-cnn: float32 steps"),
-               measured("cnn.float32.step_loss", step_loss, rel,
-                        "mnist-cnn: largest per-step loss difference over the float32 run, relative", False),
-               measured("cnn.float32.test_loss_gap", _loss_gap(sides), rel,
+def _sequence_or_cnn_results(key, scenario, model):
+    """The float64 tier's checks and the float32 training run of a two-tier scenario (`mnist-cnn`,
+    `mnist-rows`): its final numbers (both sides' test accuracy) are recorded, not compared by
+    `check` (float32 training is chaotic after a few hundred steps)."""
+    def results(out):
+        report = read_report(out / f"{scenario}.json")
+        exact, fast = _split_tiers(report["checks"])
+        sides, trajectory = report["data"]["sides"], report["data"]["trajectory"]
+        step_loss, _ = _trajectory_gaps(trajectory)
+        found = [*check_results(key, report["checks"], scenario),
+                 *check_results(f"{key}.float64", exact, f"{scenario}, float64 tier")[2:],
+                 *check_results(f"{key}.float32", fast, f"{scenario}, float32 run")[2:],
+                 *side_results(key, sides, f"{scenario} (float32)", deterministic=False),
+                 measured(f"{key}.steps", trajectory["steps"], count, f"{scenario}: float32 steps"),
+                 measured(f"{key}.float32.step_loss", step_loss, rel,
+                          f"{scenario}: largest per-step loss difference over the float32 run, relative", False)]
+        mixed = {f"{key}.{name}" for name in ("forward", "loss", "gradient", "numerical", "trajectory_loss", "drift")}
+        found = [r for r in found if r.key not in mixed]  # both tiers mixed
+        return found + model(sides, trajectory)
+    return results
+
+
+def _cnn_extras(sides, trajectory):
+    results = [measured("cnn.float32.test_loss_gap", _loss_gap(sides), rel,
                         "mnist-cnn: final float32 test losses, relative difference", False)]
-    results = [r for r in results if r.key not in ("cnn.forward", "cnn.loss", "cnn.gradient", "cnn.numerical",
-                                                   "cnn.trajectory_loss", "cnn.drift")]  # both tiers mixed
     steps = trajectory["drift_steps"]
     for target in (100, 200, 400, steps[-1]):
         step = next(s for s in steps if s >= target)
@@ -681,6 +688,10 @@ def cnn_results(out):
                                 trajectory["weight_drift"][steps.index(step)], rel,
                                 f"mnist-cnn: float32 weight drift at step {step}", False))
     return results
+
+
+cnn_results = _sequence_or_cnn_results("cnn", "mnist-cnn", _cnn_extras)
+rows_results = _sequence_or_cnn_results("rows", "mnist-rows", lambda sides, trajectory: [])
 
 
 def textbook_results(out):
@@ -837,24 +848,6 @@ def keras_goldens_results(out):
                                           "golden precision (float64 / float32 / rounded / float32 only / "
                                           "statistical)", "scratchnet: match / mismatch / raises / not offered"],
                   rows, "Keras's unit-test golden values against Keras and scratchnet")]
-
-
-def rows_results(out):
-    """`python -m comparisons mnist-rows`: the float64 tier's checks (LSTM over image rows) and the
-    float32 training run, whose final numbers (both sides' test accuracy) are recorded, not compared."""
-    report = read_report(out / "mnist-rows.json")
-    exact, fast = _split_tiers(report["checks"])
-    sides, trajectory = report["data"]["sides"], report["data"]["trajectory"]
-    step_loss, _ = _trajectory_gaps(trajectory)
-    results = [*check_results("rows", report["checks"], "mnist-rows"),
-               *check_results("rows.float64", exact, "mnist-rows, float64 tier")[2:],
-               *check_results("rows.float32", fast, "mnist-rows, float32 run")[2:],
-               *side_results("rows", sides, "mnist-rows (float32)", deterministic=False),
-               measured("rows.steps", trajectory["steps"], count, "mnist-rows: float32 steps"),
-               measured("rows.float32.step_loss", step_loss, rel,
-                        "mnist-rows: largest per-step loss difference over the float32 run, relative", False)]
-    return [r for r in results if r.key not in ("rows.forward", "rows.loss", "rows.gradient", "rows.numerical",
-                                                "rows.trajectory_loss", "rows.drift")]  # both tiers mixed
 
 
 RUNS = {run.name: run for run in [

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._files import atomic_write
+from .._files import atomic_write, process_alive
 from . import catalog, sources
 from .errors import ChecksumError, CorruptFileError, DatasetError, FetchError
 from .npz import read_mnist_npz
@@ -125,16 +125,6 @@ def _failed(cmd, proc):
     return FetchError(f"`{' '.join(map(str, cmd))}` failed with exit code {proc.returncode}:\n{tail}")
 
 
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's live process
-        return True
-    return True
-
-
 def remove_stale_parts(folder, log=_log):
     """Delete partial files left in ``folder`` by fetches that were killed (SIGKILL leaves no
     chance to clean up); a part file whose writer is still running is left alone."""
@@ -143,7 +133,7 @@ def remove_stale_parts(folder, log=_log):
     for part in folder.glob(".*.part"):
         fields = part.name.split(".")  # "", name..., pid, hex, "part"
         pid = int(fields[-3]) if len(fields) >= 5 and fields[-3].isdigit() else None
-        if pid is None or not _alive(pid):
+        if pid is None or not process_alive(pid):
             log(f"  removing a partial file left by an interrupted fetch: {part}")
             part.unlink(missing_ok=True)
 
