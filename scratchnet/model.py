@@ -393,6 +393,13 @@ class Sequential:
             grads[name] = layer.grads[key]
         return dout
 
+    def gradient_slices(self):
+        """{parameter name: RowSlices} for the parameters whose last backward pass kept its
+        gradient as rows (an Embedding with sparse_gradient=True): what `optimizer.update(params,
+        grads, slices=...)` takes to update as Keras's optimizers do (see scratchnet.slices)."""
+        return {name: layer.grad_slices[key] for name, layer, key in self._slots
+                if key in getattr(layer, "grad_slices", {})}
+
     def backprop(self, x, t, sample_weight=None):
         """Forward and backward pass; fills `self.grads` in place (no copies) and returns the loss.
         This is the training hot path; `gradient` is the copying, user-facing version. Inside

@@ -237,7 +237,11 @@ class Trainer:
         if not math.isfinite(loss):  # the model stays as after the last whole step, statistics included
             self.model.restore_training_state(saved)
             raise TrainingDiverged(self.step + 1, epoch, loss, _divergence_cause(xb, self.model.params))
-        self.optimizer.update(self.model.params, self.model.grads)
+        slices = self.model.gradient_slices() if hasattr(self.model, "gradient_slices") else None
+        if slices:  # an Embedding's rows, applied as Keras's fit applies them (scratchnet.slices)
+            self.optimizer.update(self.model.params, self.model.grads, slices=slices)
+        else:
+            self.optimizer.update(self.model.params, self.model.grads)
         self.step += 1
         self.history.step_loss.append(loss)
         if self.on_step is not None:
