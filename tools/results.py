@@ -857,6 +857,30 @@ def rows_results(out):
                                                 "rows.trajectory_loss", "rows.drift")]  # both tiers mixed
 
 
+def text_lm_results(out):
+    """`python -m comparisons text-lm`: the character-level language model's float64 tier checks
+    and float32 run, both sides' perplexity and the uniform and unigram baselines (the float32
+    numbers recorded, not compared)."""
+    report = read_report(out / "text-lm.json")
+    exact, fast = _split_tiers(report["checks"])
+    sides, trajectory, perplexity = report["data"]["sides"], report["data"]["trajectory"], report["data"]["perplexity"]
+    results = [*check_results("text_lm", report["checks"], "text-lm"),
+               *check_results("text_lm.float64", exact, "text-lm, float64 tier")[2:],
+               *check_results("text_lm.float32", fast, "text-lm, float32 run")[2:],
+               *side_results("text_lm", sides, "text-lm (float32)", deterministic=False),
+               measured("text_lm.steps", trajectory["steps"], count, "text-lm: float32 steps"),
+               measured("text_lm.uniform_perplexity", perplexity["uniform"], "{:.0f}".format,
+                        "text-lm: perplexity of the uniform model (the vocabulary's size)"),
+               measured("text_lm.unigram_perplexity", perplexity["unigram"], "{:.2f}".format,
+                        "text-lm: test perplexity of the unigram model (training frequencies)")]
+    for side in ("scratchnet", "keras"):
+        for split in ("train", "test"):
+            results.append(measured(f"text_lm.{side}.{split}_perplexity", perplexity[side][split], "{:.3f}".format,
+                                    f"text-lm (float32): {side}'s {split} perplexity", False))
+    return [r for r in results if r.key not in ("text_lm.forward", "text_lm.loss", "text_lm.gradient",
+                                                "text_lm.numerical", "text_lm.trajectory_loss", "text_lm.drift")]
+
+
 RUNS = {run.name: run for run in [
     Run("all", [["all", "--out", "{out}", "--no-progress"]], all_results),
     Run("regularized", [["fashion-mnist-regularized", "--out", "{out}", "--no-progress"]], regularized_results),
@@ -869,6 +893,7 @@ RUNS = {run.name: run for run in [
     Run("book-optimizers", [["book-optimizers", "--out", "{out}"]], book_optimizer_results),
     Run("mnist-cnn", [["mnist-cnn", "--out", "{out}", "--no-progress"]], cnn_results, slow=True),
     Run("mnist-rows", [["mnist-rows", "--out", "{out}", "--no-progress"]], rows_results, slow=True),
+    Run("text-lm", [["text-lm", "--out", "{out}", "--no-progress"]], text_lm_results, slow=True),
     Run("textbook-mnist", [["textbook-mnist", "--out", "{out}", "--no-progress"]], textbook_results, slow=True),
     Run("keras-corpus", [["tools/keras_corpus.py", "--report", "{out}/corpus.md", "--json", "{out}/corpus.json"]],
         keras_corpus_results, slow=True),
