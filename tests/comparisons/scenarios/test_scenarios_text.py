@@ -37,6 +37,23 @@ def test_unigram_perplexity_of_a_uniform_text_is_its_vocabulary():
     assert unigram_perplexity(t, t, 4) == pytest.approx(4.0, rel=1e-14)
 
 
+def test_text_lm_passes_every_check_on_a_few_windows():
+    """The scenario's pipeline on 64 windows of 10 characters (2 steps of 32), an 8-unit LSTM: both tiers pass (the
+    float64 one at 1e-12, its lockstep through Adam on the Embedding's rows), and the perplexity
+    section is made from the final losses."""
+    settings = PRESETS["text-lm"].with_options(hidden=(8,), epochs=1, check_batch=4,
+                                               float64_steps=2, data_rows=(64, 32), learning_rate_schedule=(),
+                                               model_options={"steps": 10})
+    result = scenarios.run(settings, progress=False)
+    assert result.passed, [(c.name, c.value, c.diagnosis) for c in result.failed]
+    exact = [c for c in result.checks if c.name.startswith("float64 tier") and c.kind != "numerical"]
+    assert exact and all(c.tolerance == 1e-12 and c.value <= 1e-12 for c in exact)
+    sides, perplexity = result.data["sides"], result.data["perplexity"]
+    assert perplexity["scratchnet"]["test"] == pytest.approx(np.exp(sides["scratchnet"]["test_loss"]), rel=1e-15)
+    assert len(result.data["trajectory"].scratchnet_loss) == 2
+
+
+@pytest.mark.slow  # about 20 s (two compiled Keras models, 40 steps); the test above covers the pipeline
 def test_text_lm_quick_form_passes_and_beats_the_unigram_baseline():
     """Unigram perplexity is what a model ignoring the context reaches at best (up to the
     difference between the training and test frequencies); a test perplexity below half of it
