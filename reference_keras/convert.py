@@ -372,7 +372,7 @@ def _input_shapes(model):
     return shapes
 
 
-def to_keras(model, softmax_output=False, exact_l2=False, book_dropout=False, dense_gradients=False):
+def to_keras(model, softmax_output=False, exact_l2=False, book_dropout=False, dense_gradients=None):
     """The keras.Sequential computing the same function as scratchnet `model`, in its dtype,
     with identical weights and the matching Keras loss as `.scratchnet_loss`.
 
@@ -383,8 +383,11 @@ def to_keras(model, softmax_output=False, exact_l2=False, book_dropout=False, de
     Dropout followed by Rescaling(1 - rate) (`keras_book_dropout`); by default it is refused.
 
     dense_gradients=True makes train_step/train_steps hand the optimizer an Embedding's gradient
-    dense, as scratchnet computes it, instead of Keras's IndexedSlices (see
-    _steps.dense_gradients: Adam, RMSprop and Adagrad differ when an id repeats in a batch).
+    dense instead of Keras's IndexedSlices (see _steps.dense_gradients and scratchnet.slices:
+    Adam, RMSprop, Adagrad and the clipping options differ when an id repeats in a batch). By
+    default (None) it follows the model: dense exactly when an Embedding has
+    sparse_gradient=False, so that the twin's optimizer sees what scratchnet's Trainer hands its
+    own (the rows, or their sum).
 
     softmax_output=False: the model's own output and loss (a loss taking logits gets
     from_logits=True). softmax_output=True: the loss's output activation (softmax for the
@@ -423,6 +426,8 @@ def to_keras(model, softmax_output=False, exact_l2=False, book_dropout=False, de
                                                   dtype=dtype))
         keras_model.scratchnet_dtype = dtype
         keras_model.scratchnet_weight_names = list(model.weights)
+        if dense_gradients is None:
+            dense_gradients = any(not layer.sparse_gradient for layer in model.layers if isinstance(layer, Embedding))
         if dense_gradients:
             keras_model.scratchnet_dense_gradients = True
     return keras_model
@@ -673,7 +678,7 @@ def _from_embedding(layer):
     if layer.mask_zero:
         reasons.append("has mask_zero=True; scratchnet's layers take no masks (every time step counts)")
     _refuse(layer, reasons)
-    return [Embedding(np.array(layer.get_weights()[0]))]
+    return [Embedding(np.array(layer.get_weights()[0]))]  # sparse_gradient: the rows, as Keras's optimizers get
 
 
 def _from_time_distributed(layer):
@@ -1013,6 +1018,10 @@ def from_keras(keras_model, loss=None):
     if len(dtypes) > 1:
         raise TypeError(f"from_keras: the model mixes weight dtypes {sorted(map(str, dtypes))}")
     dtype = dtype_name(dtypes.pop()) if dtypes else None
+    if getattr(keras_model, "scratchnet_dense_gradients", False):  # to_keras(dense_gradients=True)'s twin
+        for layer in layers:
+            if isinstance(layer, Embedding):
+                layer.sparse_gradient = False
     model = scratchnet.Sequential(layers, loss, dtype=dtype)
     model.metrics = metrics
     return model

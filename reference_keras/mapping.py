@@ -198,7 +198,8 @@ def count_correct(keras_loss_object, y, t, sample_weight=None):
     one-unit output: `keras.metrics.binary_accuracy` per output unit, with threshold 0 on logits
     (0.5 on probabilities), so a target counts only where it equals the thresholded prediction (a
     soft target such as 0.5 never does); integer labels, (N,) or a column (N, 1):
-    `sparse_categorical_accuracy`; anything shaped like the output (one-hot rows, MSE targets):
+    `sparse_categorical_accuracy` (also labels (N, T) for outputs (N, T, K)); anything shaped
+    like the output (one-hot rows, MSE targets):
     `categorical_accuracy` (argmax against argmax). With `sample_weight` both numbers are sums
     weighted per sample, so their ratio is Keras's weighted accuracy."""
     t, y = np.asarray(t), np.asarray(y)
@@ -207,7 +208,7 @@ def count_correct(keras_loss_object, y, t, sample_weight=None):
     if binary or y.shape[-1] == 1:
         from_logits = keras_loss_object.get_config().get("from_logits", False)
         hits = keras.metrics.binary_accuracy(t, y, threshold=0.0 if from_logits else 0.5)
-    elif t.ndim == 1 or (t.shape[-1] == 1 and y.shape[-1] != 1):  # labels, or a column of them
+    elif t.ndim == y.ndim - 1 or (t.shape[-1] == 1 and y.shape[-1] != 1):  # labels (per position), or a column
         hits = keras.metrics.sparse_categorical_accuracy(t, y)
     else:
         hits = keras.metrics.categorical_accuracy(t, y)

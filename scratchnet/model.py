@@ -393,6 +393,13 @@ class Sequential:
             grads[name] = layer.grads[key]
         return dout
 
+    def gradient_slices(self):
+        """{parameter name: RowSlices} for the parameters whose last backward pass kept its
+        gradient as rows (an Embedding with sparse_gradient=True): what `optimizer.update(params,
+        grads, slices=...)` takes to update as Keras's optimizers do (see scratchnet.slices)."""
+        return {name: layer.grad_slices[key] for name, layer, key in self._slots
+                if key in getattr(layer, "grad_slices", {})}
+
     def backprop(self, x, t, sample_weight=None):
         """Forward and backward pass; fills `self.grads` in place (no copies) and returns the loss.
         This is the training hot path; `gradient` is the copying, user-facing version. Inside
@@ -452,6 +459,9 @@ class Sequential:
             wb = None if sample_weight is None else sample_weight[start:start + batch_size]
             y = self.predict(xb)
             total_loss += loss_layer.batch_total(self._loss_of(y, tb, wb), xb.shape[0])
+            if y.ndim > 2:  # (N, T, ..., K): one prediction per position, as Keras's accuracy counts them
+                tb, wb = losses.positions_as_rows(y.shape, tb, wb)
+                y = y.reshape(tb.shape[0], y.shape[-1])
             batch_correct, batch_units = loss_layer.count_correct(y, tb) if wb is None or not weighted_accuracy \
                 else loss_layer.count_correct(y, tb, wb)
             correct, units = correct + batch_correct, units + batch_units

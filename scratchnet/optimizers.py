@@ -31,6 +31,12 @@ with Keras to round-off instead of float32's precision (tests/reference_keras/te
 and test_optimizer_options.py measure both). The operation order follows Keras's update_step
 too (e.g. lr*g / sqrt(acc + epsilon), m*alpha / (sqrt(v) + epsilon)).
 
+An Embedding's gradient reaches Keras's optimizers as rows, one per occurrence of an id (TensorFlow's
+IndexedSlices), and Keras's sparse arithmetic squares those rows one by one: `update(params,
+grads, slices={name: RowSlices})` applies those parameters' updates the same way (the rules are in
+scratchnet.slices; the Trainer passes a model's `gradient_slices()`). Without `slices` every
+gradient is dense.
+
 One difference remains that scratchnet does not imitate: TensorFlow's `pow` is not correctly
 rounded (NumPy's is), so Adam's beta_2**t is one ulp off from step 23 on; see the README.
 """
@@ -43,6 +49,7 @@ import numpy as np
 
 from ._buffers import BufferOwner
 from ._signals import held_signals
+from .slices import RowSlices
 
 # Names other libraries (and the deep-learning-from-scratch book) use for Keras's arguments.
 _OTHER_NAMES = {"lr": "learning_rate", "decay_rate": "rho", "beta1": "beta_1", "beta2": "beta_2",
@@ -87,12 +94,18 @@ def clip_by_norm(grad, clipnorm):
     return (grad * c) / np.maximum(norm, c)
 
 
-def clip_by_global_norm(grads, clipnorm):
-    """Keras's clip_by_global_norm over a list of arrays: scale = c * min(1/n, 1/c) + (n - n)."""
+def global_norm_scale(grads, clipnorm):
+    """Keras's clip_by_global_norm factor over a list of arrays: c * min(1/n, 1/c) + (n - n),
+    n = sqrt(sum_i sum(g_i**2))."""
     real = grads[0].dtype.type
     norm = np.sqrt(np.sum(np.stack([np.sum(g * g) for g in grads])))
     with np.errstate(divide="ignore", invalid="ignore"):  # a zero norm gives 1/0 = inf, then min picks 1/c
-        scale = real(clipnorm) * np.minimum(real(1.0) / norm, real(1.0 / clipnorm)) + (norm - norm)
+        return real(clipnorm) * np.minimum(real(1.0) / norm, real(1.0 / clipnorm)) + (norm - norm)
+
+
+def clip_by_global_norm(grads, clipnorm):
+    """Keras's clip_by_global_norm over a list of arrays: each times global_norm_scale."""
+    scale = global_norm_scale(grads, clipnorm)
     return [g * scale for g in grads]
 
 
@@ -191,6 +204,39 @@ class Optimizer(BufferOwner):
             return {key: np.clip(grad, -self.clipvalue, self.clipvalue) for key, grad in grads.items()}
         return grads
 
+    def clip_slices(self, grads, slices):
+        """(gradients, squares) as Keras's optimizers have them when the parameters of `slices`
+        get their gradient as rows (scratchnet.slices): the dense gradients, clipped as the clip
+        option says (for those parameters, from their clipped rows), and {name: the sum of the
+        squared rows} for the parameters whose square the update must take row by row (all of
+        `slices` except under global_clipnorm, whose scaling makes the gradient dense)."""
+        if self.global_clipnorm is not None:
+            arrays = [slices[key].values if key in slices else grad for key, grad in grads.items()]
+            scale = global_norm_scale(arrays, self.global_clipnorm)
+            return {key: (slices[key].dense() if key in slices else grad) * scale for key, grad in grads.items()}, {}
+        if self.clipnorm is not None:
+            slices = {key: rows.with_values(clip_by_norm(rows.values, self.clipnorm)) for key, rows in slices.items()}
+        elif self.clipvalue is not None:
+            slices = {key: rows.with_values(np.clip(rows.values, -self.clipvalue, self.clipvalue))
+                      for key, rows in slices.items()}
+        clipped = self.clip_gradients({key: grad for key, grad in grads.items() if key not in slices})
+        unclipped = self.clipnorm is None and self.clipvalue is None  # the dense form is the layer's own sum
+        dense = {key: grads[key] if unclipped else slices[key].dense() for key in slices}
+        return {key: clipped[key] if key in clipped else dense[key] for key in grads}, \
+            {key: rows.squares() for key, rows in slices.items()}
+
+    def _check_slices(self, params, slices):
+        owner = type(self).__name__
+        for key, rows in slices.items():
+            if key not in params:
+                raise KeyError(f"{owner}: slices for {key!r}, which is not a parameter (params: {sorted(params)})")
+            if not isinstance(rows, RowSlices):
+                raise TypeError(f"{owner}: slices[{key!r}] must be a scratchnet.slices.RowSlices, got "
+                                f"{type(rows).__name__}")
+            if tuple(rows.shape) != params[key].shape or rows.dtype != params[key].dtype:
+                raise ValueError(f"{owner}: slices for {key!r} are rows of {tuple(rows.shape)} {rows.dtype}, "
+                                 f"parameter has {params[key].shape} {params[key].dtype}")
+
     def _check(self, params, grads):
         """Everything an update needs, checked before any parameter is touched, so that a bad
         gradient for the last parameter cannot leave the first ones a step ahead."""
@@ -214,13 +260,21 @@ class Optimizer(BufferOwner):
                              f"({', '.join(self._arrays)}; its moments and its {self.iterations} steps belong to "
                              f"them): use one optimizer per model, as Keras does")
 
-    def update(self, params, grads):
+    def update(self, params, grads, slices=None):
         """Update every array in `params` in place from the matching entry of `grads`: clip,
-        weight decay, then the update step (Keras's order; see the module docstring). Every
-        argument is checked first: on an error nothing has changed. SIGINT and SIGTERM arriving
-        during the update are held until every parameter and the iteration count have moved."""
+        weight decay, then the update step (Keras's order; see the module docstring). `slices`
+        ({name: RowSlices}, e.g. model.gradient_slices()) gives those parameters' gradients as
+        the rows Keras's optimizers take from an Embedding (scratchnet.slices); `grads` still
+        holds their dense sums. Every argument is checked first: on an error nothing has
+        changed. SIGINT and SIGTERM arriving during the update are held until every parameter
+        and the iteration count have moved."""
         self._check(params, grads)
-        grads = self.clip_gradients(grads)
+        squares = {}
+        if slices:
+            self._check_slices(params, slices)
+            grads, squares = self.clip_slices(grads, slices)
+        else:
+            grads = self.clip_gradients(grads)
         with held_signals():  # Ctrl-C or SIGTERM cannot leave W1 a step ahead of W2, nor iterations behind
             if self._arrays is None:  # from now on _check holds every update to these very arrays
                 self._arrays = dict(params)
@@ -229,10 +283,15 @@ class Optimizer(BufferOwner):
                 for param in params.values():
                     param -= param * decay * self.learning_rate  # (w * wd) * lr, as Keras
             for key, param in params.items():
-                self._update_one(key, param, grads[key])
+                if key in squares:
+                    self._update_one(key, param, grads[key], square=squares[key])
+                else:  # (subclasses written before slices take three arguments)
+                    self._update_one(key, param, grads[key])
             self.iterations += 1
 
-    def _update_one(self, key, param, grad):
+    def _update_one(self, key, param, grad, square=None):
+        """Update `param` from `grad`; `square`, when given, stands for grad**2 (the summed
+        squares of the rows of a sliced gradient)."""
         raise NotImplementedError
 
 
@@ -247,7 +306,8 @@ class SGD(Optimizer):
         self.momentum = _number("SGD", "momentum", momentum, 0.0, 1.0)
         self.nesterov = _flag("SGD", "nesterov", nesterov)
 
-    def _update_one(self, key, param, grad):
+    def _update_one(self, key, param, grad, square=None):
+        del square  # linear in the gradient: the rows' sum is all it needs
         step = np.multiply(grad, self.learning_rate, out=self._buffer(("step", key), param.shape, param.dtype))
         if not self.momentum:
             param -= step
@@ -276,9 +336,9 @@ class Adagrad(Optimizer):
                                                  initial_accumulator_value, low=0.0)
         self.epsilon = _number("Adagrad", "epsilon", epsilon, low=0.0, low_open=True)
 
-    def _update_one(self, key, param, grad):
+    def _update_one(self, key, param, grad, square=None):
         acc = self._slot("accumulator", key, param, self._h(self.initial_accumulator_value))
-        acc += grad * grad
+        acc += grad * grad if square is None else square
         param -= self.learning_rate * grad / np.sqrt(acc + self.epsilon)
 
 
@@ -295,11 +355,11 @@ class RMSprop(Optimizer):
         self.epsilon = _number("RMSprop", "epsilon", epsilon, low=0.0, low_open=True)
         self.centered = _flag("RMSprop", "centered", centered)
 
-    def _update_one(self, key, param, grad):
+    def _update_one(self, key, param, grad, square=None):
         rho = self.rho
         v = self._slot("velocity", key, param)
         v *= rho
-        v += (1 - rho) * (grad * grad)
+        v += (1 - rho) * (grad * grad if square is None else square)
         if self.centered:
             mean_grad = self._slot("average_gradient", key, param)
             mean_grad *= rho
@@ -344,15 +404,15 @@ class Adam(Optimizer):
         beta_2_power = real(self._h(self.beta_2)) ** t
         return real(self.learning_rate) * np.sqrt(real(1) - beta_2_power) / (real(1) - beta_1_power)
 
-    def _update_one(self, key, param, grad):
+    def _update_one(self, key, param, grad, square=None):
         m = self._slot("m", key, param)
         v = self._slot("v", key, param)
         a = self._buffer(("a", key), param.shape, param.dtype)  # room for the temporaries, reused
         b = self._buffer(("b", key), param.shape, param.dtype)
         arrays = [param, grad, m, v, a, b, *([self._slot("v_hat", key, param)] if self.amsgrad else [])]
         alpha = self._alpha(param.dtype)
-        if not all(array.flags.c_contiguous for array in arrays):
-            return self._adam_pass(alpha, *arrays)
+        if square is not None or not all(array.flags.c_contiguous for array in arrays):  # (a sliced one: whole)
+            return self._adam_pass(alpha, *arrays[:6], arrays[6] if self.amsgrad else None, square)
         # Slice by slice: the update's eight passes then run over slices that stay in the cache
         # instead of over the whole arrays in memory; every element gets the same operations, so
         # the result is the same to the bit.
@@ -360,9 +420,12 @@ class Adam(Optimizer):
         for start in range(0, param.size, step):
             self._adam_pass(alpha, *(array[start:start + step] for array in flat))
 
-    def _adam_pass(self, alpha, param, grad, m, v, a, b, v_hat=None):
+    def _adam_pass(self, alpha, param, grad, m, v, a, b, v_hat=None, square=None):
         m += np.multiply(np.subtract(grad, m, out=a), 1 - self.beta_1, out=a)  # m += (g - m)(1 - beta_1)
-        np.multiply(grad, grad, out=a)
+        if square is None:
+            np.multiply(grad, grad, out=a)
+        else:  # a sliced gradient: the summed squares of its rows (scratchnet.slices)
+            np.copyto(a, square)
         v += np.multiply(np.subtract(a, v, out=a), 1 - self.beta_2, out=a)  # v += (g**2 - v)(1 - beta_2)
         if v_hat is not None:
             np.maximum(v_hat, v, out=v_hat)

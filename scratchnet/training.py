@@ -9,6 +9,7 @@ import numpy as np
 from . import display
 from ._checks import check_array, check_count, check_nonempty
 from ._signals import deliver_pending, held_signals
+from .optimizers import Optimizer
 
 
 class TrainingDiverged(FloatingPointError):
@@ -237,7 +238,12 @@ class Trainer:
         if not math.isfinite(loss):  # the model stays as after the last whole step, statistics included
             self.model.restore_training_state(saved)
             raise TrainingDiverged(self.step + 1, epoch, loss, _divergence_cause(xb, self.model.params))
-        self.optimizer.update(self.model.params, self.model.grads)
+        slices = self.model.gradient_slices() if hasattr(self.model, "gradient_slices") and \
+            isinstance(self.optimizer, Optimizer) else None  # (another optimizer takes (params, grads) only)
+        if slices:  # an Embedding's rows, applied as Keras's fit applies them (scratchnet.slices)
+            self.optimizer.update(self.model.params, self.model.grads, slices=slices)
+        else:
+            self.optimizer.update(self.model.params, self.model.grads)
         self.step += 1
         self.history.step_loss.append(loss)
         if self.on_step is not None:

@@ -548,10 +548,10 @@ def _sparse_gradient_cause(entry, given_loss, keras_loss, x, t):
     checks, note = _lockstep_checks(km, sn_model, keras_loss, x, t)
     verdict = "agree" if all(c.passed for c in checks) else "still differ"
     return (f"Keras's sparse Embedding gradient: Keras hands {note.split(':')[0]} the Embedding's gradient as "
-            f"IndexedSlices, "
-            f"and an id repeated within a batch then adds its squared rows one by one to the optimizer's second "
-            f"moment (scratchnet squares their sum); forward, loss and gradients agree, and with the gradient "
-            f"handed over dense the 20 steps {verdict} (worst {max(c.value for c in checks):.1e})")
+            f"IndexedSlices (rows per occurrence of an id), which scratchnet applies by Keras's rules "
+            f"(scratchnet.slices), yet only the trajectory differs; forward, loss and gradients agree, and with "
+            f"the gradient handed to both sides dense the 20 steps {verdict} "
+            f"(worst {max(c.value for c in checks):.1e})")
 
 
 def _output_activation_name(km):

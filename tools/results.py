@@ -656,30 +656,35 @@ def _split_tiers(checks, prefix="float64 tier: "):
     return exact, [c for c in checks if not c["name"].startswith(prefix)]
 
 
-def _sequence_or_cnn_results(key, scenario, model):
-    """The float64 tier's checks and the float32 training run of a two-tier scenario (`mnist-cnn`,
-    `mnist-rows`): its final numbers (both sides' test accuracy) are recorded, not compared by
-    `check` (float32 training is chaotic after a few hundred steps)."""
+def _two_tier_results(key, scenario, extras):
+    """The results of a two-tier scenario (`mnist-cnn`, `mnist-rows`, `text-lm`): the float64
+    tier's checks and the float32 training run, whose final numbers are recorded, not compared by
+    `check` (float32 training is chaotic after a few hundred steps); `extras(report)` adds the
+    scenario's own numbers."""
     def results(out):
         report = read_report(out / f"{scenario}.json")
         exact, fast = _split_tiers(report["checks"])
         sides, trajectory = report["data"]["sides"], report["data"]["trajectory"]
-        step_loss, _ = _trajectory_gaps(trajectory)
         found = [*check_results(key, report["checks"], scenario),
                  *check_results(f"{key}.float64", exact, f"{scenario}, float64 tier")[2:],
                  *check_results(f"{key}.float32", fast, f"{scenario}, float32 run")[2:],
                  *side_results(key, sides, f"{scenario} (float32)", deterministic=False),
-                 measured(f"{key}.steps", trajectory["steps"], count, f"{scenario}: float32 steps"),
-                 measured(f"{key}.float32.step_loss", step_loss, rel,
-                          f"{scenario}: largest per-step loss difference over the float32 run, relative", False)]
+                 measured(f"{key}.steps", trajectory["steps"], count, f"{scenario}: float32 steps")]
         mixed = {f"{key}.{name}" for name in ("forward", "loss", "gradient", "numerical", "trajectory_loss", "drift")}
-        found = [r for r in found if r.key not in mixed]  # both tiers mixed
-        return found + model(sides, trajectory)
+        return [r for r in found if r.key not in mixed] + extras(report)  # `mixed`: both tiers together
     return results
 
 
-def _cnn_extras(sides, trajectory):
-    results = [measured("cnn.float32.test_loss_gap", _loss_gap(sides), rel,
+def _step_loss(key, scenario, report):
+    step_loss, _ = _trajectory_gaps(report["data"]["trajectory"])
+    return measured(f"{key}.float32.step_loss", step_loss, rel,
+                    f"{scenario}: largest per-step loss difference over the float32 run, relative", False)
+
+
+def _cnn_extras(report):
+    sides, trajectory = report["data"]["sides"], report["data"]["trajectory"]
+    results = [_step_loss("cnn", "mnist-cnn", report),
+               measured("cnn.float32.test_loss_gap", _loss_gap(sides), rel,
                         "mnist-cnn: final float32 test losses, relative difference", False)]
     steps = trajectory["drift_steps"]
     for target in (100, 200, 400, steps[-1]):
@@ -690,8 +695,23 @@ def _cnn_extras(sides, trajectory):
     return results
 
 
-cnn_results = _sequence_or_cnn_results("cnn", "mnist-cnn", _cnn_extras)
-rows_results = _sequence_or_cnn_results("rows", "mnist-rows", lambda sides, trajectory: [])
+def _text_lm_extras(report):
+    """Both sides' perplexity and the uniform and unigram baselines."""
+    perplexity = report["data"]["perplexity"]
+    results = [measured("text_lm.uniform_perplexity", perplexity["uniform"], "{:.0f}".format,
+                        "text-lm: perplexity of the uniform model (the vocabulary's size)"),
+               measured("text_lm.unigram_perplexity", perplexity["unigram"], "{:.2f}".format,
+                        "text-lm: test perplexity of the unigram model (training frequencies)")]
+    for side in ("scratchnet", "keras"):
+        for split in ("train", "test"):
+            results.append(measured(f"text_lm.{side}.{split}_perplexity", perplexity[side][split], "{:.3f}".format,
+                                    f"text-lm (float32): {side}'s {split} perplexity", False))
+    return results
+
+
+cnn_results = _two_tier_results("cnn", "mnist-cnn", _cnn_extras)
+rows_results = _two_tier_results("rows", "mnist-rows", lambda report: [_step_loss("rows", "mnist-rows", report)])
+text_lm_results = _two_tier_results("text_lm", "text-lm", _text_lm_extras)
 
 
 def textbook_results(out):
@@ -862,6 +882,7 @@ RUNS = {run.name: run for run in [
     Run("book-optimizers", [["book-optimizers", "--out", "{out}"]], book_optimizer_results),
     Run("mnist-cnn", [["mnist-cnn", "--out", "{out}", "--no-progress"]], cnn_results, slow=True),
     Run("mnist-rows", [["mnist-rows", "--out", "{out}", "--no-progress"]], rows_results, slow=True),
+    Run("text-lm", [["text-lm", "--out", "{out}", "--no-progress"]], text_lm_results, slow=True),
     Run("textbook-mnist", [["textbook-mnist", "--out", "{out}", "--no-progress"]], textbook_results, slow=True),
     Run("keras-corpus", [["tools/keras_corpus.py", "--report", "{out}/corpus.md", "--json", "{out}/corpus.json"]],
         keras_corpus_results, slow=True),

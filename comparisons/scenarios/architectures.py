@@ -4,7 +4,9 @@ settings, and the data (MNIST, Fashion-MNIST, or XOR's four points).
 
 An architecture uses the shared settings (hidden sizes, activation, initializer, seed, dtype,
 loss reduction) and its own `model_options`; it takes images (N, 28, 28, 1), sequences (N, 28, 28:
-each image read as 28 time steps of 28 pixels) or flat rows (N, 784).
+each image read as 28 time steps of 28 pixels), flat rows (N, 784) or, for a text data set (a
+name in scratchnet.datasets.texts.TEXTS), windows of character ids (N, steps) whose targets are
+the next character at every step.
 """
 from dataclasses import dataclass
 
@@ -12,7 +14,8 @@ import numpy as np
 
 import scratchnet
 from scratchnet import initializers
-from scratchnet.layers import ACTIVATIONS, LSTM, Affine, BatchNormalization, Dropout
+from scratchnet.datasets.texts import TEXTS, char_sequences, load_text
+from scratchnet.layers import ACTIVATIONS, LSTM, Affine, BatchNormalization, Dropout, Embedding
 from scratchnet.losses import SoftmaxCrossEntropy
 from scratchnet.optimizers import OPTIMIZERS
 
@@ -33,14 +36,30 @@ def load_data(settings):
     if settings.dataset is None:
         x = XOR_X.astype(dtype)
         return (x, XOR_T), (x, XOR_T)
+    n_train, n_test = settings.data_rows or (None, None)
+    if settings.dataset in TEXTS:  # integer ids, whatever the dtype
+        _, (x_train, t_train), (x_test, t_test) = char_sequences(load_text(settings.dataset), _steps(settings))
+        return (x_train[:n_train], t_train[:n_train]), (x_test[:n_test], t_test[:n_test])
     from scratchnet import datasets
     architecture = ARCHITECTURES[settings.architecture]
     images = architecture.images
     (x_train, t_train), (x_test, t_test) = datasets.load(settings.dataset, dtype=dtype,
                                                          flatten=not (images or architecture.sequences),
                                                          channel_axis=images)
-    n_train, n_test = settings.data_rows or (None, None)
     return (x_train[:n_train], t_train[:n_train].astype(np.int64)), (x_test[:n_test], t_test[:n_test].astype(np.int64))
+
+
+def _steps(settings):
+    return {**ARCHITECTURES[settings.architecture].options, **settings.model_options}.get("steps", 50)
+
+
+def n_classes(settings):
+    """The number of outputs: XOR's 2, a text's vocabulary, the image sets' 10 classes."""
+    if settings.dataset is None:
+        return 2
+    if settings.dataset in TEXTS:
+        return len(set(load_text(settings.dataset)))
+    return 10
 
 
 def build_model(settings, input_shape, n_out):
@@ -106,6 +125,23 @@ def _lstm_rows(settings, input_shape, n_out, options):
                                  SoftmaxCrossEntropy(settings.loss_reduction), dtype=dtype)
 
 
+def _char_lstm(settings, input_shape, n_out, options):
+    """A character-level language model: Embedding(n_out ids -> options["embedding"]) ->
+    LSTM(hidden[0], return_sequences) -> Affine per step to the n_out characters, with Keras's
+    default initial weights (uniform embeddings, Glorot-uniform Wx, orthogonal Wh, forget bias 1)
+    and the settings' initializer for the last kernel; the loss is the softmax cross-entropy at
+    every step (Keras's mean over batch and steps)."""
+    dtype = np.dtype(settings.dtype)
+    rng = np.random.default_rng(settings.seed)
+    (steps,) = input_shape
+    units = settings.hidden[0]
+    embedding = Embedding.initialize(n_out, options["embedding"], rng, dtype, input_shape=(steps,))
+    lstm = LSTM.initialize(options["embedding"], units, rng, dtype, return_sequences=True)
+    init = initializers.get(_initializer(settings))
+    return scratchnet.Sequential([embedding, lstm, Affine(init((units, n_out), rng, dtype), np.zeros(n_out, dtype))],
+                                 SoftmaxCrossEntropy(settings.loss_reduction), dtype=dtype)
+
+
 @dataclass(frozen=True)
 class Architecture:
     build: object  # (settings, input_shape, n_out, options) -> scratchnet.Sequential
@@ -122,6 +158,7 @@ ARCHITECTURES = {
                                                               "bn_momentum": 0.99, "bn_epsilon": 1e-3,
                                                               "inverted_dropout": True}),
     "lstm_rows": Architecture(_lstm_rows, False, {}, sequences=True),
+    "char_lstm": Architecture(_char_lstm, False, {"embedding": 32, "steps": 50}, sequences=True),
 }
 
 

@@ -20,8 +20,8 @@ from ..core.one_batch import numerical_checks, twin_checks
 from ..core.result import Report, Section
 from ..core.tolerances import tolerance
 from ..render.plots import training_plots
-from . import book_conventions, course_convention
-from .architectures import build_model, build_optimizer, load_data
+from . import book_conventions, course_convention, language_model
+from .architectures import build_model, build_optimizer, load_data, n_classes
 
 
 
@@ -40,6 +40,7 @@ EXTRAS = {
     "course_convention": course_convention.convention_extra,
     "printed_log": course_convention.printed_log_extra,
     "book_conventions": book_conventions.convention_extra,
+    "perplexity": language_model.perplexity_extra,
 }
 SIDE_HEADERS = ["side", "train loss", "train accuracy", "test loss", "test accuracy", "seconds"]
 CONVENTIONS = [
@@ -91,8 +92,8 @@ def run(settings, progress=None, data=None):
     arrays ((x_train, t_train), (x_test, t_test))."""
     data = data or load_data(settings)
     (x_train, t_train), _ = data
-    n_classes = 2 if settings.dataset is None else 10
-    model = build_model(settings, x_train.shape[1:], n_classes)
+    n_out = n_classes(settings)
+    model = build_model(settings, x_train.shape[1:], n_out)
     keras_model = reference_keras.to_keras(model)
     initial_weights = model.get_weights()
     report = Report(settings.scenario, dtype=settings.dtype, data={"settings": settings})
@@ -130,7 +131,7 @@ def run(settings, progress=None, data=None):
     report.checks += final_checks(sides, settings.dtype)
     report.sections.append(Section("Both sides", SIDE_HEADERS, side_rows(sides), terminal_title=False, in_json=False))
     if settings.float64_steps and settings.dtype != "float64":
-        report.merge(float64_tier(settings, data, n_classes, progress), "float64 tier: ")
+        report.merge(float64_tier(settings, data, n_out, progress), "float64 tier: ")
     context = ScenarioRun(settings, data, initial_weights)
     for name in settings.extras:
         EXTRAS[name](report, context)
@@ -166,8 +167,9 @@ def numerical_checks_after_training(model, xb, tb, settings, checks):
     if not untested:
         return []
     exact = model if model.dtype == np.float64 else model.astype(np.float64)
+    xb = xb if xb.dtype.kind in "iu" else xb.astype(np.float64)  # token ids stay integers
     with exact.frozen_state():  # a check, not a training step: the moving statistics stay
-        grads = exact.gradient(xb.astype(np.float64), tb)
+        grads = exact.gradient(xb, tb)
     when = " after training" if exact is model else " after training, float64 copy"
     return numerical_checks(exact, xb, tb, grads, "float64", settings.numerical_samples, settings.seed,
                             untested, when=when)
@@ -181,7 +183,8 @@ def float64_tier(settings, data, n_classes, progress):
     steps = settings.float64_steps
     exact = replace(settings, dtype="float64", epochs=1, steps_per_epoch=None, sampling="shuffle")
     (x_train, t_train), _ = data
-    x, t = x_train[:steps * settings.batch_size].astype(np.float64), t_train[:steps * settings.batch_size]
+    x, t = x_train[:steps * settings.batch_size], t_train[:steps * settings.batch_size]
+    x = x if x.dtype.kind in "iu" else x.astype(np.float64)  # token ids stay integers
     model = build_model(exact, x.shape[1:], n_classes)
     keras_model = reference_keras.to_keras(model)
     tier = Report("float64 tier", dtype="float64")

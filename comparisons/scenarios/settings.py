@@ -116,6 +116,15 @@ ROWS_NOTE = (
     "a Dense layer on its last output. Backprop runs through all 28 steps on both sides. The float64 tier checks "
     "one batch (forward, loss, every gradient) and a short lockstep; the float32 run trains to the accuracy: "
     "Adam at 0.002, then a last epoch at 0.0005.")
+TEXT_NOTE = (
+    "A character-level language model on the first 99,843 characters of tinyshakespeare (Coriolanus; "
+    "scratchnet/datasets/texts/README.md gives the source): 61 characters, the first 90 % of the text for "
+    "training and the rest for testing, cut into windows of 50 characters whose targets are the next character "
+    "at every step. Embedding(61 -> 32) -> LSTM(return_sequences) -> Dense per step, softmax cross-entropy at every "
+    "step (Keras's mean over batch and steps). The Embedding's gradient reaches both optimizers as rows, one per "
+    "occurrence of a character (TensorFlow's IndexedSlices), and Adam squares them row by row as Keras does "
+    "(scratchnet.slices). The float64 tier checks one batch and a short lockstep; the float32 run trains: Adam at "
+    "0.01, then a last epoch at 0.002.")
 QUICK_NOTE = "Quick form (--quick): a smaller network on the first images, a few steps; not the scenario's numbers."
 
 PRESETS = {
@@ -139,6 +148,10 @@ PRESETS = {
         "mnist-rows", "mnist", architecture="lstm_rows", hidden=(128,), weight_init="glorot_uniform",
         optimizer="adam", learning_rate=0.002, epochs=4, learning_rate_schedule=((4, 0.0005),), dtype="float32",
         check_batch=20, float64_steps=10, notes=[ROWS_NOTE]),
+    "text-lm": Settings(
+        "text-lm", "tinyshakespeare", architecture="char_lstm", hidden=(128,), weight_init="glorot_uniform",
+        optimizer="adam", learning_rate=0.01, epochs=10, batch_size=32, learning_rate_schedule=((10, 0.002),),
+        dtype="float32", check_batch=8, float64_steps=10, notes=[TEXT_NOTE], extras=("perplexity",)),
 }
 CNN_QUICK_NOTE = ("Quick form (--quick; `all` runs it): the first 3000 training and 3000 test images, one epoch "
                   "(30 steps) "
@@ -148,6 +161,8 @@ CNN_QUICK_NOTE = ("Quick form (--quick; `all` runs it): the first 3000 training 
 QUICK = {
     "mnist-rows": {"hidden": (12,), "epochs": 1, "steps_per_epoch": 20, "learning_rate_schedule": (),
                    "data_rows": (2000, 500), "check_batch": 8, "float64_steps": 3, "notes": [ROWS_NOTE, QUICK_NOTE]},
+    "text-lm": {"hidden": (32,), "epochs": 2, "learning_rate": 0.02, "learning_rate_schedule": (),
+                "data_rows": (640, 199), "check_batch": 4, "float64_steps": 3, "notes": [TEXT_NOTE, QUICK_NOTE]},
 }
 # mnist-cnn's quick form: the same network, checks and tiers on a short training run; `all` runs the
 # scenarios of QUICK_IN_ALL in their quick form.

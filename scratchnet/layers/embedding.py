@@ -10,12 +10,20 @@ id touched are zero. TensorFlow hands this gradient to an optimizer as IndexedSl
 touched rows only); its dense equivalent, `tf.convert_to_tensor(slices)`, is what `grads["W"]`
 holds. Integer ids have no gradient: `backward` refuses need_dx=True.
 
+Keras's optimizers apply the rows themselves, not their sum, and for Adam, RMSprop, Adagrad and
+the clipping options that is a different update when an id repeats within a batch
+(scratchnet.slices says how). With `sparse_gradient=True` (the default, as Keras's fit) backward
+also keeps the rows, `grad_slices["W"]` (a RowSlices), and the Trainer hands them to the
+optimizer; sparse_gradient=False keeps the dense form only (the twin then makes Keras's
+optimizer take the dense gradient too: reference_keras.to_keras).
+
 Only a model's first layer can be an Embedding (its input is the model's integer input).
 """
 import numpy as np
 
 from .. import initializers
 from .._checks import check_array, check_forward_done
+from ..slices import RowSlices, sum_rows
 from .base import Layer, declared_shape, same_dtype
 
 
@@ -24,8 +32,12 @@ class Embedding(Layer):
     input_gradient_optional = True
     takes_integers = True
 
-    def __init__(self, W, input_shape=None, name="Embedding"):
+    def __init__(self, W, input_shape=None, sparse_gradient=True, name="Embedding"):
         super().__init__(name)
+        if not isinstance(sparse_gradient, (bool, np.bool_)):
+            raise ValueError(f"{name}: sparse_gradient must be True or False, got {sparse_gradient!r}")
+        self.sparse_gradient = bool(sparse_gradient)
+        self.grad_slices = {}  # {"W": RowSlices} after a backward pass with sparse_gradient
         check_array(W, f"{name}: W (input_dim, output_dim)", ndim=2)
         same_dtype({"W": W}, name)
         if 0 in W.shape:
@@ -36,10 +48,11 @@ class Embedding(Layer):
         self.ids = None
 
     @classmethod
-    def initialize(cls, input_dim, output_dim, rng, dtype=np.float32, input_shape=None):
+    def initialize(cls, input_dim, output_dim, rng, dtype=np.float32, input_shape=None, sparse_gradient=True):
         """An Embedding with Keras's default initial weights ("uniform": U(-0.05, 0.05)) drawn
         from the numpy Generator `rng`."""
-        return cls(initializers.Uniform()((input_dim, output_dim), rng, dtype), input_shape=input_shape)
+        return cls(initializers.Uniform()((input_dim, output_dim), rng, dtype), input_shape=input_shape,
+                   sparse_gradient=sparse_gradient)
 
     @property
     def input_dim(self):
@@ -77,24 +90,23 @@ class Embedding(Layer):
         check_forward_done(self.name, self.ids)
         check_array(dout, f"{self.name} backward", shape=(*self.ids.shape, W.shape[1]), dtype=W.dtype)
         ids, rows = self.ids.reshape(-1), dout.reshape(-1, W.shape[1])
-        grad = self.grads["W"]
-        grad[...] = 0
-        if ids.size:
-            order = np.argsort(ids, kind="stable")  # positions of each id together, in order of appearance
-            sorted_ids = ids[order]
-            starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
-            grad[sorted_ids[starts]] = np.add.reduceat(rows[order], starts, axis=0)
+        sum_rows(ids, rows, W.shape[0], out=self.grads["W"])
+        # the rows as TensorFlow hands them to Keras's optimizers (a copy: dout is the caller's)
+        self.grad_slices = {"W": RowSlices(ids, rows.copy(), W.shape)} if self.sparse_gradient else {}
         if need_dx:
             raise TypeError(f"{self.name}: its input is integer ids, which have no gradient "
                             f"(an input gradient exists only for a model taking float inputs)")
         return None
 
     def config(self):
-        return self._config(input_dim=self.input_dim, output_dim=self.output_dim)
+        extra = {} if self.sparse_gradient else {"sparse_gradient": False}
+        return self._config(input_dim=self.input_dim, output_dim=self.output_dim, **extra)
 
     @classmethod
     def from_config(cls, config, weights):
-        return cls(weights["W"], input_shape=config.get("input_shape"))
+        return cls(weights["W"], input_shape=config.get("input_shape"),
+                   sparse_gradient=config.get("sparse_gradient", True))
 
     def __repr__(self):
-        return f"{self.name}({self.input_dim} -> {self.output_dim})"
+        dense = "" if self.sparse_gradient else ", dense gradient"
+        return f"{self.name}({self.input_dim} -> {self.output_dim}{dense})"
