@@ -52,7 +52,7 @@ BOOK_NAMES = {name.lower() for name in """
     BetterRnnlm Encoder Decoder Seq2seq PeekyDecoder PeekySeq2seq AttentionWeight WeightSum
     Attention TimeAttention AttentionEncoder AttentionDecoder AttentionSeq2seq""".split()}
 
-TITLE = re.compile(r"^== (?P<name>[A-Za-z_][\w.]*)(?:"
+TITLE = re.compile(r"^== (?P<name>[A-Za-z_][\w./]*)(?:"
                    r" \((?P<what>.*), (?P<dtype>float\d+)\): "
                    r"(?P<verdict>PASSED|FAILED) (?P<passing>\d+)/(?P<total>\d+) checks"
                    r"|: not checked: (?P<why>.*)) ==$")

@@ -804,6 +804,8 @@ class Server(Peer):
     def perform(self, kind, target, args, kwargs, name, value, path):
         if kind == "import":
             return import_learner_file(path)
+        if kind == "functions":  # the plain functions of the file imported (CS231n's function files)
+            return list(_IMPORTED_FUNCTIONS)
         if kind == "call":
             return target(*args, **kwargs)
         if kind == "callattr":
@@ -912,8 +914,14 @@ def import_learner_file(path):
         module = sys.modules.get(name)
         if learners_module(module):
             learner_modules[name] = str(Path(module.__file__).resolve())
+    _IMPORTED_FUNCTIONS[:] = [(value, learner_modules[value.__module__]) for value in list(namespace.values())
+                              if isinstance(value, types.FunctionType)
+                              and getattr(value, "__module__", None) in learner_modules]
     return [(value, learner_modules[value.__module__]) for value in list(namespace.values())
             if isinstance(value, type) and getattr(value, "__module__", None) in learner_modules]
+
+
+_IMPORTED_FUNCTIONS = []  # [(function, file that defines it)] of the file imported last (the "functions" request)
 
 
 def _limit_memory(limit):
