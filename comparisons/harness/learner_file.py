@@ -162,7 +162,7 @@ def _check_one(path, learner, run, dtype, single):
                     cls = {(file, c.__qualname__): c for c, file in learner.import_file()}[key]
                     mark = 0
                 ended = learner.incident
-                result = check(cls, dtype=dtype)
+                result = check(cls, dtype=dtype, siblings=[c for c, _ in found])
                 if learner.incident != ended:  # the process ended where a check caught what it raised
                     raise LearnerIncident(learner.incident)
             except (LearnerIncident, FileDoesNotImport) as err:

@@ -36,7 +36,7 @@ def _plain(name):
 
 
 # The book's class names (lower case, no underscores) -> kind.
-BOOK_KINDS = {"affine": "affine", "relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh",
+BOOK_KINDS = {"affine": "affine", "relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax",
               "softmaxwithloss": "softmax_loss", "softmaxcrossentropy": "softmax_loss",
               "convolution": "convolution", "pooling": "pooling", "dropout": "dropout",
               "batchnormalization": "batchnorm"}
@@ -50,7 +50,7 @@ SCRATCHNET_KINDS = {sn_layers.Affine: "affine", sn_layers.ReLU: "relu", sn_layer
                     sn_losses.SoftmaxCrossEntropy: "softmax_loss", sn_losses.Loss: "loss",
                     sn_optimizers.Optimizer: "optimizer", scratchnet.Sequential: "network"}
 # kind -> the scratchnet layer class computing the same function (the bridge to reference_keras).
-MIRRORS = {"relu": sn_layers.ReLU, "sigmoid": sn_layers.Sigmoid, "tanh": sn_layers.Tanh,
+MIRRORS = {"relu": sn_layers.ReLU, "sigmoid": sn_layers.Sigmoid, "tanh": sn_layers.Tanh, "softmax": sn_layers.Softmax,
            "identity": sn_layers.Identity}
 # The book's layers whose layouts and conventions book_layout.py translates.
 BOOK_LAYOUT_KINDS = ("convolution", "pooling", "dropout", "batchnorm")
@@ -58,7 +58,7 @@ BOOK_LAYOUT_KINDS = ("convolution", "pooling", "dropout", "batchnorm")
 
 # kind -> (method, how many arguments it takes besides self, as the book writes it)
 SIGNATURES = {"affine": ("__init__", 2, "Affine(W, b)"), "softmax_loss": ("forward", 2, "forward(x, t)"),
-              **{kind: ("forward", 1, "forward(x)") for kind in ("relu", "sigmoid", "tanh")},
+              **{kind: ("forward", 1, "forward(x)") for kind in ("relu", "sigmoid", "tanh", "softmax")},
               "convolution": ("__init__", 4, "Convolution(W, b, stride, pad)"),
               "pooling": ("__init__", 3, "Pooling(pool_h, pool_w, stride)"),
               "dropout": ("forward", 2, "forward(x, train_flg)"),
@@ -139,7 +139,7 @@ def kind_of(obj):
                                for m in wanted)
 
     forward_only = has("forward") and not has("backward") and book_name(cls.__name__, BOOK_KINDS) in (
-        "affine", "relu", "sigmoid", "tanh", "convolution", "pooling")  # checked forward only (chapter-7 exercises)
+        "affine", "relu", "sigmoid", "tanh", "softmax", "convolution", "pooling")  # checked forward only (chapter-7 exercises)
     if has("forward", "backward") or forward_only:
         kind = book_name(cls.__name__, BOOK_KINDS)
         if kind:
