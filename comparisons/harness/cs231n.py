@@ -110,6 +110,8 @@ def families(functions):
             continue
         named = {family.forward: by_name[_plain(family.forward)]}
         named.update({b: by_name[_plain(b)] for b in family.backward if _plain(b) in by_name})
+        if not _follows_contract(family, named[family.forward][0]):
+            continue
         label = "/".join(function.__name__ for function, _ in named.values())
         found.append((label, family, {key: function for key, (function, _) in named.items()},
                       named[family.forward][1]))
@@ -120,6 +122,29 @@ def families(functions):
             found.append(("/".join(by_name[_plain(n)][0].__name__ for n in names), None,
                           {n: by_name[_plain(n)][0] for n in names}, by_name[_plain(forward)][1]))
     return found
+
+
+def _follows_contract(family, function):
+    """Whether a function named like CS231n's takes its arguments (an update rule: w, dw, config)
+    and (a loss) returns (loss, dx): the book's common/functions.py has a softmax_loss(X, t) that
+    returns the loss alone, which is not this contract."""
+    import inspect
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    if family.kind == "optimizer":
+        return len(parameters) == 3
+    if family.kind in ("softmax_loss", "svm_loss"):
+        if len(parameters) != 2:
+            return False
+        try:
+            with np.errstate(all="ignore"):
+                value = function(np.array([[0.5, -0.25, 1.0], [0.0, 2.0, -1.0]]), np.array([0, 2]))
+        except Exception:  # noqa: BLE001  (the check reports what it raises)
+            return True
+        return value is None or (isinstance(value, tuple) and len(value) == 2)
+    return True
 
 
 def unmapped_reason(label):

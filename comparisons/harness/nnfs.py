@@ -194,15 +194,24 @@ def _optimizer(cls, holder, book_name, defaults):
     return cls_out
 
 
+def _float32_values(a):
+    a = np.asarray(a, dtype=np.float64)
+    return bool(np.array_equal(a, a.astype(np.float32).astype(np.float64)))
+
+
 def float32_only(kind, presented, seed=0):
     """Whether the learner's code computes in float32 whatever its input (nnfs.init()'s np.dot):
-    a trial forward of the presented layer on float64 input."""
-    if kind != "affine":
-        return False
+    a trial forward (and backward) of the presented layer on float64 inputs and weights whose
+    results come out as float32 values (whatever their dtype)."""
     rng = np.random.default_rng(seed)
-    try:  # float64 weights and inputs: an output of float32 values (whatever its dtype) was computed in float32
-        layer = presented(rng.normal(size=(3, 2)), np.zeros(2))
-        out = np.asarray(layer.forward(rng.normal(size=(4, 3))), dtype=np.float64)
-        return bool(np.array_equal(out, out.astype(np.float32).astype(np.float64)))
+    try:
+        if kind == "affine":
+            layer = presented(rng.normal(size=(3, 2)), np.zeros(2))
+            return _float32_values(layer.forward(rng.normal(size=(4, 3))))
+        if kind in ("relu", "softmax") and callable(getattr(presented, "backward", None)):
+            layer = presented()
+            layer.forward(rng.normal(size=(4, 3)))
+            return _float32_values(layer.backward(rng.normal(size=(4, 3))))
     except Exception:  # noqa: BLE001  (the check itself reports what the learner's code raises)
         return False
+    return False
