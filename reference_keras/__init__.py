@@ -14,8 +14,8 @@ from ._environment import keras, tf  # noqa: F401  (first: sets up the environme
 from ._environment import (MissingTensorFlowError, heaviside, keras_l2_rounds_through_float32,  # features
                            tensorflow_gelu_form, twin_equations, twin_l2_equation)
 from .autodiff import (backward_trace, compile_for, evaluate, forward_trace, input_gradient, layer_vjp,
-                       loss_and_gradients, loss_vjp, multiclass_hinge_vjp, optimizer_steps, softmax, state_preserved, train_step,
-                       twin_weights, weight_names)
+                       loss_and_gradients, loss_vjp, multiclass_hinge_vjp, optimizer_steps, softmax,
+                       state_preserved, train_step, twin_weights, weight_names)
 from .convert import (ExactL2, UnsupportedLayerError, from_keras, gelu_tanh, keras_book_dropout, keras_cast,
                       keras_l2_factor, keras_layer, to_keras, twin_l2_factors)
 from .dtype import floatx, model_dtype

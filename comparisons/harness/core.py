@@ -15,7 +15,8 @@ from .common import INF, BadInput, Draws, LearnerFailure, failure
 from .recognize import NotMappable, could_hide_a_bug, kind_of
 
 KIND_WORDS = {"affine": "affine layer", "relu": "ReLU layer", "sigmoid": "sigmoid layer", "tanh": "tanh layer",
-              "identity": "identity layer", "softmax": "softmax layer", "softmax_loss": "softmax cross-entropy loss layer", "loss": "loss layer",
+              "identity": "identity layer", "softmax": "softmax layer",
+              "softmax_loss": "softmax cross-entropy loss layer", "loss": "loss layer",
               "network": "network", "optimizer": "optimizer", "convolution": "convolution layer",
               "pooling": "max-pooling layer", "dropout": "dropout layer", "batchnorm": "batch-normalization layer"}
 
@@ -25,7 +26,8 @@ def _check_network(obj, result, draws, x, t):
 
 
 CHECKERS = {"affine": layers.check_layer, "relu": layers.check_layer, "sigmoid": layers.check_layer,
-            "tanh": layers.check_layer, "identity": layers.check_layer, "softmax": layers.check_layer, "softmax_loss": layers.check_softmax_loss,
+            "tanh": layers.check_layer, "identity": layers.check_layer, "softmax": layers.check_layer,
+            "softmax_loss": layers.check_softmax_loss,
             "loss": layers.check_other_loss, "network": _check_network, "optimizer": optimizers.check_optimizer,
             "convolution": book_layers.check_convolution, "pooling": book_layers.check_pooling,
             "dropout": book_layers.check_dropout, "batchnorm": book_layers.check_batchnorm, **book2.CHECKERS,

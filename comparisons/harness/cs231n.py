@@ -422,8 +422,9 @@ def present(family, fns, result):
         return [_dropout(fns, b, convention) for b in backs]
     if kind == "optimizer":
         name = family.forward
+        defaults = ", ".join(f"{CONFIG_KEYS[k]}={v:g}" for k, v in OPTIMIZER_DEFAULTS[name].items())
         result.notes.append(f"{name}(w, dw, config) -> (next_w, config), one config per parameter, with the course's "
-                            f"defaults ({', '.join(f'{CONFIG_KEYS[k]}={v:g}' for k, v in OPTIMIZER_DEFAULTS[name].items())})")
+                            f"defaults ({defaults})")
         return [_optimizer(fns, name)]
     raise NotMappable(f"no CS231n presentation for {kind}")
 

@@ -139,7 +139,7 @@ def kind_of(obj):
                                for m in wanted)
 
     forward_only = has("forward") and not has("backward") and book_name(cls.__name__, BOOK_KINDS) in (
-        "affine", "relu", "sigmoid", "tanh", "softmax", "convolution", "pooling")  # checked forward only (chapter-7 exercises)
+        "affine", "relu", "sigmoid", "tanh", "softmax", "convolution", "pooling")  # forward only (chapter-7 exercises)
     if has("forward", "backward") or forward_only:
         kind = book_name(cls.__name__, BOOK_KINDS)
         if kind:
