@@ -245,7 +245,8 @@ def _dropout_checks(result, draws, layer, ratio, x):
             check.diagnosis = (f"its mask differs from the one np.random.rand(*x.shape) > {ratio:g} gives for the "
                                f"uniforms the check hands it (Keras's own, for the same seed) in "
                                f"{int(np.sum(learners_kept[x != 0] != keep[x != 0]))} of {x.size} units: it draws its "
-                               f"mask another way (the check drives np.random.rand, random, random_sample and uniform)")
+                               f"mask another way (the check drives np.random.rand, random, random_sample, uniform and "
+                               f"binomial(1, p))")
     result.checks.append(check)
     dout_in = dout.copy()
     dx = call("backward", layer.backward, dout_in)

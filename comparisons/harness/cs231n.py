@@ -81,7 +81,16 @@ UNMAPPED = {"layernorm_forward": "layer normalization", "spatial_batchnorm_forwa
             "conv_relu_forward": "the conv-ReLU sandwich (layer_utils)",
             "conv_relu_pool_forward": "the conv-ReLU-pool sandwich (layer_utils)",
             "conv_forward_fast": "the fast convolution (fast_layers)"}
-KIND_WORDS = {"svm_loss": "multiclass SVM loss (CS231n)"}
+# Their starter signatures, for one trial call: a forward that still returns None is "not implemented yet".
+UNMAPPED_PROBES = {
+    "layernorm_forward": lambda: (np.arange(20.0).reshape(4, 5) % 7, np.ones(5), np.zeros(5), {}),
+    "spatial_batchnorm_forward": lambda: (np.arange(120.0).reshape(2, 3, 4, 5) % 7, np.ones(3), np.zeros(3),
+                                          {"mode": "train"}),
+    "spatial_groupnorm_forward": lambda: (np.arange(72.0).reshape(2, 4, 3, 3) % 7, np.ones((1, 4, 1, 1)),
+                                          np.zeros((1, 4, 1, 1)), 2, {}),
+}
+KIND_WORDS = {"svm_loss": "multiclass SVM loss (CS231n)",
+              "cs231n_unmapped": "CS231n function family, no Keras twin yet: called once"}
 OPTIMIZER_CLASS = {"sgd": "SGD", "sgd_momentum": "Momentum", "rmsprop": "RMSprop", "adam": "Adam"}
 # The course's defaults, as the rule functions set them (config.setdefault): the book's attribute names.
 OPTIMIZER_DEFAULTS = {"sgd": {"lr": 1e-2}, "sgd_momentum": {"lr": 1e-2, "momentum": 0.9},
@@ -145,6 +154,19 @@ def _follows_contract(family, function):
             return True
         return value is None or (isinstance(value, tuple) and len(value) == 2)
     return True
+
+
+def _returns_none(function, arguments):
+    """Whether a trial call of a family's forward on its starter signature returns None (or a
+    tuple whose output is None): the starter code's TODO still in place."""
+    if function is None or arguments is None:
+        return False
+    try:
+        with np.errstate(all="ignore"):
+            value = function(*arguments())
+    except Exception:  # noqa: BLE001  (no verdict from a trial call that raises: the family is not checked)
+        return False
+    return value is None or (isinstance(value, tuple) and len(value) > 0 and value[0] is None)
 
 
 def unmapped_reason(label):
@@ -474,7 +496,16 @@ def check_family(label, family, fns, dtype="float64", seed=0):
     from .core import CheckResult, check
     dtype = np.dtype(dtype).name
     if family is None:
-        result = CheckResult(label, None, dtype)
+        result = CheckResult(label, "cs231n_unmapped", dtype)
+        forward = label.split("/")[0]
+        if _returns_none(fns.get(forward), UNMAPPED_PROBES.get(forward)):
+            result.checks.append(Check("forward (a trial call)", INF, 0.0, False,
+                                       f"{forward} returned None: not implemented yet (the starter code's `pass` is "
+                                       f"still there?)", kind="error", subject=forward))
+            result.diagnosis.append(f"forward (a trial call): {result.checks[-1].diagnosis}")
+            result.notes.append(f"only called once: {unmapped_reason(label)}")
+            return result
+        result.kind = None
         result.not_checked = unmapped_reason(label)
         result.could_hide = True
         return result

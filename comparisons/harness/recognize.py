@@ -74,6 +74,13 @@ def _takes(function, n):
         return False
 
 
+def _signature_text(function):
+    try:
+        return str(inspect.signature(function)).replace("(self, ", "(").replace("(self)", "()")
+    except (TypeError, ValueError):
+        return "(...)"
+
+
 def book_name(name, table):
     """The entry of `table` (book names, lower case) that a class name stands for, or None."""
     plain = _plain(name)
@@ -152,6 +159,10 @@ def kind_of(obj):
                       "BatchNormalization)")
     if has("update"):
         if book_name(cls.__name__, BOOK_OPTIMIZERS):
+            if not _takes(getattr(cls, "update"), 2):  # update(layers), update(model): another library's contract
+                shown = _signature_text(getattr(cls, "update"))
+                return None, (f"an optimizer named like the book's, but its update{shown} is not the book's "
+                              f"update(params, grads): another contract, which the checker does not map")
             return "optimizer", None
         return None, "an optimizer (update) whose name is not one of the book's (SGD, Momentum, Nesterov, " \
                      "AdaGrad, RMSprop, Adam)"
