@@ -233,3 +233,24 @@ def test_corpus_files_get_their_expected_verdicts_and_causes(path, limit):
         for cause, words in CAUSE_WORDS.items():
             if cause in row["expected_cause"] and "AttributeError" not in " ".join(got.diagnosis):
                 assert words in " ".join(got.diagnosis), (row, got.diagnosis)
+
+
+def test_the_nnfs_books_chapter_15_classes_without_its_training_loop(tmp_path):
+    """Chapter 15 trains for minutes at import (the slow test above runs it whole): its classes, the
+    file cut where its script part begins, get their expected verdicts in seconds."""
+    pytest.importorskip("nnfs")
+    path = "Sentdex__nnfs_book/Chapter_15/Ch15_Final.py"
+    text = (CORPUS / path).read_text()
+    classes_only = write(tmp_path / "Ch15_classes.py", text[:text.index("# Create dataset")])
+    results = verdicts(learner_file.check_file(classes_only))
+    rows = [r for r in _EXPECTED if r["file"] == path]
+    assert {r["class_or_function"] for r in rows} <= set(results)
+    for row in rows:
+        got = results[row["class_or_function"]]
+        if row["expected_verdict"] == "not-checkable" or got.not_checked:
+            assert got.not_checked, row
+            continue
+        assert got.passed == (row["expected_verdict"] == "pass"), (row, got.diagnosis)
+    assert results["Layer_Dense"].dtype == "float32"  # nnfs.init()'s np.dot: the float32 tier, with a note
+    assert any("nnfs.init()" in note for note in results["Layer_Dense"].notes)
+    assert any("paper's form" in note for note in results["Optimizer_Adam"].notes)
