@@ -578,6 +578,16 @@ class SwappedGatesTimeLSTM:
         return np.zeros(dhs.shape[:2] + (self.params[0].shape[0],))
 
 
+@dataclass
+class Entry:
+    cls: type
+    mistake: str  # the line as a learner writes it
+    cause: str  # what the diagnosis must say
+    dtype: str = "float64"
+    warning: bool = False  # caught by a warning (it passes otherwise), not by a failed check
+    kind: str = None  # what the class is, where its contract's adapter says so (CS231n's functions)
+
+
 # -- CS231n's function files (cs231n.py presents them as the book's classes) ----------------------------------
 class SummedSvmLoss:
     """CS231n's svm_loss(x, y) -> (loss, dx) with the loss left summed over the batch."""
@@ -628,16 +638,6 @@ NotImplementedAffine = _cs231n(lambda: cs231n._affine({"affine_forward": _starte
                                                       _starter_affine_backward), "NotImplementedAffine")
 KeepProbabilityDropout = _cs231n(lambda: cs231n._dropout({"dropout_forward": _keep_with_p_dropout_forward},
                                                          _dropout_backward, "drop"), "KeepProbabilityDropout")
-
-
-@dataclass
-class Entry:
-    cls: type
-    mistake: str  # the line as a learner writes it
-    cause: str  # what the diagnosis must say
-    dtype: str = "float64"
-    warning: bool = False  # caught by a warning (it passes otherwise), not by a failed check
-    kind: str = None  # what the class is, where its contract's adapter says so (CS231n's functions)
 
 
 ZOO = (

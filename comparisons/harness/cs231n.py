@@ -489,11 +489,12 @@ CHECKERS = {"svm_loss": check_svm_loss}
 GRADIENT_NAMES = ("dx", "dgamma", "dbeta", "dW", "db")
 
 
-def check_family(label, family, fns, dtype="float64", seed=0):
+def check_family(label, family, fns, check, result_class, dtype="float64", seed=0):
     """A CheckResult for one family, its label as its name: the family presented as a book-style
-    class (present) and checked as one (core.check with the kind given); batchnorm's two backward
+    class (present) and checked as one (`check`, core.check, with the kind given; `result_class`
+    core.CheckResult: handed in, since core imports this module); batchnorm's two backward
     functions each get their checks, the second's named after it."""
-    from .core import CheckResult, check
+    CheckResult = result_class  # noqa: N806  (the class, under its own name)
     dtype = np.dtype(dtype).name
     if family is None:
         result = CheckResult(label, "cs231n_unmapped", dtype)

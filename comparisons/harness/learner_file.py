@@ -196,7 +196,7 @@ def _check_families(path, learner, run, dtype, families, results, restarted):
     classes are; a family whose check ends the learner's process fails with the cause, and the
     next gets a fresh process. Returns the learner's process in use."""
     from . import cs231n
-    from .core import CheckResult
+    from .core import CheckResult, check
     for label, family, fns, defining in families:
         key = (defining, label)
         if key in run.checked:
@@ -210,7 +210,7 @@ def _check_families(path, learner, run, dtype, families, results, restarted):
                 fns = next((f for lab, _, f, _ in cs231n.families(learner.functions()) if lab == label), fns)
                 mark = 0
             ended = learner.incident
-            result = cs231n.check_family(label, family, fns, dtype=dtype)
+            result = cs231n.check_family(label, family, fns, check, CheckResult, dtype=dtype)
             if learner.incident != ended:
                 raise LearnerIncident(learner.incident)
         except (LearnerIncident, FileDoesNotImport) as err:
