@@ -33,6 +33,8 @@ probability of DROPPING it. The docstring of dropout_forward decides (the assign
 without one, a trial run (how many units a p of 0.25 keeps) does, and a note says which. Where the
 docstring and the code disagree the check follows the docstring, so the mistake is reported.
 """
+import contextlib
+import inspect
 import re
 from dataclasses import dataclass
 
@@ -137,7 +139,6 @@ def _follows_contract(family, function):
     """Whether a function named like CS231n's takes its arguments (an update rule: w, dw, config)
     and (a loss) returns (loss, dx): the book's common/functions.py has a softmax_loss(X, t) that
     returns the loss alone, which is not this contract."""
-    import inspect
     try:
         parameters = list(inspect.signature(function).parameters.values())
     except (TypeError, ValueError):
@@ -238,7 +239,7 @@ def _relu(fns, backward):
     return Relu
 
 
-def _loss(fns, backward, name):
+def _loss(fns, name):
     function = fns[name]
 
     class SoftmaxWithLoss:
@@ -363,7 +364,7 @@ def _dropout(fns, backward, convention):
             p = 1.0 - self.dropout_ratio if convention == "keep" else self.dropout_ratio
             u = current_uniforms()
             # keep-probability code keeps a unit where rand < p: handing it 1 - u keeps the units Keras keeps
-            with driven_uniforms(1.0 - u) if (u is not None and convention == "keep") else _nothing():
+            with driven_uniforms(1.0 - u) if (u is not None and convention == "keep") else contextlib.nullcontext():
                 out = forward(x, {"p": p, "mode": "train" if train_flg else "test"})
             self.cache = out[1] if isinstance(out, tuple) and len(out) == 2 else None
             return _first(out, forward.__name__, "out")
@@ -376,14 +377,6 @@ def _dropout(fns, backward, convention):
             return dx
         Dropout.backward = backward_
     return Dropout
-
-
-class _nothing:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _optimizer(fns, name):
@@ -408,7 +401,6 @@ def _optimizer(fns, name):
     cls = type(OPTIMIZER_CLASS[name], (), {"__init__": __init__, "update": update,
                                             "__doc__": f"CS231n's {name}(w, dw, config) as update(params, grads); "
                                                        f"({signature_defaults})"})
-    import inspect
     cls.__init__.__signature__ = inspect.Signature(
         [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
         + [inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=value) for key, value in defaults.items()])
@@ -424,7 +416,7 @@ def present(family, fns, result):
     if kind == "relu":
         return [_relu(fns, b) for b in backs]
     if kind in ("softmax_loss", "svm_loss"):
-        return [_loss(fns, None, family.forward)]
+        return [_loss(fns, family.forward)]
     if kind == "convolution":
         result.notes.append("CS231n's conv_param {'stride', 'pad'} and NCHW images, w (F, C, HH, WW): the book's "
                             "layout, translated to Keras's NHWC as for the book's Convolution")
