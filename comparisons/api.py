@@ -133,8 +133,8 @@ def file_reports(paths, dtype="float64", time_limit=None):
     threading.Thread(target=_load_keras, daemon=True, name="import Keras").start()
     try:
         found = first.import_file()
-        if not found and len(files) == 1:
-            raise UsageError(f"{files[0]} defines no classes to check")
+        if not found and len(files) == 1 and not learner_file._function_families(first):
+            raise UsageError(f"{files[0]} defines no classes to check (nor CS231n's functions)")
     except sandbox.FileDoesNotImport as err:
         if len(files) == 1:
             first.close()

@@ -14,8 +14,8 @@ from ._environment import keras, tf  # noqa: F401  (first: sets up the environme
 from ._environment import (MissingTensorFlowError, heaviside, keras_l2_rounds_through_float32,  # features
                            tensorflow_gelu_form, twin_equations, twin_l2_equation)
 from .autodiff import (backward_trace, compile_for, evaluate, forward_trace, input_gradient, layer_vjp,
-                       loss_and_gradients, loss_vjp, optimizer_steps, softmax, state_preserved, train_step,
-                       twin_weight_values, twin_weights, weight_names)
+                       loss_and_gradients, loss_vjp, multiclass_hinge_vjp, optimizer_steps, softmax,
+                       state_preserved, train_step, twin_weight_values, twin_weights, weight_names)
 from .convert import (ExactL2, UnsupportedLayerError, from_keras, gelu_tanh, keras_book_dropout, keras_cast,
                       keras_l2_factor, keras_layer, to_keras, twin_l2_factors)
 from .dtype import floatx, model_dtype
@@ -28,7 +28,7 @@ __all__ = ["to_keras", "from_keras", "keras_layer", "keras_book_dropout", "keras
            "UnsupportedLayerError", "keras_loss", "keras_optimizer", "keras_initializer", "count_correct",
            "SoftmaxCrossEntropyLoss", "scratchnet_loss", "forward_trace", "backward_trace", "evaluate",
            "loss_and_gradients", "train_step", "train_steps", "compile_for", "model_dtype", "weight_names", "floatx",
-           "layer_vjp", "recurrent_vjp", "loss_vjp",
+           "layer_vjp", "recurrent_vjp", "loss_vjp", "multiclass_hinge_vjp",
            "optimizer_steps", "softmax", "state_preserved", "input_gradient", "heaviside",
            "keras_l2_factor", "keras_l2_rounds_through_float32", "twin_l2_equation", "twin_equations",
            "twin_l2_factors", "MissingTensorFlowError", "tensorflow_gelu_form", "twin_weights",

@@ -255,6 +255,20 @@ def loss_vjp(keras_loss, y_pred, t):
     return float(value), np.array(tape.gradient(value, y_pred))
 
 
+def multiclass_hinge_vjp(scores, labels, margin=1.0):
+    """(loss, dLoss/dscores) of the multiclass (Weston-Watkins) hinge averaged over the batch,
+    mean_i sum_{j != y_i} max(0, s_ij - s_iy_i + margin), as CS231n's svm_loss defines it, by
+    tf.GradientTape. Keras's CategoricalHinge is another function (the max over j != y, not the
+    sum), so the loss is written out in TensorFlow ops here; `scores` (N, C), `labels` (N,) ints."""
+    s = tf.convert_to_tensor(scores)
+    one_hot = tf.one_hot(np.asarray(labels), s.shape[1], dtype=s.dtype)
+    with tf.GradientTape() as tape:
+        tape.watch(s)
+        correct = tf.reduce_sum(s * one_hot, axis=1, keepdims=True)
+        value = tf.reduce_sum(tf.maximum(s - correct + tf.cast(margin, s.dtype), 0) * (1 - one_hot)) / s.shape[0]
+    return float(value), np.array(tape.gradient(value, s))
+
+
 def optimizer_steps(optimizer, params, grads_per_step):
     """Apply a Keras optimizer (see keras_optimizer) eagerly to Keras variables starting at
     `params` ({name: array}), one step per entry of `grads_per_step` (dicts keyed like params);

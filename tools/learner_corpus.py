@@ -52,7 +52,7 @@ BOOK_NAMES = {name.lower() for name in """
     BetterRnnlm Encoder Decoder Seq2seq PeekyDecoder PeekySeq2seq AttentionWeight WeightSum
     Attention TimeAttention AttentionEncoder AttentionDecoder AttentionSeq2seq""".split()}
 
-TITLE = re.compile(r"^== (?P<name>[A-Za-z_][\w.]*)(?:"
+TITLE = re.compile(r"^== (?P<name>[A-Za-z_][\w./]*)(?:"
                    r" \((?P<what>.*), (?P<dtype>float\d+)\): "
                    r"(?P<verdict>PASSED|FAILED) (?P<passing>\d+)/(?P<total>\d+) checks"
                    r"|: not checked: (?P<why>.*)) ==$")
@@ -104,7 +104,7 @@ def parse_check_output(text):
     return {"classes": classes, "error": error, "summary": summary}
 
 
-def check_file(rel_path, dtype="float64", python=None, extra_path=(), timeout=900, corpus=CORPUS):
+def check_file(rel_path, dtype="float64", python=None, extra_path=(), timeout=900, corpus=CORPUS, time_limit=None):
     """Run the checker on one corpus file in a fresh process; return the parsed output, exit code
     and wall time."""
     python = python or str(ROOT / ".venv" / "bin" / "python")
@@ -117,6 +117,8 @@ def check_file(rel_path, dtype="float64", python=None, extra_path=(), timeout=90
     if extra_path:
         env["PYTHONPATH"] = os.pathsep.join([*map(str, extra_path), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     command = [python, "-m", "comparisons", "check", str(corpus / rel_path), "--dtype", dtype]
+    if time_limit is not None:  # the checker's --time-limit (a file that trains at import needs minutes)
+        command += ["--time-limit", str(time_limit)]
     start = time.perf_counter()
     try:
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
@@ -190,7 +192,7 @@ def corpus_files(which="dev", corpus=CORPUS, files=None):
 
 
 def run_corpus(which="dev", dtype="float64", files=None, jobs=1, python=None, extra_path=(),
-               timeout=900, corpus=CORPUS, progress=None):
+               timeout=900, corpus=CORPUS, progress=None, time_limit=None):
     """Check every .py file of the chosen set (or the given subset of it) and return
     (rows, file_results): one row per expected class and per unlisted class the checker printed,
     and per file its exit code, error line and seconds."""
@@ -203,7 +205,7 @@ def run_corpus(which="dev", dtype="float64", files=None, jobs=1, python=None, ex
     paths = corpus_files(which, corpus, files)
 
     def one(path):
-        result = check_file(path, dtype, python, extra_path, timeout, corpus)
+        result = check_file(path, dtype, python, extra_path, timeout, corpus, time_limit)
         if progress:
             progress(result)
         return result
@@ -294,6 +296,8 @@ def main(argv=None):
     parser.add_argument("--extra-path", action="append", default=[],
                         help="folder put on the checked process's PYTHONPATH (e.g. where `nnfs` is installed)")
     parser.add_argument("--timeout", type=int, default=900, help="seconds allowed per file")
+    parser.add_argument("--time-limit", type=float,
+                        help="the checker's --time-limit (seconds for the import and each call; default its own)")
     parser.add_argument("--rows", help="write every row to this CSV")
     parser.add_argument("--results", help="write each file's parsed checker output (JSON) here")
     args = parser.parse_args(argv)
@@ -304,7 +308,7 @@ def main(argv=None):
               file=sys.stderr, flush=True)
 
     rows, results = run_corpus(args.which, args.dtype, args.files, args.jobs, args.python,
-                               args.extra_path, args.timeout, progress=progress)
+                               args.extra_path, args.timeout, progress=progress, time_limit=args.time_limit)
     print(f"# learner corpus, {args.which} set, --dtype {args.dtype}\n")
     print(_markdown(("measure", "value"), summarize(rows, results)), "\n")
     headers = ("rows", "expected fail", "checked", "correct", "false alarm", "missed", "unchecked", "spurious")

@@ -83,10 +83,11 @@ def _shape(size):
 def driven_uniforms(u):
     """Within the block, NumPy's global `rand`, `random`, `random_sample` and `uniform` (on [0, 1))
     return a copy of `u` when asked for its shape (and draw as usual otherwise): a book-style
-    Dropout's mask then comes from the uniforms Keras's Dropout draws. In the checker, the
+    Dropout's mask then comes from the uniforms Keras's Dropout draws; `binomial(1, keep, shape)`
+    (nnfs's mask) returns 1 where u >= 1 - keep, the units Keras's Dropout(1 - keep) keeps. In the checker, the
     sandbox hands `u` on to each call into a learner's process made inside the block
     (`current_uniforms`), which drives that process's NumPy the same way."""
-    saved = {name: getattr(np.random, name) for name in ("rand", "random", "random_sample", "uniform")}
+    saved = {name: getattr(np.random, name) for name in ("rand", "random", "random_sample", "uniform", "binomial")}
 
     def rand(*shape):
         return u.copy() if shape == u.shape else saved["rand"](*shape)
@@ -99,7 +100,12 @@ def driven_uniforms(u):
     def uniform(low=0.0, high=1.0, size=None):
         return u.copy() if (low, high) == (0.0, 1.0) and _shape(size) == u.shape else saved["uniform"](low, high, size)
 
-    np.random.rand, np.random.uniform = rand, uniform
+    def binomial(n, p, size=None):  # a keep mask binomial(1, keep, shape): kept where u >= 1 - keep (Keras's units)
+        if n == 1 and np.ndim(p) == 0 and _shape(size) == u.shape:
+            return (u >= 1.0 - p).astype(np.int64)
+        return saved["binomial"](n, p, size)
+
+    np.random.rand, np.random.uniform, np.random.binomial = rand, uniform, binomial
     np.random.random, np.random.random_sample = uniform_of("random"), uniform_of("random_sample")
     _DRIVEN.append(u)
     try:
@@ -804,6 +810,8 @@ class Server(Peer):
     def perform(self, kind, target, args, kwargs, name, value, path):
         if kind == "import":
             return import_learner_file(path)
+        if kind == "functions":  # the plain functions of the file imported (CS231n's function files)
+            return list(_IMPORTED_FUNCTIONS)
         if kind == "call":
             return target(*args, **kwargs)
         if kind == "callattr":
@@ -912,8 +920,14 @@ def import_learner_file(path):
         module = sys.modules.get(name)
         if learners_module(module):
             learner_modules[name] = str(Path(module.__file__).resolve())
+    _IMPORTED_FUNCTIONS[:] = [(value, learner_modules[value.__module__]) for value in list(namespace.values())
+                              if isinstance(value, types.FunctionType)
+                              and getattr(value, "__module__", None) in learner_modules]
     return [(value, learner_modules[value.__module__]) for value in list(namespace.values())
             if isinstance(value, type) and getattr(value, "__module__", None) in learner_modules]
+
+
+_IMPORTED_FUNCTIONS = []  # [(function, file that defines it)] of the file imported last (the "functions" request)
 
 
 def _limit_memory(limit):

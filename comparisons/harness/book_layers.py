@@ -230,8 +230,12 @@ def _dropout_checks(result, draws, layer, ratio, x):
     ref_y, ref_dx = (y_book, dx_book) if convention == "book" else (y_inverted, dx_inverted)
     keep = u >= ratio
     scale = 1.0 if convention == "book" else 1.0 / (1.0 - ratio)
-    reversed_mask = {f"the mask is reversed: it keeps a unit where rand < {ratio:g} (Keras and the book keep it "
-                     f"where rand >= ratio: a fraction 1 - ratio of the units)": np.where(keep, 0.0, x * scale)}
+    reversed_words = (f"the mask is reversed: it keeps a unit where rand < {ratio:g} (Keras and the book keep it "
+                      f"where rand >= ratio: a fraction 1 - ratio of the units)")
+    reversed_mask = {reversed_words: np.where(keep, 0.0, x * scale),  # scaled either way (the choice above is moot)
+                     f"{reversed_words}, scaled by 1 / {ratio:g} (the dropout probability read as the keep one)":
+                         np.where(keep, 0.0, x / ratio),
+                     f"{reversed_words}, and not scaled": np.where(keep, 0.0, x)}
     mode = "training, Keras's mask handed to np.random.rand"
     check = compare(f"forward ({mode})", y, ref_y, tolerance(dtype, "forward"), n, candidates=reversed_mask,
                     kind="forward", subject="y")
@@ -241,7 +245,8 @@ def _dropout_checks(result, draws, layer, ratio, x):
             check.diagnosis = (f"its mask differs from the one np.random.rand(*x.shape) > {ratio:g} gives for the "
                                f"uniforms the check hands it (Keras's own, for the same seed) in "
                                f"{int(np.sum(learners_kept[x != 0] != keep[x != 0]))} of {x.size} units: it draws its "
-                               f"mask another way (the check drives np.random.rand, random, random_sample and uniform)")
+                               f"mask another way (the check drives np.random.rand, random, random_sample, uniform and "
+                               f"binomial(1, p))")
     result.checks.append(check)
     dout_in = dout.copy()
     dx = call("backward", layer.backward, dout_in)

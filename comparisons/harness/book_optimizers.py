@@ -20,6 +20,7 @@ AdaGrad and RMSprop written with the epsilon inside the square root (Keras's for
 the check compares with the form the learner's first step matches and names it.
   Adam      t += 1;  lr_t = lr sqrt(1 - b2^t) / (1 - b1^t);  m += (1 - b1)(g - m);
             v += (1 - b2)(g^2 - v);  w -= lr_t m / (sqrt(v) + 1e-7)      (Keras Adam: the same)
+            (the paper's form, w -= lr m_hat / (sqrt(v_hat) + eps), is recognised as another correct form)
 """
 from dataclasses import dataclass, field
 
@@ -90,11 +91,19 @@ def _adam_step(h, state, t, key, w, g, lr_t):
     v = state.setdefault(("v", key), np.zeros_like(w))
     m += (1 - h["beta1"]) * (g - m)
     v += (1 - h["beta2"]) * (g ** 2 - v)
-    w -= lr_t * m / (np.sqrt(v) + EPS)
+    w -= lr_t * m / (np.sqrt(v) + h.get("eps", EPS))
 
 
 def _adam(h, state, t, key, w, g):
     _adam_step(h, state, t, key, w, g, h["lr"] * np.sqrt(1.0 - h["beta2"] ** t) / (1.0 - h["beta1"] ** t))
+
+
+def _adam_paper(h, state, t, key, w, g):
+    m = state.setdefault(("m", key), np.zeros_like(w))
+    v = state.setdefault(("v", key), np.zeros_like(w))
+    m += (1 - h["beta1"]) * (g - m)
+    v += (1 - h["beta2"]) * (g ** 2 - v)
+    w -= h["lr"] * (m / (1.0 - h["beta1"] ** t)) / (np.sqrt(v / (1.0 - h["beta2"] ** t)) + h.get("eps", EPS))
 
 
 def _adam_without_bias_correction(h, state, t, key, w, g):
@@ -144,6 +153,7 @@ class BookOptimizer:
     # other correct forms: plain words -> equation; the check compares with the form the learner's
     # code is nearest to and names it (AdaGrad and RMSprop with the epsilon inside the square root)
     variants: dict = field(default_factory=dict)
+    base_form: str = ""  # the reference's form in words, where there are variants (default EPS_OUTSIDE)
 
 
 NESTEROV_PRE2021 = (
@@ -155,6 +165,11 @@ NESTEROV_PRE2021 = (
 EPS_INSIDE = ("the epsilon inside the square root, w -= lr g / sqrt(h + eps) (Keras's form; the book adds it "
               "outside, sqrt(h) + eps)")
 EPS_OUTSIDE = "the epsilon outside the square root, w -= lr g / (sqrt(h) + eps) (the book's form)"
+ADAM_LR_T = ("the book's and Keras's Adam form: lr_t = lr sqrt(1 - beta2^t) / (1 - beta1^t), w -= lr_t m / "
+             "(sqrt(v) + eps)")
+ADAM_PAPER = ("the Adam paper's form (Kingma & Ba, Algorithm 1): w -= lr m_hat / (sqrt(v_hat) + eps) with m_hat = "
+              "m / (1 - beta1^t), v_hat = v / (1 - beta2^t) (CS231n's, nnfs's); it differs from the book's and "
+              "Keras's lr_t form only in where eps acts (eps here is eps sqrt(1 - beta2^t) there)")
 
 SPECS = {
     "sgd": BookOptimizer("SGD", {"lr": 0.01}, _sgd, keras=lambda h: sn.SGD(h["lr"])),
@@ -184,8 +199,8 @@ SPECS = {
         variants={EPS_INSIDE: _rmsprop_eps_inside}),
     "adam": BookOptimizer(
         "Adam", {"lr": 0.001, "beta1": 0.9, "beta2": 0.999}, _adam,
-        keras=lambda h: sn.Adam(h["lr"], beta_1=h["beta1"], beta_2=h["beta2"], epsilon=EPS),
-        rounded=("beta1", "beta2"),
+        keras=lambda h: sn.Adam(h["lr"], beta_1=h["beta1"], beta_2=h["beta2"], epsilon=h.get("eps", EPS)),
+        rounded=("beta1", "beta2"), variants={ADAM_PAPER: _adam_paper}, base_form=ADAM_LR_T,
         mistakes={"missing bias correction (lr_t = lr): the first step is (1 - beta1)/sqrt(1 - beta2) = "
                   "3.162 times the bias-corrected one": _adam_without_bias_correction}),
 }

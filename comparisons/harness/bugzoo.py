@@ -13,6 +13,7 @@ import numpy as np
 
 from ..core.check import Check
 from ..core.result import Report, Section
+from . import cs231n
 from .core import check
 
 
@@ -584,6 +585,59 @@ class Entry:
     cause: str  # what the diagnosis must say
     dtype: str = "float64"
     warning: bool = False  # caught by a warning (it passes otherwise), not by a failed check
+    kind: str = None  # what the class is, where its contract's adapter says so (CS231n's functions)
+
+
+# -- CS231n's function files (cs231n.py presents them as the book's classes) ----------------------------------
+class SummedSvmLoss:
+    """CS231n's svm_loss(x, y) -> (loss, dx) with the loss left summed over the batch."""
+
+    def forward(self, x, t):
+        n = x.shape[0]
+        margins = np.maximum(0.0, x - x[np.arange(n), t][:, None] + 1.0)
+        margins[np.arange(n), t] = 0.0
+        dx = (margins > 0).astype(x.dtype)
+        dx[np.arange(n), t] -= dx.sum(axis=1)
+        self.dx = dx / n
+        return margins.sum()  # the mistake: no / n
+
+    def backward(self, dout=1):
+        return self.dx * dout
+
+
+def _starter_affine_forward(x, w, b):
+    out = None  # the starter code's TODO block, with its `pass`, left as it is
+    return out, (x, w, b)
+
+
+def _starter_affine_backward(dout, cache):
+    return None, None, None
+
+
+def _keep_with_p_dropout_forward(x, dropout_param):
+    """- p: Dropout parameter. We drop each neuron output with probability p. (2016's wording)"""
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    if mode != "train":
+        return x, (dropout_param, None)
+    mask = (np.random.rand(*x.shape) < p) / p  # the mistake: p read as the probability to keep
+    return x * mask, (dropout_param, mask)
+
+
+def _dropout_backward(dout, cache):
+    dropout_param, mask = cache
+    return dout * mask if dropout_param["mode"] == "train" else dout
+
+
+def _cs231n(make, name, *args):
+    cls = make(*args)
+    cls.__name__ = cls.__qualname__ = name
+    return cls
+
+
+NotImplementedAffine = _cs231n(lambda: cs231n._affine({"affine_forward": _starter_affine_forward},
+                                                      _starter_affine_backward), "NotImplementedAffine")
+KeepProbabilityDropout = _cs231n(lambda: cs231n._dropout({"dropout_forward": _keep_with_p_dropout_forward},
+                                                         _dropout_backward, "drop"), "KeepProbabilityDropout")
 
 
 ZOO = (
@@ -629,6 +683,11 @@ ZOO = (
           "the two conventions mixed"),
     Entry(NoMeanTermBatchNormalization, "backward: dx = dxc (no - mean(dxc))", "leaves out the mean term"),
     Entry(UnbiasedVarianceBatchNormalization, "var = sum(xc**2) / (N - 1)", "unbiased"),
+    Entry(SummedSvmLoss, "CS231n svm_loss: loss = margins.sum() (no / N)", "summed over the batch", kind="svm_loss"),
+    Entry(NotImplementedAffine, "CS231n affine_forward: out = None; pass (the starter code)", "not implemented yet",
+          kind="affine"),
+    Entry(KeepProbabilityDropout, "CS231n 2016 dropout_forward: mask = rand < p, where p drops",
+          "the mask is reversed", kind="dropout"),
 )
 
 
@@ -654,7 +713,7 @@ class Finding:
 
 def findings(seed=0):
     """Every entry of the zoo run through `check`."""
-    return [Finding(entry, check(entry.cls, dtype=entry.dtype, seed=seed)) for entry in ZOO]
+    return [Finding(entry, check(entry.cls, dtype=entry.dtype, seed=seed, kind=entry.kind)) for entry in ZOO]
 
 
 def run(seed=0):

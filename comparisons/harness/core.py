@@ -10,12 +10,13 @@ from scratchnet import DTYPES
 from ..core.check import Check
 from ..core.result import Report
 from ..render.report import terminal_text
-from . import book2, book_layers, layers, networks, optimizers
+from . import book2, book_layers, cs231n, layers, networks, nnfs, optimizers
 from .common import INF, BadInput, Draws, LearnerFailure, failure
 from .recognize import NotMappable, could_hide_a_bug, kind_of
 
 KIND_WORDS = {"affine": "affine layer", "relu": "ReLU layer", "sigmoid": "sigmoid layer", "tanh": "tanh layer",
-              "identity": "identity layer", "softmax_loss": "softmax cross-entropy loss layer", "loss": "loss layer",
+              "identity": "identity layer", "softmax": "softmax layer",
+              "softmax_loss": "softmax cross-entropy loss layer", "loss": "loss layer",
               "network": "network", "optimizer": "optimizer", "convolution": "convolution layer",
               "pooling": "max-pooling layer", "dropout": "dropout layer", "batchnorm": "batch-normalization layer"}
 
@@ -25,11 +26,14 @@ def _check_network(obj, result, draws, x, t):
 
 
 CHECKERS = {"affine": layers.check_layer, "relu": layers.check_layer, "sigmoid": layers.check_layer,
-            "tanh": layers.check_layer, "identity": layers.check_layer, "softmax_loss": layers.check_softmax_loss,
+            "tanh": layers.check_layer, "identity": layers.check_layer, "softmax": layers.check_layer,
+            "softmax_loss": layers.check_softmax_loss,
             "loss": layers.check_other_loss, "network": _check_network, "optimizer": optimizers.check_optimizer,
             "convolution": book_layers.check_convolution, "pooling": book_layers.check_pooling,
-            "dropout": book_layers.check_dropout, "batchnorm": book_layers.check_batchnorm, **book2.CHECKERS}
+            "dropout": book_layers.check_dropout, "batchnorm": book_layers.check_batchnorm, **book2.CHECKERS,
+            **cs231n.CHECKERS}
 KIND_WORDS.update(book2.KIND_WORDS)
+KIND_WORDS.update(cs231n.KIND_WORDS)
 
 
 class CheckResult(Report):
@@ -71,18 +75,34 @@ class CheckResult(Report):
     __str__ = table
 
 
-def check(obj, x=None, t=None, dtype="float64", seed=0):
+def check(obj, x=None, t=None, dtype="float64", seed=0, kind=None, siblings=()):
     """Check a layer, loss layer, network or optimizer (an instance, or a class built with the
     book's constructor signature) against Keras; returns a CheckResult (`.passed`, `.checks`,
     `.diagnosis`, `.warnings`, `.notes`, `.table()`). `x` (and `t` for losses and networks)
-    replace the drawn inputs; the object itself is left as it was (the checks run on a copy)."""
+    replace the drawn inputs; the object itself is left as it was (the checks run on a copy).
+    `kind`: what the object is, where an adapter knows it (cs231n.py presents CS231n's functions
+    as a class of the book's contract); recognised by name and methods otherwise. `siblings`: the
+    other classes of the learner's file (an nnfs optimizer is handed one of its Layer_Dense)."""
     dtype = np.dtype(dtype).name
     if dtype not in DTYPES:
         raise ValueError(f"check: dtype must be float32 or float64, got {dtype}")
     name = obj.__name__ if isinstance(obj, type) else type(obj).__name__
-    kind, why = kind_of(obj)
-    kind = book2.kind_of(obj, kind) or kind  # the second volume's classes (book2.py)
+    presented_notes = []
+    if kind is None and nnfs.is_nnfs(obj):  # nnfs's classes, presented as the book's (nnfs.py)
+        try:
+            kind, obj, presented_notes = nnfs.present(obj, siblings)
+        except NotMappable as err:
+            result = CheckResult(name, None, dtype)
+            result.not_checked, result.could_hide = str(err), True
+            return result
+        if dtype == "float64" and nnfs.float32_only(kind, obj):
+            dtype = "float32"
+            presented_notes = [*presented_notes, nnfs.FLOAT32_NOTE]
+    if kind is None:
+        kind, why = kind_of(obj)
+        kind = book2.kind_of(obj, kind) or kind  # the second volume's classes (book2.py)
     result = CheckResult(name, kind, dtype)
+    result.notes += presented_notes
     if kind is None:
         result.not_checked = why
         result.could_hide = could_hide_a_bug(obj)

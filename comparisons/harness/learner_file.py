@@ -134,14 +134,16 @@ def _check_one(path, learner, run, dtype, single):
         report.diagnosis = [err.cause]
         report.notes += _printed(learner, 0)
         return report
-    if not found:
+    functions = _function_families(learner)
+    if not found and not functions:
         if single:
-            raise ValueError(f"{path} defines no classes to check")
+            raise ValueError(f"{path} defines no classes to check (nor CS231n's functions)")
         return _file_report(path, dtype, f"{path}: no classes to check")
     from .core import CheckResult, check, kind_of  # Keras loads here, once a file has imported
     here = Path(path).resolve()
     results, reused, named, restarted = [], [], [], []
     try:
+        learner = _check_families(path, learner, run, dtype, functions, results, restarted)
         for cls, defining in found:
             key = (defining, cls.__qualname__)
             if key in run.checked:
@@ -160,7 +162,7 @@ def _check_one(path, learner, run, dtype, single):
                     cls = {(file, c.__qualname__): c for c, file in learner.import_file()}[key]
                     mark = 0
                 ended = learner.incident
-                result = check(cls, dtype=dtype)
+                result = check(cls, dtype=dtype, siblings=[c for c, _ in found])
                 if learner.incident != ended:  # the process ended where a check caught what it raised
                     raise LearnerIncident(learner.incident)
             except (LearnerIncident, FileDoesNotImport) as err:
@@ -177,6 +179,51 @@ def _check_one(path, learner, run, dtype, single):
         for process in restarted:
             process.close()
     return _assemble(path, dtype, results, reused, named)
+
+
+def _function_families(learner):
+    """The CS231n function families of the imported file (cs231n.families); [] where the file
+    has none or its process cannot list them."""
+    from . import cs231n
+    try:
+        return cs231n.families(learner.functions())
+    except (LearnerIncident, FileDoesNotImport):
+        return []
+
+
+def _check_families(path, learner, run, dtype, families, results, restarted):
+    """Check each CS231n function family of the file (cs231n.check_family) once per run, as the
+    classes are; a family whose check ends the learner's process fails with the cause, and the
+    next gets a fresh process. Returns the learner's process in use."""
+    from . import cs231n
+    from .core import CheckResult, check
+    for label, family, fns, defining in families:
+        key = (defining, label)
+        if key in run.checked:
+            results.append(run.checked[key][0])
+            continue
+        mark = learner.output.total
+        try:
+            if not learner.alive:
+                learner = run.open(path)
+                restarted.append(learner)
+                fns = next((f for lab, _, f, _ in cs231n.families(learner.functions()) if lab == label), fns)
+                mark = 0
+            ended = learner.incident
+            result = cs231n.check_family(label, family, fns, check, CheckResult, dtype=dtype)
+            if learner.incident != ended:
+                raise LearnerIncident(learner.incident)
+        except (LearnerIncident, FileDoesNotImport) as err:
+            cause = getattr(err, "cause", None) or f"the file no longer imports: {err}"
+            result = CheckResult(label, family.kind if family else None, np.dtype(dtype).name)
+            result.checks = [Check("the learner's process", float("inf"), 0.0, False, cause, kind="error",
+                                   subject=label)]
+            result.diagnosis = [cause]
+        if not result.passed:
+            result.notes += _printed(learner, mark)
+        run.checked[key] = (result, _shown(Path(path).resolve()))
+        results.append(result)
+    return learner
 
 
 def _shown(path):

@@ -90,7 +90,10 @@ def _book_reference(obj, result, draws, start, grads):
     mistakes = {words: book_optimizers.trajectory(equation, hyper, start, grads)
                 for words, equation in spec.mistakes.items()}
     if spec.keras:
-        return opt, _keras_steps(spec.keras(hyper), start, grads), mistakes, []
+        reference = _keras_steps(spec.keras(hyper), start, grads)
+        if spec.variants:  # another correct form (Adam in the paper's form): compared with the nearest
+            reference = _nearest_form(opt, spec, hyper, start, grads, reference, result)
+        return opt, reference, mistakes, []
     reference = book_optimizers.trajectory(spec.equation, hyper, start, grads)
     if spec.variants:
         reference = _nearest_form(opt, spec, hyper, start, grads, reference, result)
@@ -103,7 +106,7 @@ def _book_reference(obj, result, draws, start, grads):
 def _nearest_form(opt, spec, hyper, start, grads, reference, result):
     """The trajectory of the correct form (the book's, or one of spec.variants) that a trial run
     of a copy of the learner's optimizer is nearest to; a note says which form it is."""
-    forms = {book_optimizers.EPS_OUTSIDE: reference,
+    forms = {spec.base_form or book_optimizers.EPS_OUTSIDE: reference,
              **{words: book_optimizers.trajectory(eq, hyper, start, grads) for words, eq in spec.variants.items()}}
     probe = working_copy(opt)
     if probe is opt:

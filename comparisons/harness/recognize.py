@@ -36,7 +36,7 @@ def _plain(name):
 
 
 # The book's class names (lower case, no underscores) -> kind.
-BOOK_KINDS = {"affine": "affine", "relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh",
+BOOK_KINDS = {"affine": "affine", "relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax",
               "softmaxwithloss": "softmax_loss", "softmaxcrossentropy": "softmax_loss",
               "convolution": "convolution", "pooling": "pooling", "dropout": "dropout",
               "batchnormalization": "batchnorm"}
@@ -50,7 +50,7 @@ SCRATCHNET_KINDS = {sn_layers.Affine: "affine", sn_layers.ReLU: "relu", sn_layer
                     sn_losses.SoftmaxCrossEntropy: "softmax_loss", sn_losses.Loss: "loss",
                     sn_optimizers.Optimizer: "optimizer", scratchnet.Sequential: "network"}
 # kind -> the scratchnet layer class computing the same function (the bridge to reference_keras).
-MIRRORS = {"relu": sn_layers.ReLU, "sigmoid": sn_layers.Sigmoid, "tanh": sn_layers.Tanh,
+MIRRORS = {"relu": sn_layers.ReLU, "sigmoid": sn_layers.Sigmoid, "tanh": sn_layers.Tanh, "softmax": sn_layers.Softmax,
            "identity": sn_layers.Identity}
 # The book's layers whose layouts and conventions book_layout.py translates.
 BOOK_LAYOUT_KINDS = ("convolution", "pooling", "dropout", "batchnorm")
@@ -58,7 +58,7 @@ BOOK_LAYOUT_KINDS = ("convolution", "pooling", "dropout", "batchnorm")
 
 # kind -> (method, how many arguments it takes besides self, as the book writes it)
 SIGNATURES = {"affine": ("__init__", 2, "Affine(W, b)"), "softmax_loss": ("forward", 2, "forward(x, t)"),
-              **{kind: ("forward", 1, "forward(x)") for kind in ("relu", "sigmoid", "tanh")},
+              **{kind: ("forward", 1, "forward(x)") for kind in ("relu", "sigmoid", "tanh", "softmax")},
               "convolution": ("__init__", 4, "Convolution(W, b, stride, pad)"),
               "pooling": ("__init__", 3, "Pooling(pool_h, pool_w, stride)"),
               "dropout": ("forward", 2, "forward(x, train_flg)"),
@@ -72,6 +72,13 @@ def _takes(function, n):
         return True
     except (TypeError, ValueError):
         return False
+
+
+def _signature_text(function):
+    try:
+        return str(inspect.signature(function)).replace("(self, ", "(").replace("(self)", "()")
+    except (TypeError, ValueError):
+        return "(...)"
 
 
 def book_name(name, table):
@@ -139,7 +146,7 @@ def kind_of(obj):
                                for m in wanted)
 
     forward_only = has("forward") and not has("backward") and book_name(cls.__name__, BOOK_KINDS) in (
-        "affine", "relu", "sigmoid", "tanh", "convolution", "pooling")  # checked forward only (chapter-7 exercises)
+        "affine", "relu", "sigmoid", "tanh", "softmax", "convolution", "pooling")  # forward only (chapter-7 exercises)
     if has("forward", "backward") or forward_only:
         kind = book_name(cls.__name__, BOOK_KINDS)
         if kind:
@@ -152,6 +159,10 @@ def kind_of(obj):
                       "BatchNormalization)")
     if has("update"):
         if book_name(cls.__name__, BOOK_OPTIMIZERS):
+            if not _takes(getattr(cls, "update"), 2):  # update(layers), update(model): another library's contract
+                shown = _signature_text(getattr(cls, "update"))
+                return None, (f"an optimizer named like the book's, but its update{shown} is not the book's "
+                              f"update(params, grads): another contract, which the checker does not map")
             return "optimizer", None
         return None, "an optimizer (update) whose name is not one of the book's (SGD, Momentum, Nesterov, " \
                      "AdaGrad, RMSprop, Adam)"

@@ -506,6 +506,13 @@ class LearnerProcess(Peer):
             raise self.imported
         return list(self.imported)
 
+    def functions(self):
+        """[(function proxy, the file that defines it)]: the plain functions in the imported file's
+        namespace defined by it or by the learner's other modules (a CS231n function file's
+        affine_forward, ...), after import_file."""
+        self.import_file()
+        return [(function, str(file)) for function, file in self.request("listing the file's functions", "functions")]
+
     # -- the wire ----------------------------------------------------------------------------------------------
     def _receive(self, deadline, what):
         header = self._read(HEADER.size, deadline, what)

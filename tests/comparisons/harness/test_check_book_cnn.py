@@ -246,7 +246,8 @@ def test_keras_layers_for_the_books_dropout_and_a_batchnorm_with_its_moving_stat
 @pytest.mark.parametrize("draw,passes", [
     ("np.random.random(x.shape) > self.dropout_ratio", True),
     ("np.random.uniform(0.0, 1.0, size=x.shape) > self.dropout_ratio", True),
-    ("np.random.binomial(1, 1 - self.dropout_ratio, size=x.shape).astype(bool)", False),
+    ("np.random.binomial(1, 1 - self.dropout_ratio, size=x.shape).astype(bool)", True),  # nnfs's way
+    ("np.random.default_rng(3).random(x.shape) > self.dropout_ratio", False),  # a Generator: not driven
 ])
 def test_a_dropout_mask_drawn_another_way(draw, passes):
     namespace = {"np": np}
@@ -259,5 +260,5 @@ def test_a_dropout_mask_drawn_another_way(draw, passes):
     result = comparisons.check(namespace["MyDropout"])
     assert result.passed is passes, result.table()
     if not passes:
-        assert "it draws its mask another way (the check drives np.random.rand, random, random_sample and " \
-               "uniform)" in result.diagnosis[0]
+        assert "it draws its mask another way (the check drives np.random.rand, random, random_sample, " \
+               "uniform and binomial(1, p))" in result.diagnosis[0]

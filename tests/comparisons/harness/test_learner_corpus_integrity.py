@@ -113,3 +113,11 @@ def test_the_scorer_pairs_rows_and_counts_outcomes():
     assert numbers["verdict accuracy among checked rows"] == "1/2 = 50.0 %"
     assert numbers["checked share"] == "2/3 = 66.7 %"
     assert numbers["false alarms (expected pass, got fail)"] == 1
+
+
+def test_the_scorer_reads_a_cs231n_family_named_by_its_functions():
+    parsed = _scorer().parse_check_output(
+        "== affine_forward/affine_backward (affine layer, float64): PASSED 8/8 checks ==\n"
+        "== layernorm_forward/layernorm_backward: not checked: no Keras twin yet ==\n")
+    assert parsed["classes"]["affine_forward/affine_backward"]["verdict"] == "pass"
+    assert parsed["classes"]["layernorm_forward/layernorm_backward"]["verdict"] == "not-checked"
