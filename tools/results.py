@@ -711,18 +711,27 @@ def speed_results(out):
     for group, ratios in record["ratios"].items():
         results += [measured(f"speed.{group}.{key}", value, "{:.2f}".format,
                              f"speed: {group} {key.replace('_', ' ')}", False) for key, value in ratios.items()]
-    cnn = record.get("cnn")
+    cnn = record.get("cnn", {})  # one row per CNN dtype: {dtype: {contender: summary, ...}}
     if cnn:
-        rows = [[name, *(f"{cnn[name][k]:.2f}" for k in ("median_ms", "min_ms", "max_ms"))]
-                for name in ("scratchnet", "floor", "keras_fit", "keras_tf_function") if name in cnn]
-        parts = sorted(cnn["breakdown_ms"].items(), key=lambda kv: -kv[1])
+        rows = [[dtype, name, *(f"{row[name][k]:.2f}" for k in ("median_ms", "min_ms", "max_ms"))]
+                for dtype, row in cnn.items() for name in CNN_CONTENDERS if name in row]
+        results.append(block("speed.cnn.table", ["dtype", "contender", "median ms/step", "min", "max"], rows,
+                             "speed: the SimpleConvNet step, per dtype and contender", False))
+    for dtype, row in cnn.items():
+        parts = sorted(row["breakdown_ms"].items(), key=lambda kv: -kv[1])
         total = sum(ms for _, ms in parts)
-        results += [block("speed.cnn.table", ["contender", "median ms/step", "min", "max"], rows,
-                          "speed: the SimpleConvNet step (float32), per contender", False),
-                    block("speed.cnn.breakdown_table", ["part", "ms/step", "share"],
-                          [[name, f"{ms:.2f}", f"{ms / total:.0%}"] for name, ms in parts],
-                          "speed: where scratchnet's CNN step goes", False)]
+        results.append(block(f"speed.cnn_{dtype}.breakdown_table", ["part", "ms/step", "share"],
+                             [[name, f"{ms:.2f}", f"{ms / total:.0%}"] for name, ms in parts],
+                             f"speed: where scratchnet's {dtype} CNN step goes", False))
+        if row.get("one_blas_thread_bit_identical") is not None:
+            results.append(measured(f"speed.cnn_{dtype}.one_blas_thread_bit_identical",
+                                    row["one_blas_thread_bit_identical"], lambda same: "yes" if same else "no",
+                                    f"speed: {dtype} CNN, one epoch on 1 BLAS thread bit-identical", False))
     return results
+
+
+CNN_CONTENDERS = ("scratchnet", "scratchnet_1_blas_thread", "floor", "keras_fit", "keras_tf_function",
+                  "book_simple_convnet")
 
 
 def compat_results(out):

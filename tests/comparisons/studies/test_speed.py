@@ -28,8 +28,10 @@ def test_speed_runs_on_a_tiny_configuration(tmp_path, capsys):
     for dtype, cnn in record["cnn"].items():
         assert cnn["configuration"]["steps_per_round"] == 2 and cnn["configuration"]["optimizer"] == "Adam(0.001)"
         assert cnn["configuration"]["dtype"] == dtype
-        for name in ("scratchnet", "floor", "keras_fit", "keras_tf_function"):
+        for name in ("scratchnet", "scratchnet_1_blas_thread", "floor", "keras_fit", "keras_tf_function"):
             assert len(cnn[name]["samples_ms"]) == 2 and cnn[name]["median_ms"] > 0
+        # whether one BLAS thread changes the last bits depends on the BLAS and its thread count: recorded
+        assert isinstance(cnn["one_blas_thread_bit_identical"], bool)
         parts = {"Conv2D1 forward", "Conv2D1 backward", "MaxPooling2D1 backward", "Adam update"}
         assert parts <= cnn["breakdown_ms"].keys()
         assert cnn["profile_ms"].keys() == cnn["breakdown_ms"].keys()
@@ -48,6 +50,8 @@ def test_speed_runs_on_a_tiny_configuration(tmp_path, capsys):
     for dtype, cnn in record["cnn"].items():
         sn = cnn["scratchnet"]["median_ms"]
         assert ratios[f"cnn_{dtype}"]["scratchnet_over_floor"] == sn / cnn["floor"]["median_ms"]
+        assert ratios[f"cnn_{dtype}"]["scratchnet_over_scratchnet_1_blas_thread"] == (
+            sn / cnn["scratchnet_1_blas_thread"]["median_ms"])
     book = record["cnn"]["float64"]["book_simple_convnet"]  # the book's own code, in its float64
     assert len(book["samples_ms"]) == 2 and "book_simple_convnet" not in record["cnn"]["float32"]
     assert ratios["cnn_float64"]["book_simple_convnet_over_scratchnet"] == (
@@ -57,6 +61,7 @@ def test_speed_runs_on_a_tiny_configuration(tmp_path, capsys):
                   "tf.function / scratchnet",
                   "scratchnet float64 / float32", "float32 CNN", "float64 CNN", "scratchnet float64 CNN step: part",
                   "book_simple_convnet", "the book's SimpleConvNet / scratchnet",
+                  "scratchnet / scratchnet on 1 BLAS thread", "on 1 BLAS thread (scratchnet_1_blas_thread)",
                   "Profile of scratchnet's float32 step", "Profile of scratchnet's float64 CNN step",
                   "whole step (share)"):
         assert ratio in printed
