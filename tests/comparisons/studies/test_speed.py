@@ -61,12 +61,13 @@ def test_speed_runs_on_a_tiny_configuration(tmp_path, capsys):
                   "tf.function / scratchnet",
                   "scratchnet float64 / float32", "float32 CNN", "float64 CNN", "scratchnet float64 CNN step: part",
                   "book_simple_convnet", "the book's SimpleConvNet / scratchnet",
-                  "scratchnet / scratchnet on 1 BLAS thread", "on 1 BLAS thread (scratchnet_1_blas_thread)",
+                  "scratchnet / scratchnet on 1 BLAS thread",
                   "Profile of scratchnet's float32 step", "Profile of scratchnet's float64 CNN step",
                   "whole step (share)"):
         assert ratio in printed
     markdown = (tmp_path / "speed.md").read_text()
     assert "scratchnet / floor" in markdown and "`python -m comparisons speed --dtype float32 float64" in markdown
+    assert "CNN on 1 BLAS thread (scratchnet_1_blas_thread): one epoch's weights are" in markdown
 
 
 def test_speed_refuses_more_steps_than_the_data_has(tmp_path):
