@@ -307,12 +307,20 @@ def profile(model, make_optimizer, x, t, batch, steps):
     the optimizer): {part: {kind: ms per step}} for the kinds of PROFILE_KINDS. Matrix products
     and im2col/col2im are timed call by call inside each part; the rest of a part is split into
     Python (its fixed cost per call: the rest of the same part measured on 1-row batches, at most
-    the whole rest) and element-wise work (what remains: the array work that grows with the batch).
+    the whole rest; for the optimizer, whose work grows with the weights instead, its update of
+    one-value weights) and element-wise work (what remains: the array work that grows with the
+    batch, or with the weights).
     Runs on a copy of the model's weights; the model's own weights are put back."""
     weights = model.get_weights()
     full = _profile_calls(model, make_optimizer(), x, t, batch, steps)
     one_row = _profile_calls(model, make_optimizer(), x, t, 1, steps)
     model.set_weights(weights)
+    # the optimizer's work grows with the weights, not the batch: its fixed cost is its update of
+    # one-value weights (the same names), not its update on 1-row batches (the same weights)
+    update = f"{type(make_optimizer()).__name__} update"
+    if update in one_row:
+        one_row[update] = {"total": _fixed_update_ms(model, make_optimizer(), steps), "matrix products": 0.0,
+                           "im2col/col2im": 0.0}
     result = {}
     for name, part in full.items():
         rest = max(part["total"] - part["matrix products"] - part["im2col/col2im"], 0.0)
@@ -321,6 +329,18 @@ def profile(model, make_optimizer, x, t, batch, steps):
         result[name] = {"matrix products": part["matrix products"], "im2col/col2im": part["im2col/col2im"],
                         "element-wise": rest - python, "Python": python}
     return result
+
+
+def _fixed_update_ms(model, optimizer, steps):
+    """Milliseconds per call of `optimizer.update` on one-value weights with the model's weight
+    names: the update's cost per call that does not grow with the weights (Python)."""
+    params = {key: np.zeros(1, model.dtype) for key in model.params}
+    grads = {key: np.full(1, 1e-3, model.dtype) for key in model.params}
+    optimizer.update(params, grads)  # its first call makes its slots
+    start = time.perf_counter()
+    for _ in range(steps):
+        optimizer.update(params, grads)
+    return (time.perf_counter() - start) * 1e3 / steps
 
 
 def profile_rows(parts):

@@ -110,3 +110,20 @@ def test_profile_splits_each_part_and_adds_up_to_the_timed_calls():
         sum(part["matrix products"] for part in parts.values()), abs=1e-3)
     assert sum(float(cell) for cell in rows[-2][1:5]) == pytest.approx(total, abs=5e-3)
     assert isinstance(np.matmul, np.ufunc)  # restored
+
+
+def test_the_optimizers_fixed_cost_is_its_update_of_one_value_weights():
+    # The profile's Python share of an optimizer is its update of one-value weights under the model's
+    # weight names: the model's weights stay as they were, and the Adam update of a SimpleConvNet's
+    # weights is mostly element-wise work (the ~440,000 weights), not Python.
+    import scratchnet
+    from comparisons.studies.speed import _fixed_update_ms, profile
+    model = scratchnet.simple_convnet(dtype="float64")
+    before = [w.copy() for w in model.get_weights()]
+    assert _fixed_update_ms(model, optimizers.Adam(0.001), 3) > 0
+    for w, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(w, b)
+    rng = np.random.default_rng(0)
+    x, t = rng.random((40, 28, 28, 1)), rng.integers(0, 10, 40)
+    adam = profile(model, lambda: optimizers.Adam(0.001), x, t, 20, 2)["Adam update"]
+    assert adam["element-wise"] > adam["Python"] > 0
