@@ -109,7 +109,7 @@ def parser():
     speed.add_arguments(s)
     s.add_argument("--check", nargs="*", metavar="PATH", default=None,
                    help="time `check` per learner file instead (comparisons/studies/check_latency.py): the fixed "
-                        "set (tests/book_style, tests/corpus/learners), or the files and folders given")
+                        "set (six files of tests/book_style and tests/corpus/learners), or the files and folders given")
     s.add_argument("--no-cli", action="store_true", help="with --check: leave out the `python -m comparisons check` "
                                                          "runs (each imports Keras)")
     s.add_argument("--sweep", nargs="*", metavar="AXIS", default=None,

@@ -742,18 +742,58 @@ def speed_results(out):
     for group, ratios in record["ratios"].items():
         results += [measured(f"speed.{group}.{key}", value, "{:.2f}".format,
                              f"speed: {group} {key.replace('_', ' ')}", False) for key, value in ratios.items()]
-    cnn = record.get("cnn")
+    cnn = record.get("cnn", {})  # one row per CNN dtype: {dtype: {contender: summary, ...}}
     if cnn:
-        rows = [[name, *(f"{cnn[name][k]:.2f}" for k in ("median_ms", "min_ms", "max_ms"))]
-                for name in ("scratchnet", "floor", "keras_fit", "keras_tf_function") if name in cnn]
-        parts = sorted(cnn["breakdown_ms"].items(), key=lambda kv: -kv[1])
+        rows = [[dtype, name, *(f"{row[name][k]:.2f}" for k in ("median_ms", "min_ms", "max_ms"))]
+                for dtype, row in cnn.items() for name in CNN_CONTENDERS if name in row]
+        results.append(block("speed.cnn.table", ["dtype", "contender", "median ms/step", "min", "max"], rows,
+                             "speed: the SimpleConvNet step, per dtype and contender", False))
+    for dtype, row in cnn.items():
+        parts = sorted(row["breakdown_ms"].items(), key=lambda kv: -kv[1])
         total = sum(ms for _, ms in parts)
-        results += [block("speed.cnn.table", ["contender", "median ms/step", "min", "max"], rows,
-                          "speed: the SimpleConvNet step (float32), per contender", False),
-                    block("speed.cnn.breakdown_table", ["part", "ms/step", "share"],
-                          [[name, f"{ms:.2f}", f"{ms / total:.0%}"] for name, ms in parts],
-                          "speed: where scratchnet's CNN step goes", False)]
+        results.append(block(f"speed.cnn_{dtype}.breakdown_table", ["part", "ms/step", "share"],
+                             [[name, f"{ms:.2f}", f"{ms / total:.0%}"] for name, ms in parts],
+                             f"speed: where scratchnet's {dtype} CNN step goes", False))
+        if row.get("one_blas_thread_bit_identical") is not None:
+            results.append(measured(f"speed.cnn_{dtype}.one_blas_thread_bit_identical",
+                                    row["one_blas_thread_bit_identical"], lambda same: "yes" if same else "no",
+                                    f"speed: {dtype} CNN, one epoch on 1 BLAS thread bit-identical", False))
     return results
+
+
+CNN_CONTENDERS = ("scratchnet", "scratchnet_1_blas_thread", "floor", "keras_fit", "keras_tf_function",
+                  "book_simple_convnet")
+
+
+def check_latency_results(out):
+    """`python -m comparisons speed --check`: seconds to a verdict per learner file of the fixed set
+    (comparisons/studies/check_latency.py), medians over the files with classes (all timings)."""
+    record = read_report(out / "check-latency.json")["data"]
+    summary, seconds = record["summary"], "{:.1f} s".format
+    rows = [[str(Path(name).relative_to(ROOT)) if Path(name).is_relative_to(ROOT) else name, v["classes"],
+             *(f"{v[key]:.1f}" for key in ("in_process_wall_s", "sandboxed_wall_s", "sandboxed_cpu_s", "cli_s",
+                                           "cli_cpu_s"))]
+            for name, v in record["files"].items()]
+    load = record["load_average"]
+    return [block("check_latency.table", ["file", "classes", "in-process s", "sandboxed s", "sandboxed CPU s",
+                                          "`check FILE` s", "`check FILE` CPU s"], rows,
+                  "check latency: per file of the fixed set", False),
+            measured("check_latency.cli", summary["cli_s"], seconds,
+                     "check latency: `check FILE.py`, median over the files, wall", False),
+            measured("check_latency.cli_cpu", summary["cli_cpu_s"], seconds,
+                     "check latency: `check FILE.py`, median over the files, CPU", False),
+            measured("check_latency.keras_import", record["keras_import_s"], seconds,
+                     "check latency: `import reference_keras` alone, wall", False),
+            measured("check_latency.keras_import_cpu", record["keras_import_cpu_s"], seconds,
+                     "check latency: `import reference_keras` alone, CPU", False),
+            measured("check_latency.sandboxed", summary["sandboxed_wall_s"], seconds,
+                     "check latency: the checks of a file with Keras loaded, in its own process, wall", False),
+            measured("check_latency.sandboxed_cpu", summary["sandboxed_cpu_s"], seconds,
+                     "check latency: the checks of a file with Keras loaded, in its own process, CPU", False),
+            measured("check_latency.all_files_per_file", summary["cli_all_files_per_file_s"], seconds,
+                     "check latency: one `check` over all the files, per file, wall", False),
+            measured("check_latency.load", load["before"][0], "{:.1f}".format,
+                     "check latency: the machine's 1-minute load average when the run began", False)]
 
 
 def compat_results(out):
@@ -892,6 +932,7 @@ RUNS = {run.name: run for run in [
         slow=True, env_unset=("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")),
     Run("sweep", [["speed", "--sweep", "--out", "{out}"]], sweep_results, slow=True,
         env_unset=("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")),
+    Run("check-latency", [["speed", "--check", "--out", "{out}"]], check_latency_results, slow=True),
     # Tens of minutes: six fresh venvs from the package registries (docs/development.md).
     Run("compat", [["tools/compat.py", "--quick", "--workdir", "{out}/envs", "--json", "{out}/compat.json"]],
         compat_results, slow=True, by_name_only=True),

@@ -8,7 +8,12 @@ breaks scratchnet's step down by layer (forward and backward) and optimizer: whe
 for both networks a profile splits each part into matrix products, im2col/col2im, element-wise
 work and Python (`profile`);
 the float64 CNN row also times the book's own SimpleConvNet code (the project's transcription
-under tests/book_style, float64 as the book's) with the book's Adam on the same batches.
+under tests/book_style, float64 as the book's) with the book's Adam on the same batches. Each CNN
+row also times scratchnet's step with the BLAS held to one thread (`scratchnet_1_blas_thread`,
+where threadpoolctl finds the BLAS): on a machine whose cores other processes hold, OpenBLAS's
+threads spend a step waiting for each other, and this row shows how much; the report says whether
+one epoch's weights are bit-identical either way (float64's are not: OpenBLAS splits some float64
+products by thread count).
 
 Timing method: every contender runs `--steps` steps per round after a warm-up round, for
 `--rounds` rounds; a round's time divided by its steps is one sample, and the table shows
@@ -16,6 +21,7 @@ the median and min/max of the samples. scratchnet and the floor alternate round 
 that a machine-wide slowdown hits both alike. scratchnet runs before TensorFlow is imported,
 so the peak RSS read then is scratchnet's (Python, NumPy, the data set and the training run).
 """
+import contextlib
 import json
 import platform
 from pathlib import Path
@@ -301,12 +307,20 @@ def profile(model, make_optimizer, x, t, batch, steps):
     the optimizer): {part: {kind: ms per step}} for the kinds of PROFILE_KINDS. Matrix products
     and im2col/col2im are timed call by call inside each part; the rest of a part is split into
     Python (its fixed cost per call: the rest of the same part measured on 1-row batches, at most
-    the whole rest) and element-wise work (what remains: the array work that grows with the batch).
+    the whole rest; for the optimizer, whose work grows with the weights instead, its update of
+    one-value weights) and element-wise work (what remains: the array work that grows with the
+    batch, or with the weights).
     Runs on a copy of the model's weights; the model's own weights are put back."""
     weights = model.get_weights()
     full = _profile_calls(model, make_optimizer(), x, t, batch, steps)
     one_row = _profile_calls(model, make_optimizer(), x, t, 1, steps)
     model.set_weights(weights)
+    # the optimizer's work grows with the weights, not the batch: its fixed cost is its update of
+    # one-value weights (the same names), not its update on 1-row batches (the same weights)
+    update = f"{type(make_optimizer()).__name__} update"
+    if update in one_row:
+        one_row[update] = {"total": _fixed_update_ms(model, make_optimizer(), steps), "matrix products": 0.0,
+                           "im2col/col2im": 0.0}
     result = {}
     for name, part in full.items():
         rest = max(part["total"] - part["matrix products"] - part["im2col/col2im"], 0.0)
@@ -315,6 +329,18 @@ def profile(model, make_optimizer, x, t, batch, steps):
         result[name] = {"matrix products": part["matrix products"], "im2col/col2im": part["im2col/col2im"],
                         "element-wise": rest - python, "Python": python}
     return result
+
+
+def _fixed_update_ms(model, optimizer, steps):
+    """Milliseconds per call of `optimizer.update` on one-value weights with the model's weight
+    names: the update's cost per call that does not grow with the weights (Python)."""
+    params = {key: np.zeros(1, model.dtype) for key in model.params}
+    grads = {key: np.full(1, 1e-3, model.dtype) for key in model.params}
+    optimizer.update(params, grads)  # its first call makes its slots
+    start = time.perf_counter()
+    for _ in range(steps):
+        optimizer.update(params, grads)
+    return (time.perf_counter() - start) * 1e3 / steps
 
 
 def profile_rows(parts):
@@ -386,6 +412,12 @@ def measure_cnn(steps, rounds, data, dtype="float32", book=False):
             floor()
 
     rounds_by_name = {"scratchnet": (scratchnet_round, steps), "floor": (floor_round, steps)}
+    one_thread = _one_blas_thread()
+    if one_thread is not None:  # the same step with OpenBLAS held to one thread (see _one_blas_thread)
+        def scratchnet_one_thread_round():
+            with one_thread():
+                scratchnet_round()
+        rounds_by_name["scratchnet_1_blas_thread"] = (scratchnet_one_thread_round, steps)
     book_step = book_convnet_step(model) if book else None
     if book_step is not None:  # some 20 times slower: fewer steps a round
         book_steps = min(steps, BOOK_STEPS)
@@ -401,11 +433,44 @@ def measure_cnn(steps, rounds, data, dtype="float32", book=False):
     for _ in range(rounds):  # alternate, one round each
         for name, (run_round, n_steps) in rounds_by_name.items():
             samples[name] += _per_step_ms(run_round, n_steps, 1)[:1]
+    identical = _same_training(model, initial, x, t, one_thread) if one_thread is not None else None
     breakdown = cnn_breakdown(model, optimizer, x, t, steps)
     parts = profile(model, lambda: optimizers.Adam(learning_rate=0.001, float32_hyperparams=True), x, t, CNN_BATCH,
                     steps)
     return {"model": model, "initial": initial, "x": x, "t": t, **samples, "breakdown_ms": breakdown,
-            "profile_ms": parts}
+            "profile_ms": parts, "one_blas_thread_identical": identical}
+
+
+def _one_blas_thread():
+    """A context manager that holds the BLAS to one thread, or None where threadpoolctl finds no
+    BLAS to limit. Why the benchmark measures it: on a machine whose other processes hold the
+    cores, OpenBLAS's threads wait for each other at every product (they spin, then sleep), and
+    a step's time is then that waiting; one thread never waits. It is not scratchnet's default:
+    OpenBLAS splits some float64 products differently by thread count, so the last bits of
+    float64 results depend on it (`_same_training` checks)."""
+    try:
+        from threadpoolctl import threadpool_info, threadpool_limits
+    except ImportError:
+        return None
+    if not any(pool.get("user_api") == "blas" for pool in threadpool_info()):
+        return None
+    return lambda: threadpool_limits(1, user_api="blas")
+
+
+def _same_training(model, initial, x, t, one_thread):
+    """Whether one epoch of the benchmark's training from `initial` gives bit-identical weights
+    with the BLAS's threads as they are and held to one. The model's weights are put back."""
+    weights = model.get_weights()
+    trained = []
+    for limit in (contextlib.nullcontext, one_thread):
+        model.set_weights(initial)
+        optimizer = optimizers.Adam(learning_rate=0.001, float32_hyperparams=True)
+        with limit():
+            Trainer(model, optimizer, x, t, epochs=1, batch_size=CNN_BATCH, seed=0, evaluate=None,
+                    progress=False).fit()
+        trained.append(model.get_weights())
+    model.set_weights(weights)
+    return all(np.array_equal(a.view(np.uint8), b.view(np.uint8)) for a, b in zip(*trained))
 
 
 def summarize(samples):
@@ -454,7 +519,9 @@ def measure_all(args, data):
                               "steps_per_round": args.cnn_steps, "rounds": args.rounds, "optimizer": "Adam(0.001)"},
             "scratchnet": summarize(cnn["scratchnet"]), "floor": summarize(cnn["floor"]),
             "keras_fit": summarize(fit), "keras_tf_function": summarize(function),
-            **({"book_simple_convnet": summarize(cnn["book_simple_convnet"])} if "book_simple_convnet" in cnn else {}),
+            **{name: summarize(cnn[name]) for name in ("scratchnet_1_blas_thread", "book_simple_convnet")
+               if name in cnn},
+            "one_blas_thread_bit_identical": cnn["one_blas_thread_identical"],
             "breakdown_ms": cnn["breakdown_ms"], "profile_ms": cnn["profile_ms"]}
     return record
 
@@ -486,7 +553,8 @@ def _cpu_model():
 
 # -- the report ------------------------------------------------------------------------------------
 _CONTENDERS = ("scratchnet", "plain_numpy", "floor", "keras_fit", "keras_tf_function")
-_CNN_CONTENDERS = ("scratchnet", "floor", "keras_fit", "keras_tf_function", "book_simple_convnet")
+_CNN_CONTENDERS = ("scratchnet", "scratchnet_1_blas_thread", "floor", "keras_fit", "keras_tf_function",
+                   "book_simple_convnet")
 
 
 def _cnn_label(dtype):
@@ -500,7 +568,11 @@ _RATIOS = (("scratchnet_over_floor", "scratchnet / floor", "scratchnet", "floor"
            ("keras_fit_over_scratchnet", "Keras fit / scratchnet", "keras_fit", "scratchnet"),
            ("keras_tf_function_over_scratchnet", "tf.function / scratchnet", "keras_tf_function", "scratchnet"),
            ("book_simple_convnet_over_scratchnet", "the book's SimpleConvNet / scratchnet", "book_simple_convnet",
-            "scratchnet"))
+            "scratchnet"),
+           ("scratchnet_over_scratchnet_1_blas_thread", "scratchnet / scratchnet on 1 BLAS thread", "scratchnet",
+            "scratchnet_1_blas_thread"),
+           ("keras_fit_over_scratchnet_1_blas_thread", "Keras fit / scratchnet on 1 BLAS thread", "keras_fit",
+            "scratchnet_1_blas_thread"))
 _BOTH = ("scratchnet_float64_over_float32", "scratchnet float64 / float32")
 
 
@@ -560,6 +632,11 @@ def run(args, data, command):
         k = next(iter(cnn.values()))["configuration"]
         intro.append(f"CNN: {k['network']}, {' and '.join(cnn)}, batch {k['batch']}, {k['optimizer']}, "
                      f"{k['steps_per_round']} steps a round.")
+    for dt, row in (cnn or {}).items():
+        if row.get("one_blas_thread_bit_identical") is not None:
+            same = "bit-identical to" if row["one_blas_thread_bit_identical"] else "NOT bit-identical to"
+            intro.append(f"{dt} CNN on 1 BLAS thread (scratchnet_1_blas_thread): one epoch's weights are {same} "
+                         f"those with the BLAS's own thread count.")
     intro.append(f"Machine: {json.dumps(record['machine'])}")
     report = Report("speed", headline="Speed: scratchnet vs the matrix-multiply floor vs Keras",
                     lead=f"Command: `{command}`. MLP {c['hidden']}, batch {c['batch']}, SGD, {c['steps_per_round']} "

@@ -28,8 +28,10 @@ def test_speed_runs_on_a_tiny_configuration(tmp_path, capsys):
     for dtype, cnn in record["cnn"].items():
         assert cnn["configuration"]["steps_per_round"] == 2 and cnn["configuration"]["optimizer"] == "Adam(0.001)"
         assert cnn["configuration"]["dtype"] == dtype
-        for name in ("scratchnet", "floor", "keras_fit", "keras_tf_function"):
+        for name in ("scratchnet", "scratchnet_1_blas_thread", "floor", "keras_fit", "keras_tf_function"):
             assert len(cnn[name]["samples_ms"]) == 2 and cnn[name]["median_ms"] > 0
+        # whether one BLAS thread changes the last bits depends on the BLAS and its thread count: recorded
+        assert isinstance(cnn["one_blas_thread_bit_identical"], bool)
         parts = {"Conv2D1 forward", "Conv2D1 backward", "MaxPooling2D1 backward", "Adam update"}
         assert parts <= cnn["breakdown_ms"].keys()
         assert cnn["profile_ms"].keys() == cnn["breakdown_ms"].keys()
@@ -48,6 +50,8 @@ def test_speed_runs_on_a_tiny_configuration(tmp_path, capsys):
     for dtype, cnn in record["cnn"].items():
         sn = cnn["scratchnet"]["median_ms"]
         assert ratios[f"cnn_{dtype}"]["scratchnet_over_floor"] == sn / cnn["floor"]["median_ms"]
+        assert ratios[f"cnn_{dtype}"]["scratchnet_over_scratchnet_1_blas_thread"] == (
+            sn / cnn["scratchnet_1_blas_thread"]["median_ms"])
     book = record["cnn"]["float64"]["book_simple_convnet"]  # the book's own code, in its float64
     assert len(book["samples_ms"]) == 2 and "book_simple_convnet" not in record["cnn"]["float32"]
     assert ratios["cnn_float64"]["book_simple_convnet_over_scratchnet"] == (
@@ -57,11 +61,13 @@ def test_speed_runs_on_a_tiny_configuration(tmp_path, capsys):
                   "tf.function / scratchnet",
                   "scratchnet float64 / float32", "float32 CNN", "float64 CNN", "scratchnet float64 CNN step: part",
                   "book_simple_convnet", "the book's SimpleConvNet / scratchnet",
+                  "scratchnet / scratchnet on 1 BLAS thread",
                   "Profile of scratchnet's float32 step", "Profile of scratchnet's float64 CNN step",
                   "whole step (share)"):
         assert ratio in printed
     markdown = (tmp_path / "speed.md").read_text()
     assert "scratchnet / floor" in markdown and "`python -m comparisons speed --dtype float32 float64" in markdown
+    assert "CNN on 1 BLAS thread (scratchnet_1_blas_thread): one epoch's weights are" in markdown
 
 
 def test_speed_refuses_more_steps_than_the_data_has(tmp_path):
@@ -104,3 +110,20 @@ def test_profile_splits_each_part_and_adds_up_to_the_timed_calls():
         sum(part["matrix products"] for part in parts.values()), abs=1e-3)
     assert sum(float(cell) for cell in rows[-2][1:5]) == pytest.approx(total, abs=5e-3)
     assert isinstance(np.matmul, np.ufunc)  # restored
+
+
+def test_the_optimizers_fixed_cost_is_its_update_of_one_value_weights():
+    # The profile's Python share of an optimizer is its update of one-value weights under the model's
+    # weight names: the model's weights stay as they were, and the Adam update of a SimpleConvNet's
+    # weights is mostly element-wise work (the ~440,000 weights), not Python.
+    import scratchnet
+    from comparisons.studies.speed import _fixed_update_ms, profile
+    model = scratchnet.simple_convnet(dtype="float64")
+    before = [w.copy() for w in model.get_weights()]
+    assert _fixed_update_ms(model, optimizers.Adam(0.001), 3) > 0
+    for w, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(w, b)
+    rng = np.random.default_rng(0)
+    x, t = rng.random((40, 28, 28, 1)), rng.integers(0, 10, 40)
+    adam = profile(model, lambda: optimizers.Adam(0.001), x, t, 20, 2)["Adam update"]
+    assert adam["element-wise"] > adam["Python"] > 0
