@@ -112,7 +112,22 @@ def _conv_rows():
             LayerRow("convolution", "Conv2D 3x2 kernel, same, then ReLU", "ReLU after it",
                      lambda on, seed: image_model(seed, lambda rng: [_declared(_conv(rng, 2, 3, padding="same"),
                                                                                IMAGE)] + ([L.ReLU()] if on else [])),
-                     image=True)]
+                     image=True),
+            LayerRow("convolution", "Conv2D 3x2 kernel, dilation (2, 2), valid", "dilation",
+                     conv(dilation_rate=(2, 2)), image=True)]
+
+    def wide(second):
+        """A 1x1 Conv2D to 6 channels, then `second(rng)`: more than 4 input channels, where im2col
+        copies window by window instead of cell by cell (another code path, forward and backward)."""
+        return lambda on, seed: image_model(seed, lambda rng: [_declared(_conv(rng, 2, 6, k=(1, 1)), IMAGE),
+                                                               second(rng, on)])
+    rows += [LayerRow("convolution", "Conv2D 6 -> 3 channels, 3x2 kernel, strides (2, 1), same", "padding same",
+                      wide(lambda rng, on: _conv(rng, 6, 3, strides=(2, 1), padding="same" if on else "valid")),
+                      image=True),
+             LayerRow("convolution", "Conv2D 6 -> 3 channels, 3x2 kernel, dilation (2, 1), valid", "dilation",
+                      wide(lambda rng, on: _conv(rng, 6, 3, **({"dilation_rate": (2, 1)} if on else {}))), image=True),
+             LayerRow("convolution", "Conv2D 6 -> 3 channels, 1x1 kernel (windows tile the image), L2 0.01", "L2",
+                      wide(lambda rng, on: _conv(rng, 6, 3, k=(1, 1), **({"l2": L2} if on else {}))), image=True)]
     return rows
 
 
@@ -135,6 +150,15 @@ def _pooling_rows():
             LayerRow("pooling", "AveragePooling2D 2x2, strides 2, same", "padding same",
                      pooled(L.AveragePooling2D, {"pool_size": 2, "strides": 2, "padding": "same"},
                             {"pool_size": 2, "strides": 2}), image=True),
+            LayerRow("pooling", "MaxPooling2D 2x1 (windows side by side, one column wide)", "max (off: average)",
+                     lambda on, seed: pooled(L.MaxPooling2D if on else L.AveragePooling2D, {"pool_size": (2, 1)},
+                                             {"pool_size": (2, 1)})(True, seed), image=True),
+            LayerRow("pooling", "AveragePooling2D 3x3, strides 2, same (padding above and left)", "padding same",
+                     pooled(L.AveragePooling2D, {"pool_size": 3, "strides": 2, "padding": "same"},
+                            {"pool_size": 3, "strides": 2}), image=True),
+            LayerRow("pooling", "MaxPooling2D 3x3, strides 2, same (padding above and left)", "padding same",
+                     pooled(L.MaxPooling2D, {"pool_size": 3, "strides": 2, "padding": "same"},
+                            {"pool_size": 3, "strides": 2}), image=True),
             *(LayerRow("pooling", f"{kind.__name__} after a 1x1 Conv2D", "the global pooling (off: Flatten)",
                        lambda on, seed, kind=kind: image_model(seed, lambda rng: [
                            _declared(_conv(rng, 2, 3, k=(1, 1)), IMAGE), *([kind()] if on else [])]), image=True)
@@ -251,6 +275,17 @@ def _loss_rows():
         loss_row("Softmax, SparseCategoricalCrossentropy (probabilities)", losses.SparseCategoricalCrossentropy,
                  lambda: losses.SparseCategoricalCrossentropy(from_logits=True), "labels", output=softmax,
                  output_off=L.Tanh),
+        # probabilities that are no softmax's or sigmoid's (whose logits Keras reads instead): the
+        # probability paths themselves, rows not summing to 1 included
+        loss_row("Softplus, CategoricalCrossentropy (rows not summing to 1)", losses.CategoricalCrossentropy,
+                 lambda: losses.CategoricalCrossentropy(from_logits=True), "one_hot", output=L.Softplus,
+                 output_off=L.Softplus, weighted=True),
+        loss_row("Softplus, SparseCategoricalCrossentropy (rows not summing to 1)",
+                 losses.SparseCategoricalCrossentropy, lambda: losses.SparseCategoricalCrossentropy(from_logits=True),
+                 "labels", output=L.Softplus, output_off=L.Softplus),
+        loss_row("HardSigmoid, BinaryCrossentropy (probabilities, not a sigmoid's)", losses.BinaryCrossentropy,
+                 lambda: losses.BinaryCrossentropy(from_logits=True), "binary", output=L.HardSigmoid,
+                 output_off=L.HardSigmoid, weighted=True),
         loss_row("CategoricalCrossentropy(label_smoothing=0.2, from_logits=True)",
                  lambda: losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.2),
                  lambda: losses.CategoricalCrossentropy(from_logits=True), "one_hot", weighted=True),

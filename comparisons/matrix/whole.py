@@ -24,7 +24,10 @@ Report (its sections first, then one row per combination; the row checks named "
    Dense without bias or with L2; Rescaling, Normalization, Resizing, Reshape), every activation
    layer and every loss (probabilities, label smoothing, sample weights, (N, 1) labels) with its
    metric, each in a tiny model whose option switched off must move the result (layer_rows.py).
-7. Sequence layers (Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Conv1D, the 1-D poolings): one
+7. Metrics: every metric of scratchnet.metrics against Keras's class, plain and weighted, at its
+   options and edge cases (ties at top-k, outputs at a threshold), through its config, and
+   Sequential.evaluate_metrics against Keras's metrics on the twin's outputs (metrics.py).
+8. Sequence layers (Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Conv1D, the 1-D poolings): one
    option per row on a small network, checked and trained in lockstep, and the run without the option
    must end elsewhere (sequences.py).
 """
@@ -35,6 +38,7 @@ from ..core.result import Report, Section
 from .design import covering_rows
 from .functions import FUNCTION_HEADERS, function_checks
 from .initializers import INITIALIZER_HEADERS, initializer_checks
+from .metrics import METRIC_HEADERS, metric_checks
 from .layer_rows import DEFAULT_HEADERS, LAYER_ROW_HEADERS, default_checks, layer_row_checks
 from .optimizer_options import OPTION_HEADERS, optimizer_option_checks
 from .roundtrips import ROUNDTRIP_HEADERS, roundtrip_checks
@@ -105,6 +109,8 @@ def run(seed=0, rows=None, fail_fast=False):
             ("Layer and loss defaults against Keras's", default_checks(), DEFAULT_HEADERS),
             ("Layers, activations, losses and metrics: one tiny model each (7x5 images, float64), with the option "
              "switched off on scratchnet alone", layer_row_checks(seed, fail_fast), LAYER_ROW_HEADERS),
+            ("Metrics: scratchnet.metrics against Keras's metric classes (two batches, plain and weighted)",
+             metric_checks(seed), METRIC_HEADERS),
             ("Sequence layers: one option per row, checked, trained in lockstep, and moved by turning it off",
              sequence_checks(seed), SEQUENCE_HEADERS)):
         report.checks += checks
