@@ -255,6 +255,10 @@ def _activation_rows():
                                  lambda on, seed, cls=cls: mlp_model(seed, [cls() if on else L.Identity()],
                                                                      loss=losses.MeanSquaredError()),
                                  targets="real"))
+    # alpha above 1 as well as below (ELU computes alpha = 1 apart), against alpha = 1
+    rows.append(LayerRow("activation", "ELU(alpha=1.5)", "alpha (off: 1)",
+                         lambda on, seed: mlp_model(seed, [L.ELU(alpha=1.5 if on else 1.0)],
+                                                    loss=losses.MeanSquaredError()), targets="real"))
     return rows
 
 
@@ -277,9 +281,10 @@ def _loss_rows():
                  output_off=L.Tanh),
         # probabilities that are no softmax's or sigmoid's (whose logits Keras reads instead): the
         # probability paths themselves, rows not summing to 1 included
-        loss_row("Softplus, CategoricalCrossentropy (rows not summing to 1)", losses.CategoricalCrossentropy,
-                 lambda: losses.CategoricalCrossentropy(from_logits=True), "one_hot", output=L.Softplus,
-                 output_off=L.Softplus, weighted=True),
+        loss_row("Softplus, CategoricalCrossentropy (rows not summing to 1), reduction sum",
+                 lambda: losses.CategoricalCrossentropy(reduction="sum"),
+                 lambda: losses.CategoricalCrossentropy(from_logits=True, reduction="sum"), "one_hot",
+                 output=L.Softplus, output_off=L.Softplus, weighted=True),
         loss_row("Softplus, SparseCategoricalCrossentropy (rows not summing to 1)",
                  losses.SparseCategoricalCrossentropy, lambda: losses.SparseCategoricalCrossentropy(from_logits=True),
                  "labels", output=L.Softplus, output_off=L.Softplus),
@@ -364,6 +369,11 @@ def _weighted_checks(model, keras_model, x, t, w):
                             kind="final", subject="loss"),
                scalar_check("evaluate accuracy (sample_weight)", accuracy, k_accuracy, tolerance("float64", "accuracy"),
                             relative=False, kind="final", subject="accuracy")]
+    # the accuracy weighted too, as Keras's weighted_metrics: round-off apart (weighted sums)
+    accuracy = model.evaluate(x, t, sample_weight=w, weighted_accuracy=True)[1]
+    k_accuracy = reference_keras.evaluate(keras_model, x, t, sample_weight=w, weighted_accuracy=True)[1]
+    checks.append(scalar_check("evaluate weighted accuracy (sample_weight)", accuracy, k_accuracy,
+                               tolerance("float64", "final_loss"), kind="final", subject="accuracy"))
     return checks
 
 

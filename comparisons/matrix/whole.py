@@ -27,7 +27,11 @@ Report (its sections first, then one row per combination; the row checks named "
 7. Metrics: every metric of scratchnet.metrics against Keras's class, plain and weighted, at its
    options and edge cases (ties at top-k, outputs at a threshold), through its config, and
    Sequential.evaluate_metrics against Keras's metrics on the twin's outputs (metrics.py).
-8. Sequence layers (Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Conv1D, the 1-D poolings): one
+8. Refusals: bad input to layers, losses, metrics, a model and the Trainer raises the stated
+   exception naming the culprit and changes nothing (refusals.py).
+9. The Trainer: sampling with replacement in lockstep, and the history it records between epochs
+   against Keras's evaluate (training_loop.py).
+10. Sequence layers (Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Conv1D, the 1-D poolings): one
    option per row on a small network, checked and trained in lockstep, and the run without the option
    must end elsewhere (sequences.py).
 """
@@ -40,9 +44,11 @@ from .functions import FUNCTION_HEADERS, function_checks
 from .initializers import INITIALIZER_HEADERS, initializer_checks
 from .metrics import METRIC_HEADERS, metric_checks
 from .layer_rows import DEFAULT_HEADERS, LAYER_ROW_HEADERS, default_checks, layer_row_checks
+from .refusals import REFUSAL_HEADERS, refusal_checks
 from .optimizer_options import OPTION_HEADERS, optimizer_option_checks
 from .roundtrips import ROUNDTRIP_HEADERS, roundtrip_checks
 from .sequences import SEQUENCE_HEADERS, sequence_checks
+from .training_loop import TRAINING_LOOP_HEADERS, training_loop_checks
 from .rows import BATCH, EPOCHS, SAMPLES, SIZES, roundtrip_cases, run_row
 
 ROW_HEADERS = ["#", "optimizer", "loss", "activation", "L2", "options", "forward", "gradient", "trajectory",
@@ -111,6 +117,10 @@ def run(seed=0, rows=None, fail_fast=False):
              "switched off on scratchnet alone", layer_row_checks(seed, fail_fast), LAYER_ROW_HEADERS),
             ("Metrics: scratchnet.metrics against Keras's metric classes (two batches, plain and weighted)",
              metric_checks(seed), METRIC_HEADERS),
+            ("Refusals: bad input raises the stated exception, names the culprit and changes nothing",
+             refusal_checks(), REFUSAL_HEADERS),
+            ("Trainer: sampling with replacement in lockstep, the history between epochs against Keras",
+             training_loop_checks(seed), TRAINING_LOOP_HEADERS),
             ("Sequence layers: one option per row, checked, trained in lockstep, and moved by turning it off",
              sequence_checks(seed), SEQUENCE_HEADERS)):
         report.checks += checks
