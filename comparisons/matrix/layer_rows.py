@@ -411,6 +411,17 @@ def metric_checks(row, model, x, t, w):
     return checks
 
 
+def _trace_checks(model, x, t):
+    """Sequential.backward_trace of a fresh model (every layer's output gradient, what a failing
+    check's diagnosis walks) against Keras's, on the same batch."""
+    keras_model = reference_keras.to_keras(model)
+    ours, _ = model.backward_trace(x, t)
+    with reference_keras.state_preserved(keras_model):
+        theirs, _ = reference_keras.backward_trace(keras_model, x, t)
+    return [compare(f"dL/d(output of {name}) (backward_trace)", ours[name], theirs[name],
+                    tolerance("float64", "gradient"), x.shape[0], kind="gradient", subject=name) for name in ours]
+
+
 def run_layer_row(row, seed):
     """The checks of one row (their names unprefixed) and the row's option effect."""
     model = row.build(True, seed)
@@ -435,6 +446,7 @@ def run_layer_row(row, seed):
                             subject="loss"),
                scalar_check("evaluate accuracy", accuracy, k_accuracy, tolerance("float64", "accuracy"),
                             relative=False, kind="final", subject="accuracy")]
+    checks += _trace_checks(row.build(True, seed), x, t)
     effect = _effect(row.build(True, seed), row.build(False, seed), x, t)
     checks.append(Check(f"option {row.option} changes the result (relative change, must be >= tolerance)", effect,
                         OPTION_EFFECT_MIN, bool(effect >= OPTION_EFFECT_MIN), kind="option_effect",
