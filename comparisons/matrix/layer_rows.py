@@ -255,11 +255,32 @@ def _activation_rows():
                                  lambda on, seed, cls=cls: mlp_model(seed, [cls() if on else L.Identity()],
                                                                      loss=losses.MeanSquaredError()),
                                  targets="real"))
+    # ReLU's other paths: a negative slope alone (Keras's leaky_relu, its slope in float32) and a
+    # cap alone (ReLU6: Keras's relu6 passes no gradient at 6), each against the plain ReLU
+    for options in ({"negative_slope": 0.1}, {"max_value": 0.6}, {"max_value": 6.0}):
+        rows.append(LayerRow("activation", f"ReLU({', '.join(f'{k}={v}' for k, v in options.items())})",
+                             "its option (off: ReLU())",
+                             lambda on, seed, options=options: mlp_model(
+                                 seed, [L.ReLU(**options) if on else L.ReLU()],
+                                 loss=losses.MeanSquaredError()) if options.get("max_value") != 6.0 else
+                             _relu6_model(on, seed), targets="real"))
+    # Softmax before a loss that does not read its logits: the softmax's own backward pass
+    rows.append(LayerRow("activation", "Softmax, then MeanSquaredError", "the softmax",
+                         lambda on, seed: mlp_model(seed, [L.Tanh()], loss=losses.MeanSquaredError(),
+                                                    output=L.Softmax() if on else None), targets="real"))
     # alpha above 1 as well as below (ELU computes alpha = 1 apart), against alpha = 1
     rows.append(LayerRow("activation", "ELU(alpha=1.5)", "alpha (off: 1)",
                          lambda on, seed: mlp_model(seed, [L.ELU(alpha=1.5 if on else 1.0)],
                                                     loss=losses.MeanSquaredError()), targets="real"))
     return rows
+
+
+def _relu6_model(on, seed):
+    """ReLU(max_value=6) on pre-activations scaled so that some exceed 6."""
+    model = mlp_model(seed, [L.ReLU(max_value=6.0) if on else L.ReLU()], loss=losses.MeanSquaredError())
+    first = model.layers[0]
+    first.params["W"][...] *= 8.0
+    return model
 
 
 def _loss_rows():
