@@ -34,10 +34,10 @@ def _recurrent(cls, **options):
     return build
 
 
-def _bidirectional(merge_mode):
+def _bidirectional(merge_mode, **options):
     def build(rng, input_dim, first):
-        forward = LSTM.initialize(input_dim, UNITS, rng, np.float64)
-        backward = LSTM.initialize(input_dim, UNITS, rng, np.float64, go_backwards=True)
+        forward = LSTM.initialize(input_dim, UNITS, rng, np.float64, **options)
+        backward = LSTM.initialize(input_dim, UNITS, rng, np.float64, go_backwards=True, **options)
         return Bidirectional(forward, backward, merge_mode,
                              **({"input_shape": (STEPS, input_dim)} if first else {}))
     return build
@@ -75,6 +75,12 @@ ROWS = [
     ("MaxPooling1D", "pool 2, padding=same (AveragePooling1D)", [_conv(padding="same"),
                                                                  _pool(MaxPooling1D, 2, padding="same")],
      [_conv(padding="same"), _pool(AveragePooling1D, 2, padding="same")], False),
+    # the other merge modes, the backward layer's sequence turned back in time, GRU's dropout masks
+    ("Bidirectional(LSTM)", "merge_mode=ave (mul)", [_bidirectional("ave")], [_bidirectional("mul")], False),
+    ("Bidirectional(LSTM)", "return_sequences, merge_mode=mul (concat)",
+     [_bidirectional("mul", return_sequences=True)], [_bidirectional("concat", return_sequences=True)], False),
+    ("GRU", "dropout=0.3, recurrent_dropout=0.2 (0)", [_recurrent(GRU, dropout=0.3, recurrent_dropout=0.2, seed=3)],
+     [_recurrent(GRU)], False),
 ]
 
 
