@@ -4,7 +4,8 @@ of it, and a section of the layers' and losses' defaults against Keras's.
 
 A row is a small model built from seeded weights (`build(on=True)`) and a batch: the one-batch
 checks (every layer's output in training and inference mode, the loss, every gradient by Keras's
-autodiff and by central differences), the loss and gradients with per-sample weights where the
+autodiff and by central differences, the input's gradient, and every layer's output gradient as
+`backward_trace` gives them), the loss and gradients with per-sample weights where the
 row has them, `evaluate`'s loss and accuracy (the loss's metric), a 4-step lockstep run (batches
 of 4 and 2, twice) for the rows whose layers keep state across steps (Dropout's mask counter,
 BatchNormalization's moving statistics) and, on scratchnet alone, the same model with the row's option switched off
@@ -448,7 +449,7 @@ def run_layer_row(row, seed):
     model = row.build(True, seed)
     x, t, w = row_batch(row, model, seed)
     keras_model = reference_keras.to_keras(model)
-    checks, _ = twin_checks(model, keras_model, x, t, numerical_samples=2, seed=seed)
+    checks, _ = twin_checks(model, keras_model, x, t, numerical_samples=2, seed=seed, input_gradient=True)
     if row.sample_weight:
         checks += _weighted_checks(model, keras_model, x, t, w)
     checks += metric_checks(row, model, x, t, w)

@@ -7,7 +7,9 @@ each case is one a learner meets: a layer fed the wrong shape or dtype, a layer 
 option out of range, targets or sample weights that do not fit, a weight of the wrong shape, a
 name that does not exist. (The optimizers' refusals, beside Keras's verdicts, are their own
 section.)"""
+import tempfile
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -38,6 +40,17 @@ def _unchanged(model, snapshot):
     weights, counters = snapshot
     return (all(np.array_equal(weights[key], value) for key, value in model.weights.items())
             and counters == [getattr(layer, "counter", None) for layer in model.layers])
+
+
+def _load_other(model):
+    """Save a model whose Dropout rate differs from `model`'s, then load it into `model`."""
+    other = _model()
+    other.layers[3] = L.Dropout(0.5, seed=3)
+    other = Sequential(other.layers, losses.SoftmaxCrossEntropy())
+    with tempfile.TemporaryDirectory(prefix="scratchnet-refusal-") as folder:
+        path = Path(folder) / "other.npz"
+        other.save(path)
+        model.load(path)
 
 
 def _cases():
@@ -214,6 +227,8 @@ def _cases():
          ValueError, ["W1", "shape"], model),
         ("Sequential.params, W1 in float32", lambda: model.params.__setitem__(
             "W1", model.params["W1"].astype(np.float32)), TypeError, ["W1", "float32"], model),
+        ("Sequential.load of a file holding another architecture", lambda: _load_other(model), ValueError,
+         ["Sequential.load", "different architecture"], model),
         ("Sequential of an Affine(5 -> 3) after an Affine(4 -> 3)", lambda: Sequential(
             [L.Affine(W, np.zeros(3)), L.Affine(np.zeros((5, 3)), np.zeros(3))]), ValueError, ["Sequential", "5"],
          None),
