@@ -127,6 +127,10 @@ def _conv_rows():
                       image=True),
              LayerRow("convolution", "Conv2D 6 -> 3 channels, 3x2 kernel, dilation (2, 1), valid", "dilation",
                       wide(lambda rng, on: _conv(rng, 6, 3, **({"dilation_rate": (2, 1)} if on else {}))), image=True),
+             LayerRow("convolution", "Conv2D 6 -> 3 channels, 1x3 kernel, strides (1, 3) on 7x8 (two columns in no "
+                      "window)", "strides (1, 3) (off: 1)", lambda on, seed: image_model(seed, lambda rng: [
+                          _declared(_conv(rng, 2, 6, k=(1, 1)), IMAGE), L.ZeroPadding2D(((0, 0), (2, 1))),
+                          _conv(rng, 6, 3, k=(1, 3), strides=(1, 3) if on else 1)]), image=True),
              LayerRow("convolution", "Conv2D 6 -> 3 channels, 1x1 kernel (windows tile the image), L2 0.01", "L2",
                       wide(lambda rng, on: _conv(rng, 6, 3, k=(1, 1), **({"l2": L2} if on else {}))), image=True)]
     return rows
