@@ -49,6 +49,10 @@ CORE = (*sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "scratchnet" / "
 EQUIVALENT = {
     ("scratchnet/optimizers.py", "if self.momentum > 0:", "if self.momentum != 0:"):
         "RMSprop's momentum is checked to lie in [0, 1] when the optimizer is made, so > 0 and != 0 agree",
+    ("scratchnet/layers/recurrent.py", "if len(inputs) == 1:  # no mask, or one mask shared by every block",
+     "if len(inputs) <= 1:  # no mask, or one mask shared by every block"):
+        "`inputs` (_masked) always holds at least one array: [x], or x times each of the one or more dropout "
+        "masks, so <= 1 and == 1 agree",
 }
 
 
