@@ -81,6 +81,14 @@ ROWS = [
      [_bidirectional("mul", return_sequences=True)], [_bidirectional("concat", return_sequences=True)], False),
     ("GRU", "dropout=0.3, recurrent_dropout=0.2 (0)", [_recurrent(GRU, dropout=0.3, recurrent_dropout=0.2, seed=3)],
      [_recurrent(GRU)], False),
+    # dropout on a recurrent layer that is not the first: its input gradient passes the masks
+    # (one per gate block with implementation 1, one shared with implementation 2)
+    ("LSTM -> LSTM", "dropout=0.3 on the second (0)",
+     [_recurrent(LSTM, return_sequences=True), _recurrent(LSTM, dropout=0.3, seed=3)],
+     [_recurrent(LSTM, return_sequences=True), _recurrent(LSTM)], False),
+    ("GRU -> GRU", "dropout=0.3, implementation=2 on the second (0)",
+     [_recurrent(GRU, return_sequences=True), _recurrent(GRU, dropout=0.3, implementation=2, seed=3)],
+     [_recurrent(GRU, return_sequences=True), _recurrent(GRU)], False),
 ]
 
 
