@@ -53,6 +53,10 @@ EQUIVALENT = {
      "if len(inputs) <= 1:  # no mask, or one mask shared by every block"):
         "`inputs` (_masked) always holds at least one array: [x], or x times each of the one or more dropout "
         "masks, so <= 1 and == 1 agree",
+    ("scratchnet/model.py", 'raise ModelFileError(f"{saving.npz_path(path)}: lacks the array {exc.args[0]}") from None',
+     'raise ModelFileError(f"{saving.npz_path(path)}: lacks the array {exc.args[ -1]}") from None'):
+        "the KeyError is a lookup's (a missing array or config key; scratchnet raises none with more than one "
+        "argument), so args has one element and args[-1] is args[0]",
 }
 
 
