@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from scratchnet import functions, initializers, losses, metrics, networks, optimizers
 from scratchnet import layers as L
-from scratchnet import losses, metrics
 from scratchnet.model import Sequential
 from scratchnet.optimizers import SGD
 from scratchnet.training import Trainer, TrainingDiverged
@@ -40,6 +40,19 @@ def _unchanged(model, snapshot):
     weights, counters = snapshot
     return (all(np.array_equal(weights[key], value) for key, value in model.weights.items())
             and counters == [getattr(layer, "counter", None) for layer in model.layers])
+
+
+def _read_only(array):
+    array = array.copy()
+    array.flags.writeable = False
+    return array
+
+
+def _second_model_update(W):
+    """One Adam step on one model's arrays, then an update of another's (copies)."""
+    adam = optimizers.Adam()
+    adam.update({"W": W.copy()}, {"W": W.copy()})
+    adam.update({"W": W.copy()}, {"W": W.copy()})
 
 
 def _load_other(model):
@@ -199,6 +212,53 @@ def _cases():
          lambda: metrics.MeanAbsoluteError().count(y3, np.zeros((4, 2))), ValueError, ["mean_absolute_error"]),
         ("weighted Precision, 3 weights for 4 rows",
          lambda: metrics.Precision(weighted=True).count(y3, one_hot, np.ones(3)), ValueError, ["precision"]),
+        # optimizers: a misspelt argument, and updates that cannot be applied (nothing is updated)
+        ("SGD(learning_rat=0.1)", lambda: optimizers.SGD(learning_rat=0.1), TypeError,
+         ["SGD", "learning_rat", "did you mean 'learning_rate'"]),
+        ("SGD.update, params and grads of other keys",
+         lambda: optimizers.SGD().update({"W": W.copy()}, {"b": W.copy()}), KeyError, ["SGD", "different keys"]),
+        ("SGD.update, a gradient of another shape",
+         lambda: optimizers.SGD().update({"W": W.copy()}, {"W": W.T.copy()}), ValueError, ["SGD", "'W'", "(3, 4)"]),
+        ("SGD.update, a gradient as a list",
+         lambda: optimizers.SGD().update({"W": W.copy()}, {"W": W.tolist()}), TypeError,
+         ["SGD", "gradient", "numpy"]),
+        ("Adam.update, a read-only parameter", lambda: optimizers.Adam().update({"W": _read_only(W)}, {"W": W}),
+         ValueError, ["Adam", "read-only"]),
+        ("Adam.update, another model's arrays after a step", lambda: _second_model_update(W), ValueError,
+         ["Adam", "one optimizer per model"]),
+        # initializers, functions, activations, builders
+        ("initializers.get('xavier')", lambda: initializers.get("xavier"), ValueError, ["xavier"]),
+        ("GlorotUniform of shape (5,)", lambda: initializers.GlorotUniform()((5,), rng), ValueError, ["(5,)"]),
+        ("Orthogonal of shape (5,)", lambda: initializers.Orthogonal()((5,), rng), ValueError,
+         ["Orthogonal", "(5,)"]),
+        ("cross_entropy_error of a (2, 2, 2) y", lambda: functions.cross_entropy_error(np.ones((2, 2, 2)), labels[:2]),
+         ValueError, ["cross_entropy_error"]),
+        ("cross_entropy_error of negative y", lambda: functions.cross_entropy_error(-one_hot, labels), ValueError,
+         ["cross_entropy_error", "probabilities"]),
+        ("cross_entropy_error of a zero row", lambda: functions.cross_entropy_error(one_hot * [[0], [1], [1], [1]],
+                                                                                   labels), ValueError,
+         ["cross_entropy_error", "row 0"]),
+        ("mean_squared_error of (4, 3) and (4, 2)", lambda: functions.mean_squared_error(y3, y3[:, :2]), ValueError,
+         ["mean_squared_error", "(4, 2)"]),
+        ("activation('swish2')", lambda: L.activation("swish2"), ValueError, ["swish2"]),
+        ("GELU approximate='tanh'", lambda: L.GELU(approximate="tanh"), TypeError, ["GELU", "approximate"]),
+        ("ELU alpha 'one'", lambda: L.ELU(alpha="one"), TypeError, ["ELU", "alpha"]),
+        ("ReLU max_value -1", lambda: L.ReLU(max_value=-1.0), ValueError, ["ReLU", "max_value"]),
+        ("mlp of one size", lambda: networks.mlp([4]), ValueError, ["mlp", "sizes"]),
+        ("mlp with activation 'swish2'", lambda: networks.mlp([4, 3], activation="swish2"), ValueError,
+         ["swish2"]),
+        ("simple_convnet of a (28, 28) input", lambda: networks.simple_convnet((28, 28), 4, 3, (10,), 3),
+         ValueError, ["simple_convnet", "input_shape"]),
+        ("simple_convnet with hidden 10", lambda: networks.simple_convnet((8, 8, 1), 4, 3, 10, 3), TypeError,
+         ["simple_convnet", "hidden"]),
+        ("Conv1D strides 0", lambda: L.Conv1D(np.zeros((2, 3, 4)), np.zeros(4), strides=0),
+         ValueError, ["Conv1D", "strides"]),
+        ("Conv1D on images", lambda: L.Conv1D(np.zeros((2, 3, 4)), np.zeros(4)).forward(np.zeros((2, 5, 5, 3))),
+         ValueError, ["Conv1D"]),
+        ("GlobalAveragePooling1D on (N, 0, C)",
+         lambda: L.GlobalAveragePooling1D().forward(np.zeros((2, 0, 3))), ValueError, ["GlobalAveragePooling1D"]),
+        ("Reshape (4, -1) of 10 values", lambda: L.Reshape((4, -1)).forward(np.zeros((2, 10))), ValueError,
+         ["Reshape", "multiple"]),
     ]
     cases = [(*case, None) for case in cases]
     t = labels
