@@ -57,6 +57,13 @@ EQUIVALENT = {
      'raise ModelFileError(f"{saving.npz_path(path)}: lacks the array {exc.args[ -1]}") from None'):
         "the KeyError is a lookup's (a missing array or config key; scratchnet raises none with more than one "
         "argument), so args has one element and args[-1] is args[0]",
+    ("scratchnet/layers/_windows.py",
+     "return self.strides[0] < (kh - 1) * dh + 1 or self.strides[1] < (kw - 1) * dw + 1",
+     "return self.strides[0] < (kh - 1) * dh + 1 or self.strides[1] < (kw - 1) + dw + 1"):
+        "only MaxPooling2D's backward reads `overlapping`, and pooling has no dilation (dw = 1): the mutant's "
+        "extent kw + 1 only ever calls disjoint windows overlapping, so the backward adds each cell's gradient "
+        "into the zero-filled dx instead of assigning it: the same numbers (0 + v == v; at most a zero's sign "
+        "differs, which no comparison of a gradient and no later step tells)",
 }
 
 

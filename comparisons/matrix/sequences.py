@@ -51,6 +51,11 @@ def _conv(**options):
     return build
 
 
+def _dense_per_step(rng, input_dim, first):
+    """A Dense applied to every time step of (N, T, input_dim) (Keras's Dense on the last axis)."""
+    return Affine(rng.normal(size=(input_dim, UNITS)) / np.sqrt(input_dim), rng.normal(size=UNITS) * 0.1)
+
+
 def _pool(cls, *args, **kwargs):
     return lambda rng, input_dim, first: cls(*args, **kwargs)
 
@@ -72,6 +77,8 @@ ROWS = [
      [_conv(), _pool(GlobalMaxPooling1D)], False),
     ("Conv1D", "strides=2 (1)", [_conv(strides=2, padding="same"), _pool(GlobalAveragePooling1D)],
      [_conv(padding="same"), _pool(GlobalAveragePooling1D)], False),
+    ("LSTM -> Dense", "return_sequences: the Dense on every step (on the last)",
+     [_recurrent(LSTM, return_sequences=True), _dense_per_step], [_recurrent(LSTM), _dense_per_step], False),
     ("MaxPooling1D", "pool 2, padding=same (AveragePooling1D)", [_conv(padding="same"),
                                                                  _pool(MaxPooling1D, 2, padding="same")],
      [_conv(padding="same"), _pool(AveragePooling1D, 2, padding="same")], False),
