@@ -15,7 +15,8 @@ import numpy as np
 
 from scratchnet import functions, initializers, losses, metrics, networks, optimizers
 from scratchnet import layers as L
-from scratchnet.model import Sequential
+from scratchnet.model import Sequential, load_model
+from scratchnet.saving import ModelFileError
 from scratchnet.optimizers import SGD
 from scratchnet.training import Trainer, TrainingDiverged
 
@@ -53,6 +54,17 @@ def _second_model_update(W):
     adam = optimizers.Adam()
     adam.update({"W": W.copy()}, {"W": W.copy()})
     adam.update({"W": W.copy()}, {"W": W.copy()})
+
+
+def _load_lacking(model):
+    """Save `model`, drop its first kernel from the file, and load the file as a new model."""
+    with tempfile.TemporaryDirectory(prefix="scratchnet-refusal-") as folder:
+        path = Path(folder) / "lacking.npz"
+        model.save(path)
+        with np.load(path, allow_pickle=False) as stored:
+            arrays = {key: stored[key] for key in stored.files if key != "W1"}
+        np.savez(path, **arrays)
+        load_model(path)
 
 
 def _load_other(model):
@@ -289,6 +301,8 @@ def _cases():
             "W1", model.params["W1"].astype(np.float32)), TypeError, ["W1", "float32"], model),
         ("Sequential.load of a file holding another architecture", lambda: _load_other(model), ValueError,
          ["Sequential.load", "different architecture"], model),
+        ("load_model of a file lacking W1", lambda: _load_lacking(model), ModelFileError, ["lacks the array W1"],
+         model),
         ("Sequential of an Affine(5 -> 3) after an Affine(4 -> 3)", lambda: Sequential(
             [L.Affine(W, np.zeros(3)), L.Affine(np.zeros((5, 3)), np.zeros(3))]), ValueError, ["Sequential", "5"],
          None),
