@@ -207,7 +207,7 @@ def count_correct(keras_loss_object, y, t, sample_weight=None):
     if binary or y.shape[-1] == 1:
         from_logits = keras_loss_object.get_config().get("from_logits", False)
         hits = keras.metrics.binary_accuracy(t, y, threshold=0.0 if from_logits else 0.5)
-    elif t.ndim == 1 or (t.shape[-1] == 1 and y.shape[-1] != 1):  # labels, or a column of them
+    elif t.ndim == y.ndim - 1 or (t.shape[-1] == 1 and y.shape[-1] != 1):  # labels (per position), or a column
         hits = keras.metrics.sparse_categorical_accuracy(t, y)
     else:
         hits = keras.metrics.categorical_accuracy(t, y)

@@ -452,6 +452,9 @@ class Sequential:
             wb = None if sample_weight is None else sample_weight[start:start + batch_size]
             y = self.predict(xb)
             total_loss += loss_layer.batch_total(self._loss_of(y, tb, wb), xb.shape[0])
+            if y.ndim > 2:  # (N, T, ..., K): every position counted as a sample, as Keras's accuracy counts them
+                tb, wb = losses.positions_as_rows(y.shape, tb, wb)
+                y = y.reshape(tb.shape[0], y.shape[-1])
             batch_correct, batch_units = loss_layer.count_correct(y, tb) if wb is None or not weighted_accuracy \
                 else loss_layer.count_correct(y, tb, wb)
             correct, units = correct + batch_correct, units + batch_units

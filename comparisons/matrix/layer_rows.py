@@ -33,6 +33,7 @@ from ..core.tolerances import OPTION_EFFECT_MIN, tolerance
 
 IMAGE = (7, 5, 2)  # odd, not square, two channels
 FEATURES, CLASSES, SAMPLES = 4, 3, 6  # MLP rows: 4 features in, 3 outputs, 6 samples
+POSITIONS = 5  # the per-position rows: Dense on (N, 5, 4) sequences, a loss at every position
 L2 = float(np.float32(0.01))  # float32-representable: Keras rounds the L2 factor through float32
 
 
@@ -50,6 +51,7 @@ class LayerRow:
     image: bool = False
     lockstep: bool = False
     sample_weight: bool = False
+    sequence: bool = False
 
 
 def _rng(seed):
@@ -93,6 +95,14 @@ def mlp_model(seed, middle, loss=None, output=None, n_out=CLASSES, hidden=5, fir
     first = _dense(rng, FEATURES, hidden, bias=first_bias, **(first_options or {}))
     first._declare_input_shape((FEATURES,))
     return _with_head(rng, [first, *middle], hidden, loss or losses.SoftmaxCrossEntropy(), n_out, output)
+
+
+def sequence_model(seed, loss):
+    """Per-position rows: Dense(4 -> 5) on every position of (N, 5, 4) sequences, Tanh, Dense(5 -> 3)."""
+    rng = _rng(seed)
+    first = _dense(rng, FEATURES, 5)
+    first._declare_input_shape((POSITIONS, FEATURES))
+    return _with_head(rng, [first, L.Tanh()], 5, loss)
 
 
 def _declared(layer, shape):
@@ -335,6 +345,16 @@ def _loss_rows():
                  weighted=True),
         loss_row("Huber(delta=0.3)", lambda: losses.Huber(delta=0.3), losses.Huber, "real", weighted=True),
         loss_row("MSE, reduction sum", lambda: losses.MeanSquaredError("sum"), losses.MeanSquaredError, "real"),
+        # a loss at every position of a sequence output (N, 5, 3): Keras reduces the positions as
+        # samples, and its accuracy counts each position
+        LayerRow("loss", "Dense per position, SparseCategoricalCrossentropy on (N, 5) labels",
+                 "reduction sum (off: mean)", lambda on, seed: sequence_model(
+                     seed, losses.SparseCategoricalCrossentropy(from_logits=True, reduction="sum" if on else "mean")),
+                 targets="position_labels", sequence=True),
+        LayerRow("loss", "Dense per position, CategoricalCrossentropy on (N, 5, 3) rows",
+                 "label_smoothing 0.2", lambda on, seed: sequence_model(
+                     seed, losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.2 if on else 0.0)),
+                 targets="position_one_hot", sequence=True),
     ]
 
 
@@ -348,11 +368,14 @@ def layer_rows():
 def row_batch(row, model, seed):
     """(x, t, per-sample weights) for the row's model."""
     rng = _rng(seed + 1000)
-    x = rng.normal(size=(SAMPLES, *IMAGE)) if row.image else rng.normal(size=(SAMPLES, FEATURES))
+    x = rng.normal(size=(SAMPLES, *IMAGE)) if row.image else \
+        rng.normal(size=(SAMPLES, POSITIONS, FEATURES)) if row.sequence else rng.normal(size=(SAMPLES, FEATURES))
     n_out = _out_width(model)  # the last Dense's (an output activation keeps the width)
     labels = np.arange(SAMPLES) % n_out
     rng.shuffle(labels)
+    positions = rng.integers(0, n_out, size=(SAMPLES, POSITIONS))
     targets = {"labels": labels, "labels_column": labels[:, None], "one_hot": np.eye(n_out)[labels],
+               "position_labels": positions, "position_one_hot": np.eye(n_out)[positions],
                "binary": (rng.random((SAMPLES, n_out)) < 0.5).astype(np.float64),
                "real": rng.normal(size=(SAMPLES, n_out))}
     return x, targets[row.targets], 0.25 + rng.random(SAMPLES) * 2.0

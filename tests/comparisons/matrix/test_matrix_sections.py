@@ -68,3 +68,18 @@ def test_trainer_section_passes_and_a_history_of_the_wrong_data_fails(monkeypatc
     monkeypatch.setattr(Trainer, "_record", swapped)
     failed = _failed(training_loop.history_checks(0))
     assert failed and all("loss" in name for name in failed)
+
+
+def test_evaluate_counts_every_position_of_a_sequence_output():
+    """A loss at every position (N, T, K): evaluate's accuracy counts each position, as Keras's
+    metric does, on scratchnet's side and the twin's (both raised here before: the accuracy read
+    the (N, T, K) output as (N, K) rows)."""
+    import reference_keras
+    from comparisons.matrix import layer_rows
+    row = next(r for r in layer_rows.layer_rows() if r.targets == "position_labels")
+    model = row.build(True, 3)
+    x, t, _ = layer_rows.row_batch(row, model, 3)
+    loss, accuracy = model.evaluate(x, t)
+    expected = np.mean(np.argmax(model.predict(x), axis=-1) == t)
+    assert t.shape == x.shape[:2] and accuracy == expected
+    assert reference_keras.evaluate(reference_keras.to_keras(model), x, t)[1] == accuracy
