@@ -64,6 +64,10 @@ EQUIVALENT = {
         "extent kw + 1 only ever calls disjoint windows overlapping, so the backward adds each cell's gradient "
         "into the zero-filled dx instead of assigning it: the same numbers (0 + v == v; at most a zero's sign "
         "differs, which no comparison of a gradient and no later step tells)",
+    ("scratchnet/philox.py", "words = philox4x32_10(_counters((c2, c3), -(-n // per_block)), key)",
+     "words = philox4x32_10(_counters((c2, c3), -(-n << per_block)), key)"):
+        "n * 2**per_block blocks instead of ceil(n / per_block): more counter blocks of the same stream, of which "
+        "only the first n values are returned (values[:n]); the counters run in order, so those are the same",
 }
 
 
