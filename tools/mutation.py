@@ -68,6 +68,12 @@ EQUIVALENT = {
      "words = philox4x32_10(_counters((c2, c3), -(-n << per_block)), key)"):
         "n * 2**per_block blocks instead of ceil(n / per_block): more counter blocks of the same stream, of which "
         "only the first n values are returned (values[:n]); the counters run in order, so those are the same",
+    ("scratchnet/optimizers.py", "flat, step = [array.reshape(-1) for array in arrays], max(1, _CACHE_SLICE_BYTES // "
+     "param.itemsize)", "flat, step = [array.reshape(-1) for array in arrays], max(1, _CACHE_SLICE_BYTES - "
+     "param.itemsize)"):
+        "only the length of Adam's cache-sized slices changes (2**17 - itemsize elements instead of "
+        "2**17 / itemsize): every element gets the same element-wise operations in any slicing, so the update is "
+        "the same to the bit",
 }
 
 
