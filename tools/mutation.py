@@ -199,6 +199,22 @@ def run_against_all(mutant, work, timeout, executed=None):
         return {**record, "outcome": "killed by all" if code != 0 else "survived"}
 
 
+def relocate(mutant, record, work, reach=40):
+    """`mutant` at the occurrence whose changed line is still the saved `record`'s (an edit above
+    it shifts cosmic-ray's numbering); unchanged where no occurrence within `reach` is."""
+    plugins, _, _, use_mutation = _cosmic_ray()
+    operator = plugins.get_operator(mutant["operator"])()
+    for shift in sorted(range(-reach, reach + 1), key=abs):
+        occurrence = mutant["occurrence"] + shift
+        if occurrence < 0:
+            continue
+        with use_mutation(Path(work) / mutant["file"], operator, occurrence) as (original, mutated):
+            if mutated is not None and _changed_lines(original, mutated)[1:] == (record.get("before"),
+                                                                                record.get("after")):
+                return {**mutant, "occurrence": occurrence}
+    return mutant
+
+
 # The unit-test files first: the whole suite runs either way, but a mutant they kill dies sooner.
 FAST_FIRST = ("test_optimizers.py", "test_optimizer_options.py", "test_errors.py", "test_gates_functions.py",
               "test_graph_layers.py", "test_model.py", "test_training.py", "test_matrix.py")
@@ -307,6 +323,8 @@ def main(argv=None):
     else:
         chosen = population
     done = {r["id"]: r for r in saved["results"]} if saved else {}
+    if args.retest and saved:  # the saved sample itself: code added since then must not redraw it
+        chosen = [{key: r[key] for key in ("id", "file", "operator", "occurrence")} for r in saved["results"]]
     if args.retest:
         todo = [m for m in chosen if done.get(m["id"], {}).get("outcome") in ("survived", "killed by tests")]
     else:
@@ -350,6 +368,8 @@ def main(argv=None):
                           f"{f' ({seconds:.0f} s)' if seconds is not None else ''}", flush=True)
                     save()
 
+        if args.retest:  # a mutant whose line moved (code added above it) is found again by its text
+            todo = [relocate(m, done[m["id"]], works[0]) for m in todo]
         # Phase 1: every mutant against `all` (a rerun survivor goes through it again: the checks may be new).
         run_phase("all", todo, run_against_all, 3 * baseline + 60, executed)
         # Phase 2: the survivors against the test suite.
