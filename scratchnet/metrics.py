@@ -76,7 +76,9 @@ class BinaryAccuracy(Metric):
         t = t.reshape(y.shape) if t.size == y.size else t
         if t.shape != y.shape:
             raise ValueError(f"{self.name}: expected targets shaped like the output {y.shape}, got {t.shape}")
-        return (t == (y > self.threshold)).reshape(y.shape[0], -1)
+        # Keras makes the threshold a float32 tensor (convert_to_tensor of a Python float), so a
+        # float64 output equal to a threshold like 0.7 lies above it there: compare as Keras does
+        return (t == (y > np.float32(self.threshold))).reshape(y.shape[0], -1)
 
     def settings(self):
         return {"threshold": self.threshold} if self.threshold != 0.5 else {}

@@ -6,15 +6,21 @@ single-point change its operators make to the core files (an operator, a compari
 boolean, a unary sign, a loop run zero times, ...), of which a seeded sample is run. Each mutant
 is applied to a private copy of the project (the working tree is never touched), then
   1. `python -m comparisons all --fail-fast` runs: a non-zero exit (a failed check, a crash or a
-     time-out) kills the mutant; `--fail-fast` gives the same verdict as a full run, sooner;
+     time-out) kills the mutant; `--fail-fast` gives the same verdict as a full run, sooner. The
+     unmutated baseline run is measured with coverage.py (where it is installed): a mutant whose
+     changed statement that run never executes cannot change what `all` does, so it survives
+     `all` without a run (recorded as "not executed by all");
   2. a survivor meets the test suite (`pytest -x`): a failure kills it.
 It prints the kill rate per file, `all` alone and `all` + tests, and the surviving mutants with
 their diffs, and writes reports/mutation.{json,md}. Mutants listed in EQUIVALENT (no input can
 tell them from the original) are reported apart, with the reason, and left out of the rates.
 Results are saved after every mutant; `--resume` goes on from reports/mutation.json, and
 `--retest` runs again the mutants in it that `all` did not kill (after new checks or tests).
+`--jobs N` runs N mutants at once, each in its own copy of the project.
 """
 import argparse
+import ast
+import concurrent.futures
 import difflib
 import json
 import os
@@ -43,6 +49,31 @@ CORE = (*sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "scratchnet" / "
 EQUIVALENT = {
     ("scratchnet/optimizers.py", "if self.momentum > 0:", "if self.momentum != 0:"):
         "RMSprop's momentum is checked to lie in [0, 1] when the optimizer is made, so > 0 and != 0 agree",
+    ("scratchnet/layers/recurrent.py", "if len(inputs) == 1:  # no mask, or one mask shared by every block",
+     "if len(inputs) <= 1:  # no mask, or one mask shared by every block"):
+        "`inputs` (_masked) always holds at least one array: [x], or x times each of the one or more dropout "
+        "masks, so <= 1 and == 1 agree",
+    ("scratchnet/model.py", 'raise ModelFileError(f"{saving.npz_path(path)}: lacks the array {exc.args[0]}") from None',
+     'raise ModelFileError(f"{saving.npz_path(path)}: lacks the array {exc.args[ -1]}") from None'):
+        "the KeyError is a lookup's (a missing array or config key; scratchnet raises none with more than one "
+        "argument), so args has one element and args[-1] is args[0]",
+    ("scratchnet/layers/_windows.py",
+     "return self.strides[0] < (kh - 1) * dh + 1 or self.strides[1] < (kw - 1) * dw + 1",
+     "return self.strides[0] < (kh - 1) * dh + 1 or self.strides[1] < (kw - 1) + dw + 1"):
+        "only MaxPooling2D's backward reads `overlapping`, and pooling has no dilation (dw = 1): the mutant's "
+        "extent kw + 1 only ever calls disjoint windows overlapping, so the backward adds each cell's gradient "
+        "into the zero-filled dx instead of assigning it: the same numbers (0 + v == v; at most a zero's sign "
+        "differs, which no comparison of a gradient and no later step tells)",
+    ("scratchnet/philox.py", "words = philox4x32_10(_counters((c2, c3), -(-n // per_block)), key)",
+     "words = philox4x32_10(_counters((c2, c3), -(-n << per_block)), key)"):
+        "n * 2**per_block blocks instead of ceil(n / per_block): more counter blocks of the same stream, of which "
+        "only the first n values are returned (values[:n]); the counters run in order, so those are the same",
+    ("scratchnet/optimizers.py", "flat, step = [array.reshape(-1) for array in arrays], max(1, _CACHE_SLICE_BYTES // "
+     "param.itemsize)", "flat, step = [array.reshape(-1) for array in arrays], max(1, _CACHE_SLICE_BYTES - "
+     "param.itemsize)"):
+        "only the length of Adam's cache-sized slices changes (2**17 - itemsize elements instead of "
+        "2**17 / itemsize): every element gets the same element-wise operations in any slicing, so the update is "
+        "the same to the bit",
 }
 
 
@@ -103,8 +134,50 @@ def _copy_project(destination):
             shutil.copy2(source, target)
 
 
-def run_against_all(mutant, work, timeout):
-    """Apply `mutant` in the copy `work` and run `comparisons all --fail-fast` on it."""
+ALL_COMMAND = ("-m", "comparisons", "all", "--fail-fast", "--no-progress")
+
+
+def baseline_all(work, timeout):
+    """Run the unmutated `all` in `work`, under coverage.py where it is installed: (exit status,
+    seconds, last lines, {core file: executed line numbers} or None)."""
+    out = ["--out", str(Path(work) / "mutation-reports")]
+    try:
+        import coverage  # noqa: F401  (a development extra, like cosmic-ray)
+    except ImportError:
+        return (*_run([sys.executable, *ALL_COMMAND, *out], work, timeout), None)
+    data_file = Path(work) / ".mutation-coverage"
+    code, seconds, tail = _run([sys.executable, "-m", "coverage", "run", f"--data-file={data_file}",
+                                f"--include={','.join(str(Path(work) / f) for f in CORE)}", *ALL_COMMAND, *out],
+                               work, timeout)
+    if code != 0:
+        return code, seconds, tail, None
+    import coverage
+    data = coverage.CoverageData(basename=str(data_file))
+    data.read()
+    executed = {f: set(data.lines(str(Path(work) / f)) or ()) for f in CORE}
+    return code, seconds, tail, executed
+
+
+def statement_lines(source, line):
+    """The lines of the innermost statement whose text holds `line` (for a compound statement,
+    its header's lines, not its body's), or None (a decorator's line, a blank line). Python may
+    report a statement's execution on any of its lines, so all of them are needed."""
+    best = None
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.stmt) and node.lineno <= line <= node.end_lineno:
+            inner = [child for field in ("body", "orelse", "finalbody", "handlers")
+                     for child in getattr(node, field, ()) if isinstance(child, (ast.stmt, ast.excepthandler))]
+            if any(child.lineno <= line <= child.end_lineno for child in inner):
+                continue  # a statement inside it holds the line
+            end = min((child.lineno for child in inner), default=node.end_lineno + 1) - 1
+            best = set(range(node.lineno, max(end, node.lineno) + 1))
+    return best
+
+
+def run_against_all(mutant, work, timeout, executed=None):
+    """Apply `mutant` in the copy `work` and run `comparisons all --fail-fast` on it; `executed`
+    ({file: lines the unmutated `all` ran}) lets a mutant of a statement `all` never runs survive
+    without a run."""
     plugins, _, _, use_mutation = _cosmic_ray()
     operator = plugins.get_operator(mutant["operator"])()
     with use_mutation(Path(work) / mutant["file"], operator, mutant["occurrence"]) as (original, mutated):
@@ -116,10 +189,30 @@ def run_against_all(mutant, work, timeout):
         reason = EQUIVALENT.get((mutant["file"], before, after))
         if reason:
             return {**record, "outcome": "equivalent", "reason": reason}
-        code, seconds, tail = _run([sys.executable, "-m", "comparisons", "all", "--fail-fast", "--no-progress",
-                                    "--out", str(Path(work) / "mutation-reports")], work, timeout)
+        lines = statement_lines(original, line) if executed is not None else None
+        if lines and mutant["file"] in executed and not lines & executed[mutant["file"]]:
+            return {**record, "all_exit": None, "all_seconds": 0.0, "all_tail": "not executed by all",
+                    "outcome": "survived"}
+        code, seconds, tail = _run([sys.executable, *ALL_COMMAND, "--out", str(Path(work) / "mutation-reports")],
+                                   work, timeout)
         record.update(all_exit=code, all_seconds=round(seconds, 1), all_tail=tail)
         return {**record, "outcome": "killed by all" if code != 0 else "survived"}
+
+
+def relocate(mutant, record, work, reach=40):
+    """`mutant` at the occurrence whose changed line is still the saved `record`'s (an edit above
+    it shifts cosmic-ray's numbering); unchanged where no occurrence within `reach` is."""
+    plugins, _, _, use_mutation = _cosmic_ray()
+    operator = plugins.get_operator(mutant["operator"])()
+    for shift in sorted(range(-reach, reach + 1), key=abs):
+        occurrence = mutant["occurrence"] + shift
+        if occurrence < 0:
+            continue
+        with use_mutation(Path(work) / mutant["file"], operator, occurrence) as (original, mutated):
+            if mutated is not None and _changed_lines(original, mutated)[1:] == (record.get("before"),
+                                                                                record.get("after")):
+                return {**mutant, "occurrence": occurrence}
+    return mutant
 
 
 # The unit-test files first: the whole suite runs either way, but a mutant they kill dies sooner.
@@ -202,6 +295,8 @@ def main(argv=None):
     p.add_argument("--retest", action="store_true",
                    help="run again the mutants of OUT/mutation.json that `all` did not kill (after new checks or "
                         "tests)")
+    p.add_argument("--jobs", "-j", type=int, default=1, help="mutants run at once (each in its own copy)")
+    p.add_argument("--no-tests", action="store_true", help="leave out phase 2 (the survivors against the tests)")
     p.add_argument("--test-timeout", type=float, default=1800.0, help="seconds for the test suite per mutant")
     p.add_argument("--report-only", action="store_true",
                    help="only print the report of OUT/mutation.json (with the EQUIVALENT table as it is now)")
@@ -228,6 +323,8 @@ def main(argv=None):
     else:
         chosen = population
     done = {r["id"]: r for r in saved["results"]} if saved else {}
+    if args.retest and saved:  # the saved sample itself: code added since then must not redraw it
+        chosen = [{key: r[key] for key in ("id", "file", "operator", "occurrence")} for r in saved["results"]]
     if args.retest:
         todo = [m for m in chosen if done.get(m["id"], {}).get("outcome") in ("survived", "killed by tests")]
     else:
@@ -239,30 +336,46 @@ def main(argv=None):
         results = [done[m["id"]] for m in chosen if m["id"] in done]
         write_text(saved_path, json.dumps({"meta": meta, "results": results}, indent=1))
 
-    with tempfile.TemporaryDirectory(prefix="scratchnet-mutation-") as work:
-        _copy_project(work)
-        code, baseline, tail = _run([sys.executable, "-m", "comparisons", "all", "--fail-fast", "--no-progress",
-                                     "--out", str(Path(work) / "mutation-reports")], work, 1800)
+    with tempfile.TemporaryDirectory(prefix="scratchnet-mutation-") as scratch:
+        works = [Path(scratch) / f"copy{i}" for i in range(max(1, args.jobs))]
+        for work in works:
+            _copy_project(work)
+        code, baseline, tail, executed = baseline_all(works[0], 1800)
         if code != 0:
             sys.exit(f"the unmutated project fails `comparisons all` (exit {code}): {tail}")
         meta["baseline_all_seconds"] = round(baseline, 1)
-        print(f"baseline: comparisons all passes in {baseline:.0f} s; {len(todo)} of {len(chosen)} sampled mutants "
-              f"to run (of {len(population)})", flush=True)
+        meta["coverage_screen"] = executed is not None
+        print(f"baseline: comparisons all passes in {baseline:.0f} s"
+              f"{' under coverage' if executed is not None else ''}; {len(todo)} of {len(chosen)} sampled mutants "
+              f"to run (of {len(population)}), {len(works)} at a time", flush=True)
+        free = list(works)
+
+        def in_a_copy(task, *task_args):
+            work = free.pop()  # the pool never runs more tasks than there are copies
+            try:
+                return task(*task_args[:1], work, *task_args[1:])
+            finally:
+                free.append(work)
+
+        def run_phase(name, mutants, task, *task_args):
+            with concurrent.futures.ThreadPoolExecutor(len(works)) as pool:
+                futures = {pool.submit(in_a_copy, task, item, *task_args): item["id"] for item in mutants}
+                for i, future in enumerate(concurrent.futures.as_completed(futures), start=1):
+                    r = done[futures[future]] = future.result()
+                    seconds = r.get("tests_seconds" if name == "tests" else "all_seconds")
+                    print(f"[{name} {i}/{len(mutants)}] {r['outcome']:16s} {r['file']}:{r.get('line', '?')} "
+                          f"{r.get('before', '')!r} -> {r.get('after', '')!r}"
+                          f"{f' ({seconds:.0f} s)' if seconds is not None else ''}", flush=True)
+                    save()
+
+        if args.retest:  # a mutant whose line moved (code added above it) is found again by its text
+            todo = [relocate(m, done[m["id"]], works[0]) for m in todo]
         # Phase 1: every mutant against `all` (a rerun survivor goes through it again: the checks may be new).
-        for i, mutant in enumerate(todo, start=1):
-            done[mutant["id"]] = run_against_all(mutant, work, timeout=3 * baseline + 60)
-            r = done[mutant["id"]]
-            print(f"[all {i}/{len(todo)}] {r['outcome']:14s} {r['file']}:{r.get('line', '?')} "
-                  f"{r.get('before', '')!r} -> {r.get('after', '')!r}", flush=True)
-            save()
+        run_phase("all", todo, run_against_all, 3 * baseline + 60, executed)
         # Phase 2: the survivors against the test suite.
-        survivors = [m for m in todo if done[m["id"]]["outcome"] == "survived"]
-        for i, mutant in enumerate(survivors, start=1):
-            done[mutant["id"]] = run_against_tests(done[mutant["id"]], work, args.test_timeout)
-            r = done[mutant["id"]]
-            print(f"[tests {i}/{len(survivors)}] {r['outcome']:16s} {r['file']}:{r['line']} {r['before']!r} -> "
-                  f"{r['after']!r} ({r['tests_seconds']:.0f} s)", flush=True)
-            save()
+        survivors = [done[m["id"]] for m in todo if done[m["id"]]["outcome"] == "survived"]
+        if not args.no_tests:
+            run_phase("tests", survivors, run_against_tests, args.test_timeout)
     results = [mark_equivalent(done[m["id"]]) for m in chosen if m["id"] in done]
     text = render(results, meta)
     write_text(out / "mutation.md", text)

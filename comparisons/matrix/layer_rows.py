@@ -4,7 +4,8 @@ of it, and a section of the layers' and losses' defaults against Keras's.
 
 A row is a small model built from seeded weights (`build(on=True)`) and a batch: the one-batch
 checks (every layer's output in training and inference mode, the loss, every gradient by Keras's
-autodiff and by central differences), the loss and gradients with per-sample weights where the
+autodiff and by central differences, the input's gradient, and every layer's output gradient as
+`backward_trace` gives them), the loss and gradients with per-sample weights where the
 row has them, `evaluate`'s loss and accuracy (the loss's metric), a 4-step lockstep run (batches
 of 4 and 2, twice) for the rows whose layers keep state across steps (Dropout's mask counter,
 BatchNormalization's moving statistics) and, on scratchnet alone, the same model with the row's option switched off
@@ -32,6 +33,7 @@ from ..core.tolerances import OPTION_EFFECT_MIN, tolerance
 
 IMAGE = (7, 5, 2)  # odd, not square, two channels
 FEATURES, CLASSES, SAMPLES = 4, 3, 6  # MLP rows: 4 features in, 3 outputs, 6 samples
+POSITIONS = 5  # the per-position rows: Dense on (N, 5, 4) sequences, a loss at every position
 L2 = float(np.float32(0.01))  # float32-representable: Keras rounds the L2 factor through float32
 
 
@@ -49,6 +51,7 @@ class LayerRow:
     image: bool = False
     lockstep: bool = False
     sample_weight: bool = False
+    sequence: bool = False
 
 
 def _rng(seed):
@@ -94,6 +97,14 @@ def mlp_model(seed, middle, loss=None, output=None, n_out=CLASSES, hidden=5, fir
     return _with_head(rng, [first, *middle], hidden, loss or losses.SoftmaxCrossEntropy(), n_out, output)
 
 
+def sequence_model(seed, loss):
+    """Per-position rows: Dense(4 -> 5) on every position of (N, 5, 4) sequences, Tanh, Dense(5 -> 3)."""
+    rng = _rng(seed)
+    first = _dense(rng, FEATURES, 5)
+    first._declare_input_shape((POSITIONS, FEATURES))
+    return _with_head(rng, [first, L.Tanh()], 5, loss)
+
+
 def _declared(layer, shape):
     layer._declare_input_shape(shape)
     return layer
@@ -112,7 +123,26 @@ def _conv_rows():
             LayerRow("convolution", "Conv2D 3x2 kernel, same, then ReLU", "ReLU after it",
                      lambda on, seed: image_model(seed, lambda rng: [_declared(_conv(rng, 2, 3, padding="same"),
                                                                                IMAGE)] + ([L.ReLU()] if on else [])),
-                     image=True)]
+                     image=True),
+            LayerRow("convolution", "Conv2D 3x2 kernel, dilation (2, 2), valid", "dilation",
+                     conv(dilation_rate=(2, 2)), image=True)]
+
+    def wide(second):
+        """A 1x1 Conv2D to 6 channels, then `second(rng)`: more than 4 input channels, where im2col
+        copies window by window instead of cell by cell (another code path, forward and backward)."""
+        return lambda on, seed: image_model(seed, lambda rng: [_declared(_conv(rng, 2, 6, k=(1, 1)), IMAGE),
+                                                               second(rng, on)])
+    rows += [LayerRow("convolution", "Conv2D 6 -> 3 channels, 3x2 kernel, strides (2, 1), same", "padding same",
+                      wide(lambda rng, on: _conv(rng, 6, 3, strides=(2, 1), padding="same" if on else "valid")),
+                      image=True),
+             LayerRow("convolution", "Conv2D 6 -> 3 channels, 3x2 kernel, dilation (2, 1), valid", "dilation",
+                      wide(lambda rng, on: _conv(rng, 6, 3, **({"dilation_rate": (2, 1)} if on else {}))), image=True),
+             LayerRow("convolution", "Conv2D 6 -> 3 channels, 1x3 kernel, strides (1, 3) on 7x8 (two columns in no "
+                      "window)", "strides (1, 3) (off: 1)", lambda on, seed: image_model(seed, lambda rng: [
+                          _declared(_conv(rng, 2, 6, k=(1, 1)), IMAGE), L.ZeroPadding2D(((0, 0), (2, 1))),
+                          _conv(rng, 6, 3, k=(1, 3), strides=(1, 3) if on else 1)]), image=True),
+             LayerRow("convolution", "Conv2D 6 -> 3 channels, 1x1 kernel (windows tile the image), L2 0.01", "L2",
+                      wide(lambda rng, on: _conv(rng, 6, 3, k=(1, 1), **({"l2": L2} if on else {}))), image=True)]
     return rows
 
 
@@ -135,6 +165,15 @@ def _pooling_rows():
             LayerRow("pooling", "AveragePooling2D 2x2, strides 2, same", "padding same",
                      pooled(L.AveragePooling2D, {"pool_size": 2, "strides": 2, "padding": "same"},
                             {"pool_size": 2, "strides": 2}), image=True),
+            LayerRow("pooling", "MaxPooling2D 2x1 (windows side by side, one column wide)", "max (off: average)",
+                     lambda on, seed: pooled(L.MaxPooling2D if on else L.AveragePooling2D, {"pool_size": (2, 1)},
+                                             {"pool_size": (2, 1)})(True, seed), image=True),
+            LayerRow("pooling", "AveragePooling2D 3x3, strides 2, same (padding above and left)", "padding same",
+                     pooled(L.AveragePooling2D, {"pool_size": 3, "strides": 2, "padding": "same"},
+                            {"pool_size": 3, "strides": 2}), image=True),
+            LayerRow("pooling", "MaxPooling2D 3x3, strides 2, same (padding above and left)", "padding same",
+                     pooled(L.MaxPooling2D, {"pool_size": 3, "strides": 2, "padding": "same"},
+                            {"pool_size": 3, "strides": 2}), image=True),
             *(LayerRow("pooling", f"{kind.__name__} after a 1x1 Conv2D", "the global pooling (off: Flatten)",
                        lambda on, seed, kind=kind: image_model(seed, lambda rng: [
                            _declared(_conv(rng, 2, 3, k=(1, 1)), IMAGE), *([kind()] if on else [])]), image=True)
@@ -231,7 +270,32 @@ def _activation_rows():
                                  lambda on, seed, cls=cls: mlp_model(seed, [cls() if on else L.Identity()],
                                                                      loss=losses.MeanSquaredError()),
                                  targets="real"))
+    # ReLU's other paths: a negative slope alone (Keras's leaky_relu, its slope in float32) and a
+    # cap alone (ReLU6: Keras's relu6 passes no gradient at 6), each against the plain ReLU
+    for options in ({"negative_slope": 0.1}, {"max_value": 0.6}, {"max_value": 6.0}):
+        rows.append(LayerRow("activation", f"ReLU({', '.join(f'{k}={v}' for k, v in options.items())})",
+                             "its option (off: ReLU())",
+                             lambda on, seed, options=options: mlp_model(
+                                 seed, [L.ReLU(**options) if on else L.ReLU()],
+                                 loss=losses.MeanSquaredError()) if options.get("max_value") != 6.0 else
+                             _relu6_model(on, seed), targets="real"))
+    # Softmax before a loss that does not read its logits: the softmax's own backward pass
+    rows.append(LayerRow("activation", "Softmax, then MeanSquaredError", "the softmax",
+                         lambda on, seed: mlp_model(seed, [L.Tanh()], loss=losses.MeanSquaredError(),
+                                                    output=L.Softmax() if on else None), targets="real"))
+    # alpha above 1 as well as below (ELU computes alpha = 1 apart), against alpha = 1
+    rows.append(LayerRow("activation", "ELU(alpha=1.5)", "alpha (off: 1)",
+                         lambda on, seed: mlp_model(seed, [L.ELU(alpha=1.5 if on else 1.0)],
+                                                    loss=losses.MeanSquaredError()), targets="real"))
     return rows
+
+
+def _relu6_model(on, seed):
+    """ReLU(max_value=6) on pre-activations scaled so that some exceed 6."""
+    model = mlp_model(seed, [L.ReLU(max_value=6.0) if on else L.ReLU()], loss=losses.MeanSquaredError())
+    first = model.layers[0]
+    first.params["W"][...] *= 8.0
+    return model
 
 
 def _loss_rows():
@@ -251,6 +315,18 @@ def _loss_rows():
         loss_row("Softmax, SparseCategoricalCrossentropy (probabilities)", losses.SparseCategoricalCrossentropy,
                  lambda: losses.SparseCategoricalCrossentropy(from_logits=True), "labels", output=softmax,
                  output_off=L.Tanh),
+        # probabilities that are no softmax's or sigmoid's (whose logits Keras reads instead): the
+        # probability paths themselves, rows not summing to 1 included
+        loss_row("Softplus, CategoricalCrossentropy (rows not summing to 1), reduction sum",
+                 lambda: losses.CategoricalCrossentropy(reduction="sum"),
+                 lambda: losses.CategoricalCrossentropy(from_logits=True, reduction="sum"), "one_hot",
+                 output=L.Softplus, output_off=L.Softplus, weighted=True),
+        loss_row("Softplus, SparseCategoricalCrossentropy (rows not summing to 1)",
+                 losses.SparseCategoricalCrossentropy, lambda: losses.SparseCategoricalCrossentropy(from_logits=True),
+                 "labels", output=L.Softplus, output_off=L.Softplus),
+        loss_row("HardSigmoid, BinaryCrossentropy (probabilities, not a sigmoid's)", losses.BinaryCrossentropy,
+                 lambda: losses.BinaryCrossentropy(from_logits=True), "binary", output=L.HardSigmoid,
+                 output_off=L.HardSigmoid, weighted=True),
         loss_row("CategoricalCrossentropy(label_smoothing=0.2, from_logits=True)",
                  lambda: losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.2),
                  lambda: losses.CategoricalCrossentropy(from_logits=True), "one_hot", weighted=True),
@@ -269,6 +345,16 @@ def _loss_rows():
                  weighted=True),
         loss_row("Huber(delta=0.3)", lambda: losses.Huber(delta=0.3), losses.Huber, "real", weighted=True),
         loss_row("MSE, reduction sum", lambda: losses.MeanSquaredError("sum"), losses.MeanSquaredError, "real"),
+        # a loss at every position of a sequence output (N, 5, 3): Keras reduces the positions as
+        # samples, and its accuracy counts each position
+        LayerRow("loss", "Dense per position, SparseCategoricalCrossentropy on (N, 5) labels",
+                 "reduction sum (off: mean)", lambda on, seed: sequence_model(
+                     seed, losses.SparseCategoricalCrossentropy(from_logits=True, reduction="sum" if on else "mean")),
+                 targets="position_labels", sequence=True),
+        LayerRow("loss", "Dense per position, CategoricalCrossentropy on (N, 5, 3) rows",
+                 "label_smoothing 0.2", lambda on, seed: sequence_model(
+                     seed, losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.2 if on else 0.0)),
+                 targets="position_one_hot", sequence=True),
     ]
 
 
@@ -282,11 +368,14 @@ def layer_rows():
 def row_batch(row, model, seed):
     """(x, t, per-sample weights) for the row's model."""
     rng = _rng(seed + 1000)
-    x = rng.normal(size=(SAMPLES, *IMAGE)) if row.image else rng.normal(size=(SAMPLES, FEATURES))
+    x = rng.normal(size=(SAMPLES, *IMAGE)) if row.image else \
+        rng.normal(size=(SAMPLES, POSITIONS, FEATURES)) if row.sequence else rng.normal(size=(SAMPLES, FEATURES))
     n_out = _out_width(model)  # the last Dense's (an output activation keeps the width)
     labels = np.arange(SAMPLES) % n_out
     rng.shuffle(labels)
+    positions = rng.integers(0, n_out, size=(SAMPLES, POSITIONS))
     targets = {"labels": labels, "labels_column": labels[:, None], "one_hot": np.eye(n_out)[labels],
+               "position_labels": positions, "position_one_hot": np.eye(n_out)[positions],
                "binary": (rng.random((SAMPLES, n_out)) < 0.5).astype(np.float64),
                "real": rng.normal(size=(SAMPLES, n_out))}
     return x, targets[row.targets], 0.25 + rng.random(SAMPLES) * 2.0
@@ -329,6 +418,11 @@ def _weighted_checks(model, keras_model, x, t, w):
                             kind="final", subject="loss"),
                scalar_check("evaluate accuracy (sample_weight)", accuracy, k_accuracy, tolerance("float64", "accuracy"),
                             relative=False, kind="final", subject="accuracy")]
+    # the accuracy weighted too, as Keras's weighted_metrics: round-off apart (weighted sums)
+    accuracy = model.evaluate(x, t, sample_weight=w, weighted_accuracy=True)[1]
+    k_accuracy = reference_keras.evaluate(keras_model, x, t, sample_weight=w, weighted_accuracy=True)[1]
+    checks.append(scalar_check("evaluate weighted accuracy (sample_weight)", accuracy, k_accuracy,
+                               tolerance("float64", "final_loss"), kind="final", subject="accuracy"))
     return checks
 
 
@@ -366,12 +460,23 @@ def metric_checks(row, model, x, t, w):
     return checks
 
 
+def _trace_checks(model, x, t):
+    """Sequential.backward_trace of a fresh model (every layer's output gradient, what a failing
+    check's diagnosis walks) against Keras's, on the same batch."""
+    keras_model = reference_keras.to_keras(model)
+    ours, _ = model.backward_trace(x, t)
+    with reference_keras.state_preserved(keras_model):
+        theirs, _ = reference_keras.backward_trace(keras_model, x, t)
+    return [compare(f"dL/d(output of {name}) (backward_trace)", ours[name], theirs[name],
+                    tolerance("float64", "gradient"), x.shape[0], kind="gradient", subject=name) for name in ours]
+
+
 def run_layer_row(row, seed):
     """The checks of one row (their names unprefixed) and the row's option effect."""
     model = row.build(True, seed)
     x, t, w = row_batch(row, model, seed)
     keras_model = reference_keras.to_keras(model)
-    checks, _ = twin_checks(model, keras_model, x, t, numerical_samples=2, seed=seed)
+    checks, _ = twin_checks(model, keras_model, x, t, numerical_samples=2, seed=seed, input_gradient=True)
     if row.sample_weight:
         checks += _weighted_checks(model, keras_model, x, t, w)
     checks += metric_checks(row, model, x, t, w)
@@ -390,6 +495,7 @@ def run_layer_row(row, seed):
                             subject="loss"),
                scalar_check("evaluate accuracy", accuracy, k_accuracy, tolerance("float64", "accuracy"),
                             relative=False, kind="final", subject="accuracy")]
+    checks += _trace_checks(row.build(True, seed), x, t)
     effect = _effect(row.build(True, seed), row.build(False, seed), x, t)
     checks.append(Check(f"option {row.option} changes the result (relative change, must be >= tolerance)", effect,
                         OPTION_EFFECT_MIN, bool(effect >= OPTION_EFFECT_MIN), kind="option_effect",

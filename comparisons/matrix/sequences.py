@@ -34,10 +34,10 @@ def _recurrent(cls, **options):
     return build
 
 
-def _bidirectional(merge_mode):
+def _bidirectional(merge_mode, **options):
     def build(rng, input_dim, first):
-        forward = LSTM.initialize(input_dim, UNITS, rng, np.float64)
-        backward = LSTM.initialize(input_dim, UNITS, rng, np.float64, go_backwards=True)
+        forward = LSTM.initialize(input_dim, UNITS, rng, np.float64, **options)
+        backward = LSTM.initialize(input_dim, UNITS, rng, np.float64, go_backwards=True, **options)
         return Bidirectional(forward, backward, merge_mode,
                              **({"input_shape": (STEPS, input_dim)} if first else {}))
     return build
@@ -49,6 +49,11 @@ def _conv(**options):
         return Conv1D(W, rng.normal(size=UNITS) * 0.1, **options,
                       **({"input_shape": (STEPS, input_dim)} if first else {}))
     return build
+
+
+def _dense_per_step(rng, input_dim, first):
+    """A Dense applied to every time step of (N, T, input_dim) (Keras's Dense on the last axis)."""
+    return Affine(rng.normal(size=(input_dim, UNITS)) / np.sqrt(input_dim), rng.normal(size=UNITS) * 0.1)
 
 
 def _pool(cls, *args, **kwargs):
@@ -72,9 +77,25 @@ ROWS = [
      [_conv(), _pool(GlobalMaxPooling1D)], False),
     ("Conv1D", "strides=2 (1)", [_conv(strides=2, padding="same"), _pool(GlobalAveragePooling1D)],
      [_conv(padding="same"), _pool(GlobalAveragePooling1D)], False),
+    ("LSTM -> Dense", "return_sequences: the Dense on every step (on the last)",
+     [_recurrent(LSTM, return_sequences=True), _dense_per_step], [_recurrent(LSTM), _dense_per_step], False),
     ("MaxPooling1D", "pool 2, padding=same (AveragePooling1D)", [_conv(padding="same"),
                                                                  _pool(MaxPooling1D, 2, padding="same")],
      [_conv(padding="same"), _pool(AveragePooling1D, 2, padding="same")], False),
+    # the other merge modes, the backward layer's sequence turned back in time, GRU's dropout masks
+    ("Bidirectional(LSTM)", "merge_mode=ave (mul)", [_bidirectional("ave")], [_bidirectional("mul")], False),
+    ("Bidirectional(LSTM)", "return_sequences, merge_mode=mul (concat)",
+     [_bidirectional("mul", return_sequences=True)], [_bidirectional("concat", return_sequences=True)], False),
+    ("GRU", "dropout=0.3, recurrent_dropout=0.2 (0)", [_recurrent(GRU, dropout=0.3, recurrent_dropout=0.2, seed=3)],
+     [_recurrent(GRU)], False),
+    # dropout on a recurrent layer that is not the first: its input gradient passes the masks
+    # (one per gate block with implementation 1, one shared with implementation 2)
+    ("LSTM -> LSTM", "dropout=0.3 on the second (0)",
+     [_recurrent(LSTM, return_sequences=True), _recurrent(LSTM, dropout=0.3, seed=3)],
+     [_recurrent(LSTM, return_sequences=True), _recurrent(LSTM)], False),
+    ("GRU -> GRU", "dropout=0.3, implementation=2 on the second (0)",
+     [_recurrent(GRU, return_sequences=True), _recurrent(GRU, dropout=0.3, implementation=2, seed=3)],
+     [_recurrent(GRU, return_sequences=True), _recurrent(GRU)], False),
 ]
 
 

@@ -24,7 +24,14 @@ Report (its sections first, then one row per combination; the row checks named "
    Dense without bias or with L2; Rescaling, Normalization, Resizing, Reshape), every activation
    layer and every loss (probabilities, label smoothing, sample weights, (N, 1) labels) with its
    metric, each in a tiny model whose option switched off must move the result (layer_rows.py).
-7. Sequence layers (Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Conv1D, the 1-D poolings): one
+7. Metrics: every metric of scratchnet.metrics against Keras's class, plain and weighted, at its
+   options and edge cases (ties at top-k, outputs at a threshold), through its config, and
+   Sequential.evaluate_metrics against Keras's metrics on the twin's outputs (metrics.py).
+8. Refusals: bad input to layers, losses, metrics, a model and the Trainer raises the stated
+   exception naming the culprit and changes nothing (refusals.py).
+9. The Trainer: sampling with replacement in lockstep, and the history it records between epochs
+   against Keras's evaluate (training_loop.py).
+10. Sequence layers (Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Conv1D, the 1-D poolings): one
    option per row on a small network, checked and trained in lockstep, and the run without the option
    must end elsewhere (sequences.py).
 """
@@ -35,10 +42,13 @@ from ..core.result import Report, Section
 from .design import covering_rows
 from .functions import FUNCTION_HEADERS, function_checks
 from .initializers import INITIALIZER_HEADERS, initializer_checks
+from .metrics import METRIC_HEADERS, metric_checks
 from .layer_rows import DEFAULT_HEADERS, LAYER_ROW_HEADERS, default_checks, layer_row_checks
+from .refusals import REFUSAL_HEADERS, refusal_checks
 from .optimizer_options import OPTION_HEADERS, optimizer_option_checks
 from .roundtrips import ROUNDTRIP_HEADERS, roundtrip_checks
 from .sequences import SEQUENCE_HEADERS, sequence_checks
+from .training_loop import TRAINING_LOOP_HEADERS, training_loop_checks
 from .rows import BATCH, EPOCHS, SAMPLES, SIZES, roundtrip_cases, run_row
 
 ROW_HEADERS = ["#", "optimizer", "loss", "activation", "L2", "options", "forward", "gradient", "trajectory",
@@ -105,6 +115,12 @@ def run(seed=0, rows=None, fail_fast=False):
             ("Layer and loss defaults against Keras's", default_checks(), DEFAULT_HEADERS),
             ("Layers, activations, losses and metrics: one tiny model each (7x5 images, float64), with the option "
              "switched off on scratchnet alone", layer_row_checks(seed, fail_fast), LAYER_ROW_HEADERS),
+            ("Metrics: scratchnet.metrics against Keras's metric classes (two batches, plain and weighted)",
+             metric_checks(seed), METRIC_HEADERS),
+            ("Refusals: bad input raises the stated exception, names the culprit and changes nothing",
+             refusal_checks(), REFUSAL_HEADERS),
+            ("Trainer: sampling with replacement in lockstep, the history between epochs against Keras",
+             training_loop_checks(seed), TRAINING_LOOP_HEADERS),
             ("Sequence layers: one option per row, checked, trained in lockstep, and moved by turning it off",
              sequence_checks(seed), SEQUENCE_HEADERS)):
         report.checks += checks

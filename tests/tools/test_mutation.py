@@ -46,3 +46,22 @@ def test_reliability_page_lists_the_files_of_core():
     page = (Path(mutation.ROOT) / "docs" / "reliability.md").read_text()
     listed = page.split("<!-- mutation-core -->")[1].split("<!-- /mutation-core -->")[0]
     assert [f"scratchnet/{name}" for name in re.findall(r"`([^`]+\.py)`", listed)] == list(mutation.CORE)
+
+
+SOURCE = '''def f(x, y):
+    if x > 0 and (
+            y > 0):
+        return (x
+                + y)
+    return 0
+'''
+
+
+def test_statement_lines_are_the_whole_statement_but_not_its_body():
+    """A mutant's line maps to every line of its statement (Python reports a multi-line statement on
+    any of them), and a compound statement's header leaves its body out, so that a body never
+    run marks the header's mutants as never run only if the header itself never ran."""
+    assert mutation.statement_lines(SOURCE, 5) == {4, 5}
+    assert mutation.statement_lines(SOURCE, 3) == {2, 3}
+    assert mutation.statement_lines(SOURCE, 6) == {6}
+    assert mutation.statement_lines(SOURCE, 1) == {1}
