@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # argument checks (_checks, argtypes) and gradcheck (the tests' own instrument).
 CORE_MODULES = ("scratchnet/losses.py", "scratchnet/metrics.py", "scratchnet/optimizers.py", "scratchnet/functions.py",
                 "scratchnet/model.py", "scratchnet/initializers.py", "scratchnet/networks.py",
-                "scratchnet/training.py", "scratchnet/philox.py", "scratchnet/_buffers.py")
+                "scratchnet/training.py", "scratchnet/philox.py", "scratchnet/_buffers.py", "scratchnet/slices.py")
 CORE = (*sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "scratchnet" / "layers").glob("*.py")
                 if p.name != "__init__.py"), *CORE_MODULES)
 
