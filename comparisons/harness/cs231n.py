@@ -199,6 +199,33 @@ def _unpack(value, function, names):
     return value
 
 
+def _output(layer, out, function):
+    """A CS231n forward's `(out, cache)`: the cache kept on the layer for its backward, out returned."""
+    layer.cache = out[1] if isinstance(out, tuple) and len(out) == 2 else None
+    return _first(out, function, "out")
+
+
+def _with_backward(cls, backward, param_grads):
+    """`cls` with a backward that calls the learner's `backward(dout, cache)`: it returns dx alone
+    (`param_grads` empty) or `(dx, *grads)`; `param_grads` maps each grad's name in the contract to
+    the book-style attribute that keeps it (CS231n's `dw` is the book's `dW`)."""
+    if not backward:
+        return cls
+
+    def backward_(self, dout):
+        value = backward(dout, self.cache)
+        if not param_grads:
+            if value is None:
+                raise NotImplementedYet(f"{backward.__name__} returned None for dx: not implemented yet")
+            return value
+        dx, *grads = _unpack(value, backward.__name__, ("dx", *param_grads))
+        for attribute, grad in zip(param_grads.values(), grads):
+            setattr(self, attribute, grad)
+        return dx
+    cls.backward = backward_
+    return cls
+
+
 # -- the families as book-style classes --------------------------------------------------------------
 def _affine(fns, backward):
     forward = fns["affine_forward"]
@@ -209,15 +236,9 @@ def _affine(fns, backward):
 
         def forward(self, x):
             out = forward(x, self.W, self.b)
-            self.cache = out[1] if isinstance(out, tuple) and len(out) == 2 else None
-            return _first(out, forward.__name__, "out")
+            return _output(self, out, forward.__name__)
 
-    if backward:
-        def backward_(self, dout):
-            dx, self.dW, self.db = _unpack(backward(dout, self.cache), backward.__name__, ("dx", "dw", "db"))
-            return dx
-        Affine.backward = backward_
-    return Affine
+    return _with_backward(Affine, backward, {"dw": "dW", "db": "db"})
 
 
 def _relu(fns, backward):
@@ -226,17 +247,9 @@ def _relu(fns, backward):
     class Relu:
         def forward(self, x):
             out = forward(x)
-            self.cache = out[1] if isinstance(out, tuple) and len(out) == 2 else None
-            return _first(out, forward.__name__, "out")
+            return _output(self, out, forward.__name__)
 
-    if backward:
-        def backward_(self, dout):
-            dx = backward(dout, self.cache)
-            if dx is None:
-                raise NotImplementedYet(f"{backward.__name__} returned None for dx: not implemented yet")
-            return dx
-        Relu.backward = backward_
-    return Relu
+    return _with_backward(Relu, backward, {})
 
 
 def _loss(fns, name):
@@ -265,15 +278,9 @@ def _convolution(fns, backward):
 
         def forward(self, x):
             out = forward(x, self.W, self.b, {"stride": self.stride, "pad": self.pad})
-            self.cache = out[1] if isinstance(out, tuple) and len(out) == 2 else None
-            return _first(out, forward.__name__, "out")
+            return _output(self, out, forward.__name__)
 
-    if backward:
-        def backward_(self, dout):
-            dx, self.dW, self.db = _unpack(backward(dout, self.cache), backward.__name__, ("dx", "dw", "db"))
-            return dx
-        Convolution.backward = backward_
-    return Convolution
+    return _with_backward(Convolution, backward, {"dw": "dW", "db": "db"})
 
 
 def _pooling(fns, backward):
@@ -286,17 +293,9 @@ def _pooling(fns, backward):
 
         def forward(self, x):
             out = forward(x, {"pool_height": self.pool_h, "pool_width": self.pool_w, "stride": self.stride})
-            self.cache = out[1] if isinstance(out, tuple) and len(out) == 2 else None
-            return _first(out, forward.__name__, "out")
+            return _output(self, out, forward.__name__)
 
-    if backward:
-        def backward_(self, dout):
-            dx = backward(dout, self.cache)
-            if dx is None:
-                raise NotImplementedYet(f"{backward.__name__} returned None for dx: not implemented yet")
-            return dx
-        Pooling.backward = backward_
-    return Pooling
+    return _with_backward(Pooling, backward, {})
 
 
 def _batchnorm(fns, backward):
@@ -317,16 +316,9 @@ def _batchnorm(fns, backward):
             self.bn_param["mode"] = "train" if train_flg else "test"
             self.bn_param["momentum"], self.bn_param["eps"] = self.momentum, self.eps
             out = forward(x, self.gamma, self.beta, self.bn_param)
-            self.cache = out[1] if isinstance(out, tuple) and len(out) == 2 else None
-            return _first(out, forward.__name__, "out")
+            return _output(self, out, forward.__name__)
 
-    if backward:
-        def backward_(self, dout):
-            dx, self.dgamma, self.dbeta = _unpack(backward(dout, self.cache), backward.__name__,
-                                                  ("dx", "dgamma", "dbeta"))
-            return dx
-        BatchNormalization.backward = backward_
-    return BatchNormalization
+    return _with_backward(BatchNormalization, backward, {"dgamma": "dgamma", "dbeta": "dbeta"})
 
 
 P_LINE = re.compile(r"^\s*-?\s*p\s*:(.*)$", re.MULTILINE)  # the docstring's "- p: Dropout parameter. We keep ..."
@@ -366,17 +358,9 @@ def _dropout(fns, backward, convention):
             # keep-probability code keeps a unit where rand < p: handing it 1 - u keeps the units Keras keeps
             with driven_uniforms(1.0 - u) if (u is not None and convention == "keep") else contextlib.nullcontext():
                 out = forward(x, {"p": p, "mode": "train" if train_flg else "test"})
-            self.cache = out[1] if isinstance(out, tuple) and len(out) == 2 else None
-            return _first(out, forward.__name__, "out")
+            return _output(self, out, forward.__name__)
 
-    if backward:
-        def backward_(self, dout):
-            dx = backward(dout, self.cache)
-            if dx is None:
-                raise NotImplementedYet(f"{backward.__name__} returned None for dx: not implemented yet")
-            return dx
-        Dropout.backward = backward_
-    return Dropout
+    return _with_backward(Dropout, backward, {})
 
 
 def _optimizer(fns, name):
