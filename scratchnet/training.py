@@ -52,9 +52,16 @@ def batch_indices(n_samples, batch_size, rng, sampling="shuffle", steps=None):
         batches = [order[i:i + batch_size] for i in range(0, n_samples, batch_size)]
         return batches[:steps] if steps else batches
     if sampling == "replacement":
-        steps = steps or max(1, n_samples // batch_size)
-        return [rng.choice(n_samples, batch_size) for _ in range(steps)]
+        return [rng.choice(n_samples, batch_size) for _ in range(epoch_steps(n_samples, batch_size, sampling, steps))]
     raise ValueError(f"sampling must be 'shuffle' or 'replacement', got {sampling!r}")
+
+
+def epoch_steps(n_samples, batch_size, sampling="shuffle", steps=None):
+    """How many batches `batch_indices` gives for one epoch, without drawing them."""
+    if sampling == "replacement":
+        return steps or max(1, n_samples // batch_size)
+    whole = math.ceil(n_samples / batch_size)
+    return min(whole, steps) if steps else whole
 
 
 class BatchPlan:
@@ -71,10 +78,7 @@ class BatchPlan:
         self._cursors = {}  # thread id -> (index of the next batch, iterator)
 
     def per_epoch(self):
-        if self.sampling == "replacement":
-            return self.steps or max(1, self.n_samples // self.batch_size)
-        whole = math.ceil(self.n_samples / self.batch_size)
-        return min(whole, self.steps) if self.steps else whole
+        return epoch_steps(self.n_samples, self.batch_size, self.sampling, self.steps)
 
     def __len__(self):
         return self.per_epoch() * self.epochs
