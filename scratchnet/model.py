@@ -303,7 +303,8 @@ class Sequential:
 
     def _loss(self, x, t, training, sample_weight=None, pooling_first=False):
         self._require_loss("compute a loss or be trained")
-        self._check_batch(x, t, sample_weight)
+        self._check_input(x)  # the targets are checked by the loss, after the pass (then undone)
+        check_nonempty(x, "Sequential input")
         if not training:
             return self._loss_of(self._forward(x, training, pooling_first=pooling_first), t, sample_weight) + \
                 self._penalty()
@@ -314,13 +315,6 @@ class Sequential:
         except BaseException:
             self.restore_training_state(saved)
             raise
-
-    def _check_batch(self, x, t, sample_weight):
-        """What can be checked of a batch before any layer runs: the input itself and a non-empty
-        batch (the targets are checked by the loss, after the pass, which is then undone)."""
-        del t, sample_weight
-        self._check_input(x)
-        check_nonempty(x, "Sequential input")
 
     def training_state(self):
         """What a training pass changes besides the parameters: copies of every layer's moving
@@ -662,4 +656,3 @@ def __getattr__(name):
         from . import networks
         return getattr(networks, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
