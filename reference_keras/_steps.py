@@ -116,8 +116,8 @@ def dense_gradients(keras_model):
     ops to the slices one occurrence at a time: an id that occurs k times in a batch gets
     Adam's / RMSprop's / Adagrad's squared gradient as the sum of its k squared rows, not the
     square of their sum (and a clipnorm the norm of the rows). SGD's linear update is the same
-    either way; so is everything when no id repeats within a batch. scratchnet's gradient is the
-    dense one, so lockstep with those optimizers needs this switch."""
+    either way; so is everything when no id repeats within a batch. scratchnet follows either
+    form (scratchnet.slices): the switch matches an Embedding with sparse_gradient=False."""
     return bool(getattr(keras_model, "scratchnet_dense_gradients", False))
 
 

@@ -4,7 +4,7 @@
 make the copy (gathering rows on the way, if asked), into a buffer aligned as TensorFlow's
 kernels require (64 bytes), and hands that buffer to TensorFlow through DLPack without a second
 copy; the tensor keeps the buffer alive. Like `convert_to_tensor`, the tensor does not change
-when the array is changed afterwards.
+when the array is changed afterwards. `dense_gradient` goes the other way, for a gradient.
 """
 import math
 
@@ -29,3 +29,9 @@ def as_tensor(array, rows=None):
     else:
         np.take(array, rows, axis=0, out=copy, mode="clip")  # "clip": no checking, no buffering
     return tf.experimental.dlpack.from_dlpack(copy.__dlpack__())
+
+
+def dense_gradient(gradient):
+    """A gradient as a NumPy array: an Embedding's IndexedSlices (the rows its ids touched) as
+    their dense equivalent, zero rows elsewhere."""
+    return np.array(tf.convert_to_tensor(gradient) if isinstance(gradient, tf.IndexedSlices) else gradient)

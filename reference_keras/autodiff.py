@@ -31,7 +31,7 @@ import numpy as np
 from . import _steps
 from ._environment import keras, tf
 from ._ids import takes_integers
-from ._tensor import as_tensor
+from ._tensor import as_tensor, dense_gradient
 from .dtype import dtype_name
 from .mapping import count_correct
 
@@ -78,21 +78,15 @@ def _trainable(keras_model):
     return [(name, w) for name, w in zip(weight_names(keras_model), keras_model.weights) if w.trainable]
 
 
-def _dense(gradient):
-    """A gradient as a NumPy array: an Embedding's IndexedSlices (the rows its ids touched) as
-    their dense equivalent, zero rows elsewhere."""
-    return np.array(tf.convert_to_tensor(gradient) if isinstance(gradient, tf.IndexedSlices) else gradient)
-
-
 def _labelled(named, grads):
     """Gradients by weight name; a weight the loss does not depend on gets zeros, not None."""
     return {name: _or_zeros(g, w) for (name, w), g in zip(named, grads)}
 
 
 def _or_zeros(gradient, like):
-    """The gradient as an array (see _dense); zeros shaped like `like` where the loss does not
+    """The gradient as an array (see _tensor.dense_gradient); zeros shaped like `like` where the loss does not
     depend on it (None): a weight unused, or the probabilities under a loss that reads their logits."""
-    return np.zeros(like.shape, dtype=dtype_name(like.dtype)) if gradient is None else _dense(gradient)
+    return np.zeros(like.shape, dtype=dtype_name(like.dtype)) if gradient is None else dense_gradient(gradient)
 
 
 @contextlib.contextmanager
@@ -241,7 +235,7 @@ def layer_vjp(keras_layer, x, dout, training=False):
             tape.watch(x)
         y = keras_layer(x, training=training)
     grads = tape.gradient(y, [x, *weights], output_gradients=tf.convert_to_tensor(dout))
-    return np.array(y), None if grads[0] is None else np.array(grads[0]), [_dense(g) for g in grads[1:]]
+    return np.array(y), None if grads[0] is None else np.array(grads[0]), [dense_gradient(g) for g in grads[1:]]
 
 
 def loss_vjp(keras_loss, y_pred, t):

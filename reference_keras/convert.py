@@ -65,6 +65,7 @@ from scratchnet.losses import LOSSES, SigmoidBinaryCrossEntropy, SoftmaxCrossEnt
 
 from ._environment import (keras, keras_casts_python_floats_through_float32, keras_l2_rounds_through_float32, tf,
                            twin_l2_equation_overridden)
+from . import _steps
 from .dtype import dtype_name, floatx
 from .mapping import keras_loss, loss_instance, scratchnet_loss, unsupported_loss_reason
 
@@ -1018,7 +1019,7 @@ def from_keras(keras_model, loss=None):
     if len(dtypes) > 1:
         raise TypeError(f"from_keras: the model mixes weight dtypes {sorted(map(str, dtypes))}")
     dtype = dtype_name(dtypes.pop()) if dtypes else None
-    if getattr(keras_model, "scratchnet_dense_gradients", False):  # to_keras(dense_gradients=True)'s twin
+    if _steps.dense_gradients(keras_model):  # to_keras(dense_gradients=True)'s twin
         for layer in layers:
             if isinstance(layer, Embedding):
                 layer.sparse_gradient = False

@@ -10,7 +10,7 @@ gradients of [output, *final states]."""
 import numpy as np
 
 from ._environment import tf
-from .autodiff import _dense
+from ._tensor import dense_gradient
 from .convert import keras_layer
 from .dtype import floatx
 
@@ -43,7 +43,7 @@ def recurrent_vjp(layer, x, state, douts):
     grads = tape.gradient(outputs, [x, *state, *weights], output_gradients=[tf.convert_to_tensor(d) for d in douts])
     n = len(state)
     return ([np.array(o) for o in outputs], np.array(grads[0]), [np.array(g) for g in grads[1:1 + n]],
-            [_dense(g) for g in grads[1 + n:]])
+            [dense_gradient(g) for g in grads[1 + n:]])
 
 
 __all__ = ["recurrent_vjp"]
