@@ -37,7 +37,7 @@ from scratchnet import layers as sn_layers
 from ..core.check import Check, compare
 from ..core.tolerances import tolerance
 from .common import INF, LearnerFailure, build_layer, call, failure
-from .recognize import NotMappable, construct, working_copy
+from .recognize import NotMappable, construct, has_methods, plain_name, working_copy
 
 # Exact class names (lower case, no "_") -> kind; the Time* names also with any prefix (Simple_TimeAffine).
 EXACT_KINDS = {"rnn": "rnn_cell", "lstm": "lstm_cell", "gru": "gru_cell", "embedding": "embedding",
@@ -64,22 +64,14 @@ FLOAT32_NOTE = ("the second volume computes in float32 whatever its input (np.fl
                 "copy without the casts is checked at round-off (1e-12) in float64")
 
 
-def _plain(name):
-    return name.lower().replace("_", "")
-
-
-def _has(cls, *methods):
-    return all(callable(getattr(cls, m, None)) for m in methods)
-
-
 def kind_of(obj, first_volume_kind=None):
     """The second volume's kind of `obj` (a class or instance), or None: by the book's names
     (cells and networks exactly, Time* layers also with a prefix); an Affine whose params are a
     list (built as the book builds it) is 'affine_lists'."""
     cls = obj if isinstance(obj, type) else type(obj)
-    if not _has(cls, "forward", "backward"):
+    if not has_methods(cls, "forward", "backward"):
         return None
-    plain = _plain(cls.__name__)
+    plain = plain_name(cls.__name__)
     if plain in EXACT_KINDS:
         return EXACT_KINDS[plain]
     for name in sorted(TIME_KINDS, key=len, reverse=True):
@@ -369,14 +361,12 @@ def _time_case(result, case, draws, obj, kind, weights, xs_before, xs, dhs, stat
     hs_ref, _, dxs_ref, dstate_ref, dweights_ref = keras_recurrent(kind, Wx, Wh, b, xs, state, douts)
     f64 = [None if w is None else w.astype(np.float64) for w in (Wx, Wh, b)]
     b64 = f64[2] if f64[2] is not None else np.zeros(Wx.shape[1])
-    s64 = [s.astype(np.float64) for s in state] + [None]
-    numpy = bptt(kind, xs.astype(np.float64), s64[0], s64[1] if kind == "lstm" else None, f64[0], f64[1], b64,
-                 dhs.astype(np.float64))
-    no_carry = bptt(kind, xs.astype(np.float64), s64[0], s64[1] if kind == "lstm" else None, f64[0], f64[1], b64,
-                    dhs.astype(np.float64), carry=False)
+    xs64, dhs64 = xs.astype(np.float64), dhs.astype(np.float64)
+    start = (xs64, *[s.astype(np.float64) for s in state], None)[:3]  # (xs, h0, c0 or None)
+    numpy = bptt(kind, *start, f64[0], f64[1], b64, dhs64)
+    no_carry = bptt(kind, *start, f64[0], f64[1], b64, dhs64, carry=False)
     names = _weight_names(b)
-    forward_candidates = _order_candidates(kind, xs.astype(np.float64), s64[0], s64[1] if kind == "lstm" else None,
-                                           f64[0], f64[1], f64[2])
+    forward_candidates = _order_candidates(kind, *start, f64[0], f64[1], f64[2])
     if carried_hs is not None:
         forward_candidates["a stateful layer not reset between sequences: with stateful=False every forward must "
                            "start from h = 0 (and c = 0), but the previous sequence's state was carried over"] = \
@@ -384,8 +374,8 @@ def _time_case(result, case, draws, obj, kind, weights, xs_before, xs, dhs, stat
     elif xs_before is not None:
         forward_candidates["stateful=True, but the second sequence started from h = 0: the state of the first one "
                            "(self.h, and self.c for an LSTM) was not carried over"] = \
-            bptt(kind, xs.astype(np.float64), np.zeros((N, H)), np.zeros((N, H)) if kind == "lstm" else None,
-                 f64[0], f64[1], b64, dhs.astype(np.float64))[0]
+            bptt(kind, xs64, np.zeros((N, H)), np.zeros((N, H)) if kind == "lstm" else None,
+                 f64[0], f64[1], b64, dhs64)[0]
     pairs = Pairs(result, case, dtype)
     hs = call("forward", layer.forward, xs.copy())
     pairs.add("forward hs", "forward", "hs", np.asarray(hs), hs_ref, forward_candidates)
@@ -456,7 +446,7 @@ def check_affine(obj, result, draws, x, t):
 
 
 def _affine_case(result, case, draws, layer, W, b, x):
-    keras_layer = reference_keras.keras_layer(sn_layers.Affine(W.copy(), b.copy()), draws.dtype.name)
+    keras_layer = reference_keras.keras_layer(sn_layers.Affine(W.copy(), b.copy()), draws.dtype.name, reuse=True)
     dout = draws.normal(x.shape[:-1] + (W.shape[1],))
     y, dx, (dW, db) = reference_keras.layer_vjp(keras_layer, x, dout)
     pairs = Pairs(result, case, draws.dtype)
@@ -483,7 +473,7 @@ def check_embedding(obj, result, draws, x, t):
 
 
 def _embedding_case(result, case, draws, layer, W, ids):
-    keras_layer = reference_keras.keras_layer(sn_layers.Embedding(W.copy()), draws.dtype.name)
+    keras_layer = reference_keras.keras_layer(sn_layers.Embedding(W.copy()), draws.dtype.name, reuse=True)
     dout = draws.normal(ids.shape + (W.shape[1],))
     y, _, (dW,) = reference_keras.layer_vjp(keras_layer, ids, dout)
     overwritten = np.zeros_like(W, dtype=np.float64)
@@ -615,10 +605,10 @@ def _keras_chain(plan, xs, ts, dtype):
         params = [p.astype(dtype) for p in params]
         outs.append(h)
         if kind == "time_embedding":
-            h = reference_keras.layer_vjp(reference_keras.keras_layer(sn_layers.Embedding(params[0]), dtype), h,
-                                          np.zeros(h.shape + (params[0].shape[1],), dtype))[0]
+            embedding = reference_keras.keras_layer(sn_layers.Embedding(params[0]), dtype, reuse=True)
+            h = reference_keras.layer_vjp(embedding, h, np.zeros(h.shape + (params[0].shape[1],), dtype))[0]
         elif kind == "time_affine":
-            h = reference_keras.layer_vjp(reference_keras.keras_layer(sn_layers.Affine(*params), dtype), h,
+            h = reference_keras.layer_vjp(reference_keras.keras_layer(sn_layers.Affine(*params), dtype, reuse=True), h,
                                           np.zeros(h.shape[:-1] + (params[0].shape[1],), dtype))[0]
         else:
             rec = RECURRENT[kind]
@@ -635,10 +625,10 @@ def _keras_chain(plan, xs, ts, dtype):
         x_in = outs[k]
         if kind == "time_embedding":
             _, _, grads[k] = reference_keras.layer_vjp(reference_keras.keras_layer(sn_layers.Embedding(params[0]),
-                                                                                   dtype), x_in, dout)
+                                                                                   dtype, reuse=True), x_in, dout)
         elif kind == "time_affine":
             _, dout, grads[k] = reference_keras.layer_vjp(reference_keras.keras_layer(sn_layers.Affine(*params),
-                                                                                      dtype), x_in, dout)
+                                                                                      dtype, reuse=True), x_in, dout)
         else:
             rec = RECURRENT[kind]
             b = params[2] if len(params) > 2 else None

@@ -46,7 +46,7 @@ from ..core.check import Check, compare
 from ..core.tolerances import tolerance
 from ._child import current_uniforms, driven_uniforms
 from .common import INF, LearnerFailure, call, failure
-from .recognize import NotMappable
+from .recognize import NotMappable, plain_name
 
 
 class NotImplementedYet(Exception):
@@ -104,34 +104,30 @@ BATCHNORM_EPS = 1e-5  # CS231n's default, handed over in bn_param
 SOFTMAX_NOTE = ("CS231n's softmax_loss takes integer labels: one-hot targets were handed over as labels (argmax)")
 
 
-def _plain(name):
-    return name.lower().replace("_", "")
-
-
 def families(functions):
     """[(label, Family or None, {contract name: function}, defining file)] for the CS231n function
     families among `functions` ([(function, defining file)]); the label joins the learner's names
     (`affine_forward/affine_backward`). An unmapped family has Family None."""
     by_name = {}
     for function, file in functions:
-        by_name.setdefault(_plain(getattr(function, "__name__", "")), (function, file))
+        by_name.setdefault(plain_name(getattr(function, "__name__", "")), (function, file))
     found = []
     for family in FAMILIES:
-        if _plain(family.forward) not in by_name:
+        if plain_name(family.forward) not in by_name:
             continue
-        named = {family.forward: by_name[_plain(family.forward)]}
-        named.update({b: by_name[_plain(b)] for b in family.backward if _plain(b) in by_name})
+        named = {family.forward: by_name[plain_name(family.forward)]}
+        named.update({b: by_name[plain_name(b)] for b in family.backward if plain_name(b) in by_name})
         if not _follows_contract(family, named[family.forward][0]):
             continue
         label = "/".join(function.__name__ for function, _ in named.values())
         found.append((label, family, {key: function for key, (function, _) in named.items()},
                       named[family.forward][1]))
     for forward, words in UNMAPPED.items():
-        if _plain(forward) in by_name:
+        if plain_name(forward) in by_name:
             stem = forward.removesuffix("_forward")
-            names = [name for name in (forward, f"{stem}_backward") if _plain(name) in by_name]
-            found.append(("/".join(by_name[_plain(n)][0].__name__ for n in names), None,
-                          {n: by_name[_plain(n)][0] for n in names}, by_name[_plain(forward)][1]))
+            names = [name for name in (forward, f"{stem}_backward") if plain_name(name) in by_name]
+            found.append(("/".join(by_name[plain_name(n)][0].__name__ for n in names), None,
+                          {n: by_name[plain_name(n)][0] for n in names}, by_name[plain_name(forward)][1]))
     return found
 
 

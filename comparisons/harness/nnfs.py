@@ -24,7 +24,7 @@ import inspect
 
 import numpy as np
 
-from .recognize import NotMappable
+from .recognize import NotMappable, plain_name
 
 # nnfs's class names (lower case, no "_") -> the book's kind
 LAYER_KINDS = {"layerdense": "affine", "activationrelu": "relu", "activationsoftmax": "softmax",
@@ -37,10 +37,6 @@ FLOAT32_NOTE = ("nnfs.init() makes np.dot return float32 in the learner's proces
                 "rounds): its outputs are float32 whatever the input, so it is checked at the float32 tier")
 
 
-def _plain(name):
-    return name.lower().replace("_", "")
-
-
 UNMAPPED = {"losscategoricalcrossentropy": "nnfs's loss on probabilities (forward returns the per-sample losses, "
                                           "calculate() their mean): not mapped to Keras yet; the combined "
                                           "Activation_Softmax_Loss_CategoricalCrossentropy is checked"}
@@ -49,7 +45,7 @@ UNMAPPED = {"losscategoricalcrossentropy": "nnfs's loss on probabilities (forwar
 def is_nnfs(obj):
     """Whether a class (or instance) is one of nnfs's, by its name and methods."""
     cls = obj if isinstance(obj, type) else type(obj)
-    plain = _plain(cls.__name__)
+    plain = plain_name(cls.__name__)
     if plain in OPTIMIZERS:
         return callable(getattr(cls, "update_params", None))
     return plain in {**LAYER_KINDS, **UNMAPPED} and callable(getattr(cls, "forward", None))
@@ -57,7 +53,7 @@ def is_nnfs(obj):
 
 def _layer_holder(siblings):
     for cls in siblings:
-        if _plain(cls.__name__) == "layerdense":
+        if plain_name(cls.__name__) == "layerdense":
             return cls
     return None
 
@@ -66,7 +62,7 @@ def present(obj, siblings=()):
     """(kind, the book-style class standing for the nnfs class, notes). `siblings`: the classes
     of the same file (an optimizer needs its Layer_Dense to hold a parameter)."""
     cls = obj if isinstance(obj, type) else type(obj)
-    plain = _plain(cls.__name__)
+    plain = plain_name(cls.__name__)
     if plain in OPTIMIZERS:
         holder = _layer_holder(siblings)
         if holder is None:

@@ -31,7 +31,13 @@ class NotMappable(Exception):
     """A recognised object the checker cannot map to Keras; the message says why."""
 
 
-def _plain(name):
+def has_methods(cls, *methods):
+    """Whether `cls` (a class or an instance) has every one of `methods`, callable."""
+    return all(callable(getattr(cls, method, None)) for method in methods)
+
+
+def plain_name(name):
+    """A name as the recognisers compare it: lower case, without underscores."""
     return name.lower().replace("_", "")
 
 
@@ -83,7 +89,7 @@ def _signature_text(function):
 
 def book_name(name, table):
     """The entry of `table` (book names, lower case) that a class name stands for, or None."""
-    plain = _plain(name)
+    plain = plain_name(name)
     for book in sorted(table, key=len, reverse=True):
         if plain == book or (plain.endswith(book) and plain[:-len(book)] not in NOT_THE_BOOKS):
             return table[book]
@@ -135,7 +141,7 @@ def kind_of(obj):
             return kind, None
 
     def has(*methods):
-        return all(callable(getattr(cls, method, None)) for method in methods)
+        return has_methods(cls, *methods)
 
     typos = misspelt_methods(cls) if not (has("forward", "backward") or has("update") or has("loss", "gradient")) \
         else {}
