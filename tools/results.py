@@ -744,6 +744,7 @@ def speed_results(out):
                              f"speed: {group} {key.replace('_', ' ')}", False) for key, value in ratios.items()]
     cnn = record.get("cnn", {})  # one row per CNN dtype: {dtype: {contender: summary, ...}}
     if cnn:
+        from comparisons.studies.speed import CNN_CONTENDERS
         rows = [[dtype, name, *(f"{row[name][k]:.2f}" for k in ("median_ms", "min_ms", "max_ms"))]
                 for dtype, row in cnn.items() for name in CNN_CONTENDERS if name in row]
         results.append(block("speed.cnn.table", ["dtype", "contender", "median ms/step", "min", "max"], rows,
@@ -759,10 +760,6 @@ def speed_results(out):
                                     row["one_blas_thread_bit_identical"], lambda same: "yes" if same else "no",
                                     f"speed: {dtype} CNN, one epoch on 1 BLAS thread bit-identical", False))
     return results
-
-
-CNN_CONTENDERS = ("scratchnet", "scratchnet_1_blas_thread", "floor", "keras_fit", "keras_tf_function",
-                  "book_simple_convnet")
 
 
 def check_latency_results(out):

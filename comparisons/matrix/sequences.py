@@ -14,6 +14,7 @@ from scratchnet.layers import (GRU, LSTM, Affine, AveragePooling1D, Bidirectiona
                                GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D, SimpleRNN)
 from scratchnet.losses import SoftmaxCrossEntropy
 from scratchnet.optimizers import SGD
+from scratchnet.training import batch_indices
 
 from ..core.check import Check, scalar_check
 from ..core.lockstep import LockstepPlan, Trajectory, stopped_check, trajectory_checks, weight_drift
@@ -134,30 +135,30 @@ def _lockstep(model, keras_model, x, t):
     than compiling them); the losses and the weight drift at every step."""
     optimizer = _optimizer()
     keras_optimizer = reference_keras.keras_optimizer(optimizer, keras_model)
-    traj, rng = Trajectory(), np.random.default_rng(PLAN.seed)
-    for _ in range(PLAN.epochs):
-        order = rng.permutation(len(x))
-        for start in range(0, len(x), PLAN.batch_size):
-            b = order[start:start + PLAN.batch_size]
-            traj.keras_loss.append(reference_keras.train_step(keras_model, keras_optimizer, x[b], t[b],
-                                                              compiled=False))
-            traj.scratchnet_loss.append(model.backprop(x[b], t[b]))
-            optimizer.update(model.params, model.grads)
-            traj.drift_steps.append(len(traj.scratchnet_loss))
-            traj.weight_drift.append(weight_drift(model, keras_model))
+    traj = Trajectory()
+    for b in _batches(len(x)):
+        traj.keras_loss.append(reference_keras.train_step(keras_model, keras_optimizer, x[b], t[b], compiled=False))
+        traj.scratchnet_loss.append(model.backprop(x[b], t[b]))
+        optimizer.update(model.params, model.grads)
+        traj.drift_steps.append(len(traj.scratchnet_loss))
+        traj.weight_drift.append(weight_drift(model, keras_model))
     return traj
 
 
 def _train_alone(model, x, t):
     """The same training on scratchnet alone; the final loss."""
-    optimizer, rng = _optimizer(), np.random.default_rng(PLAN.seed)
-    for _ in range(PLAN.epochs):
-        order = rng.permutation(len(x))
-        for start in range(0, len(x), PLAN.batch_size):
-            b = order[start:start + PLAN.batch_size]
-            model.backprop(x[b], t[b])
-            optimizer.update(model.params, model.grads)
+    optimizer = _optimizer()
+    for b in _batches(len(x)):
+        model.backprop(x[b], t[b])
+        optimizer.update(model.params, model.grads)
     return model.evaluate(x, t)[0]
+
+
+def _batches(n_rows):
+    """Every step's rows: each epoch a permutation drawn from one generator seeded with PLAN.seed."""
+    rng = np.random.default_rng(PLAN.seed)
+    for _ in range(PLAN.epochs):
+        yield from batch_indices(n_rows, PLAN.batch_size, rng)
 
 
 def _worst(checks, kind):

@@ -206,36 +206,9 @@ def cnn_floor_step(model, batches):
 def cnn_breakdown(model, optimizer, x, t, steps):
     """Milliseconds per step spent in each layer's forward and backward, the loss, and the
     optimizer, over `steps` training steps (the model's own code, timed call by call, in the
-    order and with the kept buffers of the Trainer's steps)."""
-    clock = time.perf_counter
-    parts = {}
-    order = model.training_step_order
-
-    def add(name, seconds):
-        parts[name] = parts.get(name, 0.0) + seconds * 1e3 / steps
-
-    with model.reusing_buffers():
-        for i in range(steps):
-            xb, tb = x[i * CNN_BATCH:(i + 1) * CNN_BATCH], t[i * CNN_BATCH:(i + 1) * CNN_BATCH]
-            h = xb
-            for j in order:
-                layer = model.layers[j]
-                start = clock()
-                h = layer.forward(h)
-                add(f"{layer.name} forward", clock() - start)
-            start = clock()
-            model.loss_layer.forward(h, tb)
-            dout = model.loss_layer.backward(1.0)
-            add("loss forward + backward", clock() - start)
-            for position in range(len(order) - 1, -1, -1):
-                layer = model.layers[order[position]]
-                start = clock()
-                dout = layer.backward(dout, need_dx=False) if position == 0 else layer.backward(dout)
-                add(f"{layer.name} backward", clock() - start)
-            start = clock()
-            optimizer.update(model.params, model.grads)
-            add(f"{type(optimizer).__name__} update", clock() - start)
-    return parts
+    order and with the kept buffers of the Trainer's steps; nothing inside a call is timed)."""
+    parts = _profile_calls(model, optimizer, x, t, CNN_BATCH, steps, inside=False)
+    return {name: part["total"] for name, part in parts.items()}
 
 
 class _Timed:
@@ -266,9 +239,11 @@ class _Timed:
 PROFILE_KINDS = ("matrix products", "im2col/col2im", "element-wise", "Python")
 
 
-def _profile_calls(model, optimizer, x, t, batch, steps):
+def _profile_calls(model, optimizer, x, t, batch, steps, inside=True):
     """{part: {"total": ms, "matrix products": ms, "im2col/col2im": ms}} per step, over `steps`
-    training steps of `batch` rows made call by call as cnn_breakdown makes them."""
+    training steps of `batch` rows made call by call, in the order and with the kept buffers of the
+    Trainer's steps; with inside=False the matrix products and im2col/col2im inside the calls are
+    not timed (their shares stay 0, and the totals carry no timing wrapper)."""
     from scratchnet.layers import conv
     clock = time.perf_counter
     parts, inner = {}, {}
@@ -284,8 +259,11 @@ def _profile_calls(model, optimizer, x, t, batch, steps):
         return result
 
     order = model.training_step_order
-    with model.reusing_buffers(), _Timed(np, "matmul", "matrix products", inner), \
-            _Timed(conv, "im2col", "im2col/col2im", inner), _Timed(conv, "col2im", "im2col/col2im", inner):
+    timers = [_Timed(np, "matmul", "matrix products", inner), _Timed(conv, "im2col", "im2col/col2im", inner),
+              _Timed(conv, "col2im", "im2col/col2im", inner)] if inside else []
+    with model.reusing_buffers(), contextlib.ExitStack() as stack:
+        for timer in timers:
+            stack.enter_context(timer)
         for i in range(steps):
             h, tb = x[i * batch:(i + 1) * batch], t[i * batch:(i + 1) * batch]
             for j in order:
@@ -553,7 +531,7 @@ def _cpu_model():
 
 # -- the report ------------------------------------------------------------------------------------
 _CONTENDERS = ("scratchnet", "plain_numpy", "floor", "keras_fit", "keras_tf_function")
-_CNN_CONTENDERS = ("scratchnet", "scratchnet_1_blas_thread", "floor", "keras_fit", "keras_tf_function",
+CNN_CONTENDERS = ("scratchnet", "scratchnet_1_blas_thread", "floor", "keras_fit", "keras_tf_function",
                    "book_simple_convnet")
 
 
@@ -591,7 +569,7 @@ def speed_ratios(record):
         ratios["both"] = {_BOTH[0]: results["float64"]["scratchnet"]["median_ms"]
                           / results["float32"]["scratchnet"]["median_ms"]}
     for dt, cnn in record.get("cnn", {}).items():
-        ratios[f"cnn_{dt}"] = _ratios(cnn, _CNN_CONTENDERS)
+        ratios[f"cnn_{dt}"] = _ratios(cnn, CNN_CONTENDERS)
     return ratios
 
 
@@ -599,7 +577,7 @@ def speed_tables(record):
     """(per-contender rows, ratio rows) of a speed record."""
     rows = [row for dt, res in record["results"].items() for row in _contender_rows(dt, res, _CONTENDERS)]
     for dt, cnn in record.get("cnn", {}).items():
-        rows += _contender_rows(_cnn_label(dt), cnn, _CNN_CONTENDERS)
+        rows += _contender_rows(_cnn_label(dt), cnn, CNN_CONTENDERS)
     labels = {key: label for key, label, *_ in (*_RATIOS, _BOTH)}
     ratios = [[_cnn_label(dt[4:]) if dt.startswith("cnn_") else dt, labels[key], f"{value:.2f}"]
               for dt, by_key in speed_ratios(record).items() for key, value in by_key.items()]
