@@ -1,5 +1,7 @@
 """What every kind of check shares: the learner's calls (whatever they raise becomes a failed
 check), the seeded draws, and a layer's forward and backward compared with Keras's."""
+import inspect
+
 import numpy as np
 
 from ..core.check import Check, compare
@@ -135,3 +137,19 @@ def forward_backward(result, case, layer, x, dout, refs, candidates, missing, *,
             ours = _at_boundary(result, ours, dtype, cast_widened, "the output")
             result.checks.append(compare(f"{name} ({case})", ours, ref, tol, n,
                                          candidates=candidates.get(name), kind="gradient", subject=name))
+
+
+def optimizer_class(name, defaults, update, state, doc=None):
+    """A book-style optimizer class `name` standing for another contract's optimizer: its
+    constructor takes the hyperparameters of `defaults` as keywords (its signature says so, so the
+    checker reads them as it reads the book's), keeps them as attributes, then the attributes
+    `state()` returns; `update(self, params, grads)` is the adapter's own."""
+    def __init__(self, **hyper):
+        for key, value in {**defaults, **hyper, **state()}.items():
+            setattr(self, key, value)
+
+    cls = type(name, (), {"__init__": __init__, "update": update, "__doc__": doc})
+    cls.__init__.__signature__ = inspect.Signature(
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=value) for key, value in defaults.items()])
+    return cls

@@ -45,7 +45,7 @@ import reference_keras
 from ..core.check import Check, compare
 from ..core.tolerances import tolerance
 from ._child import current_uniforms, driven_uniforms
-from .common import INF, LearnerFailure, call, failure
+from .common import INF, LearnerFailure, call, failure, optimizer_class
 from .recognize import NotMappable, plain_name
 
 
@@ -363,11 +363,6 @@ def _optimizer(fns, name):
     rule = fns[name]
     defaults = OPTIMIZER_DEFAULTS[name]
 
-    def __init__(self, **hyper):
-        for key, value in {**defaults, **hyper}.items():
-            setattr(self, key, value)
-        self.configs = {}
-
     def update(self, params, grads):
         for key in params:
             config = self.configs.get(key)
@@ -378,13 +373,8 @@ def _optimizer(fns, name):
             params[key][...] = next_w
 
     signature_defaults = ", ".join(f"{key}={value!r}" for key, value in defaults.items())
-    cls = type(OPTIMIZER_CLASS[name], (), {"__init__": __init__, "update": update,
-                                            "__doc__": f"CS231n's {name}(w, dw, config) as update(params, grads); "
-                                                       f"({signature_defaults})"})
-    cls.__init__.__signature__ = inspect.Signature(
-        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-        + [inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=value) for key, value in defaults.items()])
-    return cls
+    return optimizer_class(OPTIMIZER_CLASS[name], defaults, update, lambda: {"configs": {}},
+                           f"CS231n's {name}(w, dw, config) as update(params, grads); ({signature_defaults})")
 
 
 def present(family, fns, result):

@@ -24,6 +24,7 @@ import inspect
 
 import numpy as np
 
+from .common import optimizer_class
 from .recognize import NotMappable, plain_name
 
 # nnfs's class names (lower case, no "_") -> the book's kind
@@ -161,11 +162,6 @@ _LAYER_MAKERS = {"affine": _dense, "relu": _activation, "softmax": _activation, 
 def _optimizer(cls, holder, book_name, defaults):
     accepted = set(inspect.signature(cls).parameters)
 
-    def __init__(self, **hyper):
-        for key, value in {**defaults, **hyper}.items():
-            setattr(self, key, value)
-        self.inner, self.holders = None, {}
-
     def update(self, params, grads):
         if self.inner is None:  # built at the first step, from the hyperparameters as the check left them
             self.inner = cls(**{NNFS_ARGUMENTS[k]: getattr(self, k) for k in defaults
@@ -183,11 +179,7 @@ def _optimizer(cls, holder, book_name, defaults):
             params[b_key][...] = np.reshape(layer.biases, params[b_key].shape)
         self.inner.post_update_params()
 
-    cls_out = type(book_name, (), {"__init__": __init__, "update": update})
-    cls_out.__init__.__signature__ = inspect.Signature(
-        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-        + [inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=value) for key, value in defaults.items()])
-    return cls_out
+    return optimizer_class(book_name, defaults, update, lambda: {"inner": None, "holders": {}})
 
 
 def _float32_values(a):

@@ -49,8 +49,13 @@ def load_data(settings):
     return (x_train[:n_train], t_train[:n_train].astype(np.int64)), (x_test[:n_test], t_test[:n_test].astype(np.int64))
 
 
+def model_options(settings):
+    """The architecture's options with the scenario's own settings of them on top."""
+    return {**ARCHITECTURES[settings.architecture].options, **settings.model_options}
+
+
 def _steps(settings):
-    return {**ARCHITECTURES[settings.architecture].options, **settings.model_options}.get("steps", 50)
+    return model_options(settings).get("steps", 50)
 
 
 def n_classes(settings):
@@ -73,7 +78,7 @@ def build_model(settings, input_shape, n_out):
     if foreign:
         raise ValueError(f"{', '.join(foreign)} is not an option of the {settings.architecture} architecture "
                          f"(its options: {', '.join(architecture.options) or 'none'})")
-    return architecture.build(settings, input_shape, n_out, {**architecture.options, **settings.model_options})
+    return architecture.build(settings, input_shape, n_out, model_options(settings))
 
 
 def _initializer(settings):
