@@ -139,7 +139,7 @@ def _check_one(path, learner, run, dtype, single):
         if single:
             raise ValueError(f"{path} defines no classes to check (nor CS231n's functions)")
         return _file_report(path, dtype, f"{path}: no classes to check")
-    from .core import CheckResult, check, kind_of  # Keras loads here, once a file has imported
+    from .core import check, kind_of  # Keras loads here, once a file has imported
     here = Path(path).resolve()
     results, reused, named, restarted = [], [], [], []
     try:
@@ -154,25 +154,10 @@ def _check_one(path, learner, run, dtype, single):
             if Path(defining) != here and Path(defining) in run.coming:
                 named.append(f"{cls.__name__}: checked with {_shown(Path(defining))}, later in this run")
                 continue
-            mark = learner.output.total
-            try:
-                if not learner.alive:  # the last class's check ended the process: a fresh one, the file imported again
-                    learner = run.open(path)
-                    restarted.append(learner)
-                    cls = {(file, c.__qualname__): c for c, file in learner.import_file()}[key]
-                    mark = 0
-                ended = learner.incident
-                result = check(cls, dtype=dtype, siblings=[c for c, _ in found])
-                if learner.incident != ended:  # the process ended where a check caught what it raised
-                    raise LearnerIncident(learner.incident)
-            except (LearnerIncident, FileDoesNotImport) as err:
-                cause = getattr(err, "cause", None) or f"the file no longer imports: {err}"
-                result = CheckResult(cls.__name__, kind_of(cls)[0], np.dtype(dtype).name)
-                result.checks = [Check("the learner's process", float("inf"), 0.0, False, cause, kind="error",
-                                       subject=cls.__name__)]
-                result.diagnosis = [cause]
-            if not result.passed:
-                result.notes += _printed(learner, mark)
+            learner, result = _guarded_check(
+                path, learner, run, restarted, cls.__name__, lambda: kind_of(cls)[0], dtype,
+                reload=lambda fresh: {(file, c.__qualname__): c for c, file in fresh.import_file()}[key],
+                run_check=lambda obj: check(obj, dtype=dtype, siblings=[c for c, _ in found]), subject=cls)
             run.checked[key] = (result, _shown(here))
             results.append(result)
     finally:
@@ -202,28 +187,42 @@ def _check_families(path, learner, run, dtype, families, results, restarted):
         if key in run.checked:
             results.append(run.checked[key][0])
             continue
-        mark = learner.output.total
-        try:
-            if not learner.alive:
-                learner = run.open(path)
-                restarted.append(learner)
-                fns = next((f for lab, _, f, _ in cs231n.families(learner.functions()) if lab == label), fns)
-                mark = 0
-            ended = learner.incident
-            result = cs231n.check_family(label, family, fns, check, CheckResult, dtype=dtype)
-            if learner.incident != ended:
-                raise LearnerIncident(learner.incident)
-        except (LearnerIncident, FileDoesNotImport) as err:
-            cause = getattr(err, "cause", None) or f"the file no longer imports: {err}"
-            result = CheckResult(label, family.kind if family else None, np.dtype(dtype).name)
-            result.checks = [Check("the learner's process", float("inf"), 0.0, False, cause, kind="error",
-                                   subject=label)]
-            result.diagnosis = [cause]
-        if not result.passed:
-            result.notes += _printed(learner, mark)
+        learner, result = _guarded_check(
+            path, learner, run, restarted, label, lambda: family.kind if family else None, dtype,
+            reload=lambda fresh: next((f for lab, _, f, _ in cs231n.families(fresh.functions()) if lab == label), fns),
+            run_check=lambda these: cs231n.check_family(label, family, these, check, CheckResult, dtype=dtype),
+            subject=fns)
         run.checked[key] = (result, _shown(Path(path).resolve()))
         results.append(result)
     return learner
+
+
+def _guarded_check(path, learner, run, restarted, name, kind, dtype, reload, run_check, subject):
+    """(the learner's process now in use, `run_check(subject)`'s result): where the last check
+    ended the learner's process, a fresh one (kept in `restarted`) imports the file again and
+    `reload(process)` finds the subject there; a check during which the process ends, or a file
+    that no longer imports, fails as "the learner's process" with the cause (`kind()` names the
+    result's kind); a failed result gets what the learner's code printed during its check."""
+    from .core import CheckResult
+    mark = learner.output.total
+    try:
+        if not learner.alive:  # the last check ended the process: a fresh one, the file imported again
+            learner = run.open(path)
+            restarted.append(learner)
+            subject = reload(learner)
+            mark = 0
+        ended = learner.incident
+        result = run_check(subject)
+        if learner.incident != ended:  # the process ended where a check caught what it raised
+            raise LearnerIncident(learner.incident)
+    except (LearnerIncident, FileDoesNotImport) as err:
+        cause = getattr(err, "cause", None) or f"the file no longer imports: {err}"
+        result = CheckResult(name, kind(), np.dtype(dtype).name)
+        result.checks = [Check("the learner's process", float("inf"), 0.0, False, cause, kind="error", subject=name)]
+        result.diagnosis = [cause]
+    if not result.passed:
+        result.notes += _printed(learner, mark)
+    return learner, result
 
 
 def _shown(path):
